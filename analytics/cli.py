@@ -1,0 +1,295 @@
+"""The command line (SPEC §10). Thin: parse arguments, call the package, map errors to exits.
+
+Heavy libraries are imported inside the commands that need them, so ``--help`` is fast.
+Exit status: 0 success; 1 done with rejections or refused; 2 usage error; 3 warehouse busy.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from analytics import __version__
+from analytics.config import DEFAULT_RAW, DEFAULT_REPORTS, DEFAULT_WAIT_S, ENV_DB, default_db
+from analytics.errors import AnalyticsError
+
+PROG = "incident-analytics"
+
+
+class Ctx:
+    """Options every command takes."""
+
+    def __init__(self, db: Path, policy_file: Path | None, wait: float, quiet: bool) -> None:
+        self.db = db
+        self.policy_file = policy_file
+        self.wait = wait
+        self.quiet = quiet
+
+    @functools.cached_property
+    def policy(self):
+        from analytics.policy import load_policy
+
+        return load_policy(self.policy_file)
+
+    @property
+    def interactive(self) -> bool:
+        return not self.quiet and sys.stderr.isatty()
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(text)
+
+
+def _fail(exc: AnalyticsError) -> None:
+    click.echo(f"{PROG}: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def common(func):
+    """Add --db/--policy/--wait/--quiet to a command and turn our errors into exit codes."""
+
+    @click.option(
+        "--db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Warehouse file [default: ${ENV_DB} or data/warehouse.duckdb].",
+    )
+    @click.option(
+        "--policy",
+        "policy_file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=None,
+        help="Policy TOML overriding the playbook defaults (docs/policy.md).",
+    )
+    @click.option(
+        "--wait",
+        type=click.FloatRange(min=0),
+        default=DEFAULT_WAIT_S,
+        show_default=True,
+        help="Seconds to retry while another process holds the warehouse.",
+    )
+    @click.option("--quiet", "-q", is_flag=True, help="No summary or progress; errors only.")
+    @functools.wraps(func)
+    def wrapper(*args, db, policy_file, wait, quiet, **kwargs):
+        ctx = Ctx(db or default_db(), policy_file, wait, quiet)
+        try:
+            return func(ctx, *args, **kwargs)
+        except AnalyticsError as exc:
+            _fail(exc)
+
+    return wrapper
+
+
+def parse_instant(text: str | None, option: str) -> datetime | None:
+    """An ISO date or timestamp as an aware UTC datetime (naive = UTC)."""
+    if text is None:
+        return None
+    from analytics.errors import UsageError
+
+    raw = text.strip()
+    if raw.upper().endswith(" UTC"):
+        raw = raw[:-4]
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise UsageError(
+            f"{option} '{text}' is not a date or timestamp (e.g. 2026-11-02 or "
+            "2026-11-02T00:00:00Z)"
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_day(text: str, option: str) -> date:
+    from analytics.errors import UsageError
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
+def main() -> None:
+    """Incident records in, numbers people act on.
+
+    Ingest post-mortem timelines, pages and on-call rotations into a DuckDB warehouse;
+    compute MTTA/MTTR, response compliance and on-call pay; write the weekly all-hands
+    report and the monthly payroll export.
+
+    \b
+    Typical use:
+      incident-analytics ingest data/raw
+      incident-analytics metrics --from 2026-10-01 --to 2026-10-31
+      incident-analytics report weekly
+      incident-analytics payroll --period 2026-10
+
+    Exit status: 0 success; 1 done with rejections, or refused; 2 usage error;
+    3 warehouse busy (another process holds it; nothing changed).
+    """
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("data/sample"), show_default=True, help="Folder to write into.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Make N times more incidents and pages (benchmarks).")
+@common
+def sample(ctx: Ctx, out: Path, seed: int, scale: int) -> None:
+    """Write synthetic inputs in the formats of SPEC §3 (deterministic for a seed)."""
+    from analytics.sample import generate
+
+    counts = generate(out, seed=seed, scale=scale)
+    ctx.say(f"wrote sample to {out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--team", default=None, help="Team for calendar (.ics) files that name none.")
+@click.option("--prune", is_flag=True, help="Drop rows whose source file under PATHS is gone.")
+@click.option("--dry-run", is_flag=True, help="Parse and check only; write nothing.")
+@click.option("--rebuild", is_flag=True,
+              help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).")
+@common
+def ingest(ctx: Ctx, paths: tuple[Path, ...], team: str | None, prune: bool, dry_run: bool,
+           rebuild: bool) -> None:
+    """Load incident timelines, pages, rotations and people into the warehouse.
+
+    PATHS are files or folders (default data/raw). Folders are walked: timelines/**/*.md,
+    pages/*.csv|json|parquet, rotations/*.csv|ics, people.csv, action_items/*.csv,
+    pagerduty/*.json, opsgenie/*.json. One transaction per run: a crash leaves the
+    warehouse as it was. Unchanged files are skipped; an edited file replaces its rows.
+    Each rejection prints as FILE:LINE: REASON and the rest still loads (exit 1).
+    """
+    from analytics.ingest import run
+    from analytics.ingest.summary import print_report, progress_bar
+
+    targets = list(paths) or ([] if rebuild else [DEFAULT_RAW])
+    with progress_bar(ctx.interactive) as progress:
+        if rebuild:
+            report = run.rebuild(targets, db=ctx.db, policy=ctx.policy, team=team,
+                                 wait=ctx.wait, progress=progress)
+        else:
+            report = run.ingest(targets, db=ctx.db, policy=ctx.policy, team=team, prune=prune,
+                                dry_run=dry_run, wait=ctx.wait, progress=progress)
+    print_report(report, quiet=ctx.quiet, rich_output=ctx.interactive)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.option("--from", "date_from", required=True, help="First day (YYYY-MM-DD), included.")
+@click.option("--to", "date_to", required=True, help="Last day (YYYY-MM-DD), included.")
+@click.option("--by", type=click.Choice(["severity", "team", "service"]), default="severity",
+              show_default=True, help="Group by.")
+@click.option("--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
+@common
+def metrics(ctx: Ctx, date_from: str, date_to: str, by: str, as_of: str | None, fmt: str,
+            seed: int) -> None:
+    """MTTA/MTTR and response compliance for incidents started in [FROM, TO] (whole days).
+
+    CSV columns start: severity, incidents, mtta_mean_s, mtta_median_s, mtta_p90_s,
+    mttr_mean_s, mttr_median_s, mttr_p90_s, response_met, response_breached,
+    response_pending, response_compliance; then mtta_missing, mttr_missing, intervals ...
+    """
+    from analytics import metrics as m
+    from analytics.db import reader
+    from analytics.errors import UsageError
+    from analytics.output import write_frame
+
+    first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+    if last < first:
+        raise UsageError(f"--to {last} is before --from {first}")
+    start, end = m.period_bounds(first, last)
+    with reader(ctx.db, wait=ctx.wait, as_of=parse_instant(as_of, "--as-of"),
+                policy=ctx.policy if ctx.policy_file else None) as con:
+        frame = m.summary(con, start, end, by=by, seed=seed)
+    write_frame(frame, fmt)
+
+
+@main.group()
+def report() -> None:
+    """Write reports (self-contained HTML, charts drawn offline)."""
+
+
+@report.command("weekly")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: last complete week).")
+@click.option("--as-of", "as_of", default=None, help="Report time (default: now).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              default=DEFAULT_REPORTS, show_default=True, help="Output folder.")
+@common
+def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> None:
+    """The weekly all-hands report: OUT/weekly/<week>/allhands.html (blameless)."""
+    from analytics.reports import weekly_report
+
+    path = weekly_report(week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait)
+    ctx.say(f"weekly report: {path}")
+
+
+@main.command()
+@click.option("--period", default=None, help="Calendar month YYYY-MM (default: previous month, UTC).")
+@click.option("--from", "date_from", default=None, help="First day (YYYY-MM-DD), included.")
+@click.option("--to", "date_to", default=None, help="Last day (YYYY-MM-DD), included.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV path (default reports/payroll/payroll-<period>.csv).")
+@click.option("--force", is_flag=True, help="Re-export a final period with changed inputs, "
+              "or export a period not yet ended.")
+@common
+def payroll(ctx: Ctx, period: str | None, date_from: str | None, date_to: str | None,
+            out: Path | None, force: bool) -> None:
+    """Export the on-call stipend CSV for payroll (SPEC §7), with manifest and explanation."""
+    from datetime import timedelta
+
+    from analytics import pay
+    from analytics.errors import UsageError
+
+    if period and (date_from or date_to):
+        raise UsageError("give either --period or --from/--to, not both")
+    if bool(date_from) != bool(date_to):
+        raise UsageError("--from and --to go together")
+    if period:
+        start, end = pay.month_period(period)
+    elif date_from:
+        start = parse_day(date_from, "--from")
+        end = parse_day(date_to, "--to") + timedelta(days=1)
+        if end <= start:
+            raise UsageError(f"--to {date_to} is before --from {date_from}")
+    else:
+        start, end = pay.previous_month(datetime.now(UTC).date())
+    result = pay.export_payroll(ctx.db, start, end, out=out, force=force, wait=ctx.wait,
+                                policy=ctx.policy if ctx.policy_file else None)
+    for warning in result.payroll.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    ctx.say(f"payroll {result.status}: {result.csv_path}")
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port for JupyterLab.")
+@common
+def lab(ctx: Ctx, port: int | None) -> None:
+    """Start JupyterLab on notebooks/ with the project's kernel."""
+    from analytics.config import repo_root
+
+    root = repo_root()
+    folder = root / "notebooks" if root else Path.cwd()
+    args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
+    if port:
+        args.append(f"--port={port}")
+    os.environ.setdefault(ENV_DB, str(ctx.db.resolve()))
+    os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

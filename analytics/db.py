@@ -1,0 +1,306 @@
+"""The one door to DuckDB.
+
+Every connection goes through here: ``SET TimeZone='UTC'``, values only as bound
+parameters, and DuckDB's file lock handled the same way everywhere (STACK-NOTES):
+
+* writers hold the file only while they write (:func:`writer`);
+* readers open read-only per use and close at once (:func:`reader`);
+* while another process holds the file, both retry with backoff for up to ``wait``
+  seconds, then raise :class:`~analytics.errors.WarehouseBusy` naming the holder's PID.
+
+The public views of SPEC §5 are stored in the warehouse, built from the SQL files in
+``analytics/sql``. They read the report time from ``params`` and the playbook numbers from
+``policy``/``pay_rates``/``holidays``. A reader given ``as_of`` or a policy creates TEMP
+tables of the same names, which shadow the stored ones for that connection only: nothing
+stored is rewritten, and a plain ``duckdb.connect(path, read_only=True)`` sees ``now()``
+and the policy of the last ingest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from analytics import __version__
+from analytics.config import default_db
+from analytics.errors import AnalyticsError, SchemaError, WarehouseBusy
+
+if TYPE_CHECKING:
+    from analytics.policy import Policy
+
+SCHEMA_VERSION = 1
+
+# Views in dependency order: (sql file under analytics/sql, view name).
+VIEWS: tuple[tuple[str, str], ...] = (
+    ("staging/people.sql", "people"),
+    ("staging/incidents.sql", "incidents"),
+    ("staging/timeline_events.sql", "timeline_events"),
+    ("staging/pages.sql", "pages"),
+    ("staging/action_items.sql", "action_items"),
+    ("marts/business_windows.sql", "business_windows"),
+    ("marts/incident_metrics.sql", "incident_metrics"),
+    ("marts/page_metrics.sql", "page_metrics"),
+    ("marts/action_item_status.sql", "action_item_status"),
+    ("marts/oncall_load.sql", "oncall_load"),
+)
+
+_LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
+_COLUMN_DOC_RE = re.compile(r"^--\s{2,}(?P<col>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
+
+
+def sql_text(name: str) -> str:
+    """The text of a SQL file shipped in ``analytics/sql`` (e.g. ``"marts/pages.sql"``)."""
+    return resources.files("analytics").joinpath("sql", *name.split("/")).read_text("utf-8")
+
+
+def resolve_path(db: str | Path | None) -> Path:
+    return Path(db) if db is not None else default_db()
+
+
+def quote_literal(text: str) -> str:
+    """A SQL string literal for statements that take no parameters (COMMENT ON).
+
+    Only for text shipped with the package (SQL file headers); user values are always bound.
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _holder(message: str) -> str:
+    m = _LOCK_RE.search(message)
+    if not m:
+        return "another process"
+    return f"PID {m['pid']} ({m['proc']})"
+
+
+def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying with backoff while another process holds the file lock."""
+    deadline = time.monotonic() + max(0.0, wait)
+    delay = 0.05
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                raise AnalyticsError(f"{path}: cannot open the warehouse: {message}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path}: warehouse busy: held by {_holder(message)}; "
+                    f"close that process's connection (e.g. shut down the JupyterLab kernel) "
+                    f"or retry with a longer --wait (waited {wait:g} s); nothing was changed"
+                ) from exc
+            time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+            delay = min(delay * 2, 1.0)
+            continue
+        except duckdb.Error as exc:
+            raise AnalyticsError(f"{path}: cannot open the warehouse: {exc}") from exc
+        con.execute("SET TimeZone='UTC'")
+        return con
+
+
+def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'main' "
+        "and table_name = 'warehouse_meta'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the warehouse, or ``None`` for an empty file."""
+    if not _has_schema(con):
+        return None
+    row = con.execute(
+        "select value from main.warehouse_meta where key = 'schema_version'"
+    ).fetchone()
+    try:
+        return int(row[0]) if row else 0
+    except ValueError:
+        return 0
+
+
+def check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a warehouse of another schema version with a message that names the fix."""
+    version = schema_version(con)
+    if version is None:
+        raise AnalyticsError(
+            f"{path}: the warehouse is empty; run `incident-analytics ingest` first"
+        )
+    if version != SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: warehouse schema version {version}, this incident-analytics "
+            f"{__version__} reads version {SCHEMA_VERSION}; run "
+            f"`incident-analytics ingest --rebuild --db {path}` to rebuild it from its input files"
+        )
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the base tables of an empty warehouse and record its versions."""
+    con.execute(sql_text("schema.sql"))
+    con.executemany(
+        "insert into warehouse_meta values ($1, $2)",
+        [
+            ("schema_version", str(SCHEMA_VERSION)),
+            ("package_version", __version__),
+            ("created_at", datetime.now(UTC).isoformat()),
+        ],
+    )
+
+
+def _column_docs(sql: str) -> dict[str, str]:
+    """Column descriptions from a SQL file's header (``--   name: what it is, units``)."""
+    docs: dict[str, str] = {}
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        m = _COLUMN_DOC_RE.match(line)
+        if m:
+            docs[m["col"]] = m["doc"].strip()
+    return docs
+
+
+def _table_doc(sql: str) -> str:
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--") or _COLUMN_DOC_RE.match(line):
+            break
+        lines.append(line.lstrip("-").strip())
+    return " ".join(x for x in lines if x)
+
+
+def install_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the macros and public views, with their COMMENTs, from the SQL files."""
+    con.execute(sql_text("macros.sql"))
+    for file, view in VIEWS:
+        body = sql_text(file)
+        con.execute(f"create or replace view {view} as\n{body}")
+        doc = _table_doc(body)
+        if doc:
+            con.execute(f"comment on view {view} is {quote_literal(doc)}")
+        columns = {r[0] for r in con.execute(f"select * from {view} limit 0").description}
+        for col, text in _column_docs(body).items():
+            if col in columns:
+                con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
+
+
+def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str = "main") -> None:
+    """Replace the stored (or, with ``schema='temp'``, the shadowing) policy tables."""
+    row = policy.policy_row()
+    cols = list(row)
+    con.execute(f"delete from {schema}.policy")
+    con.execute(
+        f"insert into {schema}.policy ({', '.join(cols)}) "
+        f"values ({', '.join('$' + c for c in cols)})",
+        row,
+    )
+    con.execute(f"delete from {schema}.pay_rates")
+    for rate in policy.pay_rows():
+        con.execute(
+            f"insert into {schema}.pay_rates values "
+            "($effective_from, $weekly_stipend_usd, $sev1_bonus_usd, $comp_hours_per_overnight_page)",
+            rate,
+        )
+    con.execute(f"delete from {schema}.holidays")
+    holidays = policy.holiday_dates(2000, 2045)
+    if holidays:
+        con.executemany(f"insert into {schema}.holidays values ($1, $2)", holidays)
+
+
+def _shadow(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Policy | None
+) -> None:
+    """TEMP tables that take precedence over the stored params/policy for this connection."""
+    if as_of is not None:
+        if as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware")
+        con.execute("create or replace temp table params as select $as_of::timestamptz as as_of",
+                    {"as_of": as_of})
+    if policy is not None:
+        for table in ("policy", "pay_rates", "holidays"):
+            con.execute(
+                f"create or replace temp table {table} as select * from main.{table} limit 0"
+            )
+        write_policy(con, policy, schema="temp")
+
+
+def connect_reader(
+    db: str | Path | None = None,
+    *,
+    wait: float = 30.0,
+    as_of: datetime | None = None,
+    policy: Policy | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only; the caller closes it (prefer :func:`reader`).
+
+    Args:
+        db: Warehouse path; default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``.
+        wait: Seconds to retry while another process holds the file read-write.
+        as_of: Report time the views use (default: now, as the stored views do).
+        policy: Playbook numbers the views use (default: those of the last ingest).
+    """
+    path = resolve_path(db)
+    if not path.exists():
+        raise AnalyticsError(
+            f"{path}: no warehouse here; run `incident-analytics ingest` first (or pass --db)"
+        )
+    con = _connect(path, read_only=True, wait=wait)
+    try:
+        check_schema(con, path)
+        _shadow(con, as_of, policy)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+@contextlib.contextmanager
+def reader(
+    db: str | Path | None = None,
+    *,
+    wait: float = 30.0,
+    as_of: datetime | None = None,
+    policy: Policy | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection, closed when the block ends so cron jobs are never blocked."""
+    con = connect_reader(db, wait=wait, as_of=as_of, policy=policy)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def writer(
+    db: str | Path | None = None, *, wait: float = 30.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a warehouse of this schema version (created if absent).
+
+    The caller runs its batch inside one transaction (``begin`` ... ``commit``); if the
+    process dies before the commit DuckDB rolls the batch back on next open.
+    """
+    path = resolve_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect(path, read_only=False, wait=wait)
+    try:
+        if schema_version(con) is None:
+            con.execute("begin")
+            create_schema(con)
+            con.execute("commit")
+        else:
+            check_schema(con, path)
+        yield con
+    finally:
+        con.close()
+
+
+def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):
+    """Run a query with bound parameters and return a pandas DataFrame (via Arrow)."""
+    return con.sql(sql, params=params or {}).to_arrow_table().to_pandas()

@@ -1,0 +1,1 @@
+"""Ingestion: one module per input format, all producing the records of ``records``."""

@@ -1,0 +1,109 @@
+"""The canonical records every parser and importer produces.
+
+Timestamps are timezone-aware UTC ``datetime``; money is ``Decimal``; team and service
+names are trimmed and lower-cased (SPEC §11); people's names are kept as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    """Something worth telling the user that does not reject the input."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Incident:
+    incident_id: str
+    title: str | None
+    severity: int
+    team: str | None
+    service: str | None
+    started_at: datetime
+    detected_at: datetime | None = None
+    detection_method: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    mitigated_at: datetime | None = None
+    mitigation: str | None = None
+    resolved_at: datetime | None = None
+    users_affected: int | None = None
+    users_affected_pct: float | None = None
+    revenue_impact_usd: Decimal | None = None
+    data_loss: bool | None = None
+    data_loss_detail: str | None = None
+    root_cause: str | None = None
+    postmortem_published_at: datetime | None = None
+    stated_duration_s: float | None = None
+    source_file: str = ""
+    source_kind: str = "timeline"  # "timeline" wins over importers for one incident_id
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    incident_id: str
+    occurred_at: datetime
+    kind: str  # status_update | escalation | page | note
+    text: str
+    line_no: int
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    incident_id: str
+    item_no: int  # 1-based, in document order
+    description: str
+    owner: str | None
+    due_date: date | None
+    ticket: str | None
+    done: bool
+    line_no: int
+
+
+@dataclass
+class TimelineDocument:
+    """One parsed incident document."""
+
+    incident: Incident
+    events: list[TimelineEvent] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    warnings: list[InputWarning] = field(default_factory=list)
+
+
+PAGE_COLUMNS = (
+    "page_id",
+    "sent_at",
+    "recipient",
+    "team",
+    "service",
+    "incident_id",
+    "acknowledged_at",
+    "acknowledged_by",
+    "escalated_at",
+    "urgency",
+)
+PAGE_REQUIRED = PAGE_COLUMNS[:4]
+
+ROTATION_COLUMNS = ("team", "engineer", "start", "end", "override")
+PEOPLE_COLUMNS = ("engineer", "employee_id", "team", "timezone", "email")
+
+
+@dataclass(frozen=True)
+class RotationRow:
+    team: str
+    engineer: str
+    start_at: datetime
+    end_at: datetime
+    is_override: bool
+    line_no: int

@@ -1,0 +1,690 @@
+"""One ingest batch: discover files, parse them, and load them in one transaction.
+
+Guarantees (SPEC §4): idempotent (an unchanged file is skipped, an edited one replaces
+exactly its own rows); atomic (one transaction per batch: a crash leaves the warehouse as
+it was); honest (every file gets an ``ingest_log`` row; every rejection is reported as
+``file:line: reason`` and the good input of the batch still loads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from analytics import db as dbmod
+from analytics.errors import AnalyticsError, InputError, UsageError
+from analytics.ingest import tabular
+from analytics.ingest.records import (
+    ActionItem,
+    Incident,
+    RotationRow,
+    TimelineDocument,
+    TimelineEvent,
+)
+from analytics.policy import Policy
+
+TIMELINE_EXT = {".md", ".markdown", ".txt"}
+TABULAR_EXT = {".csv", ".json", ".parquet"}
+
+# Which src_* tables hold rows of each kind (to replace a file's rows).
+KIND_TABLES = {
+    "timeline": ("src_incidents", "src_timeline_events", "src_action_items"),
+    "pages": ("src_pages",),
+    "rotations": ("src_rotations",),
+    "ics": ("src_rotations",),
+    "people": ("src_people",),
+    "tracker": ("src_tracker_items",),
+    "pagerduty": ("src_incidents", "src_pages", "src_rotations"),
+    "opsgenie": ("src_pages",),
+}
+ALL_SRC_TABLES = (
+    "src_incidents",
+    "src_timeline_events",
+    "src_action_items",
+    "src_pages",
+    "src_people",
+    "src_rotations",
+    "src_tracker_items",
+)
+MAX_LOGGED_ERRORS = 50
+
+
+@dataclass
+class FileResult:
+    path: Path
+    display: str
+    kind: str
+    sha256: str = ""
+    status: str = "pending"  # loaded | unchanged | rejected | pruned
+    rows: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    rows_by_kind: dict[str, int] = field(default_factory=dict)
+    rotation: dict[str, int] = field(default_factory=dict)
+    findings: list[str] = field(default_factory=list)
+    moved: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def rejections(self) -> list[str]:
+        return [e for f in self.files for e in f.errors]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for f in self.files for w in f.warnings]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejections else 0
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would write it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def classify_file(path: Path) -> str | None:
+    """The input kind of a file, from its folder names and extension (SPEC §3)."""
+    parts = [p.lower() for p in path.parts[:-1]]
+    name, suffix = path.name.lower(), path.suffix.lower()
+    if name == "people.csv":
+        return "people"
+    if suffix in TIMELINE_EXT and name not in {"readme.md", "manifest.md"}:
+        if "timelines" in parts or "postmortems" in parts:
+            return "timeline"
+    if "pages" in parts and suffix in TABULAR_EXT:
+        return "pages"
+    if "rotations" in parts:
+        if suffix == ".ics":
+            return "ics"
+        if suffix in TABULAR_EXT:
+            return "rotations"
+    if suffix == ".ics":
+        return "ics"
+    if ("action_items" in parts or "tracker" in parts or "jira" in parts) and suffix in {
+        ".csv",
+        ".json",
+    }:
+        return "tracker"
+    if "pagerduty" in parts and suffix == ".json":
+        return "pagerduty"
+    if "opsgenie" in parts and suffix == ".json":
+        return "opsgenie"
+    return None
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
+    """Files to ingest with their kinds, and errors for paths that cannot be used."""
+    found: dict[Path, str] = {}
+    errors: list[str] = []
+    for given in paths:
+        if not given.exists():
+            errors.append(f"{given}:1: no such file or folder")
+            continue
+        if given.is_file():
+            kind = classify_file(given.resolve())
+            if kind is None and given.suffix.lower() in TIMELINE_EXT:
+                kind = "timeline"
+            if kind is None:
+                errors.append(
+                    f"{given}:1: cannot tell what kind of input this is; put it under a folder "
+                    "named timelines/, pages/, rotations/, action_items/, pagerduty/ or "
+                    "opsgenie/, or name it people.csv"
+                )
+                continue
+            found[given.resolve()] = kind
+            continue
+        for root, dirs, files in os.walk(given):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                path = (Path(root) / name).resolve()
+                kind = classify_file(path)
+                if kind is not None:
+                    found[path] = kind
+    return sorted(found.items()), errors
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------- record -> Arrow tables
+
+
+def _arrow(rows: list[dict], schema):
+    import pyarrow as pa
+
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _schemas():
+    import pyarrow as pa
+
+    ts = pa.timestamp("us", tz="UTC")
+    s = pa.string()
+    return {
+        "src_incidents": pa.schema(
+            [
+                ("incident_id", s), ("title", s), ("severity", pa.int32()), ("team", s),
+                ("service", s), ("started_at", ts), ("detected_at", ts),
+                ("detection_method", s), ("acknowledged_at", ts), ("acknowledged_by", s),
+                ("mitigated_at", ts), ("mitigation", s), ("resolved_at", ts),
+                ("users_affected", pa.int64()), ("users_affected_pct", pa.float64()),
+                ("revenue_impact_usd", pa.decimal128(18, 2)), ("data_loss", pa.bool_()),
+                ("data_loss_detail", s), ("root_cause", s), ("postmortem_published_at", ts),
+                ("stated_duration_s", pa.float64()), ("source_file", s), ("source_kind", s),
+            ]
+        ),
+        "src_timeline_events": pa.schema(
+            [("incident_id", s), ("occurred_at", ts), ("kind", s), ("text", s),
+             ("line_no", pa.int32()), ("source_file", s)]
+        ),
+        "src_action_items": pa.schema(
+            [("incident_id", s), ("item_no", pa.int32()), ("description", s), ("owner", s),
+             ("due_date", pa.date32()), ("ticket", s), ("done", pa.bool_()),
+             ("line_no", pa.int32()), ("source_file", s)]
+        ),
+        "src_pages": pa.schema(
+            [("page_id", s), ("sent_at", ts), ("recipient", s), ("team", s), ("service", s),
+             ("incident_id", s), ("acknowledged_at", ts), ("acknowledged_by", s),
+             ("escalated_at", ts), ("urgency", s), ("line_no", pa.int32()),
+             ("source_file", s)]
+        ),
+        "src_rotations": pa.schema(
+            [("team", s), ("engineer", s), ("start_at", ts), ("end_at", ts),
+             ("is_override", pa.bool_()), ("line_no", pa.int32()), ("source_file", s)]
+        ),
+        "src_tracker_items": pa.schema(
+            [("ticket", s), ("summary", s), ("status", s), ("assignee", s),
+             ("due_date", pa.date32()), ("created_at", ts), ("resolved_at", ts),
+             ("incident_id", s), ("line_no", pa.int32()), ("source_file", s)]
+        ),
+    }
+
+
+class _Pending:
+    """Rows parsed in Python, collected per table and inserted in bulk at the end."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {t: [] for t in _schemas()}
+
+    def incident(self, inc: Incident, source_file: str) -> None:
+        row = asdict(inc)
+        row["source_file"] = source_file
+        self.rows["src_incidents"].append(row)
+
+    def events(self, events: list[TimelineEvent], source_file: str) -> None:
+        for e in events:
+            self.rows["src_timeline_events"].append({**asdict(e), "source_file": source_file})
+
+    def items(self, items: list[ActionItem], source_file: str) -> None:
+        for a in items:
+            self.rows["src_action_items"].append({**asdict(a), "source_file": source_file})
+
+    def pages(self, pages: list[dict], source_file: str) -> None:
+        for i, p in enumerate(pages, start=1):
+            row = {k: p.get(k) for k in tabular_page_columns()}
+            row["team"] = (row.get("team") or "unknown").strip().lower()
+            if row.get("service"):
+                row["service"] = row["service"].strip().lower()
+            row["line_no"] = p.get("line_no", i)
+            row["source_file"] = source_file
+            self.rows["src_pages"].append(row)
+
+    def rotations(self, rows: list[RotationRow], source_file: str) -> None:
+        for r in rows:
+            d = asdict(r)
+            d["team"] = d["team"].strip().lower()
+            self.rows["src_rotations"].append({**d, "source_file": source_file})
+
+    def tracker(self, items: list[dict], source_file: str) -> None:
+        for i, it in enumerate(items, start=1):
+            row = {k: it.get(k) for k in _schemas()["src_tracker_items"].names}
+            row["line_no"] = it.get("line_no", i)
+            row["source_file"] = source_file
+            self.rows["src_tracker_items"].append(row)
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        counts = {}
+        schemas = _schemas()
+        for table, rows in self.rows.items():
+            if not rows:
+                continue
+            arrow = _arrow(rows, schemas[table])  # noqa: F841 (scanned by name below)
+            con.register("__pending", arrow)
+            con.execute(f"insert into {table} by name select * from __pending")
+            con.unregister("__pending")
+            counts[table] = len(rows)
+        return counts
+
+
+def tabular_page_columns() -> tuple[str, ...]:
+    from analytics.ingest.records import PAGE_COLUMNS
+
+    return PAGE_COLUMNS
+
+
+# ---------------------------------------------------------------- parsing one file
+
+
+def _decode(data: bytes, display: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            display, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+
+
+def _parse_python(
+    res: FileResult, data: bytes, policy: Policy, team: str | None, pending: _Pending,
+    now: datetime,
+) -> list[str]:
+    """Parse a file whose format needs Python; queue its rows. Returns incident ids."""
+    src = str(res.path)
+    if res.kind == "timeline":
+        from analytics.ingest.timelines import parse_timeline
+
+        doc: TimelineDocument = parse_timeline(
+            data, res.display, classify=policy.classify_event, now=now
+        )
+        res.warnings.extend(str(w) for w in doc.warnings)
+        pending.incident(doc.incident, src)
+        pending.events(doc.events, src)
+        pending.items(doc.action_items, src)
+        res.rows = 1 + len(doc.events) + len(doc.action_items)
+        return [doc.incident.incident_id]
+    if res.kind == "pagerduty":
+        from analytics.ingest.pagerduty import parse_pagerduty
+
+        result = parse_pagerduty(
+            data, res.display, severity_by_priority=dict(policy.pagerduty_severity_by_priority)
+        )
+        res.warnings.extend(str(w) for w in result.warnings)
+        for inc in result.incidents:
+            pending.incident(inc, src)
+        pending.pages(result.pages, src)
+        pending.rotations(result.rotations, src)
+        res.rows = len(result.incidents) + len(result.pages) + len(result.rotations)
+        return []
+    if res.kind == "opsgenie":
+        from analytics.ingest.opsgenie import parse_opsgenie
+
+        result = parse_opsgenie(data, res.display)
+        res.warnings.extend(str(w) for w in result.warnings)
+        pending.pages(result.pages, src)
+        res.rows = len(result.pages)
+        return []
+    if res.kind == "ics":
+        from analytics.ingest.ics import parse_ics
+
+        result = parse_ics(data, res.display, team=team)
+        res.warnings.extend(str(w) for w in result.warnings)
+        pending.rotations(result.rotations, src)
+        res.rows = len(result.rotations)
+        return []
+    if res.kind == "tracker":
+        from analytics.ingest import jira
+
+        if res.path.suffix.lower() == ".json":
+            result = jira.parse_jira_json(data, res.display)
+        else:
+            result = jira.parse_jira_csv(data, res.display)
+        res.warnings.extend(str(w) for w in result.warnings)
+        pending.tracker(result.items, src)
+        res.rows = len(result.items)
+        return []
+    raise AssertionError(res.kind)
+
+
+# ---------------------------------------------------------------- the batch
+
+
+def _previous_state(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, str], str | None]:
+    """sha256 of each file as last loaded, and the policy version the rows were parsed with."""
+    rows = con.execute(
+        """
+        select file, sha256 from (
+            select file, sha256, status,
+                row_number() over (partition by file order by run_started_at desc) as rn
+            from ingest_log where status in ('loaded', 'unchanged', 'rejected', 'pruned')
+        ) where rn = 1 and status in ('loaded', 'unchanged')
+        """
+    ).fetchall()
+    version = con.execute("select any_value(policy_version) from policy").fetchone()
+    return dict(rows), (version[0] if version else None)
+
+
+def _delete_file_rows(con: duckdb.DuckDBPyConnection, files: list[str], tables=ALL_SRC_TABLES):
+    if not files:
+        return
+    for table in tables:
+        con.execute(f"delete from {table} where source_file in (select unnest($files))",
+                    {"files": files})
+
+
+def ingest(
+    paths: list[Path],
+    *,
+    db: Path,
+    policy: Policy,
+    team: str | None = None,
+    prune: bool = False,
+    dry_run: bool = False,
+    wait: float = 30.0,
+    progress: Callable[[int, int, str], None] | None = None,
+    now: datetime | None = None,
+    before_commit: Callable[[], None] | None = None,
+) -> IngestReport:
+    """Ingest files or folders into the warehouse as one batch (see module docstring).
+
+    Args:
+        paths: Files or folders; folders are walked for the inputs of SPEC §3.
+        db: Warehouse path.
+        policy: The policy in force (keyword rules, priority map, stored for the views).
+        team: Team for ICS files that name none.
+        prune: Also delete rows whose source file under ``paths`` no longer exists.
+        dry_run: Parse and check only; the warehouse is not opened for writing.
+        wait: Seconds to retry while another process holds the warehouse.
+        progress: Called as ``progress(done, total, file)`` while files are parsed.
+        now: Wall clock for "timestamp in the future" warnings (tests).
+        before_commit: Test hook, called inside the open transaction just before commit.
+    """
+    now = now or datetime.now(UTC)
+    report = IngestReport(dry_run=dry_run)
+    found, errors = discover(paths)
+    for err in errors:
+        file, _, reason = err.partition(":1: ")
+        report.files.append(
+            FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
+        )
+    results = [FileResult(p, display_path(p), kind) for p, kind in found]
+    report.files.extend(results)
+    if dry_run:
+        con = duckdb.connect()
+        con.execute("SET TimeZone='UTC'")
+        dbmod.create_schema(con)
+        try:
+            _run_batch(con, results, report, policy, team, prune, paths, now, progress,
+                       previous={}, prev_policy=None, dry_run=True)
+        finally:
+            con.close()
+        return report
+    with dbmod.writer(db, wait=wait) as con:
+        previous, prev_policy = _previous_state(con)
+        con.execute("begin transaction")
+        try:
+            _run_batch(con, results, report, policy, team, prune, paths, now, progress,
+                       previous=previous, prev_policy=prev_policy, dry_run=False)
+            if before_commit is not None:
+                before_commit()
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return report
+
+
+def _run_batch(
+    con, results, report, policy, team, prune, paths, now, progress, *, previous,
+    prev_policy, dry_run,
+) -> None:
+    tabular.ensure_macros(con)
+    reparse_all = prev_policy != policy.version
+    pending = _Pending()
+    ids_by_file: dict[str, list[str]] = {}
+    total = len(results)
+    for n, res in enumerate(results, start=1):
+        if progress is not None:
+            progress(n - 1, total, res.display)
+        try:
+            data = res.path.read_bytes()
+        except OSError as exc:
+            res.status, res.rejected = "rejected", 1
+            res.errors.append(f"{res.display}:1: cannot read: {exc.strerror}")
+            continue
+        res.sha256 = _sha256(data)
+        if not reparse_all and previous.get(str(res.path)) == res.sha256:
+            res.status = "unchanged"
+            continue
+        try:
+            if res.kind in tabular.SPECS:
+                _stage_tabular(con, res)
+            else:
+                ids_by_file[str(res.path)] = _parse_python(res, data, policy, team, pending, now)
+                res.status = "loaded"
+        except InputError as exc:
+            res.status, res.rejected, res.rows = "rejected", 1, 0
+            res.errors.append(str(exc))
+    if progress is not None:
+        progress(total, total, "")
+
+    _check_incident_ids(con, results, ids_by_file, pending, report)
+
+    # Replace the rows of every file that (re)loaded. A rejected file keeps the rows of its
+    # last good version, so a typo in an edit never makes an incident vanish from reports.
+    replaced = [str(r.path) for r in results if r.status == "loaded"]
+    _delete_file_rows(con, replaced)
+    for res in results:
+        if res.status == "loaded" and res.kind in tabular.SPECS:
+            _insert_tabular(con, res)
+    counts = pending.flush(con)
+    if prune:
+        _prune(con, paths, report)
+    derive = __import__("analytics.rotations", fromlist=["derive_rotations"])
+    report.rotation = derive.derive_rotations(con)
+    report.findings = [
+        f"{team}: {kind} {start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: {detail}"
+        for team, kind, start, end, detail in con.execute(
+            "select team, kind, start_at, end_at, detail from rotation_findings "
+            "order by team, start_at"
+        ).fetchall()
+    ]
+    for res in results:
+        if res.status == "loaded" and res.kind in tabular.SPECS:
+            counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
+    report.rows_by_kind = counts
+    dbmod.write_policy(con, policy)
+    dbmod.install_views(con)
+    if not dry_run:
+        _log(con, report, now)
+
+
+def _stage_tabular(con, res: FileResult) -> None:
+    spec = tabular.SPECS[res.kind]
+    good, rejections = tabular.stage(con, spec, res.path, res.display)
+    res.errors.extend(rejections)
+    res.rejected = len(rejections)
+    con.execute(f"create or replace temp table __ready_{len(res.sha256)}_{id(res)} as "
+                f"select * from {good}")
+    res.note = f"__ready_{len(res.sha256)}_{id(res)}"
+    res.rows = con.execute(f"select count(*) from {res.note}").fetchone()[0]
+    res.status = "loaded"
+
+
+def _insert_tabular(con, res: FileResult) -> None:
+    table = f"src_{res.kind}"
+    if res.kind == "pages":
+        # A page_id already loaded from another file of the warehouse is rejected here.
+        dupes = con.execute(
+            f"""
+            select r.line_no, r.page_id, any_value(s.source_file)
+            from {res.note} as r join src_pages as s using (page_id)
+            where s.source_file <> $file
+            group by all order by r.line_no
+            """,
+            {"file": str(res.path)},
+        ).fetchall()
+        for line, page_id, other in dupes:
+            res.errors.append(
+                f"{res.display}:{line}: page_id '{page_id}' also in {display_path(Path(other))}"
+            )
+        res.rejected += len(dupes)
+        res.rows -= len(dupes)
+        con.execute(
+            f"insert into src_pages by name select r.*, $file as source_file from {res.note} as r "
+            "where not exists (select 1 from src_pages as s where s.page_id = r.page_id)",
+            {"file": str(res.path)},
+        )
+    else:
+        con.execute(
+            f"insert into {table} by name select r.*, $file as source_file from {res.note} as r",
+            {"file": str(res.path)},
+        )
+    con.execute(f"drop table {res.note}")
+
+
+def _check_incident_ids(con, results, ids_by_file, pending: _Pending, report) -> None:
+    """One incident_id, one document: duplicates in a batch reject the later file;
+    an id whose old document is gone moves to the new file."""
+    by_path = {str(r.path): r for r in results}
+    batch_files = set(by_path)
+    owner: dict[str, str] = {}
+    # Unchanged documents keep their ids.
+    unchanged = [p for p, r in by_path.items() if r.status == "unchanged" and r.kind == "timeline"]
+    if unchanged:
+        for iid, f in con.execute(
+            "select incident_id, source_file from src_incidents where source_kind = 'timeline' "
+            "and source_file in (select unnest($files))",
+            {"files": unchanged},
+        ).fetchall():
+            owner.setdefault(iid, f)
+    stored = dict(
+        con.execute(
+            "select incident_id, any_value(source_file) from src_incidents "
+            "where source_kind = 'timeline' group by incident_id"
+        ).fetchall()
+    )
+    rejected_files: set[str] = set()
+    for path in sorted(ids_by_file):
+        res = by_path[path]
+        if res.kind != "timeline":
+            continue
+        for iid in ids_by_file[path]:
+            other = owner.get(iid)
+            if other is None and iid in stored and stored[iid] not in batch_files:
+                if Path(stored[iid]).exists():
+                    other = stored[iid]
+                else:
+                    report.moved.append(
+                        f"{iid}: moved from {display_path(Path(stored[iid]))} to {res.display}"
+                    )
+                    _delete_file_rows(con, [stored[iid]], KIND_TABLES["timeline"])
+            if other is not None and other != path:
+                res.status, res.rejected, res.rows = "rejected", 1, 0
+                res.errors.append(
+                    f"{res.display}:1: incident_id {iid} also in {display_path(Path(other))}"
+                )
+                rejected_files.add(path)
+            else:
+                owner[iid] = path
+    if rejected_files:
+        for table in ("src_incidents", "src_timeline_events", "src_action_items"):
+            pending.rows[table] = [
+                r for r in pending.rows[table] if r["source_file"] not in rejected_files
+            ]
+
+
+def _prune(con, paths: list[Path], report: IngestReport) -> None:
+    roots = [p.resolve() for p in paths]
+    sources: set[str] = set()
+    for table in ALL_SRC_TABLES:
+        sources.update(r[0] for r in con.execute(f"select distinct source_file from {table}").fetchall())
+    gone = sorted(
+        s for s in sources
+        if not Path(s).exists() and any(Path(s).is_relative_to(r) for r in roots)
+    )
+    for s in gone:
+        counts = {
+            t: con.execute(f"select count(*) from {t} where source_file = $f", {"f": s}).fetchone()[0]
+            for t in ALL_SRC_TABLES
+        }
+        detail = ", ".join(f"{n} {t.removeprefix('src_')}" for t, n in counts.items() if n)
+        report.pruned.append(f"{display_path(Path(s))}: {detail}")
+        report.files.append(FileResult(Path(s), display_path(Path(s)), "gone", status="pruned",
+                                       rows=sum(counts.values())))
+    _delete_file_rows(con, gone)
+
+
+def _log(con, report: IngestReport, now: datetime) -> None:
+    run_id = uuid.uuid4().hex
+    rows = []
+    for f in report.files:
+        messages = f.errors + [f"warning: {w}" for w in f.warnings]
+        rows.append(
+            (
+                run_id, now, str(f.path), f.sha256 or None, f.kind, f.rows, f.rejected,
+                f.status, "\n".join(messages[:MAX_LOGGED_ERRORS]) or None,
+            )
+        )
+    if rows:
+        con.executemany(
+            "insert into ingest_log values ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows
+        )
+
+
+def files_in_log(db: Path, wait: float) -> list[Path]:
+    """The files a warehouse was built from (for ``--rebuild``), whatever its schema version."""
+    con = dbmod._connect(db, read_only=True, wait=wait)
+    try:
+        try:
+            rows = con.execute(
+                "select distinct file from ingest_log where status in ('loaded', 'unchanged') "
+                "order by file"
+            ).fetchall()
+        except duckdb.Error as exc:
+            raise AnalyticsError(
+                f"{db}: cannot read its ingest_log to rebuild ({str(exc).splitlines()[0]}); "
+                "delete the file and ingest the inputs again"
+            ) from exc
+    finally:
+        con.close()
+    return [Path(r[0]) for r in rows]
+
+
+def rebuild(
+    paths: list[Path], *, db: Path, policy: Policy, team: str | None, wait: float,
+    progress=None,
+) -> IngestReport:
+    """Rebuild the warehouse from the files in its ingest_log (plus ``paths``), atomically:
+    a new file is built beside it and moved over it only when complete."""
+    if not db.exists():
+        raise UsageError(f"{db}: no warehouse to rebuild")
+    old_files = [p for p in files_in_log(db, wait) if p.exists()]
+    tmp = db.with_name(db.name + ".rebuild-tmp")
+    for leftover in (tmp, Path(str(tmp) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        report = ingest(old_files + list(paths), db=tmp, policy=policy, team=team, wait=wait,
+                        progress=progress)
+        # Hold the old file while swapping, so no writer is mid-batch on it.
+        holder = dbmod._connect(db, read_only=False, wait=wait)
+        try:
+            os.replace(tmp, db)
+        finally:
+            holder.close()
+        Path(str(db) + ".wal").unlink(missing_ok=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return report

@@ -1,0 +1,245 @@
+"""Set-based loading of the tabular inputs (pages, rotations, people) in DuckDB.
+
+A file is read by DuckDB (``read_csv``/``read_json``/``read_parquet``) into a TEMP staging
+table with every column as text, checked and cast in SQL, and the good rows are returned
+as a TEMP table ready to insert. Bad rows become ``file:line: reason`` rejections; the
+good rows of the same file still load. No Python loop touches the rows.
+
+Line numbers: for CSV, the physical line (header = line 1), which holds while no quoted
+cell spans lines; for JSON and Parquet, the record's 1-based position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from analytics.errors import InputError
+
+# Every SQL fragment below is assembled from these constants only; file paths and values
+# are always bound parameters.
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # text | name | ts | bool
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    kind: str
+    columns: tuple[Column, ...]
+    key: str | None  # unique within the batch (page_id); None for no key
+    example: str
+
+
+PAGES = TableSpec(
+    "pages",
+    (
+        Column("page_id", "text", True),
+        Column("sent_at", "ts", True),
+        Column("recipient", "text", True),
+        Column("team", "name", True),
+        Column("service", "name"),
+        Column("incident_id", "text"),
+        Column("acknowledged_at", "ts"),
+        Column("acknowledged_by", "text"),
+        Column("escalated_at", "ts"),
+        Column("urgency", "text"),
+    ),
+    key="page_id",
+    example="page_id,sent_at,recipient,team",
+)
+
+ROTATIONS = TableSpec(
+    "rotations",
+    (
+        Column("team", "name", True),
+        Column("engineer", "text", True),
+        Column("start", "ts", True),
+        Column("end", "ts", True),
+        Column("override", "bool"),
+    ),
+    key=None,
+    example="team,engineer,start,end,override",
+)
+
+PEOPLE = TableSpec(
+    "people",
+    (
+        Column("engineer", "text", True),
+        Column("employee_id", "text"),
+        Column("team", "name"),
+        Column("timezone", "text"),
+        Column("email", "text"),
+    ),
+    key=None,
+    example="engineer,employee_id,team,timezone,email",
+)
+
+SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE)}
+
+TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
+
+# Casts for one column kind; `{c}` is a quoted column identifier of the staging table.
+_CAST = {
+    "text": "nullif(trim({c}), '')",
+    "name": "nullif(lower(trim({c})), '')",
+    "ts": "try_cast(regexp_replace(trim({c}), '\\s*(UTC|utc|Z|z)$', '+00:00') as timestamptz)",
+    "bool": "case lower(trim(coalesce({c}, ''))) "
+    "when '' then false when 'true' then true when 'yes' then true when '1' then true "
+    "when 'false' then false when 'no' then false when '0' then false end",
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create or replace temp macro ia_ts(s) as "
+        + _CAST["ts"].format(c="s")
+    )
+
+
+def _reader_sql(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return (
+            "select *, row_number() over () + 1 as __line from read_csv($path, header = true, "
+            "all_varchar = true, auto_detect = true, null_padding = true, "
+            "strict_mode = false, encoding = 'utf-8')"
+        )
+    if suffix == ".json":
+        return "select *, row_number() over () as __line from read_json_auto($path)"
+    if suffix == ".parquet":
+        return "select *, row_number() over () as __line from read_parquet($path)"
+    raise InputError(path, 1, f"unsupported file type '{suffix}' (expected .csv, .json, .parquet)")
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
+) -> tuple[str, list[str]]:
+    """Read and check one file; return (TEMP table of good rows, rejection lines).
+
+    The good-rows table has the spec's columns (cast, cleaned) plus ``line_no``; columns
+    ``start``/``end``/``override`` of rotations are renamed ``start_at``/``end_at``/``is_override``.
+
+    Raises:
+        InputError: The whole file is unusable (unreadable, empty, missing required columns).
+    """
+    if path.stat().st_size == 0:
+        raise InputError(display, 1, "file is empty")
+    try:
+        con.execute(f"create or replace temp table __raw as {_reader_sql(path)}", {"path": str(path)})
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
+
+    raw_cols = [r[0] for r in con.execute("select * from __raw limit 0").description]
+    by_lower = {c.strip().lower(): c for c in raw_cols if c != "__line"}
+    missing = [c.name for c in spec.columns if c.required and c.name not in by_lower]
+    if missing:
+        raise InputError(
+            display,
+            1,
+            f"missing required column(s) {', '.join(missing)}; the header must name at least "
+            f"{', '.join(c.name for c in spec.columns if c.required)} (found: "
+            f"{', '.join(x for x in raw_cols if x != '__line') or 'nothing'})",
+        )
+
+    out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
+    selects, checks = [], []
+    for col in spec.columns:
+        src = by_lower.get(col.name)
+        if src is None:
+            expr = "false" if col.kind == "bool" else "null"
+            cast_type = {"ts": "timestamptz", "bool": "boolean"}.get(col.kind, "varchar")
+            selects.append(f"{expr}::{cast_type} as {_q(out_name.get(col.name, col.name))}")
+            continue
+        rawc = f"cast({_q(src)} as varchar)"
+        cast = _CAST[col.kind].format(c=rawc)
+        selects.append(f"{cast} as {_q(out_name.get(col.name, col.name))}")
+        present = f"nullif(trim({rawc}), '') is not null"
+        if col.required:
+            checks.append(
+                f"when not ({present}) then '{col.name} is empty (required)'"
+            )
+        if col.kind == "ts":
+            checks.append(
+                f"when {present} and {cast} is null then '{col.name} ' || "
+                f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
+            )
+        if col.kind == "bool":
+            checks.append(
+                f"when ({cast}) is null then '{col.name} ' || '''' || {rawc} || '''' || "
+                "' is not true/false'"
+            )
+    if spec.kind == "rotations":
+        s, e = _CAST["ts"].format(c=f"cast({_q(by_lower['start'])} as varchar)"), _CAST[
+            "ts"
+        ].format(c=f"cast({_q(by_lower['end'])} as varchar)")
+        checks.append(f"when {e} <= {s} then 'end is not after start'")
+    if spec.kind == "people" and "timezone" in by_lower:
+        tz = f"nullif(trim(cast({_q(by_lower['timezone'])} as varchar)), '')"
+        checks.append(
+            f"when {tz} is not null and {tz} not in (select name from pg_timezone_names()) "
+            f"then 'timezone ' || '''' || {tz} || '''' || "
+            "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
+        )
+    reason = "case " + " ".join(checks) + " end" if checks else "null"
+    con.execute(
+        f"create or replace temp table __checked as select {', '.join(selects)}, "
+        f"__line as line_no, {reason} as __reason from __raw"
+    )
+    if spec.key:
+        con.execute(
+            f"""
+            create or replace temp table __checked as
+            select
+                * exclude (__reason),
+                coalesce(__reason, case when __first_line < line_no
+                    then '{spec.key} ' || '''' || {_q(spec.key)} || '''' || ' repeats line '
+                        || __first_line end) as __reason,
+            from (
+                select *, min(line_no) over (partition by {_q(spec.key)}) as __first_line
+                from __checked
+            )
+            """
+        )
+    if spec.kind == "people":
+        con.execute(
+            """
+            create or replace temp table __checked as
+            select
+                * exclude (__reason, __first_line),
+                coalesce(__reason, case when __first_line < line_no
+                    then 'engineer ''' || engineer || ''' repeats line ' || __first_line end)
+                    as __reason,
+            from (
+                select *, min(line_no) over (partition by lower(engineer)) as __first_line
+                from __checked
+            )
+            """
+        )
+    rejections = [
+        f"{display}:{line}: {reason}"
+        for line, reason in con.execute(
+            "select line_no, __reason from __checked where __reason is not null order by line_no"
+        ).fetchall()
+    ]
+    good = f"__good_{spec.kind}"
+    cols = ", ".join(
+        _q(c) for c in [r[0] for r in con.execute("select * from __checked limit 0").description]
+        if not c.startswith("__")
+    )
+    con.execute(
+        f"create or replace temp table {good} as select {cols} from __checked "
+        "where __reason is null"
+    )
+    return good, rejections

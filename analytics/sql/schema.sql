@@ -1,0 +1,204 @@
+-- Warehouse base tables (schema version in analytics/db.py: SCHEMA_VERSION).
+-- src_* tables hold what ingest read, keyed by source_file so an edited or removed file
+-- replaces exactly its own rows. The public names of SPEC §5 are views over them
+-- (sql/staging) or tables derived at the end of each ingest (oncall_shifts, rotation_findings).
+-- All timestamps are TIMESTAMPTZ in UTC; money is DECIMAL(18,2).
+
+create table warehouse_meta (
+    key varchar not null,
+    value varchar
+);
+comment on table warehouse_meta is 'Key/value facts about this warehouse: schema_version, package_version, created_at.';
+
+create table ingest_log (
+    run_id varchar not null,
+    run_started_at timestamptz not null,
+    file varchar not null,
+    sha256 varchar,
+    kind varchar,
+    rows integer,
+    rejected integer,
+    status varchar not null,
+    error varchar
+);
+comment on table ingest_log is 'One row per file per ingest run: what was read, its sha256, how many rows it gave, and whether it loaded (loaded, unchanged, rejected, pruned).';
+comment on column ingest_log.file is 'Absolute path of the input file.';
+comment on column ingest_log.status is 'loaded | unchanged | rejected | pruned | warning';
+comment on column ingest_log.error is 'file:line: reason lines, for rejections and warnings (the first 50).';
+comment on column ingest_log.rows is 'Rows loaded from the file.';
+comment on column ingest_log.rejected is 'Rows (or the whole file: 1) rejected.';
+
+create table src_incidents (
+    incident_id varchar not null,
+    title varchar,
+    severity integer not null,
+    team varchar,
+    service varchar,
+    started_at timestamptz not null,
+    detected_at timestamptz,
+    detection_method varchar,
+    acknowledged_at timestamptz,
+    acknowledged_by varchar,
+    mitigated_at timestamptz,
+    mitigation varchar,
+    resolved_at timestamptz,
+    users_affected bigint,
+    users_affected_pct double,
+    revenue_impact_usd decimal(18, 2),
+    data_loss boolean,
+    data_loss_detail varchar,
+    root_cause varchar,
+    postmortem_published_at timestamptz,
+    stated_duration_s double,
+    source_file varchar not null,
+    source_kind varchar not null
+);
+
+create table src_timeline_events (
+    incident_id varchar not null,
+    occurred_at timestamptz not null,
+    kind varchar not null,
+    text varchar,
+    line_no integer,
+    source_file varchar not null
+);
+
+create table src_action_items (
+    incident_id varchar not null,
+    item_no integer not null,
+    description varchar,
+    owner varchar,
+    due_date date,
+    ticket varchar,
+    done boolean not null,
+    line_no integer,
+    source_file varchar not null
+);
+
+create table src_pages (
+    page_id varchar not null,
+    sent_at timestamptz not null,
+    recipient varchar not null,
+    team varchar not null,
+    service varchar,
+    incident_id varchar,
+    acknowledged_at timestamptz,
+    acknowledged_by varchar,
+    escalated_at timestamptz,
+    urgency varchar,
+    line_no integer,
+    source_file varchar not null
+);
+
+create table src_people (
+    engineer varchar not null,
+    employee_id varchar,
+    team varchar,
+    timezone varchar not null,
+    email varchar,
+    line_no integer,
+    source_file varchar not null
+);
+
+create table src_rotations (
+    team varchar not null,
+    engineer varchar not null,
+    start_at timestamptz not null,
+    end_at timestamptz not null,
+    is_override boolean not null,
+    line_no integer,
+    source_file varchar not null
+);
+
+create table src_tracker_items (
+    ticket varchar not null,
+    summary varchar,
+    status varchar,
+    assignee varchar,
+    due_date date,
+    created_at timestamptz,
+    resolved_at timestamptz,
+    incident_id varchar,
+    line_no integer,
+    source_file varchar not null
+);
+
+create table oncall_shifts (
+    team varchar not null,
+    engineer varchar not null,
+    start_at timestamptz not null,
+    end_at timestamptz not null,
+    is_override boolean not null
+);
+comment on table oncall_shifts is 'Resolved primary on-call: one row per non-overlapping interval [start_at, end_at) per team, overrides applied (an override splits the shift it covers).';
+comment on column oncall_shifts.team is 'Team name, trimmed and lower-cased.';
+comment on column oncall_shifts.engineer is 'Engineer on call, as written in the rotation (spelled as in people.csv where known).';
+comment on column oncall_shifts.start_at is 'Start of the interval, UTC, included.';
+comment on column oncall_shifts.end_at is 'End of the interval, UTC, excluded.';
+comment on column oncall_shifts.is_override is 'True when this interval comes from an override row.';
+
+create table rotation_findings (
+    team varchar not null,
+    kind varchar not null,
+    start_at timestamptz not null,
+    end_at timestamptz not null,
+    detail varchar,
+    source_file varchar
+);
+comment on table rotation_findings is 'Data-quality findings on rotations: gap (nobody on call) or overlap (two non-override rows at once), per team and interval.';
+comment on column rotation_findings.kind is 'gap | overlap';
+
+create table payroll_exports (
+    period_start date not null,
+    period_end date not null,
+    exported_at timestamptz not null,
+    csv_sha256 varchar not null,
+    inputs_sha256 varchar not null,
+    policy_version varchar not null,
+    out_path varchar,
+    row_count integer,
+    total_pay_usd decimal(18, 2),
+    lines_json varchar
+);
+comment on table payroll_exports is 'Every payroll export written: the period (period_end is the last day included), checksums of the CSV and of its inputs, and the policy version. An exported period is final.';
+
+-- The policy in force for the stored views (written with each ingest). Readers given
+-- --policy shadow these with TEMP tables of the same shape: nothing stored is rewritten.
+create table policy (
+    policy_version varchar not null,
+    response_sev1_minutes double not null,
+    response_sev2_minutes double not null,
+    response_sev3_business_hours double not null,
+    page_ack_minutes double not null,
+    escalate_after_minutes double not null,
+    status_sev1_minutes double not null,
+    status_sev2_minutes double not null,
+    postmortem_deadline_hours double not null,
+    postmortem_severities integer[] not null,
+    business_timezone varchar not null,
+    business_start time not null,
+    business_end time not null,
+    business_weekdays integer[] not null,
+    holidays_country varchar not null,
+    overnight_start time not null,
+    overnight_end time not null,
+    done_statuses varchar[] not null
+);
+comment on table policy is 'The playbook numbers the stored views use (one row), written with each ingest from the policy then in force.';
+
+create table pay_rates (
+    effective_from timestamptz not null,
+    weekly_stipend_usd decimal(18, 2) not null,
+    sev1_bonus_usd decimal(18, 2) not null,
+    comp_hours_per_overnight_page double not null
+);
+comment on table pay_rates is 'Effective-dated pay: the latest effective_from <= an instant applies at that instant.';
+
+create table holidays (
+    holiday_date date not null,
+    name varchar
+);
+comment on table holidays is 'Public holidays of the policy country (business-hours clock); empty when no country is set.';
+
+-- The report time of the stored views. Readers shadow it with a TEMP table holding --as-of.
+create view params as select now() as as_of;
