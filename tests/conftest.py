@@ -18,7 +18,27 @@ settings.register_profile("default", derandomize=True, deadline=None, max_exampl
 settings.load_profile("default")
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
+class Result:
+    """What a CLI run gave: ``returncode``, ``stdout``, ``stderr`` (like CompletedProcess)."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_cli(*args: str, env: dict | None = None) -> Result:
+    """Run the CLI in this process (fast); stdout and stderr kept apart."""
+    from click.testing import CliRunner
+
+    from analytics.cli import main
+
+    runner = CliRunner()
+    result = runner.invoke(main, list(args), env={"INCIDENT_ANALYTICS_DB": None, **(env or {})},
+                           catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str, cwd: Path | None = None, env: dict | None = None,
+                timeout: float = 120):
     """Run ``python -m analytics ARGS`` in a child process; returns CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("INCIDENT_ANALYTICS_DB", None)

@@ -12,7 +12,7 @@ import pytest
 
 from analytics import db
 from analytics.errors import SchemaError, WarehouseBusy
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_process
 
 HOLD = """
 import sys, time, duckdb
@@ -57,7 +57,7 @@ def test_ingest_waits_then_exits_3_naming_the_holder(tmp_path, small_inputs, mod
     try:
         assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
-        result = run_cli("ingest", str(small_inputs), "--db", str(wh), "--wait", "1.5")
+        result = run_process("ingest", str(small_inputs), "--db", str(wh), "--wait", "1.5")
         elapsed = time.monotonic() - started
     finally:
         holder.kill()
@@ -78,7 +78,8 @@ def test_writer_succeeds_once_the_reader_closes(tmp_path, small_inputs):
                               stdout=subprocess.PIPE, text=True)
     try:
         holder.stdout.readline()
-        result = run_cli("ingest", str(small_inputs), "--db", str(wh), "--wait", "20", "--quiet")
+        result = run_process("ingest", str(small_inputs), "--db", str(wh), "--wait", "20",
+                             "--quiet")
     finally:
         holder.wait()
     assert result.returncode == 0, result.stderr

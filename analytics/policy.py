@@ -1,0 +1,659 @@
+"""The playbook's numbers: response targets, business hours, pay rates, keyword rules.
+
+Defaults are built in (SPEC §3.6). A TOML file passed as ``--policy FILE`` may set only some keys;
+the rest keep their defaults, and a list (``[[pay]]``, ``weekdays``, ``severities``, a keyword
+list, ``done_statuses``) or the ``severity_by_priority`` table replaces the default whole.
+Every unknown key or bad value is a :class:`~analytics.errors.PolicyError` naming the file, the
+key, the value and what would be accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analytics.errors import PolicyError
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "EVENT_KINDS",
+    "PayRate",
+    "Policy",
+    "load_policy",
+]
+
+# Timeline event kinds, in the order their keyword rules are tried; "note" is the fallback.
+EVENT_KINDS: tuple[str, ...] = ("status_update", "escalation", "page", "note")
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class PayRate:
+    """One effective-dated set of on-call pay rates (SPEC §7)."""
+
+    effective_from: date
+    weekly_stipend_usd: Decimal
+    sev1_bonus_usd: Decimal
+    comp_hours_per_overnight_page: Decimal
+
+
+_DEFAULT_PAY = (PayRate(date(2000, 1, 1), Decimal("500.00"), Decimal("200.00"), Decimal("4")),)
+
+_FLOAT_FIELDS = (
+    "response_sev1_minutes",
+    "response_sev2_minutes",
+    "response_sev3_business_hours",
+    "page_ack_minutes",
+    "escalate_after_minutes",
+    "status_sev1_minutes",
+    "status_sev2_minutes",
+    "postmortem_deadline_hours",
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The playbook's numbers; the defaults are the playbook's (SPEC §3.6).
+
+    Build one with :func:`load_policy`; ``Policy()`` is the built-in default. ``source`` says
+    where the values came from (a file path or ``"<defaults>"``) and is not part of
+    :attr:`version`.
+    """
+
+    response_sev1_minutes: float = 15.0
+    response_sev2_minutes: float = 30.0
+    response_sev3_business_hours: float = 4.0
+    page_ack_minutes: float = 5.0
+    escalate_after_minutes: float = 30.0
+    status_sev1_minutes: float = 15.0
+    status_sev2_minutes: float = 30.0
+    postmortem_deadline_hours: float = 48.0
+    postmortem_severities: tuple[int, ...] = (1, 2)
+    business_timezone: str = "UTC"
+    business_start: time = time(9)
+    business_end: time = time(17)
+    business_weekdays: tuple[int, ...] = (1, 2, 3, 4, 5)
+    holidays_country: str = ""
+    overnight_start: time = time(22)
+    overnight_end: time = time(7)
+    pay: tuple[PayRate, ...] = _DEFAULT_PAY
+    timeline_keywords: tuple[tuple[str, tuple[str, ...]], ...] = (
+        ("status_update", ("status page",)),
+        ("escalation", ("escalat",)),
+        ("page", ("paged",)),
+    )
+    tracker_done_statuses: tuple[str, ...] = ("Done", "Closed", "Resolved")
+    pagerduty_severity_by_priority: tuple[tuple[str, int], ...] = (
+        ("P1", 1),
+        ("P2", 2),
+        ("P3", 3),
+        ("P4", 3),
+        ("P5", 3),
+    )
+    source: str = field(default="<defaults>", compare=False)
+
+    def __post_init__(self) -> None:
+        # Normalise so that Policy(response_sev1_minutes=15) and a file saying 15 or 15.0 are the
+        # same policy with the same version; pay is kept in effective_from order for rate_at.
+        for name in _FLOAT_FIELDS:
+            object.__setattr__(self, name, float(getattr(self, name)))
+        object.__setattr__(self, "pay", tuple(sorted(self.pay, key=lambda r: r.effective_from)))
+
+    @cached_property
+    def version(self) -> str:
+        """``sha256:`` and 12 hex digits of a canonical JSON dump of every value but ``source``."""
+        dump = json.dumps(self._canonical(), sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(dump.encode("utf-8")).hexdigest()[:12]
+
+    def _canonical(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name == "source":
+                continue
+            out[f.name] = _canonical_value(getattr(self, f.name))
+        return out
+
+    def rate_at(self, instant: datetime | date) -> PayRate:
+        """The pay rate in force at ``instant``.
+
+        Args:
+            instant: A datetime (naive means UTC; aware ones are converted to UTC) or a date.
+
+        Returns:
+            The rate with the latest ``effective_from`` on or before the instant's UTC date, so
+            a new rate applies from 00:00 UTC of its ``effective_from``.
+
+        Raises:
+            PolicyError: No rate is in force yet at that instant.
+        """
+        if isinstance(instant, datetime):
+            day = instant.astimezone(UTC).date() if instant.tzinfo else instant.date()
+        else:
+            day = instant
+        found: PayRate | None = None
+        for rate in self.pay:
+            if rate.effective_from <= day:
+                found = rate
+            else:
+                break
+        if found is None:
+            first = self.pay[0].effective_from.isoformat() if self.pay else "none"
+            raise PolicyError(
+                f"{self.source}: no pay rate in force on {day.isoformat()}; "
+                f"the earliest [[pay]] effective_from is {first}"
+            )
+        return found
+
+    def classify_event(self, text: str) -> str:
+        """The kind of a timeline event: the first keyword rule that matches, else ``"note"``.
+
+        Rules are case-insensitive substrings, tried in the order status_update, escalation,
+        page (SPEC §11).
+        """
+        folded = (text or "").casefold()
+        for kind, keywords in self.timeline_keywords:
+            if any(k.casefold() in folded for k in keywords):
+                return kind
+        return "note"
+
+    def severity_for_priority(self, priority: str | None) -> int | None:
+        """The severity a PagerDuty priority maps to, or ``None`` (no or unmapped priority).
+
+        The priority name is matched after trimming, case-insensitively (``" p1 "`` is ``P1``).
+        """
+        if priority is None:
+            return None
+        wanted = str(priority).strip().casefold()
+        if not wanted:
+            return None
+        for name, severity in self.pagerduty_severity_by_priority:
+            if name.strip().casefold() == wanted:
+                return severity
+        return None
+
+    def policy_row(self) -> dict[str, Any]:
+        """The values of the warehouse ``policy`` table (one row)."""
+        return {
+            "policy_version": self.version,
+            "response_sev1_minutes": self.response_sev1_minutes,
+            "response_sev2_minutes": self.response_sev2_minutes,
+            "response_sev3_business_hours": self.response_sev3_business_hours,
+            "page_ack_minutes": self.page_ack_minutes,
+            "escalate_after_minutes": self.escalate_after_minutes,
+            "status_sev1_minutes": self.status_sev1_minutes,
+            "status_sev2_minutes": self.status_sev2_minutes,
+            "postmortem_deadline_hours": self.postmortem_deadline_hours,
+            "postmortem_severities": list(self.postmortem_severities),
+            "business_timezone": self.business_timezone,
+            "business_start": self.business_start,
+            "business_end": self.business_end,
+            "business_weekdays": list(self.business_weekdays),
+            "holidays_country": self.holidays_country,
+            "overnight_start": self.overnight_start,
+            "overnight_end": self.overnight_end,
+            "done_statuses": list(self.tracker_done_statuses),
+        }
+
+    def pay_rows(self) -> list[dict[str, Any]]:
+        """One row per pay rate, in ``effective_from`` order; ``effective_from`` is 00:00 UTC."""
+        return [
+            {
+                "effective_from": datetime.combine(rate.effective_from, time(0), tzinfo=UTC),
+                "weekly_stipend_usd": rate.weekly_stipend_usd,
+                "sev1_bonus_usd": rate.sev1_bonus_usd,
+                "comp_hours_per_overnight_page": rate.comp_hours_per_overnight_page,
+            }
+            for rate in self.pay
+        ]
+
+    def holiday_dates(self, first_year: int, last_year: int) -> list[tuple[date, str]]:
+        """Public holidays of ``holidays_country`` in the years given, both included.
+
+        Returns:
+            ``(date, name)`` pairs in date order (observed days included, as the ``holidays``
+            package lists them); ``[]`` when no country is set or ``first_year > last_year``.
+        """
+        if not self.holidays_country or first_year > last_year:
+            return []
+        import holidays  # imported here: it is slow to import and most commands never need it
+
+        found = holidays.country_holidays(
+            self.holidays_country, years=range(first_year, last_year + 1)
+        )
+        return sorted(found.items())
+
+
+def _canonical_value(value: Any) -> Any:
+    """A JSON-ready form that depends only on the value (``Decimal("4")`` and ``"4.00"`` agree)."""
+    if isinstance(value, PayRate):
+        return {f.name: _canonical_value(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_canonical_value(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
+DEFAULT_POLICY = Policy()
+
+
+def load_policy(path: str | Path | None) -> Policy:
+    """Read a policy file over the built-in defaults.
+
+    Args:
+        path: A TOML file (SPEC §3.6), or ``None`` for :data:`DEFAULT_POLICY`.
+
+    Returns:
+        The policy, with ``source`` set to the path as given.
+
+    Raises:
+        PolicyError: The file is missing or unreadable, is not valid TOML, has an unknown
+            section or key, or a value that is not accepted. The message is one line.
+    """
+    if path is None:
+        return DEFAULT_POLICY
+    src = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise PolicyError(f"{src}: policy file not found") from None
+    except OSError as exc:
+        raise PolicyError(f"{src}: cannot read policy file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(f"{src}: invalid TOML: not UTF-8 text (byte {exc.start})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{src}: invalid TOML: {exc}") from None
+    return _Loader(src, text).build(data)
+
+
+# --- reading and checking the file ------------------------------------------------------------
+
+
+class _Bad(Exception):
+    """A value is not accepted; carries what would be."""
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it, near enough (TOML-ish, one line)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, time) and not (value.second or value.microsecond):
+        return value.strftime("%H:%M")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + " }"
+    return str(value)
+
+
+def _positive(unit: str) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            raise _Bad(f"expected a number of {unit} > 0")
+        return float(value)
+
+    return parse
+
+
+_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time) and value.tzinfo is None:
+        return value
+    match = _HHMM.match(value) if isinstance(value, str) else None
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise _Bad('expected a time "HH:MM" from "00:00" to "23:59"')
+
+
+def _int_list(low: int, high: int, what: str, *, allow_empty: bool) -> Callable[[Any], tuple]:
+    def parse(value: Any) -> tuple[int, ...]:
+        accepted = f"expected a list of {what} {low} to {high}"
+        if not isinstance(value, list):
+            raise _Bad(accepted)
+        if not value and not allow_empty:
+            raise _Bad(accepted + ", at least one")
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+                raise _Bad(accepted)
+        return tuple(sorted(set(value)))
+
+    return parse
+
+
+def _str_list(what: str, *, allow_empty: bool) -> Callable[[Any], tuple[str, ...]]:
+    def parse(value: Any) -> tuple[str, ...]:
+        accepted = f"expected a list of non-empty {what}"
+        if not isinstance(value, list):
+            raise _Bad(accepted)
+        if not value and not allow_empty:
+            raise _Bad(accepted + ", at least one")
+        for v in value:
+            if not isinstance(v, str) or not v.strip():
+                raise _Bad(accepted)
+        return tuple(value)
+
+    return parse
+
+
+def _timezone(value: Any) -> str:
+    if isinstance(value, str) and value:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return value
+    raise _Bad('expected an IANA time zone name such as "UTC" or "Europe/Berlin"')
+
+
+def _country(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad('expected a country code such as "US" or "DE", or "" for none')
+    code = value.strip().upper()
+    if not code:
+        return ""
+    import holidays  # imported here: it is slow to import and most policies never need it
+
+    try:
+        holidays.country_holidays(code)
+    except (NotImplementedError, KeyError):
+        raise _Bad(
+            'expected a country code known to the holidays package such as "US" or "DE", '
+            'or "" for none'
+        ) from None
+    return code
+
+
+def _money(value: Any) -> Decimal:
+    accepted = 'expected an amount in USD >= 0 with at most 2 decimals, such as "500.00"'
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Bad(accepted)
+    try:
+        # A TOML float goes through str() so 0.1 is 0.1, never 0.1000000000000000055...
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _Bad(accepted) from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(_CENT):
+        raise _Bad(accepted)
+    return amount.quantize(_CENT)
+
+
+def _hours(value: Any) -> Decimal:
+    accepted = "expected a number of hours >= 0 (an integer, a decimal or a decimal string)"
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Bad(accepted)
+    try:
+        hours = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _Bad(accepted) from None
+    if not hours.is_finite() or hours < 0:
+        raise _Bad(accepted)
+    return hours
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _Bad('expected a date "YYYY-MM-DD"')
+
+
+def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
+    accepted = "expected a table of priority = severity 1 to 3, such as { P1 = 1, P2 = 2 }"
+    if not isinstance(value, dict):
+        raise _Bad(accepted)
+    seen: set[str] = set()
+    for name, severity in value.items():
+        if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 3:
+            raise _Bad(accepted)
+        folded = name.strip().casefold()
+        if not folded or folded in seen:
+            raise _Bad(accepted + f"; priority names must be distinct and non-empty ({name!r})")
+        seen.add(folded)
+    # Sorted so that the same table written in another order is the same policy version.
+    return tuple(sorted(value.items()))
+
+
+# TOML section -> key -> (Policy field, parser). Pay and timeline_keywords are handled apart.
+_SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
+    "response": {
+        "sev1_minutes": ("response_sev1_minutes", _positive("minutes")),
+        "sev2_minutes": ("response_sev2_minutes", _positive("minutes")),
+        "sev3_business_hours": ("response_sev3_business_hours", _positive("business hours")),
+        "page_ack_minutes": ("page_ack_minutes", _positive("minutes")),
+        "escalate_after_minutes": ("escalate_after_minutes", _positive("minutes")),
+    },
+    "status_updates": {
+        "sev1_minutes": ("status_sev1_minutes", _positive("minutes")),
+        "sev2_minutes": ("status_sev2_minutes", _positive("minutes")),
+    },
+    "postmortem": {
+        "deadline_hours": ("postmortem_deadline_hours", _positive("hours")),
+        "severities": (
+            "postmortem_severities",
+            _int_list(1, 3, "severities", allow_empty=True),
+        ),
+    },
+    "business_hours": {
+        "timezone": ("business_timezone", _timezone),
+        "start": ("business_start", _clock),
+        "end": ("business_end", _clock),
+        "weekdays": (
+            "business_weekdays",
+            _int_list(1, 7, "ISO weekdays (Monday = 1)", allow_empty=False),
+        ),
+        "holidays_country": ("holidays_country", _country),
+    },
+    "overnight": {
+        "start": ("overnight_start", _clock),
+        "end": ("overnight_end", _clock),
+    },
+    "tracker": {
+        "done_statuses": ("tracker_done_statuses", _str_list("status names", allow_empty=False)),
+    },
+    "pagerduty": {
+        "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
+    },
+}
+_KEYWORD_KINDS = EVENT_KINDS[:-1]
+_PAY_KEYS = (
+    "effective_from",
+    "weekly_stipend_usd",
+    "sev1_bonus_usd",
+    "comp_hours_per_overnight_page",
+)
+_PAY_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "effective_from": _day,
+    "weekly_stipend_usd": _money,
+    "sev1_bonus_usd": _money,
+    "comp_hours_per_overnight_page": _hours,
+}
+# In the order of SPEC §3.6, for the "accepted sections" list of an error.
+_ALL_SECTIONS = (
+    "response",
+    "status_updates",
+    "postmortem",
+    "business_hours",
+    "overnight",
+    "pay",
+    "timeline_keywords",
+    "tracker",
+    "pagerduty",
+)
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
+
+
+class _Loader:
+    """Checks one parsed file and builds the Policy; knows the text only to report line numbers."""
+
+    def __init__(self, src: str, text: str) -> None:
+        self.src = src
+        self.lines = text.splitlines()
+
+    def build(self, data: dict[str, Any]) -> Policy:
+        values: dict[str, Any] = {}
+        for section, body in data.items():
+            if section not in _ALL_SECTIONS:
+                self._fail(
+                    f"unknown section '{section}'{self._at(section)}; "
+                    f"accepted sections: {', '.join(_ALL_SECTIONS)}"
+                )
+            if section == "pay":
+                values["pay"] = self._pay(body)
+                continue
+            if not isinstance(body, dict):
+                self._fail(f"'{section}' must be a table [{section}], not {_show(body)}")
+            if section == "timeline_keywords":
+                values["timeline_keywords"] = self._keywords(body)
+                continue
+            keys = _SECTIONS[section]
+            for key, value in body.items():
+                if key not in keys:
+                    self._unknown_key(section, key, keys)
+                name, parse = keys[key]
+                values[name] = self._parse(parse, value, section, key)
+        policy = Policy(**values, source=self.src)
+        self._check_ranges(policy, data)
+        return policy
+
+    def _pay(self, body: Any) -> tuple[PayRate, ...]:
+        if not isinstance(body, list) or not all(isinstance(e, dict) for e in body):
+            self._fail(f"'pay' must be a list of [[pay]] tables, not {_show(body)}")
+        if not body:
+            self._fail("pay = []: expected at least one [[pay]] entry")
+        rates: list[PayRate] = []
+        starts: dict[date, int] = {}
+        for n, entry in enumerate(body, start=1):
+            label = f"pay[{n}]"
+            for key in entry:
+                if key not in _PAY_PARSERS:
+                    self._fail(
+                        f"unknown key '{label}.{key}'{self._at('pay', key, n - 1)}; "
+                        f"accepted keys of [[pay]]: {', '.join(_PAY_KEYS)}"
+                    )
+            missing = [k for k in _PAY_KEYS if k not in entry]
+            if missing:
+                self._fail(
+                    f"{label}{self._at('pay', None, n - 1)}: missing key '{missing[0]}'; "
+                    f"each [[pay]] needs {', '.join(_PAY_KEYS)}"
+                )
+            parsed = {k: self._parse(_PAY_PARSERS[k], entry[k], label, k, n - 1) for k in _PAY_KEYS}
+            start = parsed["effective_from"]
+            if start in starts:
+                self._fail(
+                    f"{label}.effective_from = {start.isoformat()}"
+                    f"{self._at('pay', 'effective_from', n - 1)}: the same date as "
+                    f"pay[{starts[start]}]; each [[pay]] effective_from must be unique"
+                )
+            starts[start] = n
+            rates.append(PayRate(**parsed))
+        return tuple(sorted(rates, key=lambda r: r.effective_from))
+
+    def _keywords(self, body: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        current = dict(DEFAULT_POLICY.timeline_keywords)
+        parse = _str_list("strings (case-insensitive substrings)", allow_empty=True)
+        for kind, value in body.items():
+            if kind not in _KEYWORD_KINDS:
+                self._unknown_key("timeline_keywords", kind, _KEYWORD_KINDS)
+            current[kind] = self._parse(parse, value, "timeline_keywords", kind)
+        return tuple((kind, current[kind]) for kind in _KEYWORD_KINDS)
+
+    def _check_ranges(self, policy: Policy, data: dict[str, Any]) -> None:
+        """Checks that involve two keys, after both have been read (one may be a default)."""
+        if policy.business_start >= policy.business_end:
+            key = "end" if "end" in data.get("business_hours", {}) else "start"
+            value = policy.business_end if key == "end" else policy.business_start
+            self._fail(
+                f"business_hours.{key} = {_show(value)}{self._at('business_hours', key)}: "
+                f"business_hours.end must be after start (got {_show(policy.business_start)} "
+                f"to {_show(policy.business_end)})"
+            )
+        if policy.overnight_start == policy.overnight_end:
+            self._fail(
+                f"overnight.start = {_show(policy.overnight_start)}"
+                f"{self._at('overnight', 'start')}: overnight.start and overnight.end must differ"
+            )
+
+    def _parse(
+        self,
+        parse: Callable[[Any], Any],
+        value: Any,
+        section: str,
+        key: str,
+        occurrence: int = 0,
+    ) -> Any:
+        try:
+            return parse(value)
+        except _Bad as bad:
+            header = "pay" if section.startswith("pay[") else section
+            where = self._at(header, key, occurrence)
+            self._fail(f"{section}.{key} = {_show(value)}{where}: {bad}")
+
+    def _unknown_key(self, section: str, key: str, accepted: Any) -> NoReturn:
+        self._fail(
+            f"unknown key '{section}.{key}'{self._at(section, key)}; "
+            f"accepted keys of [{section}]: {', '.join(accepted)}"
+        )
+
+    def _fail(self, message: str) -> NoReturn:
+        raise PolicyError(f"{self.src}: {message}")
+
+    def _at(self, section: str, key: str | None = None, occurrence: int = 0) -> str:
+        """`` (line N)`` where the key is written, best effort ('' for dotted or inline forms)."""
+        line = self._find_line(section, key, occurrence)
+        return f" (line {line})" if line else ""
+
+    def _find_line(self, section: str, key: str | None, occurrence: int) -> int | None:
+        headers = [
+            i for i, text in enumerate(self.lines) if (m := _HEADER.match(text)) and m[1] == section
+        ]
+        if occurrence >= len(headers):
+            return None
+        start = headers[occurrence]
+        if key is None:
+            return start + 1
+        wanted = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+        for i in range(start + 1, len(self.lines)):
+            if _HEADER.match(self.lines[i]):
+                break
+            if wanted.match(self.lines[i]):
+                return i + 1
+        return None
