@@ -19,6 +19,13 @@ def _plain(value):
     return value
 
 
+def _cell(value) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
 def write_frame(frame, fmt: str, stream=None) -> None:
     """Write a DataFrame: ``csv`` (empty cells for missing), ``json`` (records), ``table``."""
     stream = stream or sys.stdout
@@ -36,6 +43,5 @@ def write_frame(frame, fmt: str, stream=None) -> None:
         for col in frame.columns:
             table.add_column(str(col), justify="right")
         for row in frame.itertuples(index=False):
-            table.add_row(*("" if _plain(v) is None else (f"{v:.1f}" if isinstance(v, float)
-                                                          else str(v))) for v in row))
+            table.add_row(*(_cell(v) for v in row))
         Console(file=stream, width=max(100, 14 * len(frame.columns))).print(table)

@@ -1,0 +1,93 @@
+"""The command line: fast help, versions, usage errors, exit codes (SPEC §10)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from analytics import __version__
+from tests.conftest import run_cli
+
+SUBCOMMANDS = ["sample", "ingest", "metrics", "report", "report weekly", "payroll", "lab"]
+
+
+def test_help_is_fast_and_imports_nothing_heavy():
+    code = (
+        "import sys, time; t = time.perf_counter(); from analytics.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'altair', 'papermill', 'duckdb', 'nbconvert') "
+        "if m in sys.modules]\n"
+        "print(time.perf_counter() - t, heavy, file=sys.stderr)"
+    )
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    elapsed, heavy = result.stderr.split(" ", 1)
+    assert heavy.strip() == "[]"
+    assert float(elapsed) < 0.5
+    assert wall < 2.0  # interpreter start-up included, generous for a loaded CI machine
+    assert "Exit status" in result.stdout
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"incident-analytics {__version__}"
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_explains_itself(command):
+    result = run_cli(*command.split(), "--help")
+    assert result.returncode == 0
+    assert "Usage:" in result.stdout
+    if command != "report":
+        for option in ("--db", "--policy", "--wait", "--quiet"):
+            assert option in result.stdout, (command, option)
+
+
+def test_python_dash_m_is_the_same_program():
+    result = subprocess.run([sys.executable, "-m", "analytics", "--version"],
+                            capture_output=True, text=True)
+    assert result.stdout.strip() == f"incident-analytics {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["metrics", "--from", "2026-13-01", "--to", "2026-11-30"], "--from '2026-13-01'"),
+        (["metrics", "--from", "2026-11-30", "--to", "2026-11-01"], "is before --from"),
+        (["metrics", "--from", "2026-11-01", "--to", "2026-11-30", "--as-of", "soon"],
+         "--as-of 'soon'"),
+        (["metrics", "--from", "2026-11-01"], "--to"),
+        (["ingest", "--wait", "-1"], "--wait"),
+        (["payroll", "--period", "2026-11", "--from", "2026-11-01", "--to", "2026-11-02"],
+         "not both"),
+        (["payroll", "--from", "2026-11-01"], "go together"),
+        (["bogus"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(tmp_path, args, needle):
+    result = run_cli(*args, "--db", str(tmp_path / "none.duckdb"))
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_policy_file_exits_2_naming_the_key(tmp_path):
+    policy = tmp_path / "p.toml"
+    policy.write_text("[response]\nsev4_minutes = 3\n")
+    result = run_cli("ingest", str(tmp_path), "--policy", str(policy),
+                     "--db", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 2
+    assert "response.sev4_minutes" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_reading_a_missing_warehouse_says_what_to_do(tmp_path):
+    result = run_cli("metrics", "--from", "2026-11-01", "--to", "2026-11-30",
+                     "--db", str(tmp_path / "none.duckdb"))
+    assert result.returncode == 1
+    assert "run `incident-analytics ingest` first" in result.stderr
