@@ -139,17 +139,39 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("data/sample"), show_default=True, help="Folder to write into.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/sample"),
+    show_default=True,
+    help="Folder to write into.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Make N times more incidents and pages (benchmarks).")
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Make N times more incidents and pages (benchmarks).",
+)
+@click.option(
+    "--pages",
+    "bulk_pages",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Also write N noise pages to pages/bulk-pages.csv (benchmarks: millions).",
+)
 @common
-def sample(ctx: Ctx, out: Path, seed: int, scale: int) -> None:
-    """Write synthetic inputs in the formats of SPEC §3 (deterministic for a seed)."""
+def sample(ctx: Ctx, out: Path, seed: int, scale: int, bulk_pages: int) -> None:
+    """Write synthetic inputs in the formats of SPEC §3 (deterministic for a seed).
+
+    The default (seed 7, scale 1) is the committed data/sample: 2026-05-04 .. 2026-11-02,
+    3 teams, 12 engineers, 150 incidents. OUT must be empty, missing, or a previous sample.
+    """
     from analytics.sample import generate
 
-    counts = generate(out, seed=seed, scale=scale)
+    counts = generate(out, seed=seed, scale=scale, bulk_pages=bulk_pages)
     ctx.say(f"wrote sample to {out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
@@ -158,11 +180,15 @@ def sample(ctx: Ctx, out: Path, seed: int, scale: int) -> None:
 @click.option("--team", default=None, help="Team for calendar (.ics) files that name none.")
 @click.option("--prune", is_flag=True, help="Drop rows whose source file under PATHS is gone.")
 @click.option("--dry-run", is_flag=True, help="Parse and check only; write nothing.")
-@click.option("--rebuild", is_flag=True,
-              help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).",
+)
 @common
-def ingest(ctx: Ctx, paths: tuple[Path, ...], team: str | None, prune: bool, dry_run: bool,
-           rebuild: bool) -> None:
+def ingest(
+    ctx: Ctx, paths: tuple[Path, ...], team: str | None, prune: bool, dry_run: bool, rebuild: bool
+) -> None:
     """Load incident timelines, pages, rotations and people into the warehouse.
 
     PATHS are files or folders (default data/raw). Folders are walked: timelines/**/*.md,
@@ -177,11 +203,20 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], team: str | None, prune: bool, dry
     targets = list(paths) or ([] if rebuild else [DEFAULT_RAW])
     with progress_bar(ctx.interactive) as progress:
         if rebuild:
-            report = run.rebuild(targets, db=ctx.db, policy=ctx.policy, team=team,
-                                 wait=ctx.wait, progress=progress)
+            report = run.rebuild(
+                targets, db=ctx.db, policy=ctx.policy, team=team, wait=ctx.wait, progress=progress
+            )
         else:
-            report = run.ingest(targets, db=ctx.db, policy=ctx.policy, team=team, prune=prune,
-                                dry_run=dry_run, wait=ctx.wait, progress=progress)
+            report = run.ingest(
+                targets,
+                db=ctx.db,
+                policy=ctx.policy,
+                team=team,
+                prune=prune,
+                dry_run=dry_run,
+                wait=ctx.wait,
+                progress=progress,
+            )
     print_report(report, quiet=ctx.quiet, rich_output=ctx.interactive)
     sys.exit(report.exit_code)
 
@@ -189,15 +224,28 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], team: str | None, prune: bool, dry
 @main.command()
 @click.option("--from", "date_from", required=True, help="First day (YYYY-MM-DD), included.")
 @click.option("--to", "date_to", required=True, help="Last day (YYYY-MM-DD), included.")
-@click.option("--by", type=click.Choice(["severity", "team", "service"]), default="severity",
-              show_default=True, help="Group by.")
-@click.option("--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["severity", "team", "service"]),
+    default="severity",
+    show_default=True,
+    help="Group by.",
+)
+@click.option(
+    "--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @common
-def metrics(ctx: Ctx, date_from: str, date_to: str, by: str, as_of: str | None, fmt: str,
-            seed: int) -> None:
+def metrics(
+    ctx: Ctx, date_from: str, date_to: str, by: str, as_of: str | None, fmt: str, seed: int
+) -> None:
     """MTTA/MTTR and response compliance for incidents started in [FROM, TO] (whole days).
 
     CSV columns start: severity, incidents, mtta_mean_s, mtta_median_s, mtta_p90_s,
@@ -213,8 +261,12 @@ def metrics(ctx: Ctx, date_from: str, date_to: str, by: str, as_of: str | None, 
     if last < first:
         raise UsageError(f"--to {last} is before --from {first}")
     start, end = m.period_bounds(first, last)
-    with reader(ctx.db, wait=ctx.wait, as_of=parse_instant(as_of, "--as-of"),
-                policy=ctx.policy if ctx.policy_file else None) as con:
+    with reader(
+        ctx.db,
+        wait=ctx.wait,
+        as_of=parse_instant(as_of, "--as-of"),
+        policy=ctx.policy if ctx.policy_file else None,
+    ) as con:
         frame = m.summary(con, start, end, by=by, seed=seed)
     write_frame(frame, fmt)
 
@@ -227,8 +279,13 @@ def report() -> None:
 @report.command("weekly")
 @click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: last complete week).")
 @click.option("--as-of", "as_of", default=None, help="Report time (default: now).")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=DEFAULT_REPORTS, show_default=True, help="Output folder.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REPORTS,
+    show_default=True,
+    help="Output folder.",
+)
 @common
 def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> None:
     """The weekly all-hands report: OUT/weekly/<week>/allhands.html (blameless)."""
@@ -239,16 +296,31 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
 
 
 @main.command()
-@click.option("--period", default=None, help="Calendar month YYYY-MM (default: previous month, UTC).")
+@click.option(
+    "--period", default=None, help="Calendar month YYYY-MM (default: previous month, UTC)."
+)
 @click.option("--from", "date_from", default=None, help="First day (YYYY-MM-DD), included.")
 @click.option("--to", "date_to", default=None, help="Last day (YYYY-MM-DD), included.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="CSV path (default reports/payroll/payroll-<period>.csv).")
-@click.option("--force", is_flag=True, help="Re-export a final period with changed inputs, "
-              "or export a period not yet ended.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV path (default reports/payroll/payroll-<period>.csv).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-export a final period with changed inputs, or export a period not yet ended.",
+)
 @common
-def payroll(ctx: Ctx, period: str | None, date_from: str | None, date_to: str | None,
-            out: Path | None, force: bool) -> None:
+def payroll(
+    ctx: Ctx,
+    period: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    out: Path | None,
+    force: bool,
+) -> None:
     """Export the on-call stipend CSV for payroll (SPEC §7), with manifest and explanation."""
     from datetime import timedelta
 
@@ -268,8 +340,15 @@ def payroll(ctx: Ctx, period: str | None, date_from: str | None, date_to: str | 
             raise UsageError(f"--to {date_to} is before --from {date_from}")
     else:
         start, end = pay.previous_month(datetime.now(UTC).date())
-    result = pay.export_payroll(ctx.db, start, end, out=out, force=force, wait=ctx.wait,
-                                policy=ctx.policy if ctx.policy_file else None)
+    result = pay.export_payroll(
+        ctx.db,
+        start,
+        end,
+        out=out,
+        force=force,
+        wait=ctx.wait,
+        policy=ctx.policy if ctx.policy_file else None,
+    )
     for warning in result.payroll.warnings:
         click.echo(f"warning: {warning}", err=True)
     ctx.say(f"payroll {result.status}: {result.csv_path}")

@@ -214,15 +214,15 @@ def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str 
         con.executemany(f"insert into {schema}.holidays values ($1, $2)", holidays)
 
 
-def _shadow(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Policy | None
-) -> None:
+def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Policy | None) -> None:
     """TEMP tables that take precedence over the stored params/policy for this connection."""
     if as_of is not None:
         if as_of.tzinfo is None:
             raise ValueError("as_of must be timezone-aware")
-        con.execute("create or replace temp table params as select $as_of::timestamptz as as_of",
-                    {"as_of": as_of})
+        con.execute(
+            "create or replace temp table params as select $as_of::timestamptz as as_of",
+            {"as_of": as_of},
+        )
     if policy is not None:
         for table in ("policy", "pay_rates", "holidays"):
             con.execute(

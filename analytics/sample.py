@@ -321,6 +321,7 @@ def generate(
     seed: int = 7,
     scale: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    bulk_pages: int = 0,
 ) -> dict[str, int]:
     """Write a synthetic, deterministic set of inputs (SPEC §3.1–3.5) under ``out``.
 
@@ -334,6 +335,8 @@ def generate(
         seed: Seed of every random choice.
         scale: Multiplies teams, engineers, incidents and pages (a benchmark knob).
         progress: Called as ``progress(files_written, files_total)`` now and then.
+        bulk_pages: Also write this many noise pages (no incident) to
+            ``pages/bulk-pages.csv``, generated set-based by DuckDB (benchmarks: millions).
 
     Returns:
         Rows or files written per input kind: ``timelines``, ``pages``, ``rotations``,
@@ -367,15 +370,69 @@ def generate(
     _write(out / "pages" / "pages.csv", _pages_csv(pages))
     _write(out / "action_items" / "jira_export.csv", _jira_csv(jira))
     _write(out / "MANIFEST.md", _manifest(seed, scale, incidents, people, shifts, pages, jira))
+    if bulk_pages:
+        _bulk_pages(out / "pages" / "bulk-pages.csv", bulk_pages, seed, people)
     if progress is not None:
         progress(total, total)
     return {
         "timelines": len(incidents),
-        "pages": len(pages),
+        "pages": len(pages) + bulk_pages,
         "rotations": len(shifts),
         "people": len(people),
         "action_items": len(jira),
     }
+
+
+def _bulk_pages(path: Path, n: int, seed: int, people: Sequence[_Person]) -> None:
+    """``n`` noise pages over the sample's span, written by DuckDB COPY (no Python loop).
+
+    Values come from DuckDB's ``hash`` of (seed, row, field): deterministic for a DuckDB
+    version, which is what benchmarks need.
+    """
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone='UTC'")
+        con.execute("create table roster (k integer, engineer varchar, team varchar)")
+        con.executemany(
+            "insert into roster values ($1, $2, $3)",
+            [(k, p.engineer, p.team) for k, p in enumerate(people)],
+        )
+        span_s = int((SPAN_END - SPAN_START).total_seconds())
+        con.execute(
+            """
+            copy (
+                with rows as (
+                    select
+                        i,
+                        hash($seed, i, 'who') % (select count(*) from roster) as k,
+                        $start::timestamptz + to_seconds((hash($seed, i, 'when') % $span)::bigint)
+                            as sent_at,
+                        hash($seed, i, 'ack') % 1000 as ack_roll,
+                    from range($n) as t(i)
+                )
+                select
+                    'BULK-' || lpad(i::varchar, 9, '0') as page_id,
+                    strftime(sent_at, '%Y-%m-%dT%H:%M:%SZ') as sent_at,
+                    r.engineer as recipient,
+                    r.team,
+                    null as service,
+                    null as incident_id,
+                    case when ack_roll >= 100 then strftime(
+                        sent_at + to_seconds(ack_roll % 900), '%Y-%m-%dT%H:%M:%SZ') end
+                        as acknowledged_at,
+                    case when ack_roll >= 100 then r.engineer end as acknowledged_by,
+                    null as escalated_at,
+                    case when ack_roll % 3 = 0 then 'high' else 'low' end as urgency,
+                from rows join roster as r using (k)
+                order by i
+            ) to '__path__' (header, delimiter ',')
+            """.replace("__path__", str(path).replace("'", "''")),
+            {"seed": seed, "n": n, "span": span_s, "start": SPAN_START},
+        )
+    finally:
+        con.close()
 
 
 # --- output folder ------------------------------------------------------------------------

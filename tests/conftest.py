@@ -32,13 +32,13 @@ def run_cli(*args: str, env: dict | None = None) -> Result:
     from analytics.cli import main
 
     runner = CliRunner()
-    result = runner.invoke(main, list(args), env={"INCIDENT_ANALYTICS_DB": None, **(env or {})},
-                           catch_exceptions=False)
+    result = runner.invoke(
+        main, list(args), env={"INCIDENT_ANALYTICS_DB": None, **(env or {})}, catch_exceptions=False
+    )
     return Result(result.exit_code, result.stdout, result.stderr)
 
 
-def run_process(*args: str, cwd: Path | None = None, env: dict | None = None,
-                timeout: float = 120):
+def run_process(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120):
     """Run ``python -m analytics ARGS`` in a child process; returns CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
     full_env.pop("INCIDENT_ANALYTICS_DB", None)

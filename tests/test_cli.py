@@ -49,8 +49,9 @@ def test_every_subcommand_explains_itself(command):
 
 
 def test_python_dash_m_is_the_same_program():
-    result = subprocess.run([sys.executable, "-m", "analytics", "--version"],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "analytics", "--version"], capture_output=True, text=True
+    )
     assert result.stdout.strip() == f"incident-analytics {__version__}"
 
 
@@ -59,12 +60,16 @@ def test_python_dash_m_is_the_same_program():
     [
         (["metrics", "--from", "2026-13-01", "--to", "2026-11-30"], "--from '2026-13-01'"),
         (["metrics", "--from", "2026-11-30", "--to", "2026-11-01"], "is before --from"),
-        (["metrics", "--from", "2026-11-01", "--to", "2026-11-30", "--as-of", "soon"],
-         "--as-of 'soon'"),
+        (
+            ["metrics", "--from", "2026-11-01", "--to", "2026-11-30", "--as-of", "soon"],
+            "--as-of 'soon'",
+        ),
         (["metrics", "--from", "2026-11-01"], "--to"),
         (["ingest", "--wait", "-1"], "--wait"),
-        (["payroll", "--period", "2026-11", "--from", "2026-11-01", "--to", "2026-11-02"],
-         "not both"),
+        (
+            ["payroll", "--period", "2026-11", "--from", "2026-11-01", "--to", "2026-11-02"],
+            "not both",
+        ),
         (["payroll", "--from", "2026-11-01"], "go together"),
         (["bogus"], "No such command"),
     ],
@@ -79,15 +84,23 @@ def test_usage_errors_exit_2_with_one_line(tmp_path, args, needle):
 def test_bad_policy_file_exits_2_naming_the_key(tmp_path):
     policy = tmp_path / "p.toml"
     policy.write_text("[response]\nsev4_minutes = 3\n")
-    result = run_cli("ingest", str(tmp_path), "--policy", str(policy),
-                     "--db", str(tmp_path / "w.duckdb"))
+    result = run_cli(
+        "ingest", str(tmp_path), "--policy", str(policy), "--db", str(tmp_path / "w.duckdb")
+    )
     assert result.returncode == 2
     assert "response.sev4_minutes" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_reading_a_missing_warehouse_says_what_to_do(tmp_path):
-    result = run_cli("metrics", "--from", "2026-11-01", "--to", "2026-11-30",
-                     "--db", str(tmp_path / "none.duckdb"))
+    result = run_cli(
+        "metrics",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-30",
+        "--db",
+        str(tmp_path / "none.duckdb"),
+    )
     assert result.returncode == 1
     assert "run `incident-analytics ingest` first" in result.stderr

@@ -26,11 +26,15 @@ time.sleep(60)
 def _contents(path: Path) -> dict[str, list]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
-        ).fetchall()]
-        return {t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall()))
-                for t in tables}
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
+            ).fetchall()
+        ]
+        return {
+            t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables
+        }
     finally:
         con.close()
 
@@ -52,8 +56,9 @@ def test_ingest_waits_then_exits_3_naming_the_holder(tmp_path, small_inputs, mod
     wh = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(small_inputs), "--db", str(wh), "--quiet").returncode == 0
     before = _contents(wh)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(wh), mode],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(wh), mode], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
@@ -74,12 +79,14 @@ def test_writer_succeeds_once_the_reader_closes(tmp_path, small_inputs):
     wh = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(small_inputs), "--db", str(wh), "--quiet").returncode == 0
     brief = HOLD.replace("time.sleep(60)", "time.sleep(1.0)")
-    holder = subprocess.Popen([sys.executable, "-c", brief, str(wh), "ro"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", brief, str(wh), "ro"], stdout=subprocess.PIPE, text=True
+    )
     try:
         holder.stdout.readline()
-        result = run_process("ingest", str(small_inputs), "--db", str(wh), "--wait", "20",
-                             "--quiet")
+        result = run_process(
+            "ingest", str(small_inputs), "--db", str(wh), "--wait", "20", "--quiet"
+        )
     finally:
         holder.wait()
     assert result.returncode == 0, result.stderr
@@ -88,8 +95,9 @@ def test_writer_succeeds_once_the_reader_closes(tmp_path, small_inputs):
 def test_reader_waits_for_a_writer_then_reports_busy(tmp_path, small_inputs):
     wh = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(small_inputs), "--db", str(wh), "--quiet").returncode == 0
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(wh), "rw"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(wh), "rw"], stdout=subprocess.PIPE, text=True
+    )
     try:
         holder.stdout.readline()
         with pytest.raises(WarehouseBusy, match=f"PID {holder.pid}"):

@@ -32,8 +32,15 @@ ACTION ITEMS:
 """
 
 CONTENT_TABLES = (
-    "src_incidents", "src_timeline_events", "src_action_items", "src_pages", "src_people",
-    "src_rotations", "src_tracker_items", "oncall_shifts", "rotation_findings",
+    "src_incidents",
+    "src_timeline_events",
+    "src_action_items",
+    "src_pages",
+    "src_people",
+    "src_rotations",
+    "src_tracker_items",
+    "oncall_shifts",
+    "rotation_findings",
 )
 
 
@@ -51,8 +58,10 @@ def snapshot(db: Path) -> dict[str, list]:
     """Every row of every content table (contents, not counts)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {t: sorted(map(repr, con.execute(f"select * from {t}").fetchall()))
-                for t in CONTENT_TABLES}
+        return {
+            t: sorted(map(repr, con.execute(f"select * from {t}").fetchall()))
+            for t in CONTENT_TABLES
+        }
     finally:
         con.close()
 
@@ -65,11 +74,17 @@ def ingest(*args: str):
 def raw(tmp_path: Path) -> Path:
     root = tmp_path / "raw"
     write(root / "timelines" / "inc-1.md", doc())
-    write(root / "pages" / "pages.csv",
-          "page_id,sent_at,recipient,team\np1,2026-11-03T14:05:00Z,Alice,payments\n")
-    write(root / "rotations" / "r.csv",
-          "team,engineer,start,end\npayments,Alice,2026-11-02T00:00:00Z,2026-11-09T00:00:00Z\n")
-    write(root / "people.csv", "engineer,employee_id,team,timezone\nAlice,E1,payments,Europe/Berlin\n")
+    write(
+        root / "pages" / "pages.csv",
+        "page_id,sent_at,recipient,team\np1,2026-11-03T14:05:00Z,Alice,payments\n",
+    )
+    write(
+        root / "rotations" / "r.csv",
+        "team,engineer,start,end\npayments,Alice,2026-11-02T00:00:00Z,2026-11-09T00:00:00Z\n",
+    )
+    write(
+        root / "people.csv", "engineer,employee_id,team,timezone\nAlice,E1,payments,Europe/Berlin\n"
+    )
     return root
 
 
@@ -86,8 +101,9 @@ def test_document_without_severity_is_rejected_at_line_1_and_the_rest_loads(tmp_
     assert "SEVERITY" in lines[0]
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("select incident_id from incidents").fetchall() == [("INC-1",)]
-    assert con.execute(
-        "select status from ingest_log where file like '%no-sev.md'").fetchone() == ("rejected",)
+    assert con.execute("select status from ingest_log where file like '%no-sev.md'").fetchone() == (
+        "rejected",
+    )
     con.close()
 
 
@@ -161,7 +177,10 @@ def test_prune_lists_and_drops_rows_of_vanished_files(tmp_path, raw):
 
 
 def test_dry_run_checks_without_writing(tmp_path, raw):
-    bad = write(tmp_path / "check" / "timelines" / "bad.md", "INCIDENT: x\nSEVERITY: SEV-9\nSTARTED: 2026-11-03 14:00\n")
+    bad = write(
+        tmp_path / "check" / "timelines" / "bad.md",
+        "INCIDENT: x\nSEVERITY: SEV-9\nSTARTED: 2026-11-03 14:00\n",
+    )
     db = tmp_path / "w.duckdb"
     result = ingest(str(bad), "--dry-run", "--db", str(db))
     assert result.returncode == 1
@@ -173,9 +192,11 @@ def test_dry_run_checks_without_writing(tmp_path, raw):
 
 
 def test_a_page_id_in_two_files_rejects_the_later_row(tmp_path, raw):
-    write(raw / "pages" / "z-more.csv",
-          "page_id,sent_at,recipient,team\np2,2026-11-03T15:00:00Z,Alice,payments\n"
-          "p1,2026-11-03T16:00:00Z,Alice,payments\n")
+    write(
+        raw / "pages" / "z-more.csv",
+        "page_id,sent_at,recipient,team\np2,2026-11-03T15:00:00Z,Alice,payments\n"
+        "p1,2026-11-03T16:00:00Z,Alice,payments\n",
+    )
     db = tmp_path / "w.duckdb"
     result = ingest(str(raw), "--db", str(db), "--quiet")
     assert result.returncode == 1
@@ -216,10 +237,16 @@ def test_a_kill_inside_the_batch_leaves_the_warehouse_as_it_was(tmp_path, raw):
     assert ingest(str(raw), "--db", str(db), "--quiet").returncode == 0
     before = snapshot(db)
     write(raw / "timelines" / "inc-2.md", doc("INC-2"))
-    write(raw / "pages" / "pages.csv",
-          "page_id,sent_at,recipient,team\np9,2026-11-03T14:05:00Z,Bob,search\n")
-    child = subprocess.Popen([sys.executable, "-c", KILLER, str(raw), str(db)],
-                             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    write(
+        raw / "pages" / "pages.csv",
+        "page_id,sent_at,recipient,team\np9,2026-11-03T14:05:00Z,Bob,search\n",
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLER, str(raw), str(db)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     assert child.stdout.readline().strip() == "written"
     os.kill(child.pid, signal.SIGKILL)
     child.wait()

@@ -23,9 +23,12 @@ RESOLVED: 2026-11-03 15:00 UTC
 
 def test_vendor_exports_load_by_folder_and_a_postmortem_wins(tmp_path):
     raw = tmp_path / "raw"
-    for sub, name in [("pagerduty", "combined_export.json"), ("opsgenie", "alerts_envelope.json"),
-                      ("rotations", "weekly_rrule_exdate_edit.ics"),
-                      ("action_items", "canonical_tracker.csv")]:
+    for sub, name in [
+        ("pagerduty", "combined_export.json"),
+        ("opsgenie", "alerts_envelope.json"),
+        ("rotations", "weekly_rrule_exdate_edit.ics"),
+        ("action_items", "canonical_tracker.csv"),
+    ]:
         (raw / sub).mkdir(parents=True)
         src = next(FIXTURES.rglob(name))
         shutil.copy(src, raw / sub / name)
@@ -37,10 +40,12 @@ def test_vendor_exports_load_by_folder_and_a_postmortem_wins(tmp_path):
         "select source_kind, title, severity from incidents where incident_id = 'PINC001'"
     ).fetchone()
     assert kind == "pagerduty" and severity == 1
-    assert con.execute("select count(*) from pages where source_file like '%combined_export.json'"
-                       ).fetchone() == (5,)
-    assert con.execute("select count(*) from oncall_shifts where team = 'platform'"
-                       ).fetchone()[0] > 0
+    assert con.execute(
+        "select count(*) from pages where source_file like '%combined_export.json'"
+    ).fetchone() == (5,)
+    assert (
+        con.execute("select count(*) from oncall_shifts where team = 'platform'").fetchone()[0] > 0
+    )
     con.close()
 
     (raw / "timelines").mkdir()

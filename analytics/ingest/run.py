@@ -12,7 +12,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +25,6 @@ from analytics.ingest.records import (
     ActionItem,
     Incident,
     RotationRow,
-    TimelineDocument,
     TimelineEvent,
 )
 from analytics.policy import Policy
@@ -107,9 +106,12 @@ def classify_file(path: Path) -> str | None:
     name, suffix = path.name.lower(), path.suffix.lower()
     if name == "people.csv":
         return "people"
-    if suffix in TIMELINE_EXT and name not in {"readme.md", "manifest.md"}:
-        if "timelines" in parts or "postmortems" in parts:
-            return "timeline"
+    if (
+        suffix in TIMELINE_EXT
+        and name not in {"readme.md", "manifest.md"}
+        and ("timelines" in parts or "postmortems" in parts)
+    ):
+        return "timeline"
     if "pages" in parts and suffix in TABULAR_EXT:
         return "pages"
     if "rotations" in parts:
@@ -185,41 +187,101 @@ def _schemas():
     return {
         "src_incidents": pa.schema(
             [
-                ("incident_id", s), ("title", s), ("severity", pa.int32()), ("team", s),
-                ("service", s), ("started_at", ts), ("detected_at", ts),
-                ("detection_method", s), ("acknowledged_at", ts), ("acknowledged_by", s),
-                ("mitigated_at", ts), ("mitigation", s), ("resolved_at", ts),
-                ("users_affected", pa.int64()), ("users_affected_pct", pa.float64()),
-                ("revenue_impact_usd", pa.decimal128(18, 2)), ("data_loss", pa.bool_()),
-                ("data_loss_detail", s), ("root_cause", s), ("postmortem_published_at", ts),
-                ("stated_duration_s", pa.float64()), ("source_file", s), ("source_kind", s),
+                ("incident_id", s),
+                ("title", s),
+                ("severity", pa.int32()),
+                ("team", s),
+                ("service", s),
+                ("started_at", ts),
+                ("detected_at", ts),
+                ("detection_method", s),
+                ("acknowledged_at", ts),
+                ("acknowledged_by", s),
+                ("mitigated_at", ts),
+                ("mitigation", s),
+                ("resolved_at", ts),
+                ("users_affected", pa.int64()),
+                ("users_affected_pct", pa.float64()),
+                ("revenue_impact_usd", pa.decimal128(18, 2)),
+                ("data_loss", pa.bool_()),
+                ("data_loss_detail", s),
+                ("root_cause", s),
+                ("postmortem_published_at", ts),
+                ("stated_duration_s", pa.float64()),
+                ("source_file", s),
+                ("source_kind", s),
             ]
         ),
         "src_timeline_events": pa.schema(
-            [("incident_id", s), ("occurred_at", ts), ("kind", s), ("text", s),
-             ("line_no", pa.int32()), ("source_file", s)]
+            [
+                ("incident_id", s),
+                ("occurred_at", ts),
+                ("kind", s),
+                ("text", s),
+                ("line_no", pa.int32()),
+                ("source_file", s),
+            ]
         ),
         "src_action_items": pa.schema(
-            [("incident_id", s), ("item_no", pa.int32()), ("description", s), ("owner", s),
-             ("due_date", pa.date32()), ("ticket", s), ("done", pa.bool_()),
-             ("line_no", pa.int32()), ("source_file", s)]
+            [
+                ("incident_id", s),
+                ("item_no", pa.int32()),
+                ("description", s),
+                ("owner", s),
+                ("due_date", pa.date32()),
+                ("ticket", s),
+                ("done", pa.bool_()),
+                ("line_no", pa.int32()),
+                ("source_file", s),
+            ]
         ),
         "src_pages": pa.schema(
-            [("page_id", s), ("sent_at", ts), ("recipient", s), ("team", s), ("service", s),
-             ("incident_id", s), ("acknowledged_at", ts), ("acknowledged_by", s),
-             ("escalated_at", ts), ("urgency", s), ("line_no", pa.int32()),
-             ("source_file", s)]
+            [
+                ("page_id", s),
+                ("sent_at", ts),
+                ("recipient", s),
+                ("team", s),
+                ("service", s),
+                ("incident_id", s),
+                ("acknowledged_at", ts),
+                ("acknowledged_by", s),
+                ("escalated_at", ts),
+                ("urgency", s),
+                ("line_no", pa.int32()),
+                ("source_file", s),
+            ]
         ),
         "src_rotations": pa.schema(
-            [("team", s), ("engineer", s), ("start_at", ts), ("end_at", ts),
-             ("is_override", pa.bool_()), ("line_no", pa.int32()), ("source_file", s)]
+            [
+                ("team", s),
+                ("engineer", s),
+                ("start_at", ts),
+                ("end_at", ts),
+                ("is_override", pa.bool_()),
+                ("line_no", pa.int32()),
+                ("source_file", s),
+            ]
         ),
         "src_tracker_items": pa.schema(
-            [("ticket", s), ("summary", s), ("status", s), ("assignee", s),
-             ("due_date", pa.date32()), ("created_at", ts), ("resolved_at", ts),
-             ("incident_id", s), ("line_no", pa.int32()), ("source_file", s)]
+            [
+                ("ticket", s),
+                ("summary", s),
+                ("status", s),
+                ("assignee", s),
+                ("due_date", pa.date32()),
+                ("created_at", ts),
+                ("resolved_at", ts),
+                ("incident_id", s),
+                ("line_no", pa.int32()),
+                ("source_file", s),
+            ]
         ),
     }
+
+
+def _row(record) -> dict:
+    """A record's fields as a dict (shallow: ``dataclasses.asdict`` deep-copies, 10x slower)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 class _Pending:
@@ -229,17 +291,17 @@ class _Pending:
         self.rows: dict[str, list[dict]] = {t: [] for t in _schemas()}
 
     def incident(self, inc: Incident, source_file: str) -> None:
-        row = asdict(inc)
+        row = _row(inc)
         row["source_file"] = source_file
         self.rows["src_incidents"].append(row)
 
     def events(self, events: list[TimelineEvent], source_file: str) -> None:
         for e in events:
-            self.rows["src_timeline_events"].append({**asdict(e), "source_file": source_file})
+            self.rows["src_timeline_events"].append({**_row(e), "source_file": source_file})
 
     def items(self, items: list[ActionItem], source_file: str) -> None:
         for a in items:
-            self.rows["src_action_items"].append({**asdict(a), "source_file": source_file})
+            self.rows["src_action_items"].append({**_row(a), "source_file": source_file})
 
     def pages(self, pages: list[dict], source_file: str) -> None:
         for i, p in enumerate(pages, start=1):
@@ -253,7 +315,7 @@ class _Pending:
 
     def rotations(self, rows: list[RotationRow], source_file: str) -> None:
         for r in rows:
-            d = asdict(r)
+            d = _row(r)
             d["team"] = d["team"].strip().lower()
             self.rows["src_rotations"].append({**d, "source_file": source_file})
 
@@ -270,8 +332,7 @@ class _Pending:
         for table, rows in self.rows.items():
             if not rows:
                 continue
-            arrow = _arrow(rows, schemas[table])  # noqa: F841 (scanned by name below)
-            con.register("__pending", arrow)
+            con.register("__pending", _arrow(rows, schemas[table]))
             con.execute(f"insert into {table} by name select * from __pending")
             con.unregister("__pending")
             counts[table] = len(rows)
@@ -298,23 +359,15 @@ def _decode(data: bytes, display: str) -> str:
 
 
 def _parse_python(
-    res: FileResult, data: bytes, policy: Policy, team: str | None, pending: _Pending,
+    res: FileResult,
+    data: bytes,
+    policy: Policy,
+    team: str | None,
+    pending: _Pending,
     now: datetime,
 ) -> list[str]:
     """Parse a file whose format needs Python; queue its rows. Returns incident ids."""
     src = str(res.path)
-    if res.kind == "timeline":
-        from analytics.ingest.timelines import parse_timeline
-
-        doc: TimelineDocument = parse_timeline(
-            data, res.display, classify=policy.classify_event, now=now
-        )
-        res.warnings.extend(str(w) for w in doc.warnings)
-        pending.incident(doc.incident, src)
-        pending.events(doc.events, src)
-        pending.items(doc.action_items, src)
-        res.rows = 1 + len(doc.events) + len(doc.action_items)
-        return [doc.incident.incident_id]
     if res.kind == "pagerduty":
         from analytics.ingest.pagerduty import parse_pagerduty
 
@@ -358,6 +411,48 @@ def _parse_python(
     raise AssertionError(res.kind)
 
 
+PARALLEL_MIN_DOCS = 400  # below this, starting worker processes costs more than it saves
+
+
+def _parse_document(job: tuple[bytes, str, Policy, datetime]):
+    """Parse one document (in a worker process for large batches).
+
+    Returns the document, or ``(file, line, reason)`` for a rejection (picklable).
+    """
+    from analytics.ingest.timelines import parse_timeline
+
+    data, display, policy, now = job
+    try:
+        return parse_timeline(data, display, classify=policy.classify_event, now=now)
+    except InputError as exc:
+        return (exc.file, exc.line, exc.reason)
+
+
+def _parse_documents(jobs: list[tuple[bytes, str, Policy, datetime]]) -> list:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN_DOCS or workers < 2:
+        return [_parse_document(job) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: the parent holds DuckDB threads and locks.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_parse_document, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
+    if isinstance(doc, tuple):
+        raise InputError(*doc)
+    src = str(res.path)
+    res.warnings.extend(str(w) for w in doc.warnings)
+    pending.incident(doc.incident, src)
+    pending.events(doc.events, src)
+    pending.items(doc.action_items, src)
+    res.rows = 1 + len(doc.events) + len(doc.action_items)
+    res.status = "loaded"
+    return [doc.incident.incident_id]
+
+
 # ---------------------------------------------------------------- the batch
 
 
@@ -380,8 +475,9 @@ def _delete_file_rows(con: duckdb.DuckDBPyConnection, files: list[str], tables=A
     if not files:
         return
     for table in tables:
-        con.execute(f"delete from {table} where source_file in (select unnest($files))",
-                    {"files": files})
+        con.execute(
+            f"delete from {table} where source_file in (select unnest($files))", {"files": files}
+        )
 
 
 def ingest(
@@ -415,7 +511,7 @@ def ingest(
     report = IngestReport(dry_run=dry_run)
     found, errors = discover(paths)
     for err in errors:
-        file, _, reason = err.partition(":1: ")
+        file = err.partition(":1: ")[0]
         report.files.append(
             FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
         )
@@ -426,8 +522,20 @@ def ingest(
         con.execute("SET TimeZone='UTC'")
         dbmod.create_schema(con)
         try:
-            _run_batch(con, results, report, policy, team, prune, paths, now, progress,
-                       previous={}, prev_policy=None, dry_run=True)
+            _run_batch(
+                con,
+                results,
+                report,
+                policy,
+                team,
+                prune,
+                paths,
+                now,
+                progress,
+                previous={},
+                prev_policy=None,
+                dry_run=True,
+            )
         finally:
             con.close()
         return report
@@ -435,8 +543,20 @@ def ingest(
         previous, prev_policy = _previous_state(con)
         con.execute("begin transaction")
         try:
-            _run_batch(con, results, report, policy, team, prune, paths, now, progress,
-                       previous=previous, prev_policy=prev_policy, dry_run=False)
+            _run_batch(
+                con,
+                results,
+                report,
+                policy,
+                team,
+                prune,
+                paths,
+                now,
+                progress,
+                previous=previous,
+                prev_policy=prev_policy,
+                dry_run=False,
+            )
             if before_commit is not None:
                 before_commit()
             con.execute("commit")
@@ -447,12 +567,24 @@ def ingest(
 
 
 def _run_batch(
-    con, results, report, policy, team, prune, paths, now, progress, *, previous,
-    prev_policy, dry_run,
+    con,
+    results,
+    report,
+    policy,
+    team,
+    prune,
+    paths,
+    now,
+    progress,
+    *,
+    previous,
+    prev_policy,
+    dry_run,
 ) -> None:
     tabular.ensure_macros(con)
     reparse_all = prev_policy != policy.version
     pending = _Pending()
+    documents: list[tuple[FileResult, tuple]] = []
     ids_by_file: dict[str, list[str]] = {}
     total = len(results)
     for n, res in enumerate(results, start=1):
@@ -469,14 +601,21 @@ def _run_batch(
             res.status = "unchanged"
             continue
         try:
-            if res.kind in tabular.SPECS:
+            if res.kind == "timeline":
+                documents.append((res, (data, res.display, policy, now)))
+            elif res.kind in tabular.SPECS:
                 _stage_tabular(con, res)
             else:
                 ids_by_file[str(res.path)] = _parse_python(res, data, policy, team, pending, now)
                 res.status = "loaded"
         except InputError as exc:
-            res.status, res.rejected, res.rows = "rejected", 1, 0
-            res.errors.append(str(exc))
+            _reject(res, exc)
+    parsed = _parse_documents([job for _, job in documents])
+    for (res, _), doc in zip(documents, parsed, strict=True):
+        try:
+            ids_by_file[str(res.path)] = _queue_document(res, doc, pending)
+        except InputError as exc:
+            _reject(res, exc)
     if progress is not None:
         progress(total, total, "")
 
@@ -511,26 +650,30 @@ def _run_batch(
         _log(con, report, now)
 
 
+def _reject(res: FileResult, exc: InputError) -> None:
+    res.status, res.rejected, res.rows = "rejected", 1, 0
+    res.errors.append(str(exc))
+
+
 def _stage_tabular(con, res: FileResult) -> None:
     spec = tabular.SPECS[res.kind]
-    good, rejections = tabular.stage(con, spec, res.path, res.display)
+    staged, rejections = tabular.stage(con, spec, res.path, res.display)
     res.errors.extend(rejections)
     res.rejected = len(rejections)
-    con.execute(f"create or replace temp table __ready_{len(res.sha256)}_{id(res)} as "
-                f"select * from {good}")
-    res.note = f"__ready_{len(res.sha256)}_{id(res)}"
-    res.rows = con.execute(f"select count(*) from {res.note}").fetchone()[0]
+    res.note = staged
+    res.rows = con.execute(f"select count(*) from {staged} where __reason is null").fetchone()[0]
     res.status = "loaded"
 
 
 def _insert_tabular(con, res: FileResult) -> None:
     table = f"src_{res.kind}"
+    good = tabular.good_rows(res.note, con)
     if res.kind == "pages":
         # A page_id already loaded from another file of the warehouse is rejected here.
         dupes = con.execute(
             f"""
             select r.line_no, r.page_id, any_value(s.source_file)
-            from {res.note} as r join src_pages as s using (page_id)
+            from ({good}) as r join src_pages as s using (page_id)
             where s.source_file <> $file
             group by all order by r.line_no
             """,
@@ -543,13 +686,13 @@ def _insert_tabular(con, res: FileResult) -> None:
         res.rejected += len(dupes)
         res.rows -= len(dupes)
         con.execute(
-            f"insert into src_pages by name select r.*, $file as source_file from {res.note} as r "
+            f"insert into src_pages by name select r.*, $file as source_file from ({good}) as r "
             "where not exists (select 1 from src_pages as s where s.page_id = r.page_id)",
             {"file": str(res.path)},
         )
     else:
         con.execute(
-            f"insert into {table} by name select r.*, $file as source_file from {res.note} as r",
+            f"insert into {table} by name select r.*, $file as source_file from ({good}) as r",
             {"file": str(res.path)},
         )
     con.execute(f"drop table {res.note}")
@@ -610,20 +753,26 @@ def _prune(con, paths: list[Path], report: IngestReport) -> None:
     roots = [p.resolve() for p in paths]
     sources: set[str] = set()
     for table in ALL_SRC_TABLES:
-        sources.update(r[0] for r in con.execute(f"select distinct source_file from {table}").fetchall())
+        sources.update(
+            r[0] for r in con.execute(f"select distinct source_file from {table}").fetchall()
+        )
     gone = sorted(
-        s for s in sources
-        if not Path(s).exists() and any(Path(s).is_relative_to(r) for r in roots)
+        s for s in sources if not Path(s).exists() and any(Path(s).is_relative_to(r) for r in roots)
     )
     for s in gone:
         counts = {
-            t: con.execute(f"select count(*) from {t} where source_file = $f", {"f": s}).fetchone()[0]
+            t: con.execute(f"select count(*) from {t} where source_file = $f", {"f": s}).fetchone()[
+                0
+            ]
             for t in ALL_SRC_TABLES
         }
         detail = ", ".join(f"{n} {t.removeprefix('src_')}" for t, n in counts.items() if n)
         report.pruned.append(f"{display_path(Path(s))}: {detail}")
-        report.files.append(FileResult(Path(s), display_path(Path(s)), "gone", status="pruned",
-                                       rows=sum(counts.values())))
+        report.files.append(
+            FileResult(
+                Path(s), display_path(Path(s)), "gone", status="pruned", rows=sum(counts.values())
+            )
+        )
     _delete_file_rows(con, gone)
 
 
@@ -634,14 +783,36 @@ def _log(con, report: IngestReport, now: datetime) -> None:
         messages = f.errors + [f"warning: {w}" for w in f.warnings]
         rows.append(
             (
-                run_id, now, str(f.path), f.sha256 or None, f.kind, f.rows, f.rejected,
-                f.status, "\n".join(messages[:MAX_LOGGED_ERRORS]) or None,
+                run_id,
+                now,
+                str(f.path),
+                f.sha256 or None,
+                f.kind,
+                f.rows,
+                f.rejected,
+                f.status,
+                "\n".join(messages[:MAX_LOGGED_ERRORS]) or None,
             )
         )
     if rows:
-        con.executemany(
-            "insert into ingest_log values ($1, $2, $3, $4, $5, $6, $7, $8, $9)", rows
+        import pyarrow as pa
+
+        names = [
+            "run_id",
+            "run_started_at",
+            "file",
+            "sha256",
+            "kind",
+            "rows",
+            "rejected",
+            "status",
+            "error",
+        ]
+        con.register(
+            "__log", pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows])
         )
+        con.execute("insert into ingest_log by name select * from __log")
+        con.unregister("__log")
 
 
 def files_in_log(db: Path, wait: float) -> list[Path]:
@@ -664,7 +835,12 @@ def files_in_log(db: Path, wait: float) -> list[Path]:
 
 
 def rebuild(
-    paths: list[Path], *, db: Path, policy: Policy, team: str | None, wait: float,
+    paths: list[Path],
+    *,
+    db: Path,
+    policy: Policy,
+    team: str | None,
+    wait: float,
     progress=None,
 ) -> IngestReport:
     """Rebuild the warehouse from the files in its ingest_log (plus ``paths``), atomically:
@@ -676,8 +852,9 @@ def rebuild(
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        report = ingest(old_files + list(paths), db=tmp, policy=policy, team=team, wait=wait,
-                        progress=progress)
+        report = ingest(
+            old_files + list(paths), db=tmp, policy=policy, team=team, wait=wait, progress=progress
+        )
         # Hold the old file while swapping, so no writer is mid-batch on it.
         holder = dbmod._connect(db, read_only=False, wait=wait)
         try:

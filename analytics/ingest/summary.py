@@ -32,8 +32,12 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int, str], None] | No
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     progress = Progress(
-        TextColumn("reading"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
+        TextColumn("reading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = progress.add_task("", total=None)
 
@@ -75,8 +79,9 @@ def print_report(report: IngestReport, *, quiet: bool, rich_output: bool) -> Non
     lines += [f"pruned: {p}" for p in report.pruned]
     lines += [f"rotation finding: {f}" for f in report.findings[:20]]
     if len(report.findings) > 20:
-        lines.append(f"... and {len(report.findings) - 20} more rotation findings "
-                     "(table rotation_findings)")
+        lines.append(
+            f"... and {len(report.findings) - 20} more rotation findings (table rotation_findings)"
+        )
     n_rej, n_warn = len(report.rejections), len(report.warnings)
     lines.append(f"{n_rej} rejections, {n_warn} warnings")
     if rich_output:
@@ -90,8 +95,9 @@ def print_report(report: IngestReport, *, quiet: bool, rich_output: bool) -> Non
         table.add_column("rejected", justify="right")
         for status in sorted(counts):
             fs = [f for f in report.files if f.status == status]
-            table.add_row(status, str(len(fs)), str(sum(f.rows for f in fs)),
-                          str(sum(f.rejected for f in fs)))
+            table.add_row(
+                status, str(len(fs)), str(sum(f.rows for f in fs)), str(sum(f.rejected for f in fs))
+            )
         console = Console()
         console.print(table)
         for line in lines[1:]:

@@ -89,7 +89,9 @@ TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:
 _CAST = {
     "text": "nullif(trim({c}), '')",
     "name": "nullif(lower(trim({c})), '')",
-    "ts": "try_cast(regexp_replace(trim({c}), '\\s*(UTC|utc|Z|z)$', '+00:00') as timestamptz)",
+    # DuckDB's cast reads Z, +01:00, +0100 and ' UTC'; the regex is only for what it does not.
+    "ts": "coalesce(try_cast(trim({c}) as timestamptz), "
+    "try_cast(regexp_replace(trim({c}), '\\s*(utc|z)$', '+00:00', 'i') as timestamptz))",
     "bool": "case lower(trim(coalesce({c}, ''))) "
     "when '' then false when 'true' then true when 'yes' then true when '1' then true "
     "when 'false' then false when 'no' then false when '0' then false end",
@@ -100,11 +102,13 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_path(path: Path) -> str:
+    """A file path as a SQL string literal (views cannot hold bound parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        "create or replace temp macro ia_ts(s) as "
-        + _CAST["ts"].format(c="s")
-    )
+    con.execute("create or replace temp macro ia_ts(s) as " + _CAST["ts"].format(c="s"))
 
 
 def _reader_sql(path: Path) -> str:
@@ -125,10 +129,11 @@ def _reader_sql(path: Path) -> str:
 def stage(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
 ) -> tuple[str, list[str]]:
-    """Read and check one file; return (TEMP table of good rows, rejection lines).
+    """Read and check one file; return (TEMP staging table, rejection lines).
 
-    The good-rows table has the spec's columns (cast, cleaned) plus ``line_no``; columns
-    ``start``/``end``/``override`` of rotations are renamed ``start_at``/``end_at``/``is_override``.
+    The staging table has the spec's columns (cast, cleaned), ``line_no`` and ``__reason``
+    (NULL for a good row; :func:`good_rows` selects those). Columns ``start``/``end``/
+    ``override`` of rotations are renamed ``start_at``/``end_at``/``is_override``.
 
     Raises:
         InputError: The whole file is unusable (unreadable, empty, missing required columns).
@@ -136,7 +141,10 @@ def stage(
     if path.stat().st_size == 0:
         raise InputError(display, 1, "file is empty")
     try:
-        con.execute(f"create or replace temp table __raw as {_reader_sql(path)}", {"path": str(path)})
+        # A view, not a table: the file is read once, by the checking pass below.
+        reader = _reader_sql(path).replace("$path", quote_path(path))
+        con.execute(f"create or replace temp view __raw as {reader}")
+        con.execute("select * from __raw limit 0")
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
@@ -167,9 +175,7 @@ def stage(
         selects.append(f"{cast} as {_q(out_name.get(col.name, col.name))}")
         present = f"nullif(trim({rawc}), '') is not null"
         if col.required:
-            checks.append(
-                f"when not ({present}) then '{col.name} is empty (required)'"
-            )
+            checks.append(f"when not ({present}) then '{col.name} is empty (required)'")
         if col.kind == "ts":
             checks.append(
                 f"when {present} and {cast} is null then '{col.name} ' || "
@@ -181,9 +187,10 @@ def stage(
                 "' is not true/false'"
             )
     if spec.kind == "rotations":
-        s, e = _CAST["ts"].format(c=f"cast({_q(by_lower['start'])} as varchar)"), _CAST[
-            "ts"
-        ].format(c=f"cast({_q(by_lower['end'])} as varchar)")
+        s, e = (
+            _CAST["ts"].format(c=f"cast({_q(by_lower['start'])} as varchar)"),
+            _CAST["ts"].format(c=f"cast({_q(by_lower['end'])} as varchar)"),
+        )
         checks.append(f"when {e} <= {s} then 'end is not after start'")
     if spec.kind == "people" and "timezone" in by_lower:
         tz = f"nullif(trim(cast({_q(by_lower['timezone'])} as varchar)), '')"
@@ -193,53 +200,48 @@ def stage(
             "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
-    con.execute(
-        f"create or replace temp table __checked as select {', '.join(selects)}, "
-        f"__line as line_no, {reason} as __reason from __raw"
-    )
-    if spec.key:
+    try:
+        con.execute(
+            f"create or replace temp table __checked as select {', '.join(selects)}, "
+            f"__line as line_no, {reason} as __reason from __raw"
+        )
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
+    table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
+    con.execute(f"alter table __checked rename to {table}")
+    key = spec.key or ("engineer" if spec.kind == "people" else None)
+    if key:
+        # Repeated keys: a grouped pass finds them (much cheaper than a window over all rows).
+        key_expr = f"lower({_q(key)})" if spec.kind == "people" else _q(key)
         con.execute(
             f"""
-            create or replace temp table __checked as
-            select
-                * exclude (__reason),
-                coalesce(__reason, case when __first_line < line_no
-                    then '{spec.key} ' || '''' || {_q(spec.key)} || '''' || ' repeats line '
-                        || __first_line end) as __reason,
+            update {table} as t
+            set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line '
+                || d.first_line
             from (
-                select *, min(line_no) over (partition by {_q(spec.key)}) as __first_line
-                from __checked
-            )
-            """
-        )
-    if spec.kind == "people":
-        con.execute(
-            """
-            create or replace temp table __checked as
-            select
-                * exclude (__reason, __first_line),
-                coalesce(__reason, case when __first_line < line_no
-                    then 'engineer ''' || engineer || ''' repeats line ' || __first_line end)
-                    as __reason,
-            from (
-                select *, min(line_no) over (partition by lower(engineer)) as __first_line
-                from __checked
-            )
+                select {key_expr} as k, min(line_no) as first_line
+                from {table} where {_q(key)} is not null
+                group by 1 having count(*) > 1
+            ) as d
+            where {key_expr.replace(_q(key), "t." + _q(key))} = d.k
+                and t.line_no > d.first_line and t.__reason is null
             """
         )
     rejections = [
         f"{display}:{line}: {reason}"
         for line, reason in con.execute(
-            "select line_no, __reason from __checked where __reason is not null order by line_no"
+            f"select line_no, __reason from {table} where __reason is not null order by line_no"
         ).fetchall()
     ]
-    good = f"__good_{spec.kind}"
-    cols = ", ".join(
-        _q(c) for c in [r[0] for r in con.execute("select * from __checked limit 0").description]
-        if not c.startswith("__")
-    )
-    con.execute(
-        f"create or replace temp table {good} as select {cols} from __checked "
+    con.execute("drop view __raw")
+    return table, rejections
+
+
+def good_rows(table: str, con: duckdb.DuckDBPyConnection) -> str:
+    """A SELECT of the good rows of a staged table, without the checking columns."""
+    cols = [r[0] for r in con.execute(f"select * from {table} limit 0").description]
+    return (
+        f"select {', '.join(_q(c) for c in cols if not c.startswith('__'))} from {table} "
         "where __reason is null"
     )
-    return good, rejections
