@@ -53,6 +53,16 @@ ALL_SRC_TABLES = (
     "src_tracker_items",
 )
 MAX_LOGGED_ERRORS = 50
+TRACKER_COLUMNS = (
+    "ticket",
+    "summary",
+    "status",
+    "assignee",
+    "due_date",
+    "created_at",
+    "resolved_at",
+    "incident_id",
+)
 
 
 @dataclass
@@ -287,8 +297,17 @@ def _row(record) -> dict:
 class _Pending:
     """Rows parsed in Python, collected per table and inserted in bulk at the end."""
 
+    TABLES = (
+        "src_incidents",
+        "src_timeline_events",
+        "src_action_items",
+        "src_pages",
+        "src_rotations",
+        "src_tracker_items",
+    )
+
     def __init__(self) -> None:
-        self.rows: dict[str, list[dict]] = {t: [] for t in _schemas()}
+        self.rows: dict[str, list[dict]] = {t: [] for t in self.TABLES}
 
     def incident(self, inc: Incident, source_file: str) -> None:
         row = _row(inc)
@@ -321,13 +340,15 @@ class _Pending:
 
     def tracker(self, items: list[dict], source_file: str) -> None:
         for i, it in enumerate(items, start=1):
-            row = {k: it.get(k) for k in _schemas()["src_tracker_items"].names}
+            row = {k: it.get(k) for k in TRACKER_COLUMNS}
             row["line_no"] = it.get("line_no", i)
             row["source_file"] = source_file
             self.rows["src_tracker_items"].append(row)
 
     def flush(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         counts = {}
+        if not any(self.rows.values()):
+            return counts
         schemas = _schemas()
         for table, rows in self.rows.items():
             if not rows:
@@ -795,24 +816,13 @@ def _log(con, report: IngestReport, now: datetime) -> None:
             )
         )
     if rows:
-        import pyarrow as pa
-
-        names = [
-            "run_id",
-            "run_started_at",
-            "file",
-            "sha256",
-            "kind",
-            "rows",
-            "rejected",
-            "status",
-            "error",
-        ]
-        con.register(
-            "__log", pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows])
+        # Columns bound as lists and zipped by unnest: one statement, no pandas/Arrow import.
+        columns = list(zip(*rows, strict=True))
+        con.execute(
+            "insert into ingest_log select unnest($1), unnest($2), unnest($3), unnest($4), "
+            "unnest($5), unnest($6), unnest($7), unnest($8), unnest($9)",
+            [list(c) for c in columns],
         )
-        con.execute("insert into ingest_log by name select * from __log")
-        con.unregister("__log")
 
 
 def files_in_log(db: Path, wait: float) -> list[Path]:
