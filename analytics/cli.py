@@ -132,6 +132,7 @@ def main() -> None:
       incident-analytics metrics --from 2026-10-01 --to 2026-10-31
       incident-analytics report weekly
       incident-analytics payroll --period 2026-10
+      incident-analytics export --parquet exports/
 
     Exit status: 0 success; 1 done with rejections, or refused; 2 usage error;
     3 warehouse busy (another process holds it; nothing changed).
@@ -352,6 +353,22 @@ def payroll(
     for warning in result.payroll.warnings:
         click.echo(f"warning: {warning}", err=True)
     ctx.say(f"payroll {result.status}: {result.csv_path}")
+
+
+@main.command()
+@click.option("--parquet", "parquet_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Folder to write the public tables into, as Parquet.")
+@common
+def export(ctx: Ctx, parquet_dir: Path) -> None:
+    """Write the public tables as Parquet, partitioned by month, for Spark/Trino/BigQuery.
+
+    Each file is written to a temporary name and moved into place, so a reader never sees a
+    half-written file. Re-running replaces the export.
+    """
+    from analytics.export import export_parquet
+
+    counts = export_parquet(ctx.db, parquet_dir, wait=ctx.wait)
+    ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 @main.command()

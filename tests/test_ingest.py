@@ -288,3 +288,23 @@ def test_pages_load_from_json_and_parquet_with_record_numbers(tmp_path):
         ("j1", "payments", "2026-11-03 14:05:00+00", "2026-11-03 13:06:00+00"),
         ("q1", "search", "2026-11-03 14:05:00+00", None),
     ]
+
+
+def test_an_unreadable_csv_does_not_abort_the_batch(tmp_path, raw):
+    # DuckDB aborts a whole transaction on any error: reading must happen outside it.
+    (raw / "pages" / "garbage.csv").write_bytes(bytes(range(256)) * 64)
+    db = tmp_path / "w.duckdb"
+    result = ingest(str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 1
+    assert "garbage.csv:1: cannot read as pages" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select page_id from pages").fetchall() == [("p1",)]
+    assert con.execute("select incident_id from incidents").fetchall() == [("INC-1",)]
+    con.close()
+
+
+def test_dry_run_finds_duplicate_ids_in_the_batch(tmp_path, raw):
+    write(raw / "timelines" / "z-copy.md", doc())
+    result = ingest(str(raw / "timelines"), "--dry-run", "--db", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 1
+    assert "z-copy.md:1: incident_id INC-1 also in" in result.stderr

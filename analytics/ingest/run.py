@@ -176,8 +176,36 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
     return sorted(found.items()), errors
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+# A post-mortem is a few KB; vendor JSON exports can be large but are parsed whole.
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+MAX_JSON_BYTES = 512 * 1024 * 1024
+
+
+def _file_sha256(path: Path) -> str:
+    """sha256 of a file, streamed (a large CSV is never held in memory by Python)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_small(res: FileResult) -> bytes:
+    """The bytes of a file parsed in Python, refusing what cannot be that kind of file."""
+    size = res.path.stat().st_size
+    limit = MAX_DOCUMENT_BYTES if res.kind == "timeline" else MAX_JSON_BYTES
+    if size > limit:
+        raise InputError(
+            res.display, 1,
+            f"file is {size / 1048576:.1f} MB, larger than any {res.kind} input should be "
+            f"(limit {limit // 1048576} MB); is it the right file?",
+        )
+    if res.path.suffix.lower() == ".json":
+        with res.path.open("rb") as fh:
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head[:1] not in (b"{", b"["):
+            raise InputError(res.display, 1, "not JSON: expected '{' or '[' at the start")
+    return res.path.read_bytes()
 
 
 # ---------------------------------------------------------------- record -> Arrow tables
@@ -522,62 +550,41 @@ def ingest(
         policy: The policy in force (keyword rules, priority map, stored for the views).
         team: Team for ICS files that name none.
         prune: Also delete rows whose source file under ``paths`` no longer exists.
-        dry_run: Parse and check only; the warehouse is not opened for writing.
+        dry_run: Parse and check only; the warehouse is not opened.
         wait: Seconds to retry while another process holds the warehouse.
         progress: Called as ``progress(done, total, file)`` while files are parsed.
         now: Wall clock for "timestamp in the future" warnings (tests).
         before_commit: Test hook, called inside the open transaction just before commit.
     """
-    now = now or datetime.now(UTC)
-    report = IngestReport(dry_run=dry_run)
+    batch = _Batch(policy=policy, team=team, now=now or datetime.now(UTC), progress=progress)
+    report = batch.report
+    report.dry_run = dry_run
     found, errors = discover(paths)
     for err in errors:
         file = err.partition(":1: ")[0]
         report.files.append(
             FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
         )
-    results = [FileResult(p, display_path(p), kind) for p, kind in found]
-    report.files.extend(results)
+    batch.results = [FileResult(p, display_path(p), kind) for p, kind in found]
+    report.files.extend(batch.results)
     if dry_run:
         con = duckdb.connect()
         con.execute("SET TimeZone='UTC'")
-        dbmod.create_schema(con)
         try:
-            _run_batch(
-                con,
-                results,
-                report,
-                policy,
-                team,
-                prune,
-                paths,
-                now,
-                progress,
-                previous={},
-                prev_policy=None,
-                dry_run=True,
-            )
+            dbmod.create_schema(con)
+            batch.parse(con, previous={}, prev_policy=None)
+            batch.load(con, prune=False, paths=paths)  # batch checks, on a throwaway database
         finally:
             con.close()
         return report
     with dbmod.writer(db, wait=wait) as con:
         previous, prev_policy = _previous_state(con)
+        # Parsing and staging only create TEMP tables (memory, never the file), and any
+        # DuckDB error inside a transaction aborts all of it: so they run before BEGIN.
+        batch.parse(con, previous=previous, prev_policy=prev_policy)
         con.execute("begin transaction")
         try:
-            _run_batch(
-                con,
-                results,
-                report,
-                policy,
-                team,
-                prune,
-                paths,
-                now,
-                progress,
-                previous=previous,
-                prev_policy=prev_policy,
-                dry_run=False,
-            )
+            batch.load(con, prune=prune, paths=paths)
             if before_commit is not None:
                 before_commit()
             con.execute("commit")
@@ -587,88 +594,87 @@ def ingest(
     return report
 
 
-def _run_batch(
-    con,
-    results,
-    report,
-    policy,
-    team,
-    prune,
-    paths,
-    now,
-    progress,
-    *,
-    previous,
-    prev_policy,
-    dry_run,
-) -> None:
-    tabular.ensure_macros(con)
-    reparse_all = prev_policy != policy.version
-    pending = _Pending()
-    documents: list[tuple[FileResult, tuple]] = []
-    ids_by_file: dict[str, list[str]] = {}
-    total = len(results)
-    for n, res in enumerate(results, start=1):
-        if progress is not None:
-            progress(n - 1, total, res.display)
-        try:
-            data = res.path.read_bytes()
-        except OSError as exc:
-            res.status, res.rejected = "rejected", 1
-            res.errors.append(f"{res.display}:1: cannot read: {exc.strerror}")
-            continue
-        res.sha256 = _sha256(data)
-        if not reparse_all and previous.get(str(res.path)) == res.sha256:
-            res.status = "unchanged"
-            continue
-        try:
-            if res.kind == "timeline":
-                documents.append((res, (data, res.display, policy, now)))
-            elif res.kind in tabular.SPECS:
-                _stage_tabular(con, res)
-            else:
-                ids_by_file[str(res.path)] = _parse_python(res, data, policy, team, pending, now)
-                res.status = "loaded"
-        except InputError as exc:
-            _reject(res, exc)
-    parsed = _parse_documents([job for _, job in documents])
-    for (res, _), doc in zip(documents, parsed, strict=True):
-        try:
-            ids_by_file[str(res.path)] = _queue_document(res, doc, pending)
-        except InputError as exc:
-            _reject(res, exc)
-    if progress is not None:
-        progress(total, total, "")
+@dataclass
+class _Batch:
+    policy: Policy
+    team: str | None
+    now: datetime
+    progress: Callable[[int, int, str], None] | None
+    results: list[FileResult] = field(default_factory=list)
+    report: IngestReport = field(default_factory=IngestReport)
+    pending: _Pending = field(default_factory=lambda: _Pending())
+    ids_by_file: dict[str, list[str]] = field(default_factory=dict)
 
-    _check_incident_ids(con, results, ids_by_file, pending, report)
+    def parse(self, con, *, previous: dict[str, str], prev_policy: str | None) -> None:
+        """Phase 1, outside the transaction: read, parse and stage every changed file."""
+        tabular.ensure_macros(con)
+        reparse_all = prev_policy != self.policy.version
+        documents: list[tuple[FileResult, tuple]] = []
+        total = len(self.results)
+        for n, res in enumerate(self.results, start=1):
+            if self.progress is not None:
+                self.progress(n - 1, total, res.display)
+            try:
+                res.sha256 = _file_sha256(res.path)
+            except OSError as exc:
+                res.status, res.rejected = "rejected", 1
+                res.errors.append(f"{res.display}:1: cannot read: {exc.strerror}")
+                continue
+            if not reparse_all and previous.get(str(res.path)) == res.sha256:
+                res.status = "unchanged"
+                continue
+            try:
+                data = b"" if res.kind in tabular.SPECS else _read_small(res)
+                if res.kind == "timeline":
+                    documents.append((res, (data, res.display, self.policy, self.now)))
+                elif res.kind in tabular.SPECS:
+                    _stage_tabular(con, res)
+                else:
+                    self.ids_by_file[str(res.path)] = _parse_python(
+                        res, data, self.policy, self.team, self.pending, self.now
+                    )
+                    res.status = "loaded"
+            except InputError as exc:
+                _reject(res, exc)
+        parsed = _parse_documents([job for _, job in documents])
+        for (res, _), doc in zip(documents, parsed, strict=True):
+            try:
+                self.ids_by_file[str(res.path)] = _queue_document(res, doc, self.pending)
+            except InputError as exc:
+                _reject(res, exc)
+        if self.progress is not None:
+            self.progress(total, total, "")
 
-    # Replace the rows of every file that (re)loaded. A rejected file keeps the rows of its
-    # last good version, so a typo in an edit never makes an incident vanish from reports.
-    replaced = [str(r.path) for r in results if r.status == "loaded"]
-    _delete_file_rows(con, replaced)
-    for res in results:
-        if res.status == "loaded" and res.kind in tabular.SPECS:
-            _insert_tabular(con, res)
-    counts = pending.flush(con)
-    if prune:
-        _prune(con, paths, report)
-    derive = __import__("analytics.rotations", fromlist=["derive_rotations"])
-    report.rotation = derive.derive_rotations(con)
-    report.findings = [
-        f"{team}: {kind} {start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: {detail}"
-        for team, kind, start, end, detail in con.execute(
-            "select team, kind, start_at, end_at, detail from rotation_findings "
-            "order by team, start_at"
-        ).fetchall()
-    ]
-    for res in results:
-        if res.status == "loaded" and res.kind in tabular.SPECS:
-            counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
-    report.rows_by_kind = counts
-    dbmod.write_policy(con, policy)
-    dbmod.install_views(con)
-    if not dry_run:
-        _log(con, report, now)
+    def load(self, con, *, prune: bool, paths: list[Path]) -> None:
+        """Phase 2, inside the transaction: replace rows, derive, store policy and views, log."""
+        report, results = self.report, self.results
+        _check_incident_ids(con, results, self.ids_by_file, self.pending, report)
+        # Replace the rows of every file that (re)loaded. A rejected file keeps the rows of
+        # its last good version, so a typo in an edit never makes an incident vanish.
+        _delete_file_rows(con, [str(r.path) for r in results if r.status == "loaded"])
+        for res in results:
+            if res.status == "loaded" and res.kind in tabular.SPECS:
+                _insert_tabular(con, res)
+        counts = self.pending.flush(con)
+        if prune:
+            _prune(con, paths, report)
+        from analytics.rotations import derive_rotations
+
+        report.rotation = derive_rotations(con)
+        report.findings = [
+            f"{team}: {kind} {start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: {detail}"
+            for team, kind, start, end, detail in con.execute(
+                "select team, kind, start_at, end_at, detail from rotation_findings "
+                "order by team, start_at"
+            ).fetchall()
+        ]
+        for res in results:
+            if res.status == "loaded" and res.kind in tabular.SPECS:
+                counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
+        report.rows_by_kind = counts
+        dbmod.write_policy(con, self.policy)
+        dbmod.install_views(con)
+        _log(con, report, self.now)
 
 
 def _reject(res: FileResult, exc: InputError) -> None:
