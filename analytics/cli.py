@@ -292,7 +292,8 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
     """The weekly all-hands report: OUT/weekly/<week>/allhands.html (blameless)."""
     from analytics.reports import weekly_report
 
-    path = weekly_report(week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait)
+    path = weekly_report(week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait,
+                         policy=ctx.policy_file)
     ctx.say(f"weekly report: {path}")
 
 

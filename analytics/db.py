@@ -107,22 +107,23 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
 
 
 def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
-    row = con.execute(
+    # fetchall, not fetchone: a result left half-read blocks the connection's next query.
+    rows = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'main' "
         "and table_name = 'warehouse_meta'"
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The schema version recorded in the warehouse, or ``None`` for an empty file."""
     if not _has_schema(con):
         return None
-    row = con.execute(
+    rows = con.execute(
         "select value from main.warehouse_meta where key = 'schema_version'"
-    ).fetchone()
+    ).fetchall()
     try:
-        return int(row[0]) if row else 0
+        return int(rows[0][0]) if rows else 0
     except ValueError:
         return 0
 

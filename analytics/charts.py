@@ -1,0 +1,262 @@
+"""One builder per chart, each returning an Altair chart; styling lives in one theme.
+
+Builders take small DataFrames already aggregated in SQL (``analytics.metrics``,
+``analytics.weekly``) and only encode them. Durations arrive in seconds and are shown in
+hours or minutes, computed here with a ``transform_calculate`` so the frames keep SI units.
+
+Call :func:`setup` once in a notebook: it enables the theme and the ``svg`` renderer, which
+draws charts with vl-convert as static inline SVG (no JavaScript, no CDN), so the exported
+HTML shows them offline. Altair's ``mimetype`` renderer is avoided on purpose: its vega-lite
+v6 mimetype fails papermill's notebook validation (STACK-NOTES).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import altair as alt
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "THEME",
+    "action_items_by_team",
+    "compliance",
+    "duration_intervals",
+    "incidents_by_severity",
+    "oncall_load",
+    "setup",
+    "top_services",
+    "ttr_trend",
+]
+
+THEME = "incident_analytics"
+
+# Severity is a fixed, ordered domain: SEV-1 is always the same red in every chart.
+_SEVERITY_DOMAIN = [1, 2, 3]
+_SEVERITY_COLORS = ["#c0392b", "#e67e22", "#2e86c1"]
+_STATUS_DOMAIN = ["met", "breached", "pending"]
+_STATUS_COLORS = ["#27ae60", "#c0392b", "#95a5a6"]
+
+
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "view": {"continuousWidth": 520, "continuousHeight": 220, "stroke": None},
+            "font": "Helvetica, Arial, sans-serif",
+            "title": {"fontSize": 14, "anchor": "start", "offset": 8},
+            "axis": {"labelFontSize": 11, "titleFontSize": 12, "grid": True, "gridOpacity": 0.4},
+            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "right"},
+            "bar": {"cornerRadiusEnd": 1},
+            "range": {"category": {"scheme": "tableau10"}},
+        }
+    }
+
+
+def setup() -> None:
+    """Register and enable the project theme and draw charts as static SVG (offline)."""
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(_theme)
+    alt.theme.enable(THEME)
+    alt.renderers.enable("svg")
+
+
+def _hours(field: str) -> str:
+    """Vega expression: seconds to hours, keeping missing values missing (null / 3600 is 0)."""
+    return f"isValid(datum.{field}) ? datum.{field} / 3600 : null"
+
+
+def _severity_color(title: str = "severity") -> alt.Color:
+    return alt.Color(
+        "severity:O",
+        title=title,
+        scale=alt.Scale(domain=_SEVERITY_DOMAIN, range=_SEVERITY_COLORS),
+        legend=alt.Legend(labelExpr="'SEV-' + datum.label"),
+    )
+
+
+def incidents_by_severity(df: pd.DataFrame) -> alt.Chart:
+    """Stacked bars of incidents per ISO week and severity.
+
+    Args:
+        df: One row per week and severity: ``week_start`` (date), ``severity`` (1..3),
+            ``incidents`` (count, zeros included so every week shows).
+    """
+    return (
+        alt.Chart(df, title="Incidents per week by severity")
+        .mark_bar()
+        .encode(
+            # an ordinal time unit gives each week a full-width band (x="...:T" draws hairlines)
+            x=alt.X(
+                "yearmonthdate(week_start):O",
+                title="week starting",
+                axis=alt.Axis(format="%d %b", labelAngle=-45),
+            ),
+            y=alt.Y("sum(incidents):Q", title="incidents"),
+            color=_severity_color(),
+            order=alt.Order("severity:O", sort="ascending"),
+            tooltip=["week_start:T", "severity:O", "incidents:Q"],
+        )
+    )
+
+
+def duration_intervals(df: pd.DataFrame, *, metric: str) -> alt.LayerChart:
+    """Median per severity with its 90% interval as an error bar, in hours.
+
+    Args:
+        df: One row per severity: ``severity``, ``median_s``, ``lo_s``, ``hi_s`` (seconds;
+            ``lo_s``/``hi_s`` may be NaN when the interval is unknown) and ``n``.
+        metric: ``"MTTA"`` or ``"MTTR"``, used in titles.
+    """
+    base = alt.Chart(df, title=f"{metric}: median with 90% interval").transform_calculate(
+        median_h=_hours("median_s"),
+        lo_h=_hours("lo_s"),
+        hi_h=_hours("hi_s"),
+        label="'SEV-' + datum.severity + '  (n=' + datum.n + ')'",
+    )
+    y = alt.Y("label:N", title=None, sort=alt.SortField("severity"))
+    bars = base.mark_rule(strokeWidth=2).encode(
+        y=y,
+        x=alt.X("lo_h:Q", title="hours"),
+        x2="hi_h:Q",
+        color=_severity_color(),
+    )
+    points = base.mark_point(filled=True, size=70).encode(
+        y=y,
+        x="median_h:Q",
+        color=_severity_color(),
+        tooltip=["severity:O", "n:Q", "median_h:Q", "lo_h:Q", "hi_h:Q"],
+    )
+    return alt.layer(bars, points).properties(height=alt.Step(28), width=260)
+
+
+def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
+    """Weekly median time to resolve per severity, with its 90% interval as a band.
+
+    Args:
+        df: One row per week and severity: ``week_start``, ``severity``, ``mttr_median_s``,
+            ``mttr_median_lo_s``, ``mttr_median_hi_s`` (seconds; NaN for weeks without data).
+    """
+    base = alt.Chart(
+        df, title="Median time to resolve, weekly, with 90% interval"
+    ).transform_calculate(
+        median_h=_hours("mttr_median_s"),
+        lo_h=_hours("mttr_median_lo_s"),
+        hi_h=_hours("mttr_median_hi_s"),
+    )
+    x = alt.X("week_start:T", title="week starting", axis=alt.Axis(format="%d %b"))
+    band = base.mark_area(opacity=0.18).encode(
+        x=x, y=alt.Y("lo_h:Q", title="hours"), y2="hi_h:Q", color=_severity_color()
+    )
+    line = base.mark_line(point=True).encode(
+        x=x,
+        y="median_h:Q",
+        color=_severity_color(),
+        tooltip=["week_start:T", "severity:O", "median_h:Q", "lo_h:Q", "hi_h:Q"],
+    )
+    return alt.layer(band, line)
+
+
+def compliance(df: pd.DataFrame) -> alt.Chart:
+    """Stacked horizontal bars of met / breached / pending per check.
+
+    Args:
+        df: One row per check and status: ``check`` (e.g. "response"), ``status``
+            (met, breached, pending) and ``incidents`` (count).
+    """
+    return (
+        alt.Chart(df, title="Compliance this week")
+        .mark_bar()
+        .encode(
+            y=alt.Y("check:N", title=None, sort=None),
+            x=alt.X("sum(incidents):Q", title="incidents"),
+            color=alt.Color(
+                "status:N", scale=alt.Scale(domain=_STATUS_DOMAIN, range=_STATUS_COLORS)
+            ),
+            order=alt.Order("status_order:Q"),
+            tooltip=["check:N", "status:N", "incidents:Q"],
+        )
+        .transform_calculate(status_order="indexof(['met', 'breached', 'pending'], datum.status)")
+        .properties(height=alt.Step(30))
+    )
+
+
+def action_items_by_team(df: pd.DataFrame) -> alt.Chart:
+    """Grouped bars of action items opened, closed and overdue per team.
+
+    Args:
+        df: One row per team: ``team``, ``opened``, ``closed``, ``overdue`` (counts).
+    """
+    return (
+        alt.Chart(df, title="Action items by team")
+        .transform_fold(["opened", "closed", "overdue"], as_=["state", "items"])
+        .mark_bar()
+        .encode(
+            x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("state:N", sort=["opened", "closed", "overdue"]),
+            y=alt.Y("items:Q", title="action items"),
+            color=alt.Color(
+                "state:N",
+                sort=["opened", "closed", "overdue"],
+                scale=alt.Scale(
+                    domain=["opened", "closed", "overdue"],
+                    range=["#2e86c1", "#27ae60", "#c0392b"],
+                ),
+            ),
+            tooltip=["team:N", "state:N", "items:Q"],
+        )
+        .properties(width=alt.Step(90))
+    )
+
+
+def top_services(df: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars of incidents per service, most first, stacked by severity.
+
+    Args:
+        df: One row per service and severity: ``service``, ``severity``, ``incidents``.
+    """
+    return (
+        alt.Chart(df, title="Services with the most incidents this week")
+        .mark_bar()
+        .encode(
+            y=alt.Y("service:N", title=None, sort="-x"),
+            x=alt.X("sum(incidents):Q", title="incidents"),
+            color=_severity_color(),
+            order=alt.Order("severity:O", sort="ascending"),
+            tooltip=["service:N", "severity:O", "incidents:Q"],
+        )
+        .properties(height=alt.Step(24))
+    )
+
+
+def oncall_load(df: pd.DataFrame) -> alt.Chart:
+    """Stacked bars of pages per team by time of day in the recipient's own time zone.
+
+    Args:
+        df: One row per team: ``team``, ``business_pages``, ``off_hours_pages``,
+            ``sleep_pages`` (counts, as the ``oncall_load`` view defines them).
+    """
+    kinds = ["business_pages", "off_hours_pages", "sleep_pages"]
+    return (
+        alt.Chart(df, title="Pages by team and time of day (recipient's local time)")
+        .transform_fold(kinds, as_=["when", "pages_n"])
+        .transform_calculate(when_order=f"indexof({kinds!r}, datum.when)")
+        .mark_bar()
+        .encode(
+            x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("sum(pages_n):Q", title="pages"),
+            color=alt.Color(
+                "when:N",
+                title="sent",
+                scale=alt.Scale(domain=kinds, range=["#85c1e9", "#f5b041", "#6c3483"]),
+                legend=alt.Legend(
+                    labelExpr="{'business_pages': 'business hours', "
+                    "'off_hours_pages': 'off hours', 'sleep_pages': 'sleep hours'}[datum.label]"
+                ),
+            ),
+            order=alt.Order("when_order:Q"),
+            tooltip=["team:N", "when:N", "pages_n:Q"],
+        )
+        .properties(width=alt.Step(70))
+    )

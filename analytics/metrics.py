@@ -1,0 +1,619 @@
+"""Typed functions over the marts (SPEC §6), returning pandas DataFrames.
+
+Every function takes a reader connection whose ``as_of`` and policy are already bound (see
+:func:`analytics.db.reader`): the statuses come from the views, which read ``params`` and
+``policy``. Periods are half-open UTC instants ``[start, end)``; an incident belongs to the
+period its ``started_at`` falls in. Values reach SQL only as bound ``$params``; the only text
+spliced into SQL is a grouping column chosen from a fixed list.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics.db import query_df
+from analytics.stats import DEFAULT_RESAMPLES, bootstrap
+
+__all__ = [
+    "DURATION_METRICS",
+    "GROUPINGS",
+    "action_items_summary",
+    "compare_periods",
+    "compliance",
+    "incidents_in",
+    "iso_week_bounds",
+    "oncall_load",
+    "period_bounds",
+    "summary",
+    "weekly_trend",
+]
+
+# metric prefix -> duration column of incident_metrics
+DURATION_METRICS: dict[str, str] = {
+    "mtta": "tta_s",
+    "mttr": "ttr_s",
+    "mttd": "ttd_s",
+    "mttm": "ttm_s",
+}
+GROUPINGS: tuple[str, ...] = ("severity", "team", "service")
+SEVERITIES: tuple[int, ...] = (1, 2, 3)
+STATUS_RULES: dict[str, str] = {
+    "response": "response_status",
+    "postmortem": "postmortem_status",
+    "status_cadence": "status_cadence_status",
+    "escalation": "escalation_status",
+}
+_ACTION_GROUPINGS = ("team", "service", "severity")
+_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+# --- periods --------------------------------------------------------------------------------
+
+
+def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    """Whole days, both included: ``[date_from 00:00Z, date_to + 1 day 00:00Z)`` (SPEC §10).
+
+    Raises:
+        ValueError: ``date_to`` is before ``date_from``.
+    """
+    if date_to < date_from:
+        raise ValueError(
+            f"--to {date_to.isoformat()} is before --from {date_from.isoformat()}; "
+            "both days are included, so --to must be on or after --from"
+        )
+    start = datetime.combine(date_from, time(0), tzinfo=UTC)
+    end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=UTC)
+    return start, end
+
+
+def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
+    """``"2026-W47"`` -> ``[Monday 00:00Z, next Monday 00:00Z)``.
+
+    Raises:
+        ValueError: Not of the form ``YYYY-Www``, or a week the year does not have.
+    """
+    m = _ISO_WEEK.match(week.strip()) if isinstance(week, str) else None
+    if not m:
+        raise ValueError(f"week {week!r} is not an ISO week such as '2026-W47'")
+    try:
+        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    except ValueError:
+        raise ValueError(f"week {week!r} does not exist (year {m[1]} has no week {m[2]})") from None
+    start = datetime.combine(monday, time(0), tzinfo=UTC)
+    return start, start + timedelta(days=7)
+
+
+def _check_period(start: datetime, end: datetime) -> dict[str, datetime]:
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("period bounds must be timezone-aware datetimes (UTC)")
+    if end <= start:
+        raise ValueError(f"empty period: end {end.isoformat()} is not after {start.isoformat()}")
+    return {"start": start, "end": end}
+
+
+def _check_by(by: str, allowed: Sequence[str]) -> str:
+    if by not in allowed:
+        raise ValueError(f"by={by!r} is not one of {', '.join(allowed)}")
+    return by
+
+
+def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    num = numerator.astype("float64")
+    den = denominator.astype("float64")
+    return (num / den).where(den > 0)
+
+
+# --- MTTx -----------------------------------------------------------------------------------
+
+
+def _duration_aggregates(prefix: str, column: str) -> str:
+    return (
+        f"avg({column}) as {prefix}_mean_s, "
+        f"quantile_cont({column}, 0.5) as {prefix}_median_s, "
+        f"quantile_cont({column}, 0.9) as {prefix}_p90_s, "
+        f"count({column}) as {prefix}_n, "
+        f"count(*) - count({column}) as {prefix}_missing"
+    )
+
+
+def _status_counts(rule: str, column: str) -> str:
+    return ", ".join(
+        f"count(*) filter (where {column} = '{status}') as {rule}_{label}"
+        for status, label in (
+            ("met", "met"),
+            ("breached", "breached"),
+            ("pending", "pending"),
+            ("n/a", "n_a"),
+        )
+    )
+
+
+def _summary_columns(by: str) -> list[str]:
+    head = [
+        by,
+        "incidents",
+        "mtta_mean_s",
+        "mtta_median_s",
+        "mtta_p90_s",
+        "mttr_mean_s",
+        "mttr_median_s",
+        "mttr_p90_s",
+        "response_met",
+        "response_breached",
+        "response_pending",
+        "response_compliance",
+        "mtta_missing",
+        "mttr_missing",
+        "mtta_n",
+        "mttr_n",
+    ]
+    for prefix in ("mtta", "mttr"):
+        for stat in ("mean", "median"):
+            head += [f"{prefix}_{stat}_lo_s", f"{prefix}_{stat}_hi_s"]
+    for prefix in ("mttd", "mttm"):
+        head += [
+            f"{prefix}_mean_s",
+            f"{prefix}_median_s",
+            f"{prefix}_p90_s",
+            f"{prefix}_n",
+            f"{prefix}_missing",
+        ]
+        for stat in ("mean", "median"):
+            head += [f"{prefix}_{stat}_lo_s", f"{prefix}_{stat}_hi_s"]
+    head += ["response_n_a", "open_incidents"]
+    return head
+
+
+def summary(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    by: str = "severity",
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    intervals: bool = True,
+) -> pd.DataFrame:
+    """MTTA/MTTR/MTTD/MTTM and response compliance per group of the incidents started in the period.
+
+    Args:
+        con: A reader connection (as_of and policy bound).
+        start: Period start (aware, included).
+        end: Period end (aware, excluded).
+        by: ``severity`` (always the rows 1, 2, 3, zeros included), ``team`` or ``service``.
+        seed: Seed of the bootstrap.
+        resamples: Bootstrap resamples per statistic.
+        intervals: Compute the 90% bootstrap intervals (the ``*_lo_s``/``*_hi_s`` columns are
+            NaN when False).
+
+    Returns:
+        One row per group, sorted by group, columns in the order of SPEC §10 first:
+        ``<by>, incidents, mtta_mean_s, mtta_median_s, mtta_p90_s, mttr_mean_s, mttr_median_s,
+        mttr_p90_s, response_met, response_breached, response_pending, response_compliance``,
+        then ``mtta_missing, mttr_missing, mtta_n, mttr_n``, the intervals, MTTD/MTTM and
+        ``response_n_a, open_incidents``. ``incidents`` counts every incident started in the
+        period; each MTTx leaves out the incidents missing its timestamp and counts them in
+        ``*_missing``. ``response_compliance`` = met / (met + breached), NaN when none decided.
+    """
+    params = _check_period(start, end)
+    by = _check_by(by, GROUPINGS)
+    aggregates = ", ".join(_duration_aggregates(p, c) for p, c in DURATION_METRICS.items())
+    groups = (
+        "select unnest([1, 2, 3]) as grp"
+        if by == "severity"
+        else f"select distinct {by} as grp from scoped"
+    )
+    sql = f"""
+        with scoped as (
+            select * from incident_metrics where started_at >= $start and started_at < $end
+        ),
+        groups as ({groups}),
+        aggregated as (
+            select
+                {by} as grp,
+                count(*) as incidents,
+                {aggregates},
+                {_status_counts("response", "response_status")},
+                count(*) filter (where resolved_at is null) as open_incidents,
+            from scoped
+            group by {by}
+        )
+        select groups.grp as {by}, aggregated.* exclude (grp)
+        from groups
+        left join aggregated on aggregated.grp is not distinct from groups.grp
+        order by groups.grp nulls last
+    """
+    frame = query_df(con, sql, params)
+    counts = [c for c in frame.columns if c == "incidents" or c.endswith(("_n", "_missing"))]
+    counts += [f"response_{s}" for s in ("met", "breached", "pending", "n_a")] + ["open_incidents"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    if by == "severity":
+        frame["severity"] = frame["severity"].astype("int64")
+    frame["response_compliance"] = _rate(
+        frame["response_met"], frame["response_met"] + frame["response_breached"]
+    )
+    for prefix in DURATION_METRICS:
+        for stat in ("mean", "median"):
+            frame[f"{prefix}_{stat}_lo_s"] = math.nan
+            frame[f"{prefix}_{stat}_hi_s"] = math.nan
+    if intervals and len(frame):
+        _fill_intervals(con, frame, by, params, seed=seed, resamples=resamples)
+    return frame[_summary_columns(by)].reset_index(drop=True)
+
+
+def _fill_intervals(
+    con: duckdb.DuckDBPyConnection,
+    frame: pd.DataFrame,
+    by: str,
+    params: dict[str, datetime],
+    *,
+    seed: int,
+    resamples: int,
+) -> None:
+    columns = ", ".join(DURATION_METRICS.values())
+    raw = query_df(
+        con,
+        f"select {by} as grp, {columns} from incident_metrics "
+        "where started_at >= $start and started_at < $end",
+        params,
+    )
+    grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
+    for i, key in enumerate(frame[by].tolist()):
+        part = _group_rows(grouped, key)
+        if part is None:
+            continue
+        for prefix, column in DURATION_METRICS.items():
+            result = bootstrap(part[column].to_numpy(), resamples=resamples, seed=seed)
+            frame.loc[frame.index[i], f"{prefix}_mean_lo_s"] = result.mean_lo
+            frame.loc[frame.index[i], f"{prefix}_mean_hi_s"] = result.mean_hi
+            frame.loc[frame.index[i], f"{prefix}_median_lo_s"] = result.median_lo
+            frame.loc[frame.index[i], f"{prefix}_median_hi_s"] = result.median_hi
+
+
+def _group_rows(grouped: dict, key: object) -> pd.DataFrame | None:
+    if key is None or (isinstance(key, float) and math.isnan(key)):
+        for k, part in grouped.items():
+            if k is None or (isinstance(k, float) and math.isnan(k)):
+                return part
+        return None
+    return grouped.get(key)
+
+
+def weekly_trend(
+    con: duckdb.DuckDBPyConnection,
+    end: datetime,
+    *,
+    weeks: int = 12,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+) -> pd.DataFrame:
+    """Per ISO week and severity, the median MTTA/MTTR with 90% intervals and ``n``.
+
+    Args:
+        con: A reader connection.
+        end: End of the trend (aware, excluded); the last week is the one containing the
+            instant just before ``end`` (for a weekly report, the report week's end).
+        weeks: Number of ISO weeks, the last one included.
+        seed: Seed of the bootstrap.
+        resamples: Bootstrap resamples.
+
+    Returns:
+        ``weeks x 3`` rows (zero-incident weeks included) sorted by week_start then severity:
+        ``week_start`` (date), ``iso_week``, ``severity``, ``incidents``, and for mtta and mttr
+        ``*_median_s``, ``*_median_lo_s``, ``*_median_hi_s``, ``*_n``, ``*_missing``.
+    """
+    if end.tzinfo is None:
+        raise ValueError("end must be a timezone-aware datetime (UTC)")
+    if weeks < 1:
+        raise ValueError(f"weeks must be >= 1, got {weeks}")
+    last_day = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    last_monday = last_day - timedelta(days=last_day.weekday())
+    mondays = [last_monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
+    start = datetime.combine(mondays[0], time(0), tzinfo=UTC)
+    raw = query_df(
+        con,
+        "select iso_week_start(started_at) as week_start, severity, tta_s, ttr_s "
+        "from incident_metrics where started_at >= $start and started_at < $end",
+        {"start": start, "end": end},
+    )
+    raw["week_start"] = pd.to_datetime(raw["week_start"]).dt.date
+    grouped = dict(tuple(raw.groupby(["week_start", "severity"], sort=False)))
+    rows = []
+    for monday in mondays:
+        for severity in SEVERITIES:
+            part = grouped.get((monday, severity))
+            row: dict[str, object] = {
+                "week_start": monday,
+                "iso_week": f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
+                "severity": severity,
+                "incidents": 0 if part is None else len(part),
+            }
+            for prefix in ("mtta", "mttr"):
+                column = DURATION_METRICS[prefix]
+                values = np.array([]) if part is None else part[column].to_numpy(dtype=float)
+                result = bootstrap(values, resamples=resamples, seed=seed)
+                row[f"{prefix}_median_s"] = result.median
+                row[f"{prefix}_median_lo_s"] = result.median_lo
+                row[f"{prefix}_median_hi_s"] = result.median_hi
+                row[f"{prefix}_n"] = result.n
+                row[f"{prefix}_missing"] = row["incidents"] - result.n
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    for column in ("severity", "incidents", "mtta_n", "mtta_missing", "mttr_n", "mttr_missing"):
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+# --- compliance, action items, on-call load -------------------------------------------------
+
+
+def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
+    """Per severity (rows 1, 2, 3), the counts and rates of each playbook rule.
+
+    Returns:
+        ``severity, incidents`` then for each rule in response, postmortem, status_cadence,
+        escalation: ``<rule>_met, <rule>_breached, <rule>_pending, <rule>_n_a, <rule>_rate``
+        (rate = met / (met + breached), NaN when nothing is decided).
+    """
+    params = _check_period(start, end)
+    counts = ", ".join(_status_counts(rule, column) for rule, column in STATUS_RULES.items())
+    sql = f"""
+        with scoped as (
+            select * from incident_metrics where started_at >= $start and started_at < $end
+        ),
+        severities as (select unnest([1, 2, 3]) as severity),
+        aggregated as (
+            select severity, count(*) as incidents, {counts}
+            from scoped
+            group by severity
+        )
+        select severities.severity, aggregated.* exclude (severity)
+        from severities
+        left join aggregated on aggregated.severity = severities.severity
+        order by severities.severity
+    """
+    frame = query_df(con, sql, params)
+    frame = frame.fillna({c: 0 for c in frame.columns if c != "severity"})
+    columns = ["severity", "incidents"]
+    for rule in STATUS_RULES:
+        parts = [f"{rule}_{s}" for s in ("met", "breached", "pending", "n_a")]
+        frame[f"{rule}_rate"] = _rate(
+            frame[f"{rule}_met"], frame[f"{rule}_met"] + frame[f"{rule}_breached"]
+        )
+        columns += [*parts, f"{rule}_rate"]
+    int_columns = [c for c in columns if not c.endswith("_rate")]
+    frame[int_columns] = frame[int_columns].astype("int64")
+    return frame[columns]
+
+
+def action_items_summary(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    by: str = "team",
+) -> pd.DataFrame:
+    """Action items per group (the incident's team, service or severity).
+
+    Returns:
+        One row per group, sorted: ``opened`` (items of incidents started in the period),
+        ``closed`` (of those, done), ``open``, ``overdue`` (open and due before as_of's date),
+        ``completion_rate`` = closed / opened, ``rule3_rate`` = items with an owner and a due
+        date and a ticket / opened, the three parts ``with_owner, with_due, with_ticket``,
+        ``closed_in_period`` (any incident's items the tracker resolved in the period) and
+        ``overdue_backlog`` (every item overdue at as_of, whatever its incident's date).
+    """
+    params = _check_period(start, end)
+    by = _check_by(by, _ACTION_GROUPINGS)
+    sql = f"""
+        with items as (
+            select * from action_item_status
+        ),
+        opened as (
+            select
+                {by} as grp,
+                count(*) as opened,
+                count(*) filter (where is_done) as closed,
+                count(*) filter (where is_open) as open,
+                count(*) filter (where is_overdue) as overdue,
+                count(*) filter (where meets_rule3) as rule3,
+                count(*) filter (where has_owner) as with_owner,
+                count(*) filter (where has_due) as with_due,
+                count(*) filter (where has_ticket) as with_ticket,
+            from items
+            where incident_started_at >= $start and incident_started_at < $end
+            group by {by}
+        ),
+        closed_in_period as (
+            select {by} as grp, count(*) as closed_in_period,
+            from items
+            where is_done and resolved_at >= $start and resolved_at < $end
+            group by {by}
+        ),
+        backlog as (
+            select {by} as grp, count(*) as overdue_backlog,
+            from items
+            where is_overdue
+            group by {by}
+        ),
+        groups as (
+            select grp from opened
+            union
+            select grp from closed_in_period
+            union
+            select grp from backlog
+        )
+        select
+            groups.grp as {by},
+            opened.* exclude (grp),
+            closed_in_period.closed_in_period,
+            backlog.overdue_backlog,
+        from groups
+        left join opened on opened.grp is not distinct from groups.grp
+        left join closed_in_period on closed_in_period.grp is not distinct from groups.grp
+        left join backlog on backlog.grp is not distinct from groups.grp
+        order by groups.grp nulls last
+    """
+    frame = query_df(con, sql, params)
+    counts = [
+        "opened",
+        "closed",
+        "open",
+        "overdue",
+        "rule3",
+        "with_owner",
+        "with_due",
+        "with_ticket",
+        "closed_in_period",
+        "overdue_backlog",
+    ]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    if by == "severity":
+        frame["severity"] = frame["severity"].astype("Int64")
+    frame["completion_rate"] = _rate(frame["closed"], frame["opened"])
+    frame["rule3_rate"] = _rate(frame["rule3"], frame["opened"])
+    return frame[
+        [
+            by,
+            "opened",
+            "closed",
+            "open",
+            "overdue",
+            "completion_rate",
+            "rule3_rate",
+            "with_owner",
+            "with_due",
+            "with_ticket",
+            "closed_in_period",
+            "overdue_backlog",
+        ]
+    ]
+
+
+def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
+    """Rows of the ``oncall_load`` view for the ISO weeks overlapping ``[start, end)``.
+
+    Returns:
+        One row per team and week, sorted by team then week_start: ``team, week_start,
+        iso_week, oncall_hours, pages, pages_per_oncall_hour, business_pages, off_hours_pages,
+        sleep_pages`` and the view's other columns. Teams, never people (blameless).
+    """
+    params = _check_period(start, end)
+    frame = query_df(
+        con,
+        "select * from oncall_load "
+        "where week_start >= iso_week_start($start::timestamptz) "
+        "and week_start < utc_date($end::timestamptz - interval 1 microsecond) + 1 "
+        "order by team, week_start",
+        params,
+    )
+    frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
+    return frame
+
+
+def incidents_in(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
+    """The ``incident_metrics`` rows of the incidents started in ``[start, end)``, by start."""
+    return query_df(
+        con,
+        "select * from incident_metrics where started_at >= $start and started_at < $end "
+        "order by started_at, incident_id",
+        _check_period(start, end),
+    )
+
+
+# --- period over period ---------------------------------------------------------------------
+
+
+def compare_periods(
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    *,
+    by: str | None = None,
+    metrics: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """This period's statistics against the previous period's, flagging changes that may be noise.
+
+    Args:
+        current: A :func:`summary` frame of this period (with intervals).
+        previous: A :func:`summary` frame of the previous period, same ``by``.
+        by: The grouping column; default the first column of ``current``.
+        metrics: Columns to compare; default every ``*_mean_s``/``*_median_s`` that has its
+            ``*_lo_s``/``*_hi_s`` interval in ``current``.
+
+    Returns:
+        One row per group and metric: ``<by>, metric, current, previous, change`` (current -
+        previous), ``change_pct``, ``lo, hi`` (this period's 90% interval), ``n_current,
+        n_previous`` and ``not_distinguishable``: True when the previous value lies inside this
+        period's interval (SPEC §6), False when outside, NA when either value or the interval is
+        missing.
+    """
+    by = by or str(current.columns[0])
+    if metrics is None:
+        metrics = [
+            c
+            for c in current.columns
+            if c.endswith(("_mean_s", "_median_s"))
+            and f"{c[:-2]}_lo_s" in current.columns
+            and f"{c[:-2]}_hi_s" in current.columns
+        ]
+    prev = previous.set_index(by) if by in previous.columns else pd.DataFrame()
+    rows = []
+    # iterate keys apart from rows: iterrows would turn an int severity into a float
+    for key, (_, row) in zip(current[by].tolist(), current.iterrows(), strict=True):
+        prev_row = prev.loc[key] if key in prev.index else None
+        for metric in metrics:
+            prefix = metric.split("_", 1)[0]
+            cur = _num(row.get(metric))
+            before = _num(None if prev_row is None else prev_row.get(metric))
+            lo = _num(row.get(f"{metric[:-2]}_lo_s"))
+            hi = _num(row.get(f"{metric[:-2]}_hi_s"))
+            known = not any(math.isnan(v) for v in (cur, before, lo, hi))
+            rows.append(
+                {
+                    by: key,
+                    "metric": metric,
+                    "current": cur,
+                    "previous": before,
+                    "change": cur - before,
+                    "change_pct": (cur - before) / before if before else math.nan,
+                    "lo": lo,
+                    "hi": hi,
+                    "n_current": _num(row.get(f"{prefix}_n")),
+                    "n_previous": _num(None if prev_row is None else prev_row.get(f"{prefix}_n")),
+                    "not_distinguishable": (lo <= before <= hi) if known else pd.NA,
+                }
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            by,
+            "metric",
+            "current",
+            "previous",
+            "change",
+            "change_pct",
+            "lo",
+            "hi",
+            "n_current",
+            "n_previous",
+            "not_distinguishable",
+        ],
+    )
+    frame["not_distinguishable"] = frame["not_distinguishable"].astype("boolean")
+    return frame
+
+
+def _num(value: object) -> float:
+    if value is None or value is pd.NA:
+        return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan

@@ -1,0 +1,393 @@
+"""Notebook in, one self-contained HTML file out (SPEC §8).
+
+:func:`run_report` checks the parameters against the notebook's ``parameters`` cell before
+any kernel starts, executes the notebook in-process with papermill on the project's kernel,
+keeps the executed notebook beside the HTML, and converts it with nbconvert and the
+``offline`` template (``analytics/templates/offline``): code cells hidden, no JavaScript
+from a CDN, charts as inline SVG. Every file is written to a temporary name and moved into
+place with ``os.replace``, so a reader never sees half a report.
+
+Paths built from parameters (week, report names) never leave the output folder.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from analytics import config
+from analytics.errors import AnalyticsError, UsageError
+from analytics.weekly import last_complete_week, parse_as_of, parse_week
+
+__all__ = [
+    "NAME_RE",
+    "ensure_kernel",
+    "find_notebook",
+    "notebook_parameters",
+    "output_path",
+    "run_report",
+    "to_html",
+    "weekly_report",
+]
+
+NAME_RE = re.compile(r"^[a-z0-9_-]+$")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_LITERAL_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+}
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def _check_name(name: str, what: str = "name") -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise UsageError(f"{what} {name!r} is not a report name: use only a-z, 0-9, '_' and '-'")
+    return name
+
+
+def output_path(out_dir: str | Path, *parts: str) -> Path:
+    """``out_dir/part/...`` after checking each part and that the result stays inside.
+
+    The last part may carry one extension (``allhands.html``); every other part must match
+    ``^[a-z0-9_-]+$`` (an ISO week is lower-cased for the check only). Symlinks are resolved,
+    so a link pointing out of ``out_dir`` is refused too.
+
+    Raises:
+        UsageError: naming the offending part or the resolved path.
+    """
+    if not parts:
+        raise UsageError("no output name given")
+    for i, part in enumerate(parts):
+        stem = part
+        if i == len(parts) - 1 and "." in part:
+            stem, _, ext = part.rpartition(".")
+            _check_name(ext, "file extension")
+        _check_name(stem.lower() if re.fullmatch(r"\d{4}-W\d{2}", stem) else stem)
+    base = Path(out_dir).resolve()
+    target = base.joinpath(*parts).resolve()
+    if not target.is_relative_to(base):
+        raise UsageError(f"output path {target} is outside the output folder {base}")
+    return target
+
+
+def find_notebook(name: str) -> Path:
+    """The notebook ``name``: ``notebooks/<name>.ipynb`` of a checkout, else the packaged copy."""
+    _check_name(name, "notebook name")
+    candidates = []
+    root = config.repo_root()
+    if root is not None:
+        candidates.append(root / "notebooks" / f"{name}.ipynb")
+    candidates.append(config.package_dir() / "notebooks" / f"{name}.ipynb")
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise UsageError(
+        f"no notebook named {name!r} (looked for {', '.join(str(c) for c in candidates)})"
+    )
+
+
+def notebook_parameters(path: Path) -> dict[str, str]:
+    """Names and annotated types (``str``, ``int`` ...) of the notebook's parameters cell."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            out = {}
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    out[node.target.id] = ast.unparse(node.annotation)
+            return out
+    raise AnalyticsError(f"{path}: no cell tagged 'parameters'")
+
+
+def _validate(path: Path, parameters: dict[str, Any]) -> None:
+    declared = notebook_parameters(path)
+    for key, value in parameters.items():
+        if key not in declared:
+            raise UsageError(
+                f"{path.name}: unknown parameter {key!r}; it takes {', '.join(declared)}"
+            )
+        allowed = _LITERAL_TYPES.get(declared[key])
+        bad_bool = isinstance(value, bool) and declared[key] != "bool"
+        if allowed is not None and (bad_bool or not isinstance(value, allowed)):
+            raise UsageError(
+                f"{path.name}: parameter {key}={value!r} is not of type {declared[key]}"
+            )
+
+
+# --------------------------------------------------------------------------- kernel
+
+
+def _same_python(argv0: str) -> bool:
+    return os.path.isabs(argv0) and os.path.abspath(argv0) == os.path.abspath(sys.executable)
+
+
+def ensure_kernel(name: str = config.KERNEL_NAME) -> str:
+    """A kernel name that runs this interpreter (so the kernel imports this ``analytics``).
+
+    Uses ``name`` when it is registered for ``sys.executable`` (``make`` registers it inside
+    the venv); otherwise registers it for ``sys.executable`` inside ``sys.prefix`` (or the
+    user's Jupyter folder when ``sys.prefix`` is read-only). When a kernel of that name
+    exists but runs another interpreter (e.g. a user-level kernel shadowing the venv's), a
+    name suffixed with a hash of the interpreter path is used instead.
+    """
+    import hashlib
+
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    ksm = KernelSpecManager()
+    candidates = [name, f"{name}-{hashlib.sha256(sys.executable.encode()).hexdigest()[:8]}"]
+    for candidate in candidates:
+        try:
+            spec = ksm.get_kernel_spec(candidate)
+        except NoSuchKernel:
+            spec = None
+        if spec is not None and spec.argv and _same_python(spec.argv[0]):
+            return candidate
+        if spec is None:
+            from ipykernel import kernelspec
+
+            try:
+                kernelspec.install(kernel_name=candidate, display_name=name, prefix=sys.prefix)
+            except OSError:
+                kernelspec.install(kernel_name=candidate, display_name=name, user=True)
+            return candidate
+    raise AnalyticsError(
+        f"kernels {', '.join(candidates)} run another Python; remove them with "
+        "`jupyter kernelspec remove` or pass a kernel name"
+    )
+
+
+# Run in the report kernel before the first cell. jsonschema (imported by Altair) imports the
+# optional rfc3987_syntax when installed (JupyterLab pulls it in), which compiles a grammar
+# for ~1.3 s on import; reports never validate IRIs, so the report kernel does without it.
+# Interactive JupyterLab kernels are untouched.
+_KERNEL_STARTUP = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+
+
+def _quiet_kernel_manager() -> type:
+    """A kernel manager whose kernel writes nothing to our stdout/stderr.
+
+    Cell output and errors come back over the kernel protocol; what the kernel process
+    itself prints (transport warnings, "KeyboardInterrupt caught" at shutdown) is noise in
+    a cron mail.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stdout", subprocess.DEVNULL)
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _public(path: str | Path) -> None:
+    """Give a temp file the mode a plain ``open()`` would (mkstemp makes it 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _atomic_write(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(data)
+        _public(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def to_html(nb: Any, title: str | None = None) -> str:
+    """One self-contained HTML page of an executed notebook: outputs only, no CDN links."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    resources = {"metadata": {"name": title or nb.metadata.get("title") or "report"}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return body
+
+
+def run_report(
+    notebook: str,
+    parameters: dict[str, Any],
+    out_html: Path,
+    *,
+    kernel: str | None = None,
+    title: str | None = None,
+) -> Path:
+    """Execute ``notebook`` with ``parameters`` and write it as one offline HTML file.
+
+    The executed notebook is kept beside the HTML (``<stem>.ipynb``); when a cell fails it
+    is written as ``<stem>.failed.ipynb`` instead, no HTML is written, and the error names
+    that file.
+
+    Args:
+        notebook: A notebook name (``weekly_allhands``) or a path to an ``.ipynb`` file.
+        parameters: Values for the notebook's ``parameters`` cell, checked against its
+            names and annotated types before any kernel starts.
+        out_html: Where to write the HTML (the caller checks it is where it should be).
+        kernel: Kernel name; default: the project's, registered for this interpreter.
+        title: The HTML page title (default: the notebook name).
+
+    Returns:
+        The path of the HTML file written.
+
+    Raises:
+        UsageError: unknown notebook or parameter, or a value of the wrong type.
+        AnalyticsError: the notebook failed (the error type of an ``analytics`` error raised
+            in the notebook, e.g. ``WarehouseBusy``, is kept so the exit status is right).
+    """
+    path = Path(notebook) if str(notebook).endswith(".ipynb") else find_notebook(notebook)
+    if not path.is_file():
+        raise UsageError(f"no notebook at {path}")
+    _validate(path, parameters)
+    out_html = Path(out_html)
+    out_nb = out_html.with_suffix(".ipynb")
+    failed_nb = out_html.with_suffix(".failed.ipynb")
+
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    kernel_name = kernel or ensure_kernel()
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out_nb.name}.", suffix=".ipynb", dir=out_html.parent)
+    os.close(fd)
+    try:
+        try:
+            nb = papermill.execute_notebook(
+                str(path),
+                tmp,
+                parameters=parameters,
+                kernel_name=kernel_name,
+                language="python",
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                kernel_manager_class=_quiet_kernel_manager(),
+                extra_arguments=[f"--IPKernelApp.exec_lines={_KERNEL_STARTUP}"],
+            )
+        except PapermillExecutionError as exc:
+            _public(tmp)
+            os.replace(tmp, failed_nb)
+            raise _notebook_error(exc, failed_nb) from None
+        nb.metadata["title"] = title or path.stem
+        html = to_html(nb, title=title or path.stem)
+        _atomic_write(out_html, html)
+        nbformat.write(nb, tmp)
+        _public(tmp)
+        os.replace(tmp, out_nb)
+        with contextlib.suppress(OSError):
+            failed_nb.unlink()
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return out_html
+
+
+def _notebook_error(exc: Any, failed_nb: Path) -> AnalyticsError:
+    """The notebook's own error, as the analytics error type it had when there is one."""
+    from analytics import errors
+
+    cls = getattr(errors, exc.ename, None)
+    message = f"{exc.evalue} (executed notebook: {failed_nb})"
+    if isinstance(cls, type) and issubclass(cls, AnalyticsError):
+        err = cls.__new__(cls)
+        Exception.__init__(err, message)
+        return err
+    return AnalyticsError(f"report notebook failed: {exc.ename}: {message}")
+
+
+# --------------------------------------------------------------------------- weekly
+
+
+def weekly_report(
+    week: str | None = None,
+    as_of: datetime | str | None = None,
+    out_dir: Path = config.DEFAULT_REPORTS,
+    db: Path | None = None,
+    wait: float = config.DEFAULT_WAIT_S,
+    *,
+    weeks_of_trend: int = 12,
+    kernel: str | None = None,
+    policy: Path | None = None,
+) -> Path:
+    """Render the weekly all-hands report to ``<out_dir>/weekly/<week>/allhands.html``.
+
+    Args:
+        week: ISO week like ``2026-W47``; default the last complete week before ``as_of``.
+        as_of: Report time (aware datetime or ISO 8601 text; default now).
+        out_dir: The reports folder; the report never lands outside it.
+        db: Warehouse file (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
+        wait: Seconds to retry while another process holds the warehouse.
+        weeks_of_trend: Weeks in the trend charts.
+        kernel: Kernel name (default: the project's).
+        policy: Policy TOML file (``--policy``); default the one stored by the last ingest.
+
+    Raises:
+        UsageError: a bad week, as_of, policy or output path (before any kernel starts).
+        AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
+            the notebook failed.
+    """
+    from analytics import db as warehouse
+
+    moment = parse_as_of(as_of)
+    week = last_complete_week(moment) if week is None else week
+    parse_week(week)
+    if not isinstance(weeks_of_trend, int) or not 1 <= weeks_of_trend <= 104:
+        raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
+    out_html = output_path(out_dir, "weekly", week, "allhands.html")
+    db_path = warehouse.resolve_path(db).resolve()
+    policy_path = ""
+    if policy is not None:
+        from analytics.policy import load_policy
+
+        load_policy(Path(policy))  # a bad file is a usage error here, not in the kernel
+        policy_path = str(Path(policy).resolve())
+    # Fail fast with the warehouse's own message (missing, busy: exit 3, old schema: exit 2)
+    # rather than a traceback from inside the kernel.
+    with warehouse.reader(db_path, wait=wait):
+        pass
+    return run_report(
+        "weekly_allhands",
+        {
+            "db": str(db_path),
+            "week": week,
+            "as_of": moment.isoformat().replace("+00:00", "Z"),
+            "weeks_of_trend": weeks_of_trend,
+            "wait": float(wait),
+            "policy": policy_path,
+        },
+        out_html,
+        kernel=kernel,
+        title=f"Weekly incident report {week}",
+    )

@@ -1,0 +1,330 @@
+-- Incident metrics: one row per incident (unique incident_id): every column of `incidents`, the
+-- durations in seconds and the playbook statuses (SPEC §5, §6, §11). Statuses are met, breached,
+-- pending (not decided yet at as_of) or n/a (the rule does not apply). Report time = report_time.as_of;
+-- every target comes from `policy`, business days from `business_windows`. "Within" means <=.
+--   incident_id: the document's ID: header, else its file name stem; or the vendor's id
+--   title: the INCIDENT: line
+--   severity: 1, 2 or 3 (SEV-1 is the most severe)
+--   team: owning team, trimmed and lower-cased
+--   service: affected service, trimmed and lower-cased
+--   started_at: when impact started (UTC)
+--   detected_at: when the incident was detected (UTC)
+--   detection_method: how it was detected (alert, customer report, monitoring ...)
+--   acknowledged_at: when a responder acknowledged (UTC)
+--   acknowledged_by: who acknowledged, as spelled in people.csv when known
+--   mitigated_at: when impact was mitigated (UTC)
+--   mitigation: what mitigated it
+--   resolved_at: when it was resolved (UTC); NULL while open
+--   users_affected: users affected, a count (NULL when given as a percentage or unknown)
+--   users_affected_pct: users affected as a percentage 0..100
+--   revenue_impact_usd: revenue impact in USD (NULL when unknown)
+--   data_loss: whether data was lost
+--   data_loss_detail: the details written after yes/no
+--   root_cause: the ROOT CAUSE section
+--   postmortem_published_at: when the post-mortem was published (UTC)
+--   stated_duration_s: the DURATION line in seconds, as written by the author
+--   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
+--   source_file: the file the row was read from
+--   ttd_s: time to detect, detected_at - started_at, seconds (NULL when a timestamp is missing)
+--   tta_s: time to acknowledge, acknowledged_at - detected_at, seconds, wall clock for every severity
+--   ttm_s: time to mitigate, mitigated_at - started_at, seconds
+--   ttr_s: time to resolve, resolved_at - started_at, seconds (NULL while open)
+--   is_open: true while resolved_at is NULL
+--   response_target_s: response target from detection, seconds (SEV-3: business seconds)
+--   response_elapsed_s: detection to acknowledgement (or as_of when unacknowledged), seconds; SEV-3 counts business seconds only
+--   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at)
+--   status_update_interval_s: largest allowed gap between status-page updates, seconds (SEV-1/2; NULL for SEV-3)
+--   status_update_max_gap_s: largest gap between detection, each status_update event and the end (resolution, or as_of when open), seconds
+--   status_update_count: status_update events between detection and the end
+--   status_cadence_status: met (largest gap <= interval), breached, pending (open, no gap too long yet), n/a (SEV-3 or no detected_at)
+--   postmortem_due_at: resolved_at + the post-mortem deadline (UTC); NULL when not required or not resolved
+--   postmortem_status: met (published by the due time), breached (published late, or unpublished past due at as_of), pending (unresolved, or not yet due), n/a (severity not required)
+--   escalation_due_at: acknowledged_at + escalate-after minutes (UTC): escalate by then unless mitigated
+--   first_escalation_at: earliest escalation: a timeline escalation event or an escalated_at of one of the incident's pages (UTC)
+--   escalation_status: met (escalated by the due time), breached, pending (not mitigated, not yet due), n/a (never acknowledged, or mitigated (else resolved) by the due time)
+with
+
+incidents as (
+    select * from incidents
+),
+
+report_time as (
+    select as_of from params
+),
+
+policy_numbers as (
+    select
+        response_sev1_minutes,
+        response_sev2_minutes,
+        response_sev3_business_hours,
+        escalate_after_minutes,
+        status_sev1_minutes,
+        status_sev2_minutes,
+        postmortem_deadline_hours,
+        postmortem_severities,
+    from policy
+),
+
+business_windows as (
+    select
+        window_start_at,
+        window_end_at,
+    from business_windows
+),
+
+status_updates as (
+    select
+        incident_id,
+        occurred_at,
+    from timeline_events
+    where kind = 'status_update'
+),
+
+-- a page's escalated_at counts for its own incident only (SPEC §11)
+escalations as (
+    select
+        incident_id,
+        min(escalated_at) as first_escalation_at,
+    from (
+        select
+            incident_id,
+            occurred_at as escalated_at,
+        from timeline_events
+        where kind = 'escalation'
+        union all
+        select
+            incident_id,
+            escalated_at,
+        from pages
+        where incident_id is not null and escalated_at is not null
+    )
+    group by incident_id
+),
+
+durations as (
+    select
+        incidents.*,
+        seconds_between(incidents.started_at, incidents.detected_at) as ttd_s,
+        seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
+        seconds_between(incidents.started_at, incidents.mitigated_at) as ttm_s,
+        seconds_between(incidents.started_at, incidents.resolved_at) as ttr_s,
+        incidents.resolved_at is null as is_open,
+        coalesce(incidents.acknowledged_at, report_time.as_of) as response_end_at,
+        coalesce(incidents.resolved_at, report_time.as_of) as cadence_end_at,
+        coalesce(incidents.mitigated_at, incidents.resolved_at) as mitigation_end_at,
+        report_time.as_of,
+    from incidents
+    cross join report_time
+),
+
+-- SEV-3: seconds of [detected_at, acknowledged_at or as_of) that fall in business windows
+sev3_business_seconds as (
+    select
+        durations.incident_id,
+        sum(
+            greatest(
+                0,
+                seconds_between(
+                    greatest(durations.detected_at, business_windows.window_start_at),
+                    least(durations.response_end_at, business_windows.window_end_at)
+                )
+            )
+        ) as business_s,
+    from durations
+    inner join business_windows
+        on
+            business_windows.window_start_at < durations.response_end_at
+            and business_windows.window_end_at > durations.detected_at
+    where durations.severity = 3
+    group by durations.incident_id
+),
+
+responses as (
+    select
+        durations.incident_id,
+        case durations.severity
+            when 1 then policy_numbers.response_sev1_minutes * 60
+            when 2 then policy_numbers.response_sev2_minutes * 60
+            when 3 then policy_numbers.response_sev3_business_hours * 3600
+        end as response_target_s,
+        case
+            when durations.detected_at is null then null
+            when durations.severity = 3 then coalesce(sev3_business_seconds.business_s, 0)
+            else seconds_between(durations.detected_at, durations.response_end_at)
+        end as response_elapsed_s,
+        durations.acknowledged_at is not null as is_acknowledged,
+    from durations
+    cross join policy_numbers
+    left join sev3_business_seconds
+        on sev3_business_seconds.incident_id = durations.incident_id
+),
+
+response_statuses as (
+    select
+        incident_id,
+        response_target_s,
+        response_elapsed_s,
+        case
+            when response_elapsed_s is null or response_target_s is null then 'n/a'
+            when is_acknowledged and response_elapsed_s <= response_target_s then 'met'
+            when is_acknowledged then 'breached'
+            when response_elapsed_s > response_target_s then 'breached'
+            else 'pending'
+        end as response_status,
+    from responses
+),
+
+-- cadence points: detection, every status update from detection to the end, and the end
+cadence_points as (
+    select
+        incident_id,
+        detected_at as point_at,
+    from durations
+    where severity in (1, 2) and detected_at is not null
+    union all
+    select
+        status_updates.incident_id,
+        status_updates.occurred_at as point_at,
+    from status_updates
+    inner join durations
+        on durations.incident_id = status_updates.incident_id
+    where
+        durations.severity in (1, 2)
+        and status_updates.occurred_at >= durations.detected_at
+        and status_updates.occurred_at <= durations.cadence_end_at
+    union all
+    select
+        incident_id,
+        cadence_end_at as point_at,
+    from durations
+    where severity in (1, 2) and detected_at is not null
+),
+
+cadence_gaps as (
+    select
+        incident_id,
+        point_at,
+        seconds_between(
+            lag(point_at) over (partition by incident_id order by point_at), point_at
+        ) as gap_s,
+    from cadence_points
+),
+
+cadences as (
+    select
+        incident_id,
+        greatest(0, max(gap_s)) as status_update_max_gap_s,
+        -- the two ends are points too; a point equal to them still counts as an update
+        count(*) - 2 as status_update_count,
+    from cadence_gaps
+    group by incident_id
+),
+
+cadence_statuses as (
+    select
+        durations.incident_id,
+        case durations.severity
+            when 1 then policy_numbers.status_sev1_minutes * 60
+            when 2 then policy_numbers.status_sev2_minutes * 60
+        end as status_update_interval_s,
+        cadences.status_update_max_gap_s,
+        cadences.status_update_count,
+        case
+            when durations.severity not in (1, 2) or durations.detected_at is null then 'n/a'
+            when cadences.status_update_max_gap_s > status_update_interval_s then 'breached'
+            when durations.is_open then 'pending'
+            else 'met'
+        end as status_cadence_status,
+    from durations
+    cross join policy_numbers
+    left join cadences
+        on cadences.incident_id = durations.incident_id
+),
+
+postmortems as (
+    select
+        durations.incident_id,
+        list_contains(policy_numbers.postmortem_severities, durations.severity) as is_required,
+        case
+            when list_contains(policy_numbers.postmortem_severities, durations.severity)
+                then durations.resolved_at + to_seconds(policy_numbers.postmortem_deadline_hours * 3600)
+        end as postmortem_due_at,
+        durations.postmortem_published_at,
+        durations.resolved_at,
+        durations.as_of,
+    from durations
+    cross join policy_numbers
+),
+
+postmortem_statuses as (
+    select
+        incident_id,
+        postmortem_due_at,
+        case
+            when not is_required then 'n/a'
+            when resolved_at is null then 'pending'
+            when postmortem_published_at is not null and postmortem_published_at <= postmortem_due_at
+                then 'met'
+            when postmortem_published_at is not null then 'breached'
+            when as_of > postmortem_due_at then 'breached'
+            else 'pending'
+        end as postmortem_status,
+    from postmortems
+),
+
+escalation_checks as (
+    select
+        durations.incident_id,
+        durations.acknowledged_at
+        + to_seconds(policy_numbers.escalate_after_minutes * 60) as escalation_due_at,
+        escalations.first_escalation_at,
+        durations.mitigation_end_at,
+        durations.as_of,
+    from durations
+    cross join policy_numbers
+    left join escalations
+        on escalations.incident_id = durations.incident_id
+),
+
+escalation_statuses as (
+    select
+        incident_id,
+        escalation_due_at,
+        first_escalation_at,
+        case
+            when escalation_due_at is null then 'n/a'
+            when mitigation_end_at <= escalation_due_at then 'n/a'
+            when mitigation_end_at is null and as_of <= escalation_due_at then 'pending'
+            when first_escalation_at <= escalation_due_at then 'met'
+            else 'breached'
+        end as escalation_status,
+    from escalation_checks
+),
+
+final as (
+    select
+        durations.* exclude (response_end_at, cadence_end_at, mitigation_end_at, as_of),
+        response_statuses.response_target_s,
+        response_statuses.response_elapsed_s,
+        response_statuses.response_status,
+        cadence_statuses.status_update_interval_s,
+        cadence_statuses.status_update_max_gap_s,
+        cadence_statuses.status_update_count,
+        cadence_statuses.status_cadence_status,
+        postmortem_statuses.postmortem_due_at,
+        postmortem_statuses.postmortem_status,
+        escalation_statuses.escalation_due_at,
+        escalation_statuses.first_escalation_at,
+        escalation_statuses.escalation_status,
+    from durations
+    inner join response_statuses
+        on response_statuses.incident_id = durations.incident_id
+    inner join cadence_statuses
+        on cadence_statuses.incident_id = durations.incident_id
+    inner join postmortem_statuses
+        on postmortem_statuses.incident_id = durations.incident_id
+    inner join escalation_statuses
+        on escalation_statuses.incident_id = durations.incident_id
+)
+
+select * from final

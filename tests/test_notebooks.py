@@ -1,0 +1,142 @@
+"""Every notebook is thin, parameterised and committed clean (STYLE rules 8-10).
+
+- no outputs and no execution counts (built outputs are not source);
+- one cell tagged ``parameters`` holding only annotated literal assignments, each with a
+  comment (papermill injects values after it; nothing may be derived there);
+- no ``def``, ``class``, SQL or ``sys.path`` in any cell: logic lives in the package;
+- the kernel is the project's (``incident-analytics``).
+The weekly notebook is executed end to end in tests/test_reports.py; the other two are
+executed here in the slow tier.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analytics.config import KERNEL_NAME
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+# SQL text, or DuckDB used directly (the word in a file name such as warehouse.duckdb is fine)
+SQL = re.compile(
+    r"\bselect\b[\s\S]*\bfrom\b|\bimport\s+duckdb\b|\bduckdb\s*\.\s*\w+\s*\("
+    r"|\bcreate\s+(table|view)\b|\b(insert\s+into|delete\s+from)\b",
+    re.I,
+)
+
+
+def _ids(path: Path) -> str:
+    return path.stem
+
+
+def test_the_three_notebooks_exist():
+    assert {p.stem for p in NOTEBOOKS} >= {"weekly_allhands", "explore", "oncall_compensation"}
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=_ids)
+def nb(request):
+    return nbformat.read(request.param, as_version=4)
+
+
+def test_committed_without_outputs(nb):
+    nbformat.validate(nb)
+    assert nb.nbformat == 4
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [], cell.source
+            assert cell.execution_count is None, cell.source
+        assert "papermill" not in cell.metadata
+
+
+def test_kernel_is_the_projects(nb):
+    assert nb.metadata.kernelspec.name == KERNEL_NAME
+    assert "papermill" not in nb.metadata
+
+
+def _comments_by_line(source: str) -> dict[int, str]:
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return {t.start[0]: t.string for t in tokens if t.type == tokenize.COMMENT}
+
+
+def test_parameters_cell_holds_only_commented_annotated_literals(nb):
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    cell = tagged[0]
+    assert cell.cell_type == "code"
+    body = ast.parse(cell.source).body
+    assert body, "empty parameters cell"
+    comments = _comments_by_line(cell.source)
+    for node in body:
+        assert isinstance(node, ast.AnnAssign), ast.unparse(node)
+        assert isinstance(node.target, ast.Name)
+        assert ast.unparse(node.annotation) in {"str", "int", "float", "bool"}
+        assert isinstance(node.value, ast.Constant), f"not a literal: {ast.unparse(node)}"
+        assert isinstance(node.value.value, str | int | float | bool)
+        assert node.lineno in comments, f"no comment on {node.target.id}"
+    assert all(line in {n.lineno for n in body} for line in comments), "stray comment line"
+
+
+def test_no_logic_sql_or_path_hacks_in_cells(nb):
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
+            ), cell.source
+        assert not SQL.search(cell.source), cell.source
+        assert "sys.path" not in cell.source
+
+
+def test_thin_sections_one_call_each(nb):
+    """After the parameters: imports once, then each code cell is a single statement."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    imports = [c for c in code if "import" in c.source]
+    assert len(imports) == 1
+    for cell in code:
+        if cell in imports or "parameters" in cell.metadata.get("tags", []):
+            continue
+        assert len(ast.parse(cell.source).body) == 1, cell.source
+
+
+def test_weekly_sections_are_all_there():
+    path = next(p for p in NOTEBOOKS if p.stem == "weekly_allhands")
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    for call in (
+        "show_headline",
+        "show_incidents",
+        "show_incidents_by_severity",
+        "show_mttx",
+        "show_trend",
+        "show_compliance",
+        "show_action_items",
+        "show_top_services",
+        "show_oncall_load",
+        "show_freshness",
+        "show_footer",
+    ):
+        assert f"weekly.{call}(data)" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["explore", "oncall_compensation"])
+def test_other_notebooks_run(name, tmp_path):
+    from test_reports import build_warehouse
+
+    from analytics import reports
+
+    db = build_warehouse(tmp_path / "warehouse.duckdb")
+    params = {"db": str(db)}
+    if name == "oncall_compensation":
+        params["period"] = "2026-10"
+    out = reports.run_report(name, params, tmp_path / f"{name}.html")
+    text = out.read_text("utf-8")
+    assert "Traceback" not in text
+    assert re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, flags=re.I) == []

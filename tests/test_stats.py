@@ -1,0 +1,87 @@
+"""analytics.stats: the seeded bootstrap and the detectable-change simulation."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from analytics.stats import bootstrap, detectable_change
+
+
+def test_bootstrap_point_estimates_and_determinism():
+    x = [300.0, 600.0, 1200.0, 60.0, 7200.0]
+    a = bootstrap(x, seed=3)
+    assert a == bootstrap(x, seed=3)
+    assert a != bootstrap(x, seed=4)
+    assert a.n == 5
+    assert a.mean == pytest.approx(1872.0)
+    assert a.median == 600.0
+    assert a.mean_lo <= a.mean <= a.mean_hi
+    assert a.median_lo <= a.median <= a.median_hi
+    # resampled medians of 5 values lie between the smallest and the largest
+    assert min(x) <= a.median_lo and a.median_hi <= max(x)
+
+
+def test_bootstrap_handles_empty_single_and_missing():
+    empty = bootstrap([])
+    assert empty.n == 0 and math.isnan(empty.mean) and math.isnan(empty.median_hi)
+    one = bootstrap([5.0, float("nan")])
+    assert (one.n, one.mean, one.mean_lo, one.median_hi) == (1, 5.0, 5.0, 5.0)
+    with pytest.raises(ValueError):
+        bootstrap([1.0, 2.0], resamples=0)
+
+
+@pytest.mark.parametrize("n", [40, 41])
+def test_median_intervals_match_a_brute_force_bootstrap(n):
+    # the order-statistic draw must give the same distribution as resampling whole arrays
+    x = np.random.default_rng(5).lognormal(6, 1.3, n)
+    fast = bootstrap(x, resamples=40_000, seed=1)
+    idx = np.random.default_rng(2).integers(0, n, size=(40_000, n))
+    brute_medians = np.median(x[idx], axis=1)
+    brute_means = x[idx].mean(axis=1)
+    lo, hi = np.quantile(brute_medians, [0.05, 0.95])
+    spread = hi - lo
+    assert fast.median_lo == pytest.approx(lo, abs=0.1 * spread)
+    assert fast.median_hi == pytest.approx(hi, abs=0.1 * spread)
+    mlo, mhi = np.quantile(brute_means, [0.05, 0.95])
+    assert fast.mean_lo == pytest.approx(mlo, rel=0.03)
+    assert fast.mean_hi == pytest.approx(mhi, rel=0.03)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(0, 1e7, allow_nan=False), min_size=1, max_size=60),
+    st.integers(0, 2**32 - 1),
+)
+def test_intervals_contain_their_point_estimates(values, seed):
+    r = bootstrap(values, resamples=200, seed=seed)
+    assert r.mean_lo <= r.mean <= r.mean_hi
+    assert r.median_lo <= r.median <= r.median_hi
+    assert min(values) <= r.mean_lo and r.mean_hi <= max(values)
+
+
+def test_detectable_change():
+    x = np.random.default_rng(0).lognormal(7, 1.2, 500)
+    few = detectable_change(x, 0.10, n=10)
+    many = detectable_change(x, 0.50, n=2000, trials=200)
+    assert 0 <= few < 0.5
+    assert many > 0.95
+    assert detectable_change(x, 0.10, n=10) == few
+    assert math.isnan(detectable_change([1.0], 0.1))
+    with pytest.raises(ValueError):
+        detectable_change(x, 1.5)
+
+
+@pytest.mark.slow
+def test_bootstrap_speed_targets():
+    rng = np.random.default_rng(1)
+    for n, limit in ((10_000, 0.5), (100_000, 5.0)):
+        x = rng.lognormal(7, 1.2, n)
+        t0 = time.perf_counter()
+        bootstrap(x)
+        assert time.perf_counter() - t0 <= limit
