@@ -256,7 +256,7 @@ def metrics(
     from analytics import metrics as m
     from analytics.db import reader
     from analytics.errors import UsageError
-    from analytics.output import write_frame
+    from analytics.output import metrics_digest, write_frame
 
     first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     if last < first:
@@ -269,7 +269,7 @@ def metrics(
         policy=ctx.policy if ctx.policy_file else None,
     ) as con:
         frame = m.summary(con, start, end, by=by, seed=seed)
-    write_frame(frame, fmt)
+    write_frame(metrics_digest(frame, by) if fmt == "table" else frame, fmt)
 
 
 @main.group()
@@ -292,8 +292,9 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
     """The weekly all-hands report: OUT/weekly/<week>/allhands.html (blameless)."""
     from analytics.reports import weekly_report
 
-    path = weekly_report(week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait,
-                         policy=ctx.policy_file)
+    path = weekly_report(
+        week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
+    )
     ctx.say(f"weekly report: {path}")
 
 
@@ -357,8 +358,13 @@ def payroll(
 
 
 @main.command()
-@click.option("--parquet", "parquet_dir", type=click.Path(file_okay=False, path_type=Path),
-              required=True, help="Folder to write the public tables into, as Parquet.")
+@click.option(
+    "--parquet",
+    "parquet_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the public tables into, as Parquet.",
+)
 @common
 def export(ctx: Ctx, parquet_dir: Path) -> None:
     """Write the public tables as Parquet, partitioned by month, for Spark/Trino/BigQuery.

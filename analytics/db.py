@@ -205,8 +205,8 @@ def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str 
     con.execute(f"delete from {schema}.pay_rates")
     for rate in policy.pay_rows():
         con.execute(
-            f"insert into {schema}.pay_rates values "
-            "($effective_from, $weekly_stipend_usd, $sev1_bonus_usd, $comp_hours_per_overnight_page)",
+            f"insert into {schema}.pay_rates values ($effective_from, $weekly_stipend_usd, "
+            "$sev1_bonus_usd, $comp_hours_per_overnight_page)",
             rate,
         )
     con.execute(f"delete from {schema}.holidays")

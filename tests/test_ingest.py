@@ -267,22 +267,39 @@ def test_pages_load_from_json_and_parquet_with_record_numbers(tmp_path):
     raw = tmp_path / "raw" / "pages"
     raw.mkdir(parents=True)
     records = [
-        {"page_id": "j1", "sent_at": "2026-11-03T14:05:00Z", "recipient": "Alice",
-         "team": "Payments", "acknowledged_at": "2026-11-03T14:06:00+01:00"},
+        {
+            "page_id": "j1",
+            "sent_at": "2026-11-03T14:05:00Z",
+            "recipient": "Alice",
+            "team": "Payments",
+            "acknowledged_at": "2026-11-03T14:06:00+01:00",
+        },
         {"page_id": "j2", "sent_at": "not a time", "recipient": "Bob", "team": "search"},
     ]
     (raw / "a.json").write_text(json.dumps(records))
-    pq.write_table(pa.Table.from_pylist([{"page_id": "q1", "sent_at": "2026-11-03 14:05 UTC",
-                                          "recipient": "Carol", "team": "search"}]),
-                   raw / "b.parquet")
+    pq.write_table(
+        pa.Table.from_pylist(
+            [
+                {
+                    "page_id": "q1",
+                    "sent_at": "2026-11-03 14:05 UTC",
+                    "recipient": "Carol",
+                    "team": "search",
+                }
+            ]
+        ),
+        raw / "b.parquet",
+    )
     db = tmp_path / "w.duckdb"
     result = ingest(str(raw.parent), "--db", str(db), "--quiet")
     assert result.returncode == 1
     assert "a.json:2: sent_at 'not a time' is not a timestamp" in result.stderr
     con = duckdb.connect(str(db), read_only=True)
     con.execute("SET TimeZone='UTC'")
-    rows = con.execute("select page_id, team, sent_at::varchar, acknowledged_at::varchar "
-                       "from pages order by page_id").fetchall()
+    rows = con.execute(
+        "select page_id, team, sent_at::varchar, acknowledged_at::varchar "
+        "from pages order by page_id"
+    ).fetchall()
     con.close()
     assert rows == [
         ("j1", "payments", "2026-11-03 14:05:00+00", "2026-11-03 13:06:00+00"),

@@ -36,7 +36,7 @@ def test_vendor_exports_load_by_folder_and_a_postmortem_wins(tmp_path):
     first = run_cli("ingest", str(raw), "--db", str(db), "--team", "platform", "--quiet")
     assert first.returncode == 0, first.stderr
     con = duckdb.connect(str(db), read_only=True)
-    (kind, title, severity) = con.execute(
+    (kind, _title, severity) = con.execute(
         "select source_kind, title, severity from incidents where incident_id = 'PINC001'"
     ).fetchone()
     assert kind == "pagerduty" and severity == 1

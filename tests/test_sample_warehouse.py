@@ -69,13 +69,28 @@ def test_every_spelling_variant_of_the_spec_appears(sample_warehouse):
 
     texts = [p.read_text() for p in (SAMPLE / "timelines").rglob("*.md")]
     blob = "\n".join(texts)
-    for variant in ["SEV-1", "SEV1", "Sev 1", "sev-1", " — ", " – ", " -- ", "**STARTED:**",
-                    "## TIMELINE", "- [x]", "- [X]", " UTC\n"]:
+    for variant in [
+        "SEV-1",
+        "SEV1",
+        "Sev 1",
+        "sev-1",
+        " — ",
+        " – ",
+        " -- ",
+        "**STARTED:**",
+        "## TIMELINE",
+        "- [x]",
+        "- [X]",
+        " UTC\n",
+    ]:
         assert variant in blob, variant
     import re
 
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", blob)  # ISO with Z
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", blob)  # offset
     assert re.search(r"^STARTED: \d{4}-\d\d-\d\d \d\d:\d\d$", blob, re.M)  # naive
-    assert any(" - " in line and line.startswith(("DETECTED", "Detected", "detected"))
-               for t in texts for line in t.splitlines())
+    assert any(
+        " - " in line and line.startswith(("DETECTED", "Detected", "detected"))
+        for t in texts
+        for line in t.splitlines()
+    )

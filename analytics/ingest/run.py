@@ -196,7 +196,8 @@ def _read_small(res: FileResult) -> bytes:
     limit = MAX_DOCUMENT_BYTES if res.kind == "timeline" else MAX_JSON_BYTES
     if size > limit:
         raise InputError(
-            res.display, 1,
+            res.display,
+            1,
             f"file is {size / 1048576:.1f} MB, larger than any {res.kind} input should be "
             f"(limit {limit // 1048576} MB); is it the right file?",
         )

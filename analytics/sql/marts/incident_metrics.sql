@@ -81,23 +81,25 @@ status_updates as (
 ),
 
 -- a page's escalated_at counts for its own incident only (SPEC §11)
+escalation_events as (
+    select
+        incident_id,
+        occurred_at as escalated_at,
+    from timeline_events
+    where kind = 'escalation'
+    union all
+    select
+        incident_id,
+        escalated_at,
+    from pages
+    where incident_id is not null and escalated_at is not null
+),
+
 escalations as (
     select
         incident_id,
         min(escalated_at) as first_escalation_at,
-    from (
-        select
-            incident_id,
-            occurred_at as escalated_at,
-        from timeline_events
-        where kind = 'escalation'
-        union all
-        select
-            incident_id,
-            escalated_at,
-        from pages
-        where incident_id is not null and escalated_at is not null
-    )
+    from escalation_events
     group by incident_id
 ),
 
