@@ -163,8 +163,28 @@ def main() -> None:
     show_default=True,
     help="Also write N noise pages to pages/bulk-pages.csv (benchmarks: millions).",
 )
+@click.option(
+    "--years",
+    type=click.FloatRange(min=0, min_open=True, max=50),
+    default=None,
+    help="Benchmarks: span Y years of weeks ending 2026-11-02 instead of 26 weeks.",
+)
+@click.option(
+    "--engineers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Benchmarks: N engineers (4 per team) whatever --scale.",
+)
 @common
-def sample(ctx: Ctx, out: Path, seed: int, scale: int, bulk_pages: int) -> None:
+def sample(
+    ctx: Ctx,
+    out: Path,
+    seed: int,
+    scale: int,
+    bulk_pages: int,
+    years: float | None,
+    engineers: int | None,
+) -> None:
     """Write synthetic inputs in the formats of SPEC §3 (deterministic for a seed).
 
     The default (seed 7, scale 1) is the committed data/sample: 2026-05-04 .. 2026-11-02,
@@ -172,7 +192,9 @@ def sample(ctx: Ctx, out: Path, seed: int, scale: int, bulk_pages: int) -> None:
     """
     from analytics.sample import generate
 
-    counts = generate(out, seed=seed, scale=scale, bulk_pages=bulk_pages)
+    counts = generate(
+        out, seed=seed, scale=scale, bulk_pages=bulk_pages, years=years, engineers=engineers
+    )
     ctx.say(f"wrote sample to {out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
@@ -182,13 +204,26 @@ def sample(ctx: Ctx, out: Path, seed: int, scale: int, bulk_pages: int) -> None:
 @click.option("--prune", is_flag=True, help="Drop rows whose source file under PATHS is gone.")
 @click.option("--dry-run", is_flag=True, help="Parse and check only; write nothing.")
 @click.option(
+    "--date-format",
+    default=None,
+    metavar="FMT",
+    help="strptime format of dates in Jira CSV exports, e.g. '%d/%m/%Y %H:%M' "
+    "(default: ISO, then Jira's English forms such as 22/Sep/25 9:26 AM).",
+)
+@click.option(
     "--rebuild",
     is_flag=True,
     help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).",
 )
 @common
 def ingest(
-    ctx: Ctx, paths: tuple[Path, ...], team: str | None, prune: bool, dry_run: bool, rebuild: bool
+    ctx: Ctx,
+    paths: tuple[Path, ...],
+    team: str | None,
+    prune: bool,
+    dry_run: bool,
+    date_format: str | None,
+    rebuild: bool,
 ) -> None:
     """Load incident timelines, pages, rotations and people into the warehouse.
 
@@ -205,7 +240,13 @@ def ingest(
     with progress_bar(ctx.interactive) as progress:
         if rebuild:
             report = run.rebuild(
-                targets, db=ctx.db, policy=ctx.policy, team=team, wait=ctx.wait, progress=progress
+                targets,
+                db=ctx.db,
+                policy=ctx.policy,
+                team=team,
+                wait=ctx.wait,
+                progress=progress,
+                date_format=date_format,
             )
         else:
             report = run.ingest(
@@ -217,6 +258,7 @@ def ingest(
                 dry_run=dry_run,
                 wait=ctx.wait,
                 progress=progress,
+                date_format=date_format,
             )
     print_report(report, quiet=ctx.quiet, rich_output=ctx.interactive)
     sys.exit(report.exit_code)

@@ -69,3 +69,24 @@ def test_an_ics_without_team_is_rejected_naming_the_option(tmp_path):
     result = run_cli("ingest", str(raw.parent), "--db", str(tmp_path / "w.duckdb"), "--quiet")
     assert result.returncode == 1
     assert "cal.ics:1: " in result.stderr and "--team" in result.stderr
+
+
+def test_jira_dates_in_a_locale_format_follow_date_format(tmp_path):
+    raw = tmp_path / "raw" / "action_items"
+    raw.mkdir(parents=True)
+    (raw / "jira.csv").write_text(
+        "Issue key,Summary,Status,Assignee,Due date,Created,Resolved\n"
+        "OPS-1,Fix it,Done,Alice,03/11/2026 00:00,01/11/2026 09:30,02/11/2026 17:45\n"
+    )
+    db = tmp_path / "w.duckdb"
+    result = run_cli(
+        "ingest", str(raw.parent), "--db", str(db), "--quiet", "--date-format", "%d/%m/%Y %H:%M"
+    )
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute("SET TimeZone='UTC'")
+    row = con.execute(
+        "select due_date::varchar, created_at::varchar, resolved_at::varchar from src_tracker_items"
+    ).fetchone()
+    con.close()
+    assert row == ("2026-11-03", "2026-11-01 09:30:00+00", "2026-11-02 17:45:00+00")

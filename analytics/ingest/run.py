@@ -414,7 +414,7 @@ def _parse_python(
     policy: Policy,
     team: str | None,
     pending: _Pending,
-    now: datetime,
+    date_format: str | None,
 ) -> list[str]:
     """Parse a file whose format needs Python; queue its rows. Returns incident ids."""
     src = str(res.path)
@@ -453,7 +453,7 @@ def _parse_python(
         if res.path.suffix.lower() == ".json":
             result = jira.parse_jira_json(data, res.display)
         else:
-            result = jira.parse_jira_csv(data, res.display)
+            result = jira.parse_jira_csv(data, res.display, date_format=date_format)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.tracker(result.items, src)
         res.rows = len(result.items)
@@ -542,6 +542,7 @@ def ingest(
     progress: Callable[[int, int, str], None] | None = None,
     now: datetime | None = None,
     before_commit: Callable[[], None] | None = None,
+    date_format: str | None = None,
 ) -> IngestReport:
     """Ingest files or folders into the warehouse as one batch (see module docstring).
 
@@ -556,8 +557,17 @@ def ingest(
         progress: Called as ``progress(done, total, file)`` while files are parsed.
         now: Wall clock for "timestamp in the future" warnings (tests).
         before_commit: Test hook, called inside the open transaction just before commit.
+        date_format: ``strptime`` format of the dates in tracker (Jira) CSV exports, whose
+            dates follow the exporting user's locale (default: ISO, then Jira's English forms
+            such as ``22/Sep/25 9:26 AM``).
     """
-    batch = _Batch(policy=policy, team=team, now=now or datetime.now(UTC), progress=progress)
+    batch = _Batch(
+        policy=policy,
+        team=team,
+        now=now or datetime.now(UTC),
+        progress=progress,
+        date_format=date_format,
+    )
     report = batch.report
     report.dry_run = dry_run
     found, errors = discover(paths)
@@ -601,6 +611,7 @@ class _Batch:
     team: str | None
     now: datetime
     progress: Callable[[int, int, str], None] | None
+    date_format: str | None = None
     results: list[FileResult] = field(default_factory=list)
     report: IngestReport = field(default_factory=IngestReport)
     pending: _Pending = field(default_factory=lambda: _Pending())
@@ -632,7 +643,7 @@ class _Batch:
                     _stage_tabular(con, res)
                 else:
                     self.ids_by_file[str(res.path)] = _parse_python(
-                        res, data, self.policy, self.team, self.pending, self.now
+                        res, data, self.policy, self.team, self.pending, self.date_format
                     )
                     res.status = "loaded"
             except InputError as exc:
@@ -859,6 +870,7 @@ def rebuild(
     team: str | None,
     wait: float,
     progress=None,
+    date_format: str | None = None,
 ) -> IngestReport:
     """Rebuild the warehouse from the files in its ingest_log (plus ``paths``), atomically:
     a new file is built beside it and moved over it only when complete."""
@@ -870,7 +882,13 @@ def rebuild(
         leftover.unlink(missing_ok=True)
     try:
         report = ingest(
-            old_files + list(paths), db=tmp, policy=policy, team=team, wait=wait, progress=progress
+            old_files + list(paths),
+            db=tmp,
+            policy=policy,
+            team=team,
+            wait=wait,
+            progress=progress,
+            date_format=date_format,
         )
         # Hold the old file while swapping, so no writer is mid-batch on it.
         holder = dbmod._connect(db, read_only=False, wait=wait)

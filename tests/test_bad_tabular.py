@@ -1,0 +1,69 @@
+"""Bad tabular inputs (pages, rotations, people): each gives its exact `file:line: reason`,
+and the ingest still loads the good file that sits beside it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import run_cli
+
+CORPUS = Path(__file__).parent / "bad_inputs" / "tabular"
+TS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
+
+EXPECTED = {
+    "pages-empty-id.csv": "2: page_id is empty (required)",
+    "pages-bad-timestamp.csv": f"2: sent_at 'yesterday' is not a timestamp ({TS})",
+    "pages-no-recipient.csv": "2: recipient is empty (required)",
+    "pages-no-team.csv": "2: team is empty (required)",
+    "pages-repeated-id.csv": "3: page_id 'p1' repeats line 2",
+    "pages-missing-column.csv": "1: missing required column(s) sent_at; the header must name "
+    "at least page_id, sent_at, recipient, team (found: page_id, recipient, team)",
+    "pages-bad-ack.csv": f"2: acknowledged_at '2026-13-03T14:06:00Z' is not a timestamp ({TS})",
+    "pages-empty.csv": "1: file is empty",
+    "rotations-end-before-start.csv": "2: end is not after start",
+    "rotations-bad-override.csv": "2: override 'maybe' is not true/false",
+    "rotations-no-engineer.csv": "2: engineer is empty (required)",
+    "rotations-missing-end.csv": "1: missing required column(s) end; the header must name at "
+    "least team, engineer, start, end (found: team, engineer, start)",
+    "people-bad-timezone.csv": "2: timezone 'Mars/Olympus' is not an IANA time zone "
+    "(e.g. Europe/Berlin, America/New_York, UTC)",
+    "people-repeated-name.csv": "3: engineer 'alice' repeats line 2",
+}
+
+FOLDER = {"pages": "pages", "rotations": "rotations", "people": "."}
+GOOD = {
+    "pages": "page_id,sent_at,recipient,team\ngood-1,2026-11-03T14:05:00Z,Alice,payments\n",
+    "rotations": "team,engineer,start,end\n"
+    "payments,Alice,2026-11-02T00:00:00Z,2026-11-09T00:00:00Z\n",
+}
+
+
+def test_the_corpus_is_complete():
+    assert sorted(p.name for p in CORPUS.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_row_or_file_is_named_exactly(tmp_path, name):
+    kind = name.split("-")[0]
+    raw = tmp_path / "raw"
+    folder = raw / FOLDER[kind]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / ("people.csv" if kind == "people" else name)
+    shutil.copy(CORPUS / name, target)
+    if kind in GOOD:
+        (folder / "zz-good.csv").write_text(GOOD[kind])
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].endswith(f"{target.name}:{EXPECTED[name]}"), lines[0]
+    if kind in GOOD:  # the good file of the same batch still loads
+        table = {"pages": "pages", "rotations": "oncall_shifts"}[kind]
+        con = duckdb.connect(str(db), read_only=True)
+        assert con.execute(f"select count(*) from {table}").fetchone()[0] >= 1
+        con.close()
