@@ -227,10 +227,31 @@ class _Shift:
     override: bool
 
 
+@dataclass(frozen=True)
+class _Span:
+    """The weeks the sample covers: Monday ``start`` to Monday ``end``, ``weeks`` apart."""
+
+    start: datetime
+    end: datetime
+    weeks: int
+
+    @classmethod
+    def ending(cls, end: datetime, years: float | None) -> _Span:
+        """The default 26 weeks, or ``years`` of whole weeks ending at ``end`` (benchmarks)."""
+        if years is None:
+            return cls(SPAN_START, SPAN_END, WEEKS)
+        weeks = max(1, round(years * 365.25 / 7))
+        return cls(end - timedelta(weeks=weeks), end, weeks)
+
+
+_DEFAULT_SPAN = _Span(SPAN_START, SPAN_END, WEEKS)
+
+
 class _Roster:
     """Who is on call for a team at an instant: an override beats the weekly rotation."""
 
-    def __init__(self, shifts: Sequence[_Shift]) -> None:
+    def __init__(self, shifts: Sequence[_Shift], span: _Span = _DEFAULT_SPAN) -> None:
+        self._span = span
         self._weekly: dict[str, list[str]] = {}
         self._overrides: dict[str, list[_Shift]] = {}
         for s in shifts:
@@ -243,8 +264,8 @@ class _Roster:
         for s in self._overrides.get(team, ()):
             if s.start <= at < s.end:
                 return s.engineer
-        week = int((at - SPAN_START).total_seconds() // (7 * 86400))
-        return self._weekly[team][min(max(week, 0), WEEKS - 1)]
+        week = int((at - self._span.start).total_seconds() // (7 * 86400))
+        return self._weekly[team][min(max(week, 0), self._span.weeks - 1)]
 
 
 @dataclass(frozen=True)
@@ -322,6 +343,8 @@ def generate(
     scale: int = 1,
     progress: Callable[[int, int], None] | None = None,
     bulk_pages: int = 0,
+    years: float | None = None,
+    engineers: int | None = None,
 ) -> dict[str, int]:
     """Write a synthetic, deterministic set of inputs (SPEC §3.1–3.5) under ``out``.
 
@@ -337,6 +360,10 @@ def generate(
         progress: Called as ``progress(files_written, files_total)`` now and then.
         bulk_pages: Also write this many noise pages (no incident) to
             ``pages/bulk-pages.csv``, generated set-based by DuckDB (benchmarks: millions).
+        years: Benchmarks: span this many years of whole weeks (rotations, incidents and pages
+            spread over it) ending on the usual last Monday, 2026-11-02, instead of 26 weeks.
+        engineers: Benchmarks: this many engineers (4 per team, so ``engineers / 4`` teams,
+            rounded up) whatever ``scale``; ``scale`` then multiplies incidents and pages only.
 
     Returns:
         Rows or files written per input kind: ``timelines``, ``pages``, ``rotations``,
@@ -349,15 +376,22 @@ def generate(
         raise UsageError(f"sample: scale {scale!r} is not a whole number >= 1")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise UsageError(f"sample: seed {seed!r} is not a whole number")
+    if years is not None and not (0 < years <= 50):
+        raise UsageError(f"sample: years {years!r} is not in (0, 50]")
+    if engineers is not None and (isinstance(engineers, bool) or engineers < 1):
+        raise UsageError(f"sample: engineers {engineers!r} is not a whole number >= 1")
+    span = _Span.ending(SPAN_END, years)
+    n_teams = None if engineers is None else -(-engineers // ENGINEERS_PER_TEAM)
+    teams = _teams(scale, n_teams)
     out = Path(out)
     _prepare(out)
 
-    people = _people(scale)
-    shifts = _rotations(random.Random(f"{seed}:rotations"), people)
-    roster = _Roster(shifts)
-    incidents = _incidents(random.Random(f"{seed}:incidents"), scale, people, roster)
-    pages = _pages(random.Random(f"{seed}:pages"), scale, incidents, people, roster)
-    jira = _jira(random.Random(f"{seed}:jira"), incidents)
+    people = _people(teams)
+    shifts = _rotations(random.Random(f"{seed}:rotations"), people, span)
+    roster = _Roster(shifts, span)
+    incidents = _incidents(random.Random(f"{seed}:incidents"), scale, teams, people, roster, span)
+    pages = _pages(random.Random(f"{seed}:pages"), scale, teams, incidents, people, roster, span)
+    jira = _jira(random.Random(f"{seed}:jira"), incidents, span)
 
     total = len(incidents) + 5
     for done, inc in enumerate(incidents, start=1):
@@ -369,9 +403,11 @@ def generate(
     _write(out / "rotations" / "rotations.csv", _rotations_csv(shifts))
     _write(out / "pages" / "pages.csv", _pages_csv(pages))
     _write(out / "action_items" / "jira_export.csv", _jira_csv(jira))
-    _write(out / "MANIFEST.md", _manifest(seed, scale, incidents, people, shifts, pages, jira))
+    _write(
+        out / "MANIFEST.md", _manifest(seed, scale, incidents, people, shifts, pages, jira, span)
+    )
     if bulk_pages:
-        _bulk_pages(out / "pages" / "bulk-pages.csv", bulk_pages, seed, people)
+        _bulk_pages(out / "pages" / "bulk-pages.csv", bulk_pages, seed, people, span)
     if progress is not None:
         progress(total, total)
     return {
@@ -383,7 +419,9 @@ def generate(
     }
 
 
-def _bulk_pages(path: Path, n: int, seed: int, people: Sequence[_Person]) -> None:
+def _bulk_pages(
+    path: Path, n: int, seed: int, people: Sequence[_Person], span: _Span = _DEFAULT_SPAN
+) -> None:
     """``n`` noise pages over the sample's span, written by DuckDB COPY (no Python loop).
 
     Values come from DuckDB's ``hash`` of (seed, row, field): deterministic for a DuckDB
@@ -399,7 +437,7 @@ def _bulk_pages(path: Path, n: int, seed: int, people: Sequence[_Person]) -> Non
             "insert into roster values ($1, $2, $3)",
             [(k, p.engineer, p.team) for k, p in enumerate(people)],
         )
-        span_s = int((SPAN_END - SPAN_START).total_seconds())
+        span_s = int((span.end - span.start).total_seconds())
         con.execute(
             """
             copy (
@@ -429,7 +467,7 @@ def _bulk_pages(path: Path, n: int, seed: int, people: Sequence[_Person]) -> Non
                 order by i
             ) to '__path__' (header, delimiter ',')
             """.replace("__path__", str(path).replace("'", "''")),
-            {"seed": seed, "n": n, "span": span_s, "start": SPAN_START},
+            {"seed": seed, "n": n, "span": span_s, "start": span.start},
         )
     finally:
         con.close()
@@ -472,14 +510,17 @@ def _write(path: Path, text: str) -> None:
 # --- people and rotations -----------------------------------------------------------------
 
 
-def _teams(scale: int) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-    """(team, services, zones of its engineers), 3 per unit of scale."""
+_Team = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+def _teams(scale: int, n_teams: int | None = None) -> list[_Team]:
+    """(team, services, zones of its engineers), 3 per unit of scale, or the first n_teams."""
     teams = []
-    for k in range(scale):
+    for k in range(scale if n_teams is None else -(-n_teams // len(_BASE_TEAMS))):
         for name, services in _BASE_TEAMS.items():
             suffix = "" if k == 0 else f"-{k + 1}"
             teams.append((name + suffix, tuple(s + suffix for s in services), _BASE_ZONES[name]))
-    return teams
+    return teams if n_teams is None else teams[:n_teams]
 
 
 def _name(i: int) -> str:
@@ -490,10 +531,10 @@ def _name(i: int) -> str:
     return f"{first} {last}" if cycle == 0 else f"{first} {last} {cycle + 1}"
 
 
-def _people(scale: int) -> list[_Person]:
+def _people(teams: Sequence[_Team]) -> list[_Person]:
     people = []
     i = 0
-    for team, _services, zones in _teams(scale):
+    for team, _services, zones in teams:
         for j in range(ENGINEERS_PER_TEAM):
             name = _name(i)
             email = ".".join(name.lower().split()) + "@example.com"
@@ -502,7 +543,9 @@ def _people(scale: int) -> list[_Person]:
     return people
 
 
-def _rotations(rng: random.Random, people: Sequence[_Person]) -> list[_Shift]:
+def _rotations(
+    rng: random.Random, people: Sequence[_Person], span: _Span = _DEFAULT_SPAN
+) -> list[_Shift]:
     """Weekly Monday-to-Monday round robin per team, plus 1–2 overrides per team."""
     by_team: dict[str, list[str]] = {}
     for p in people:
@@ -510,13 +553,13 @@ def _rotations(rng: random.Random, people: Sequence[_Person]) -> list[_Shift]:
     shifts: list[_Shift] = []
     for t, (team, members) in enumerate(by_team.items()):
         weekly = []
-        for w in range(WEEKS):
-            start = SPAN_START + timedelta(weeks=w)
+        for w in range(span.weeks):
+            start = span.start + timedelta(weeks=w)
             engineer = members[(w + t) % len(members)]
             weekly.append(engineer)
             shifts.append(_Shift(team, engineer, start, start + timedelta(weeks=1), False))
-        for w in sorted(rng.sample(range(WEEKS), rng.randint(1, 2))):
-            start = SPAN_START + timedelta(weeks=w, hours=rng.randint(0, 6 * 24 - 1))
+        for w in sorted(rng.sample(range(span.weeks), rng.randint(1, 2))):
+            start = span.start + timedelta(weeks=w, hours=rng.randint(0, 6 * 24 - 1))
             end = start + timedelta(hours=rng.randint(4, 24))
             cover = rng.choice([m for m in members if m != weekly[w]])
             shifts.append(_Shift(team, cover, start, end, True))
@@ -552,13 +595,17 @@ def _weighted(rng: random.Random, options: Sequence[str], dim: str) -> str:
 
 
 def _incidents(
-    rng: random.Random, scale: int, people: Sequence[_Person], roster: _Roster
+    rng: random.Random,
+    scale: int,
+    teams: Sequence[_Team],
+    people: Sequence[_Person],
+    roster: _Roster,
+    span: _Span = _DEFAULT_SPAN,
 ) -> list[_Incident]:
-    teams = _teams(scale)
     members: dict[str, list[str]] = {}
     for p in people:
         members.setdefault(p.team, []).append(p.engineer)
-    span_min = _minutes(SPAN_END - SPAN_START - _MARGIN)
+    span_min = _minutes(span.end - span.start - _MARGIN)
 
     severities = [s for s, n in INCIDENTS_PER_SEVERITY.items() for _ in range(n * scale)]
     rng.shuffle(severities)
@@ -575,7 +622,7 @@ def _incidents(
             escalated = ack_at + rng.randint(8, 30)
         elif ttm - ack_at > 45 and rng.random() < 0.3:
             escalated = ack_at + rng.randint(31, 45)  # too late: an escalation breach
-        start = SPAN_START + timedelta(minutes=rng.randrange(span_min - ttr))
+        start = span.start + timedelta(minutes=rng.randrange(span_min - ttr))
         incidents.append(
             _Incident(
                 n=0,
@@ -597,7 +644,7 @@ def _incidents(
     _variants(rng, incidents)
     stems: Counter[str] = Counter()
     for inc in incidents:
-        _fill(rng, inc, members[inc.team], roster, stems)
+        _fill(rng, inc, members[inc.team], roster, stems, span)
     return incidents
 
 
@@ -655,6 +702,7 @@ def _fill(
     members: Sequence[str],
     roster: _Roster,
     stems: Counter[str],
+    span: _Span = _DEFAULT_SPAN,
 ) -> None:
     """People, ids, impact, events and action items of one incident."""
     base = f"{inc.started:%Y-%m-%d}-{inc.service}-{inc.mode.slug}"
@@ -673,12 +721,12 @@ def _fill(
     if rng.random() < pm_p:
         hours = rng.lognormvariate(_ln(20), 0.7)
         pm = inc.resolved + timedelta(minutes=round(hours * 60))
-        inc.postmortem = min(pm, SPAN_END - timedelta(minutes=1))
+        inc.postmortem = min(pm, span.end - timedelta(minutes=1))
 
     inc.impact = _impact(rng, inc)
     inc.events = _events(rng, inc)
     if "no_action_items" not in inc.flags:
-        inc.items = _items(rng, inc, members)
+        inc.items = _items(rng, inc, members, span)
 
 
 def _impact(rng: random.Random, inc: _Incident) -> list[str]:
@@ -745,10 +793,12 @@ def _events(rng: random.Random, inc: _Incident) -> list[tuple[datetime, str]]:
     return sorted(ev, key=lambda e: e[0])
 
 
-def _items(rng: random.Random, inc: _Incident, members: Sequence[str]) -> list[_Item]:
+def _items(
+    rng: random.Random, inc: _Incident, members: Sequence[str], span: _Span = _DEFAULT_SPAN
+) -> list[_Item]:
     n = rng.randint(2, 4) if inc.severity <= 2 else rng.randint(1, 2)
     descriptions = rng.sample(inc.mode.items, min(n, len(inc.mode.items)))
-    last_due = (SPAN_END - timedelta(days=1)).date()
+    last_due = (span.end - timedelta(days=1)).date()
     items = []
     for k, desc in enumerate(descriptions):
         ticket = None
@@ -905,9 +955,11 @@ def _ack_delay(rng: random.Random) -> timedelta | None:
 def _pages(
     rng: random.Random,
     scale: int,
+    teams: Sequence[_Team],
     incidents: Sequence[_Incident],
     people: Sequence[_Person],
     roster: _Roster,
+    span: _Span = _DEFAULT_SPAN,
 ) -> list[_Page]:
     team_of = {p.engineer: p.team for p in people}
     pages: list[_Page] = []
@@ -986,11 +1038,10 @@ def _pages(
                     )
                 )
     # Noise: pages that never became incidents.
-    teams = _teams(scale)
-    last = int((SPAN_END - SPAN_START).total_seconds()) - 4 * 3600
+    last = int((span.end - span.start).total_seconds()) - 4 * 3600
     for _ in range(NOISE_PAGES * scale):
         team, services, _zones = rng.choice(teams)
-        t = SPAN_START + timedelta(seconds=rng.randrange(last))
+        t = span.start + timedelta(seconds=rng.randrange(last))
         who = roster.oncall(team, t)
         delay = _ack_delay(rng)
         escalated_at = None
@@ -1037,10 +1088,12 @@ class _JiraRow:
     incident_id: str
 
 
-def _jira(rng: random.Random, incidents: Sequence[_Incident]) -> list[_JiraRow]:
+def _jira(
+    rng: random.Random, incidents: Sequence[_Incident], span: _Span = _DEFAULT_SPAN
+) -> list[_JiraRow]:
     """About three tickets in four are in the export; its status wins over the checkbox."""
     rows = []
-    end = SPAN_END - timedelta(minutes=1)
+    end = span.end - timedelta(minutes=1)
     for inc in incidents:
         for it in inc.items:
             if it.ticket is None or rng.random() < 0.25:
@@ -1177,6 +1230,7 @@ def _manifest(
     shifts: Sequence[_Shift],
     pages: Sequence[_Page],
     jira: Sequence[_JiraRow],
+    span: _Span = _DEFAULT_SPAN,
 ) -> str:
     zone_of = {p.engineer: p.timezone for p in people}
     sev = Counter(i.severity for i in incidents)
@@ -1191,7 +1245,8 @@ def _manifest(
         "",
         f"Written by `analytics.sample.generate(seed={seed}, scale={scale})`; do not edit by hand:",
         "regenerate instead (a test compares this folder with a fresh run).",
-        f"Span: {SPAN_START:%Y-%m-%d} to {SPAN_END:%Y-%m-%d} (Mondays, {WEEKS} ISO weeks, UTC).",
+        f"Span: {span.start:%Y-%m-%d} to {span.end:%Y-%m-%d} "
+        f"(Mondays, {span.weeks} ISO weeks, UTC).",
         "",
         "## Contents",
         "",
