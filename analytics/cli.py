@@ -309,6 +309,7 @@ def metrics(
         wait=ctx.wait,
         as_of=parse_instant(as_of, "--as-of"),
         policy=ctx.policy if ctx.policy_file else None,
+        materialized=("incident_metrics",),
     ) as con:
         frame = m.summary(con, start, end, by=by, seed=seed)
     write_frame(metrics_digest(frame, by) if fmt == "table" else frame, fmt)

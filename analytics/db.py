@@ -232,12 +232,25 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
         write_policy(con, policy, schema="temp")
 
 
+def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:
+    """Compute views once for this reader: TEMP tables of the same names shadow them.
+
+    A reader's ``as_of`` and policy are fixed, so the rows cannot change under it; every
+    later query (and every view built on these) reads the snapshot instead of recomputing.
+    """
+    for view in views:
+        if view not in {name for _, name in VIEWS}:
+            raise ValueError(f"not a public view: {view}")
+        con.execute(f"create or replace temp table {view} as select * from main.{view}")
+
+
 def connect_reader(
     db: str | Path | None = None,
     *,
     wait: float = 30.0,
     as_of: datetime | None = None,
     policy: Policy | None = None,
+    materialized: tuple[str, ...] = (),
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only; the caller closes it (prefer :func:`reader`).
 
@@ -246,6 +259,8 @@ def connect_reader(
         wait: Seconds to retry while another process holds the file read-write.
         as_of: Report time the views use (default: now, as the stored views do).
         policy: Playbook numbers the views use (default: those of the last ingest).
+        materialized: Views to compute once up front (see :func:`materialize`): worth it
+            when the caller queries them several times.
     """
     path = resolve_path(db)
     if not path.exists():
@@ -256,6 +271,7 @@ def connect_reader(
     try:
         check_schema(con, path)
         _shadow(con, as_of, policy)
+        materialize(con, *materialized)
     except BaseException:
         con.close()
         raise
@@ -269,9 +285,10 @@ def reader(
     wait: float = 30.0,
     as_of: datetime | None = None,
     policy: Policy | None = None,
+    materialized: tuple[str, ...] = (),
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection, closed when the block ends so cron jobs are never blocked."""
-    con = connect_reader(db, wait=wait, as_of=as_of, policy=policy)
+    con = connect_reader(db, wait=wait, as_of=as_of, policy=policy, materialized=materialized)
     try:
         yield con
     finally:
