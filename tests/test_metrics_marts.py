@@ -867,3 +867,13 @@ def test_invariants_of_incident_metrics(rows, as_of_days):
     rates = rates[rates == rates]
     assert ((rates >= 0) & (rates <= 1)).all()
     assert frame["incidents"].sum() == len(rows)
+
+
+def test_an_unknown_time_zone_is_read_as_utc_instead_of_breaking_the_view():
+    con = warehouse(
+        people=[{"engineer": "Odd", "timezone": "Mars/Olympus"}],
+        pages=[{"page_id": "p", "sent_at": "2026-11-23 23:00", "recipient": "odd"}],
+        as_of="2026-12-01 00:00",
+    )
+    assert page(con, "p")["recipient_timezone"] == "UTC"
+    assert page(con, "p")["is_overnight"] is True

@@ -17,7 +17,7 @@
 --   ack_s: acknowledged_at - sent_at, seconds (NULL when unacknowledged)
 --   ack_target_s: acknowledgement target, seconds (policy page_ack_minutes * 60)
 --   ack_status: met (acknowledged within target), breached (late, or unacknowledged past target at as_of), pending
---   recipient_timezone: the recipient's IANA time zone (UTC when not in people.csv)
+--   recipient_timezone: the recipient's IANA time zone (UTC when not in people.csv or unknown)
 --   recipient_local_time: sent_at on the recipient's wall clock (TIMESTAMP without zone)
 --   is_overnight: sent in the recipient's overnight hours [22:00, 07:00) local by default
 --   is_business_hours: sent in business hours on the recipient's clock
@@ -28,12 +28,28 @@ pages as (
     select * from pages
 ),
 
+known_zones as (
+    select lower(name) as zone_key from pg_timezone_names()
+),
+
+-- a zone DuckDB does not know (ingest should have rejected it) is read as UTC rather than
+-- failing every query on this view
+people_zones as (
+    select
+        engineer,
+        case
+            when lower(timezone) in (select zone_key from known_zones) then timezone
+            else 'UTC'
+        end as timezone,
+    from people
+),
+
 people as (
     select
         engineer,
         timezone,
         dense_rank() over (order by timezone) as zone_no,
-    from people
+    from people_zones
 ),
 
 -- zone 0 is UTC, for recipients not in people.csv
