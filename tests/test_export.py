@@ -41,7 +41,9 @@ def _parquet_rows(out: Path, table: str) -> list[str]:
     con.execute("SET TimeZone='UTC'")
     try:
         glob = str(out / table / "**" / "*.parquet")
-        rel = con.sql("select * from read_parquet($g, hive_partitioning = true)", params={"g": glob})
+        rel = con.sql(
+            "select * from read_parquet($g, hive_partitioning = true)", params={"g": glob}
+        )
         cols = [c for c in rel.columns if c != "month"]
         rows = con.execute(
             f"select {', '.join(cols)} from read_parquet($g, hive_partitioning = true)",
@@ -60,7 +62,7 @@ def exported(sample_warehouse, tmp_path_factory) -> tuple[Path, dict[str, int]]:
 
 
 def test_every_public_table_is_written_with_its_row_count(sample_warehouse, exported):
-    out, counts = exported
+    _, counts = exported
     assert list(counts) == [spec.table for spec in export.TABLES]
     with dbmod.reader(sample_warehouse, as_of=AS_OF) as con:
         for table, n in counts.items():
@@ -99,7 +101,7 @@ def test_one_file_per_month_of_the_main_timestamp(sample_warehouse, exported):
 
 @pytest.mark.parametrize("table", [spec.table for spec in export.TABLES])
 def test_reading_the_export_back_gives_the_same_rows(sample_warehouse, exported, table):
-    out, counts = exported
+    out, _ = exported
     expected = _table_rows(sample_warehouse, table)
     if not expected:
         assert not list((out / table).rglob("*.parquet")) if (out / table).exists() else True

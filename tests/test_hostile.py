@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from analytics import db as dbmod
@@ -59,7 +60,10 @@ def _stage(kind: str, path: Path):
 
 
 FUZZ = settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking CSV dialects takes minutes
 )
 
 
@@ -68,10 +72,8 @@ FUZZ = settings(
 def test_random_csv_bytes_raise_only_input_error(tmp_path_factory, data, kind):
     path = tmp_path_factory.mktemp("fuzz") / f"{kind}.csv"
     path.write_bytes(data)
-    try:
+    with contextlib.suppress(InputError):
         _stage(kind, path)
-    except InputError:
-        pass
 
 
 _HEADERS = {
@@ -84,7 +86,7 @@ _HEADERS = {
 @FUZZ
 @given(
     body=st.text(
-        alphabet=st.sampled_from(list(",\"'\n\r;-x1:TZ ") + ["é", "\x00", "—", "\t"]),
+        alphabet=st.sampled_from([*",\"'\n\r;-x1:TZ ", "é", "\x00", "—", "\t"]),
         max_size=200,
     ),
     kind=st.sampled_from(sorted(tabular.SPECS)),
@@ -92,10 +94,8 @@ _HEADERS = {
 def test_csv_text_under_a_good_header_raises_only_input_error(tmp_path_factory, body, kind):
     path = tmp_path_factory.mktemp("fuzz") / f"{kind}.csv"
     path.write_text(_HEADERS[kind] + body, encoding="utf-8")
-    try:
+    with contextlib.suppress(InputError):
         _stage(kind, path)
-    except InputError:
-        pass
 
 
 _JSON_VALUES = st.recursive(
@@ -121,21 +121,21 @@ _JSON_VALUES = st.recursive(
 def test_random_json_raises_only_input_error(tmp_path_factory, value):
     path = tmp_path_factory.mktemp("fuzz") / "pages.json"
     path.write_text(json.dumps(value))
-    try:
+    with contextlib.suppress(InputError):
         _stage("pages", path)
-    except InputError:
-        pass
 
 
-# Rows that must load, and rows that must not; mixed in any order. No '"' in the text:
-# quoted quotes are corrupted by the reader today (see test_a_quote_inside_a_csv_cell_...).
+# Rows that must load, and rows that must not; mixed in any order. No leading '#': the CSV
+# sniffer takes it for a comment today (the xfail test below).
 _TEXT = st.text(
     alphabet=st.characters(
-        blacklist_categories=("Cs", "Cc", "Zl", "Zp"), blacklist_characters='\x85"'
+        blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
+        blacklist_characters="\x85\u0130",
+        max_codepoint=0x24F,  # Latin: Python's and DuckDB's lower() agree here
     ),
     min_size=1,
     max_size=12,
-).filter(lambda s: s.strip() != "")
+).filter(lambda s: s.strip() != "" and not s.lstrip().startswith("#"))
 _TS = st.datetimes(
     min_value=__import__("datetime").datetime(2000, 1, 1),
     max_value=__import__("datetime").datetime(2040, 1, 1),
@@ -150,9 +150,9 @@ _BAD_PAGE = st.one_of(
 
 @FUZZ
 @given(
-    rows=st.lists(
-        st.tuples(st.booleans(), _GOOD_PAGE, _BAD_PAGE), min_size=1, max_size=12
-    ).map(lambda xs: [(g, good if g else bad) for g, good, bad in xs])
+    rows=st.lists(st.tuples(st.booleans(), _GOOD_PAGE, _BAD_PAGE), min_size=1, max_size=12).map(
+        lambda xs: [(g, good if g else bad) for g, good, bad in xs]
+    )
 )
 def test_no_good_page_row_is_lost_among_bad_ones(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("fuzz") / "pages.csv"
@@ -194,9 +194,7 @@ def test_no_good_rotation_row_is_lost_among_bad_ones(tmp_path_factory, rows):
     expected = []
     for is_good, team, engineer, start, hours in rows:
         begin = datetime.strptime(start, "%Y-%m-%dT%H:%M:%SZ")
-        end = (begin + timedelta(hours=hours if is_good else -hours)).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        end = (begin + timedelta(hours=hours if is_good else -hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
         out.writerow([team, engineer, start, end, "false"])
         if is_good:
             expected.append((team.strip().lower(), engineer.strip()))
@@ -206,19 +204,44 @@ def test_no_good_rotation_row_is_lost_among_bad_ones(tmp_path_factory, rows):
     assert len(rejections) == len(rows) - len(expected)
 
 
-@pytest.mark.xfail(
-    reason="BUG: tabular._reader_sql reads CSV with strict_mode = false and no explicit "
-    "quote/escape; DuckDB 2.0.1 then keeps doubled quotes: \"a\"\"b\" loads as a\"\"b",
-    strict=True,
+# Regression: DuckDB 2.0.1 kept doubled quotes ("a""b" -> a""b) until the reader named
+# quote and escape explicitly.
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ('0,2000-01-01T00:00:00Z,0,"a""b"\n', ("0", "0", 'a"b')),
+        ('0,2000-01-01T00:00:00Z,0,""""\n', ("0", "0", '"')),
+    ],
 )
-def test_a_quote_inside_a_csv_cell_loads_as_one_quote(tmp_path):
+def test_a_quote_inside_a_csv_cell_loads_as_written(tmp_path, body, expected):
     path = tmp_path / "pages.csv"
-    path.write_text(
-        'page_id,sent_at,recipient,team\n"P""1",2026-11-03T14:05:00Z,"Bob ""B"" Smith",x\n'
-    )
+    path.write_text("page_id,sent_at,recipient,team\n" + body)
     good, rejections = _stage("pages", path)
     assert rejections == []
-    assert [(r[0], r[2]) for r in good] == [('P"1', 'Bob "B" Smith')]
+    assert [(r[0], r[2], r[3]) for r in good] == [expected]
+
+
+@pytest.mark.xfail(
+    reason="BUG: tabular._reader_sql lets DuckDB's sniffer pick a comment character: a row "
+    "whose first cell starts with '#' is silently dropped (neither loaded nor rejected)",
+    strict=True,
+)
+@pytest.mark.parametrize("kind", ["pages", "rotations"])
+def test_a_row_starting_with_hash_is_loaded_not_silently_dropped(tmp_path, kind):
+    path = tmp_path / f"{kind}.csv"
+    if kind == "pages":
+        path.write_text(
+            "page_id,sent_at,recipient,team\n#1,2026-11-03T14:05:00Z,Alice,payments\n"
+            "2,2026-11-03T14:06:00Z,Bob,payments\n"
+        )
+    else:
+        path.write_text(
+            "team,engineer,start,end\n#sre,Bob,2026-11-02T00:00:00Z,2026-11-09T00:00:00Z\n"
+            "0,0,2000-01-01T00:00:00Z,1999-12-31T23:00:00Z\n"
+        )
+    good, rejections = _stage(kind, path)
+    assert len(good) + len(rejections) == 2, (good, rejections)
+    assert good[0][0] in ("#1", "#sre")
 
 
 # ------------------------------------------------------------------------- injection
@@ -332,7 +355,7 @@ def test_hostile_team_in_rotations_and_pages_is_data(tmp_path, base):
 def test_hostile_incident_id_title_and_team_in_a_timeline_are_data(tmp_path, base):
     _, db = base
     names, counts = _inventory(db)
-    title = 'Quotes \' " ; -- and $1 {x} %s'
+    title = "Quotes ' \" ; -- and $1 {x} %s"
     doc = tmp_path / "hostile" / "timelines" / "evil.md"
     doc.parent.mkdir(parents=True)
     doc.write_text(DOC.format(title=title, iid=HOSTILE_ID, team=HOSTILE))
@@ -387,13 +410,14 @@ def test_hostile_option_values_are_usage_errors_naming_the_value(base, args):
     result = run_cli(*args, "--db", str(db), "--wait", "1")
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
-    assert "drop" in result.stderr, "the message names the offending value"
+    hostile = next(a for a in args if "'" in a or ";" in a)
+    assert hostile in result.stderr, "the message names the offending value"
     assert _inventory(db) == (names, counts)
 
 
 def test_a_file_whose_name_has_a_quote_loads(tmp_path, base):
     _, db = base
-    names, counts = _inventory(db)
+    names, _ = _inventory(db)
     folder = tmp_path / "it's; a dir" / "pages"
     folder.mkdir(parents=True)
     page = folder / "o'brien'); drop table incidents; --.csv"
@@ -426,7 +450,7 @@ def test_a_db_path_with_quotes_works(tmp_path, base):
         "--as-of", "2026-11-27", "--db", str(db),
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[1].startswith("2,1,")
+    assert any(line.startswith("2,1,") for line in out.stdout.splitlines())
     parquet = run_cli("export", "--parquet", str(tmp_path / "p'q"), "--db", str(db))
     assert parquet.returncode == 0, parquet.stderr
 

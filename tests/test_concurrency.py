@@ -1,0 +1,159 @@
+"""A JupyterLab kernel holding the warehouse while cron jobs run (SPEC §9, issue #8).
+
+The holder is another process with an idle connection, read-only or read-write, as a
+notebook kernel would keep it. Every scheduled command runs as a real process with
+``--wait 1`` and either succeeds or exits 3 with one stderr line naming the holder's PID;
+afterwards the warehouse is unchanged and no half-written output exists.
+
+DuckDB (STACK-NOTES): many read-only processes may share the file; a read-write one excludes
+everyone. So under a read-only holder the readers (metrics, report, export) succeed and the
+writers (ingest, payroll, which records its export) exit 3; under a read-write holder all
+exit 3.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import SAMPLE, run_process
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
+con.execute("select count(*) from incidents").fetchall()
+print("holding", flush=True)
+time.sleep(120)
+"""
+
+
+def contents(db: Path) -> dict[str, list[str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
+            ).fetchall()
+        ]
+        return {
+            t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def warehouse(sample_warehouse, tmp_path) -> Path:
+    db = tmp_path / "w.duckdb"
+    shutil.copy(sample_warehouse, db)
+    return db
+
+
+class Holder:
+    def __init__(self, db: Path, mode: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HOLD, str(db), mode], stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout.readline().strip() == "holding"
+        self.pid = self.proc.pid
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def _commands(db: Path, out: Path) -> dict[str, list[str]]:
+    common = ["--db", str(db), "--wait", "1", "--quiet"]
+    return {
+        "ingest": ["ingest", str(SAMPLE), *common],
+        "metrics": ["metrics", "--from", "2026-10-01", "--to", "2026-10-31", *common],
+        "payroll": ["payroll", "--period", "2026-10", "--out", str(out / "payroll.csv"), *common],
+        "export": ["export", "--parquet", str(out / "parquet"), *common],
+    }
+
+
+def _run_all(commands: dict[str, list[str]]) -> dict:
+    with ThreadPoolExecutor(len(commands)) as pool:
+        futures = {name: pool.submit(run_process, *args) for name, args in commands.items()}
+        return {name: f.result() for name, f in futures.items()}
+
+
+def _assert_busy(result, holder: Holder, name: str) -> None:
+    assert result.returncode == 3, (name, result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, (name, result.stderr)
+    assert f"PID {holder.pid}" in lines[0] and "busy" in lines[0], (name, lines[0])
+
+
+@pytest.mark.parametrize("mode", ["ro", "rw"])
+def test_cron_commands_under_an_idle_kernel_connection(warehouse, tmp_path, mode):
+    before = contents(warehouse)
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = Holder(warehouse, mode)
+    try:
+        results = _run_all(_commands(warehouse, out))
+    finally:
+        holder.stop()
+    readers = {"metrics", "export"}
+    for name, result in results.items():
+        if mode == "ro" and name in readers:
+            assert result.returncode == 0, (name, result.stderr)
+        else:
+            _assert_busy(result, holder, name)
+    if mode == "ro":
+        assert "severity" in results["metrics"].stdout
+        assert (out / "parquet" / "incidents").is_dir()
+    else:
+        assert not (out / "parquet").exists() or not any((out / "parquet").rglob("*"))
+    # payroll needs the writer to record its export: refused, and it left no files behind
+    assert sorted(p.name for p in out.iterdir() if p.name != "parquet") == []
+    assert contents(warehouse) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["ro", "rw"])
+def test_weekly_report_under_an_idle_kernel_connection(warehouse, tmp_path, mode):
+    before = contents(warehouse)
+    out = tmp_path / "reports"
+    holder = Holder(warehouse, mode)
+    try:
+        result = run_process(
+            "report", "weekly", "--week", "2026-W44", "--as-of", "2026-11-02T00:00:00Z",
+            "--out", str(out), "--db", str(warehouse), "--wait", "1", "--quiet", timeout=300,
+        )  # fmt: skip
+    finally:
+        holder.stop()
+    html = out / "weekly" / "2026-W44" / "allhands.html"
+    if mode == "ro":
+        assert result.returncode == 0, result.stderr
+        assert html.is_file() and html.stat().st_size > 0
+    else:
+        _assert_busy(result, holder, "report")
+        assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+    assert contents(warehouse) == before
+
+
+def test_a_writer_gets_through_once_the_kernel_lets_go(warehouse, tmp_path):
+    """The wait is a real wait: a holder that closes within --wait does not fail the job."""
+    brief = HOLD.replace("time.sleep(120)", "time.sleep(1.0)")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", brief, str(warehouse), "rw"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline().strip() == "holding"
+        result = run_process(
+            "payroll", "--period", "2026-10", "--out", str(tmp_path / "p.csv"),
+            "--db", str(warehouse), "--wait", "20", "--quiet",
+        )  # fmt: skip
+    finally:
+        proc.wait()
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p.csv").is_file()
