@@ -429,6 +429,8 @@ def _bulk_pages(
     """
     import duckdb
 
+    from analytics.ingest.tabular import quote_path
+
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone='UTC'")
@@ -466,7 +468,7 @@ def _bulk_pages(
                 from rows join roster as r using (k)
                 order by i
             ) to '__path__' (header, delimiter ',')
-            """.replace("__path__", str(path).replace("'", "''")),
+            """.replace("'__path__'", quote_path(path)),
             {"seed": seed, "n": n, "span": span_s, "start": span.start},
         )
     finally:

@@ -89,9 +89,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ): "counts over the constant STATUS_RULES columns and status literals",
     ("weekly.py", "sql"): "_df(con, sql, **params): callers are checked where they call it",
     ("explore.py", "sql"): "example query from the constant EXAMPLES dict (values bound)",
-    ("sample.py", 'str(path).replace("\'", "\'\'")'): (
-        "the sample's own output path as a '...' literal, quotes doubled (quote_path inline)"
-    ),
     ("explore.py", "name"): "a key of explore.EXAMPLES (checked before use)",
 }
 

@@ -117,7 +117,7 @@ def _reader_sql(path: Path) -> str:
         return (
             "select *, row_number() over () + 1 as __line from read_csv($path, header = true, "
             "all_varchar = true, auto_detect = true, null_padding = true, "
-            "strict_mode = false, quote = '\"', escape = '\"', encoding = 'utf-8')"
+            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8')"
         )
     if suffix == ".json":
         return "select *, row_number() over () as __line from read_json_auto($path)"
