@@ -10,8 +10,10 @@ spliced into SQL is a grouping column chosen from a fixed list.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 
 import duckdb
@@ -265,16 +267,33 @@ def _fill_intervals(
         params,
     )
     grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
-    for i, key in enumerate(frame[by].tolist()):
+    # One task per group and metric. numpy releases the GIL while it draws and gathers, so
+    # threads use every core; each call seeds its own generator, so the result is the same.
+    tasks = []
+    for key in frame[by].tolist():
         part = _group_rows(grouped, key)
-        if part is None:
-            continue
-        for prefix, column in DURATION_METRICS.items():
-            result = bootstrap(part[column].to_numpy(), resamples=resamples, seed=seed)
-            frame.loc[frame.index[i], f"{prefix}_mean_lo_s"] = result.mean_lo
-            frame.loc[frame.index[i], f"{prefix}_mean_hi_s"] = result.mean_hi
-            frame.loc[frame.index[i], f"{prefix}_median_lo_s"] = result.median_lo
-            frame.loc[frame.index[i], f"{prefix}_median_hi_s"] = result.median_hi
+        for column in DURATION_METRICS.values():
+            tasks.append(None if part is None else part[column].to_numpy())
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        results = list(
+            pool.map(
+                lambda values: (
+                    None if values is None else bootstrap(values, resamples=resamples, seed=seed)
+                ),
+                tasks,
+            )
+        )
+    # Collect per column, assign once: cell-by-cell .loc writes cost more than the bootstrap.
+    filled: dict[str, list[float]] = {}
+    it = iter(results)
+    for _ in range(len(frame)):
+        for prefix in DURATION_METRICS:
+            result = next(it)
+            for stat in ("mean_lo", "mean_hi", "median_lo", "median_hi"):
+                value = math.nan if result is None else getattr(result, stat)
+                filled.setdefault(f"{prefix}_{stat}_s", []).append(value)
+    for column, values in filled.items():
+        frame[column] = values
 
 
 def _group_rows(grouped: dict, key: object) -> pd.DataFrame | None:
