@@ -325,3 +325,19 @@ def test_dry_run_finds_duplicate_ids_in_the_batch(tmp_path, raw):
     result = ingest(str(raw / "timelines"), "--dry-run", "--db", str(tmp_path / "w.duckdb"))
     assert result.returncode == 1
     assert "z-copy.md:1: incident_id INC-1 also in" in result.stderr
+
+
+def test_a_rejected_duplicate_leaves_nothing_in_staging(tmp_path, raw, monkeypatch):
+    from analytics.ingest import run
+
+    monkeypatch.setattr(run, "STAGE_EVERY_DOCS", 1)  # every document staged before the checks
+    write(raw / "timelines" / "z-copy.md", doc(title="The duplicate"))
+    db = tmp_path / "w.duckdb"
+    result = ingest(str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 1
+    con = duckdb.connect(str(db), read_only=True)
+    for table in ("src_incidents", "src_timeline_events", "src_action_items"):
+        files = con.execute(f"select distinct source_file from {table}").fetchall()
+        assert [Path(f).name for (f,) in files] == ["inc-1.md"], table
+    assert con.execute("select title from incidents").fetchall() == [("Checkout errors",)]
+    con.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,8 +190,8 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_small(res: FileResult) -> bytes:
-    """The bytes of a file parsed in Python, refusing what cannot be that kind of file."""
+def _check_size(res: FileResult) -> None:
+    """Refuse a file far larger than any input of its kind (before reading it)."""
     size = res.path.stat().st_size
     limit = MAX_DOCUMENT_BYTES if res.kind == "timeline" else MAX_JSON_BYTES
     if size > limit:
@@ -201,6 +201,11 @@ def _read_small(res: FileResult) -> bytes:
             f"file is {size / 1048576:.1f} MB, larger than any {res.kind} input should be "
             f"(limit {limit // 1048576} MB); is it the right file?",
         )
+
+
+def _read_small(res: FileResult) -> bytes:
+    """The bytes of a file parsed in Python, refusing what cannot be that kind of file."""
+    _check_size(res)
     if res.path.suffix.lower() == ".json":
         with res.path.open("rb") as fh:
             head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -337,6 +342,7 @@ class _Pending:
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {t: [] for t in self.TABLES}
+        self.staged: set[str] = set()
 
     def incident(self, inc: Incident, source_file: str) -> None:
         row = _row(inc)
@@ -374,18 +380,45 @@ class _Pending:
             row["source_file"] = source_file
             self.rows["src_tracker_items"].append(row)
 
-    def flush(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-        counts = {}
+    def stage(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Move the queued rows into TEMP staging tables (columnar, may spill to disk), so a
+        batch of 100,000 documents never holds all its rows as Python objects."""
         if not any(self.rows.values()):
-            return counts
+            return
         schemas = _schemas()
         for table, rows in self.rows.items():
             if not rows:
                 continue
+            con.execute(
+                f"create temp table if not exists __stage_{table} as "
+                f"select * from main.{table} limit 0"
+            )
             con.register("__pending", _arrow(rows, schemas[table]))
-            con.execute(f"insert into {table} by name select * from __pending")
+            con.execute(f"insert into __stage_{table} by name select * from __pending")
             con.unregister("__pending")
-            counts[table] = len(rows)
+            self.staged.add(table)
+            rows.clear()
+
+    def discard(self, con: duckdb.DuckDBPyConnection, tables, files: set[str]) -> None:
+        """Forget the rows of rejected files, queued or staged."""
+        for table in tables:
+            self.rows[table] = [r for r in self.rows[table] if r["source_file"] not in files]
+            if table in self.staged:
+                con.execute(
+                    f"delete from __stage_{table} where source_file in (select unnest($files))",
+                    {"files": sorted(files)},
+                )
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        """Insert everything queued and staged into the warehouse; rows per table."""
+        self.stage(con)
+        counts = {}
+        for table in sorted(self.staged):
+            (n,) = con.execute(f"select count(*) from __stage_{table}").fetchall()[0]
+            con.execute(f"insert into {table} by name select * from __stage_{table}")
+            con.execute(f"drop table __stage_{table}")
+            counts[table] = n
+        self.staged.clear()
         return counts
 
 
@@ -464,30 +497,39 @@ def _parse_python(
 PARALLEL_MIN_DOCS = 400  # below this, starting worker processes costs more than it saves
 
 
-def _parse_document(job: tuple[bytes, str, Policy, datetime]):
-    """Parse one document (in a worker process for large batches).
+STAGE_EVERY_DOCS = 2000  # queued document rows move to DuckDB staging this often
+
+
+def _parse_document(job: tuple[str, str, Policy, datetime]):
+    """Read and parse one document (in a worker process for large batches).
 
     Returns the document, or ``(file, line, reason)`` for a rejection (picklable).
     """
     from analytics.ingest.timelines import parse_timeline
 
-    data, display, policy, now = job
+    path, display, policy, now = job
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return (display, 1, f"cannot read: {exc.strerror}")
     try:
         return parse_timeline(data, display, classify=policy.classify_event, now=now)
     except InputError as exc:
         return (exc.file, exc.line, exc.reason)
 
 
-def _parse_documents(jobs: list[tuple[bytes, str, Policy, datetime]]) -> list:
+def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
+    """Parsed documents in the order of ``jobs``, on every core for a large batch."""
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_MIN_DOCS or workers < 2:
-        return [_parse_document(job) for job in jobs]
+        yield from map(_parse_document, jobs)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the parent holds DuckDB threads and locks.
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_parse_document, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+        yield from pool.map(_parse_document, jobs, chunksize=max(1, min(64, len(jobs) // 64)))
 
 
 def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
@@ -636,24 +678,29 @@ class _Batch:
                 res.status = "unchanged"
                 continue
             try:
-                data = b"" if res.kind in tabular.SPECS else _read_small(res)
                 if res.kind == "timeline":
-                    documents.append((res, (data, res.display, self.policy, self.now)))
-                elif res.kind in tabular.SPECS:
+                    _check_size(res)  # read by the parsing worker
+                    documents.append((res, (str(res.path), res.display, self.policy, self.now)))
+                    continue
+                if res.kind in tabular.SPECS:
                     _stage_tabular(con, res)
-                else:
-                    self.ids_by_file[str(res.path)] = _parse_python(
-                        res, data, self.policy, self.team, self.pending, self.date_format
-                    )
-                    res.status = "loaded"
+                    continue
+                self.ids_by_file[str(res.path)] = _parse_python(
+                    res, _read_small(res), self.policy, self.team, self.pending, self.date_format
+                )
+                res.status = "loaded"
             except InputError as exc:
                 _reject(res, exc)
         parsed = _parse_documents([job for _, job in documents])
-        for (res, _), doc in zip(documents, parsed, strict=True):
+        for n, ((res, _), doc) in enumerate(zip(documents, parsed, strict=True), start=1):
+            if self.progress is not None and n % 100 == 0:
+                self.progress(n, len(documents), f"parsed {res.display}")
             try:
                 self.ids_by_file[str(res.path)] = _queue_document(res, doc, self.pending)
             except InputError as exc:
                 _reject(res, exc)
+            if n % STAGE_EVERY_DOCS == 0:
+                self.pending.stage(con)
         if self.progress is not None:
             self.progress(total, total, "")
 
@@ -782,10 +829,7 @@ def _check_incident_ids(con, results, ids_by_file, pending: _Pending, report) ->
             else:
                 owner[iid] = path
     if rejected_files:
-        for table in ("src_incidents", "src_timeline_events", "src_action_items"):
-            pending.rows[table] = [
-                r for r in pending.rows[table] if r["source_file"] not in rejected_files
-            ]
+        pending.discard(con, KIND_TABLES["timeline"], rejected_files)
 
 
 def _prune(con, paths: list[Path], report: IngestReport) -> None:
