@@ -103,6 +103,8 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
         except duckdb.Error as exc:
             raise AnalyticsError(f"{path}: cannot open the warehouse: {exc}") from exc
         con.execute("SET TimeZone='UTC'")
+        # DuckDB draws its own progress bar on long queries: never in cron output (§9).
+        con.execute("SET enable_progress_bar = false")
         return con
 
 

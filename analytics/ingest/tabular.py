@@ -111,18 +111,24 @@ def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace temp macro ia_ts(s) as " + _CAST["ts"].format(c="s"))
 
 
-def _reader_sql(path: Path) -> str:
+def _reader_sql(path: Path) -> tuple[str, int]:
+    """The SELECT reading a file, and what to add to a staged row's rowid to get its line.
+
+    DuckDB keeps insertion order, so the staging table's rowid is the row's position in the
+    file: line numbers for free (a ``row_number() over ()`` would run on one thread).
+    """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return (
-            "select *, row_number() over () + 1 as __line from read_csv($path, header = true, "
+            "select * from read_csv($path, header = true, "
             "all_varchar = true, auto_detect = true, null_padding = true, "
-            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8')"
+            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8')",
+            2,  # the header is line 1
         )
     if suffix == ".json":
-        return "select *, row_number() over () as __line from read_json_auto($path)"
+        return "select * from read_json_auto($path)", 1
     if suffix == ".parquet":
-        return "select *, row_number() over () as __line from read_parquet($path)"
+        return "select * from read_parquet($path)", 1
     raise InputError(path, 1, f"unsupported file type '{suffix}' (expected .csv, .json, .parquet)")
 
 
@@ -131,9 +137,10 @@ def stage(
 ) -> tuple[str, list[str]]:
     """Read and check one file; return (TEMP staging table, rejection lines).
 
-    The staging table has the spec's columns (cast, cleaned), ``line_no`` and ``__reason``
-    (NULL for a good row; :func:`good_rows` selects those). Columns ``start``/``end``/
-    ``override`` of rotations are renamed ``start_at``/``end_at``/``is_override``.
+    The staging table has the spec's columns (cast, cleaned), ``__reason`` (NULL for a good
+    row; :func:`good_rows` selects those, with ``line_no``) and ``__off`` (rowid to line).
+    Columns ``start``/``end``/``override`` of rotations are renamed ``start_at``/``end_at``/
+    ``is_override``.
 
     Raises:
         InputError: The whole file is unusable (unreadable, empty, missing required columns).
@@ -142,7 +149,8 @@ def stage(
         raise InputError(display, 1, "file is empty")
     try:
         # A view, not a table: the file is read once, by the checking pass below.
-        reader = _reader_sql(path).replace("$path", quote_path(path))
+        reader, line_offset = _reader_sql(path)
+        reader = reader.replace("$path", quote_path(path))
         con.execute(f"create or replace temp view __raw as {reader}")
         con.execute("select * from __raw limit 0")
     except duckdb.Error as exc:
@@ -150,7 +158,7 @@ def stage(
         raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
 
     raw_cols = [r[0] for r in con.execute("select * from __raw limit 0").description]
-    by_lower = {c.strip().lower(): c for c in raw_cols if c != "__line"}
+    by_lower = {c.strip().lower(): c for c in raw_cols}
     missing = [c.name for c in spec.columns if c.required and c.name not in by_lower]
     if missing:
         raise InputError(
@@ -158,7 +166,7 @@ def stage(
             1,
             f"missing required column(s) {', '.join(missing)}; the header must name at least "
             f"{', '.join(c.name for c in spec.columns if c.required)} (found: "
-            f"{', '.join(x for x in raw_cols if x != '__line') or 'nothing'})",
+            f"{', '.join(raw_cols) or 'nothing'})",
         )
 
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
@@ -203,7 +211,7 @@ def stage(
     try:
         con.execute(
             f"create or replace temp table __checked as select {', '.join(selects)}, "
-            f"__line as line_no, {reason} as __reason from __raw"
+            f"{reason} as __reason, {int(line_offset)} as __off from __raw"
         )
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
@@ -218,20 +226,21 @@ def stage(
             f"""
             update {table} as t
             set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line '
-                || d.first_line
+                || (d.first_row + t.__off)
             from (
-                select {key_expr} as k, min(line_no) as first_line
+                select {key_expr} as k, min(rowid) as first_row
                 from {table} where {_q(key)} is not null
                 group by 1 having count(*) > 1
             ) as d
             where {key_expr.replace(_q(key), "t." + _q(key))} = d.k
-                and t.line_no > d.first_line and t.__reason is null
+                and t.rowid > d.first_row and t.__reason is null
             """
         )
     rejections = [
         f"{display}:{line}: {reason}"
         for line, reason in con.execute(
-            f"select line_no, __reason from {table} where __reason is not null order by line_no"
+            f"select rowid + __off, __reason from {table} where __reason is not null "
+            "order by rowid"
         ).fetchall()
     ]
     con.execute("drop view __raw")
@@ -239,9 +248,9 @@ def stage(
 
 
 def good_rows(table: str, con: duckdb.DuckDBPyConnection) -> str:
-    """A SELECT of the good rows of a staged table, without the checking columns."""
+    """A SELECT of the good rows of a staged table: its columns and ``line_no``."""
     cols = [r[0] for r in con.execute(f"select * from {table} limit 0").description]
     return (
-        f"select {', '.join(_q(c) for c in cols if not c.startswith('__'))} from {table} "
-        "where __reason is null"
+        f"select {', '.join(_q(c) for c in cols if not c.startswith('__'))}, "
+        f"rowid + __off as line_no from {table} where __reason is null"
     )
