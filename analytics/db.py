@@ -73,6 +73,14 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def memory_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the same settings as the warehouse connections."""
+    con = duckdb.connect()
+    con.execute("SET TimeZone='UTC'")
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _holder(message: str) -> str:
     m = _LOCK_RE.search(message)
     if not m:

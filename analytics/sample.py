@@ -427,13 +427,11 @@ def _bulk_pages(
     Values come from DuckDB's ``hash`` of (seed, row, field): deterministic for a DuckDB
     version, which is what benchmarks need.
     """
-    import duckdb
-
+    from analytics.db import memory_connection
     from analytics.ingest.tabular import quote_path
 
-    con = duckdb.connect()
+    con = memory_connection()
     try:
-        con.execute("SET TimeZone='UTC'")
         con.execute("create table roster (k integer, engineer varchar, team varchar)")
         con.executemany(
             "insert into roster values ($1, $2, $3)",

@@ -621,8 +621,7 @@ def ingest(
     batch.results = [FileResult(p, display_path(p), kind) for p, kind in found]
     report.files.extend(batch.results)
     if dry_run:
-        con = duckdb.connect()
-        con.execute("SET TimeZone='UTC'")
+        con = dbmod.memory_connection()
         try:
             dbmod.create_schema(con)
             batch.parse(con, previous={}, prev_policy=None)
