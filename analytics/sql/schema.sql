@@ -202,3 +202,26 @@ comment on table holidays is 'Public holidays of the policy country (business-ho
 
 -- The report time of the stored views. Readers shadow it with a TEMP table holding --as-of.
 create view params as select now() as as_of;
+
+-- Column comments of the public tables (SPEC §5: every column says what it is, with units).
+comment on column warehouse_meta.key is 'Fact name: schema_version, package_version, created_at.';
+comment on column warehouse_meta.value is 'Fact value, as text.';
+comment on column ingest_log.run_id is 'Identifier of one ingest run (all files of a batch share it).';
+comment on column ingest_log.run_started_at is 'When the run started (UTC).';
+comment on column ingest_log.sha256 is 'sha256 of the file as read (hex).';
+comment on column ingest_log.kind is 'Input kind: timeline, pages, rotations, ics, people, tracker, pagerduty, opsgenie.';
+comment on column rotation_findings.team is 'Team name, trimmed and lower-cased.';
+comment on column rotation_findings.start_at is 'Start of the finding''s interval, UTC, included.';
+comment on column rotation_findings.end_at is 'End of the finding''s interval, UTC, excluded.';
+comment on column rotation_findings.detail is 'What was found, e.g. nobody on call for 6.0 h; who overlaps and who wins.';
+comment on column rotation_findings.source_file is 'A rotation file involved.';
+comment on column payroll_exports.period_start is 'First day of the exported period (00:00 UTC).';
+comment on column payroll_exports.period_end is 'Last day included in the exported period.';
+comment on column payroll_exports.exported_at is 'When the export was written (UTC).';
+comment on column payroll_exports.csv_sha256 is 'sha256 of the CSV written (hex).';
+comment on column payroll_exports.inputs_sha256 is 'sha256 over the rows that feed pay (shifts, SEV-1s, overnight pages, people, rates).';
+comment on column payroll_exports.policy_version is 'Version of the policy the export used.';
+comment on column payroll_exports.out_path is 'Where the CSV was written.';
+comment on column payroll_exports.row_count is 'Payroll lines in the CSV.';
+comment on column payroll_exports.total_pay_usd is 'Sum of total_pay_usd over the lines, USD.';
+comment on column payroll_exports.lines_json is 'The lines and input checksums as JSON, to say what changed on a refused re-export.';

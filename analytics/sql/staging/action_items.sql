@@ -10,6 +10,7 @@
 --   done: done per the tracker's status when known, else the document's checkbox
 --   resolved_at: when the tracker resolved the ticket (UTC)
 --   tracker_status: the tracker's status, NULL when the ticket is not in a tracker export
+--   source_file: the file the row was read from
 with source as (
     select * from src_action_items
 ),

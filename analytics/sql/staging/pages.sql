@@ -9,6 +9,7 @@
 --   acknowledged_by: who acknowledged it
 --   escalated_at: when the page was escalated (UTC)
 --   urgency: the page's urgency (high, low ...)
+--   source_file: the file the row was read from
 with source as (
     select * from src_pages
 ),

@@ -6,6 +6,7 @@
 --   timezone: IANA time zone of the engineer (default UTC); overnight pages use it
 --   email: e-mail address, optional
 --   name_key: lower-cased trimmed name, the key other tables match people on
+--   source_file: the file the row was read from
 with source as (
     select * from src_people
 ),

@@ -3,6 +3,8 @@
 --   occurred_at: when it happened (UTC; [HH:MM] entries dated from STARTED, rolling past midnight)
 --   kind: status_update, escalation, page or note (keyword rules of the policy at ingest)
 --   text: the event as written
+--   line_no: line of the event in its document
+--   source_file: the file the row was read from
 with source as (
     select * from src_timeline_events
 ),
