@@ -77,8 +77,18 @@ def memory_connection() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the same settings as the warehouse connections."""
     con = duckdb.connect()
     con.execute("SET TimeZone='UTC'")
-    con.execute("SET enable_progress_bar = false")
+    _no_progress_bar(con)
     return con
+
+
+def _no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB draws its own progress bar on long queries: never in cron output (SPEC §9).
+
+    Inside a Jupyter kernel DuckDB refuses to change the setting unless ipywidgets is
+    installed; it cannot draw the bar there either, so that refusal is harmless.
+    """
+    with contextlib.suppress(duckdb.Error):
+        con.execute("SET enable_progress_bar = false")
 
 
 def _holder(message: str) -> str:
@@ -111,8 +121,7 @@ def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConn
         except duckdb.Error as exc:
             raise AnalyticsError(f"{path}: cannot open the warehouse: {exc}") from exc
         con.execute("SET TimeZone='UTC'")
-        # DuckDB draws its own progress bar on long queries: never in cron output (§9).
-        con.execute("SET enable_progress_bar = false")
+        _no_progress_bar(con)
         return con
 
 
