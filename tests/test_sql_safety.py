@@ -62,6 +62,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/run.py", "good"): "tabular.good_rows(): SELECT of _q()-quoted staging columns",
     # ingest/tabular.py
     ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
+    ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",
     ("ingest/tabular.py", "', '.join(selects)"): "casts from the constant _CAST applied to "
     "_q()-quoted column names; aliases from TableSpec constants",
     ("ingest/tabular.py", "reason"): "CASE of constant checks over _q()-quoted columns; "
