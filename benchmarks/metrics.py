@@ -192,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         as_of = datetime(2027, 1, 15, tzinfo=UTC)
         start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
         rss_before = peak_rss_gb()
+
         # As the product computes them, each repeat on a fresh reader (no warm shadows):
         # every mart computed in full (count of every column: nothing stored), except
         # incident_metrics, which the reader materializes once as the weekly report does;

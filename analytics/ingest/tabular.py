@@ -239,8 +239,7 @@ def stage(
     rejections = [
         f"{display}:{line}: {reason}"
         for line, reason in con.execute(
-            f"select rowid + __off, __reason from {table} where __reason is not null "
-            "order by rowid"
+            f"select rowid + __off, __reason from {table} where __reason is not null order by rowid"
         ).fetchall()
     ]
     con.execute("drop view __raw")
