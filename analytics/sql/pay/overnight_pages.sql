@@ -25,14 +25,6 @@ period as (
         $period_end::timestamptz as period_end,
 ),
 
-window_bounds as (
-    select
-        overnight_start,
-        overnight_end,
-    from policy
-    limit 1
-),
-
 zones as (
     select
         people.name_key,
@@ -58,22 +50,16 @@ localised_pages as (
     select
         period_pages.*,
         coalesce(zones.timezone, 'UTC') as timezone,
-        timezone(coalesce(zones.timezone, 'UTC'), period_pages.sent_at) as local_at,
+        local_ts(period_pages.sent_at, zones.timezone) as local_at,
     from period_pages
     left join zones on zones.name_key = period_pages.name_key
 ),
 
+-- the calendar shared with metrics (sql/macros.sql): [overnight_start, overnight_end) local
 overnight_pages as (
     select localised_pages.*,
     from localised_pages
-    cross join window_bounds as w
-    where
-        case
-            when w.overnight_start > w.overnight_end
-                then
-                    local_at::time >= w.overnight_start or local_at::time < w.overnight_end
-            else local_at::time >= w.overnight_start and local_at::time < w.overnight_end
-        end
+    where is_overnight_local(local_at)
 ),
 
 first_in_period as (
@@ -105,7 +91,7 @@ earlier_pages as (
     select
         earlier_candidates.name_key,
         earlier_candidates.incident_id,
-        timezone(coalesce(zones.timezone, 'UTC'), earlier_candidates.sent_at) as local_at,
+        local_ts(earlier_candidates.sent_at, zones.timezone) as local_at,
     from earlier_candidates
     left join zones on zones.name_key = earlier_candidates.name_key
 ),
@@ -115,14 +101,7 @@ earlier_overnight as (
         earlier_pages.name_key,
         earlier_pages.incident_id,
     from earlier_pages
-    cross join window_bounds as w
-    where
-        case
-            when w.overnight_start > w.overnight_end
-                then
-                    local_at::time >= w.overnight_start or local_at::time < w.overnight_end
-            else local_at::time >= w.overnight_start and local_at::time < w.overnight_end
-        end
+    where is_overnight_local(local_at)
 ),
 
 counted as (
