@@ -22,6 +22,7 @@ from analytics import db as dbmod
 from analytics.errors import AnalyticsError, InputError, UsageError
 from analytics.ingest import tabular
 from analytics.ingest.records import (
+    PAGE_COLUMNS,
     ActionItem,
     Incident,
     RotationRow,
@@ -217,110 +218,12 @@ def _read_small(res: FileResult) -> bytes:
 # ---------------------------------------------------------------- record -> Arrow tables
 
 
-def _arrow(rows: list[dict], schema):
+def _arrow(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]):
+    """Rows as an Arrow table with the warehouse table's own column types (schema.sql)."""
     import pyarrow as pa
 
+    schema = con.sql(f"select * from main.{table} limit 0").to_arrow_table().schema
     return pa.Table.from_pylist(rows, schema=schema)
-
-
-def _schemas():
-    import pyarrow as pa
-
-    ts = pa.timestamp("us", tz="UTC")
-    s = pa.string()
-    return {
-        "src_incidents": pa.schema(
-            [
-                ("incident_id", s),
-                ("title", s),
-                ("severity", pa.int32()),
-                ("team", s),
-                ("service", s),
-                ("started_at", ts),
-                ("detected_at", ts),
-                ("detection_method", s),
-                ("acknowledged_at", ts),
-                ("acknowledged_by", s),
-                ("mitigated_at", ts),
-                ("mitigation", s),
-                ("resolved_at", ts),
-                ("users_affected", pa.int64()),
-                ("users_affected_pct", pa.float64()),
-                ("revenue_impact_usd", pa.decimal128(18, 2)),
-                ("data_loss", pa.bool_()),
-                ("data_loss_detail", s),
-                ("root_cause", s),
-                ("postmortem_published_at", ts),
-                ("stated_duration_s", pa.float64()),
-                ("source_file", s),
-                ("source_kind", s),
-            ]
-        ),
-        "src_timeline_events": pa.schema(
-            [
-                ("incident_id", s),
-                ("occurred_at", ts),
-                ("kind", s),
-                ("text", s),
-                ("line_no", pa.int32()),
-                ("source_file", s),
-            ]
-        ),
-        "src_action_items": pa.schema(
-            [
-                ("incident_id", s),
-                ("item_no", pa.int32()),
-                ("description", s),
-                ("owner", s),
-                ("due_date", pa.date32()),
-                ("ticket", s),
-                ("done", pa.bool_()),
-                ("line_no", pa.int32()),
-                ("source_file", s),
-            ]
-        ),
-        "src_pages": pa.schema(
-            [
-                ("page_id", s),
-                ("sent_at", ts),
-                ("recipient", s),
-                ("team", s),
-                ("service", s),
-                ("incident_id", s),
-                ("acknowledged_at", ts),
-                ("acknowledged_by", s),
-                ("escalated_at", ts),
-                ("urgency", s),
-                ("line_no", pa.int32()),
-                ("source_file", s),
-            ]
-        ),
-        "src_rotations": pa.schema(
-            [
-                ("team", s),
-                ("engineer", s),
-                ("start_at", ts),
-                ("end_at", ts),
-                ("is_override", pa.bool_()),
-                ("line_no", pa.int32()),
-                ("source_file", s),
-            ]
-        ),
-        "src_tracker_items": pa.schema(
-            [
-                ("ticket", s),
-                ("summary", s),
-                ("status", s),
-                ("assignee", s),
-                ("due_date", pa.date32()),
-                ("created_at", ts),
-                ("resolved_at", ts),
-                ("incident_id", s),
-                ("line_no", pa.int32()),
-                ("source_file", s),
-            ]
-        ),
-    }
 
 
 def _row(record) -> dict:
@@ -331,14 +234,7 @@ def _row(record) -> dict:
 class _Pending:
     """Rows parsed in Python, collected per table and inserted in bulk at the end."""
 
-    TABLES = (
-        "src_incidents",
-        "src_timeline_events",
-        "src_action_items",
-        "src_pages",
-        "src_rotations",
-        "src_tracker_items",
-    )
+    TABLES = tuple(t for t in ALL_SRC_TABLES if t != "src_people")  # people: SQL only
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {t: [] for t in self.TABLES}
@@ -359,7 +255,7 @@ class _Pending:
 
     def pages(self, pages: list[dict], source_file: str) -> None:
         for i, p in enumerate(pages, start=1):
-            row = {k: p.get(k) for k in tabular_page_columns()}
+            row = {k: p.get(k) for k in PAGE_COLUMNS}
             row["team"] = (row.get("team") or "unknown").strip().lower()
             if row.get("service"):
                 row["service"] = row["service"].strip().lower()
@@ -385,7 +281,6 @@ class _Pending:
         batch of 100,000 documents never holds all its rows as Python objects."""
         if not any(self.rows.values()):
             return
-        schemas = _schemas()
         for table, rows in self.rows.items():
             if not rows:
                 continue
@@ -393,7 +288,7 @@ class _Pending:
                 f"create temp table if not exists __stage_{table} as "
                 f"select * from main.{table} limit 0"
             )
-            con.register("__pending", _arrow(rows, schemas[table]))
+            con.register("__pending", _arrow(con, table, rows))
             con.execute(f"insert into __stage_{table} by name select * from __pending")
             con.unregister("__pending")
             self.staged.add(table)
@@ -422,23 +317,7 @@ class _Pending:
         return counts
 
 
-def tabular_page_columns() -> tuple[str, ...]:
-    from analytics.ingest.records import PAGE_COLUMNS
-
-    return PAGE_COLUMNS
-
-
 # ---------------------------------------------------------------- parsing one file
-
-
-def _decode(data: bytes, display: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            display, line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
-        ) from exc
 
 
 def _parse_python(
