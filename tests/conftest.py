@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import settings
 
@@ -23,6 +24,51 @@ class Result:
 
     def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
         self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+_HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
+con.execute("select count(*) from warehouse_meta").fetchall()
+print("holding", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def hold_warehouse(db: Path, mode: str, seconds: float = 120.0) -> subprocess.Popen:
+    """A process holding the warehouse open, as an idle JupyterLab kernel would.
+
+    ``mode`` is ``ro`` or ``rw``; returns once the file is held (the caller kills it).
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(db), mode, str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def table_rows(db: Path, tables=None, *, read_only: bool = True) -> dict[str, list[str]]:
+    """Every row of the tables (default: all base tables), sorted: contents, not counts.
+
+    ``read_only=False`` opens as the next writer would, so DuckDB replays or discards what a
+    killed process left in the WAL.
+    """
+    con = duckdb.connect(str(db), read_only=read_only)
+    try:
+        if tables is None:
+            tables = [
+                r[0]
+                for r in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
+                ).fetchall()
+            ]
+        return {
+            t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables
+        }
+    finally:
+        con.close()
 
 
 def run_cli(*args: str, env: dict | None = None) -> Result:

@@ -14,39 +14,12 @@ exit 3.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import SAMPLE, run_process
-
-HOLD = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
-con.execute("select count(*) from incidents").fetchall()
-print("holding", flush=True)
-time.sleep(120)
-"""
-
-
-def contents(db: Path) -> dict[str, list[str]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
-            ).fetchall()
-        ]
-        return {
-            t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables
-        }
-    finally:
-        con.close()
+from tests.conftest import SAMPLE, hold_warehouse, run_process, table_rows
 
 
 @pytest.fixture
@@ -58,10 +31,7 @@ def warehouse(sample_warehouse, tmp_path) -> Path:
 
 class Holder:
     def __init__(self, db: Path, mode: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", HOLD, str(db), mode], stdout=subprocess.PIPE, text=True
-        )
-        assert self.proc.stdout.readline().strip() == "holding"
+        self.proc = hold_warehouse(db, mode)
         self.pid = self.proc.pid
 
     def stop(self) -> None:
@@ -94,7 +64,7 @@ def _assert_busy(result, holder: Holder, name: str) -> None:
 
 @pytest.mark.parametrize("mode", ["ro", "rw"])
 def test_cron_commands_under_an_idle_kernel_connection(warehouse, tmp_path, mode):
-    before = contents(warehouse)
+    before = table_rows(warehouse)
     out = tmp_path / "out"
     out.mkdir()
     holder = Holder(warehouse, mode)
@@ -115,13 +85,13 @@ def test_cron_commands_under_an_idle_kernel_connection(warehouse, tmp_path, mode
         assert not (out / "parquet").exists() or not any((out / "parquet").rglob("*"))
     # payroll needs the writer to record its export: refused, and it left no files behind
     assert sorted(p.name for p in out.iterdir() if p.name != "parquet") == []
-    assert contents(warehouse) == before
+    assert table_rows(warehouse) == before
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", ["ro", "rw"])
 def test_weekly_report_under_an_idle_kernel_connection(warehouse, tmp_path, mode):
-    before = contents(warehouse)
+    before = table_rows(warehouse)
     out = tmp_path / "reports"
     holder = Holder(warehouse, mode)
     try:
@@ -138,17 +108,13 @@ def test_weekly_report_under_an_idle_kernel_connection(warehouse, tmp_path, mode
     else:
         _assert_busy(result, holder, "report")
         assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
-    assert contents(warehouse) == before
+    assert table_rows(warehouse) == before
 
 
 def test_a_writer_gets_through_once_the_kernel_lets_go(warehouse, tmp_path):
     """The wait is a real wait: a holder that closes within --wait does not fail the job."""
-    brief = HOLD.replace("time.sleep(120)", "time.sleep(1.0)")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", brief, str(warehouse), "rw"], stdout=subprocess.PIPE, text=True
-    )
+    proc = hold_warehouse(warehouse, "rw", seconds=1.0)
     try:
-        assert proc.stdout.readline().strip() == "holding"
         result = run_process(
             "payroll", "--period", "2026-10", "--out", str(tmp_path / "p.csv"),
             "--db", str(warehouse), "--wait", "20", "--quiet",

@@ -17,10 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import ROOT, SAMPLE, run_cli
+from tests.conftest import ROOT, SAMPLE, run_cli, table_rows
 
 CONTENT_TABLES = (
     "src_incidents",
@@ -45,16 +44,8 @@ RESOLVED: 2026-04-01 11:00 UTC
 
 
 def snapshot(db: Path) -> dict[str, list[str]]:
-    """Every row of every content table. Opened read-write, as the next ingest would, so
-    DuckDB replays or discards whatever a killed process left in the WAL."""
-    con = duckdb.connect(str(db))
-    try:
-        return {
-            t: sorted(map(repr, con.execute(f"select * from {t}").fetchall()))
-            for t in CONTENT_TABLES
-        }
-    finally:
-        con.close()
+    """Every row of every content table, opened read-write as the next ingest would."""
+    return table_rows(db, CONTENT_TABLES, read_only=False)
 
 
 def _ingest_cmd(batch: Path, db: Path) -> list[str]:

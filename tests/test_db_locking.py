@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,31 +10,7 @@ import pytest
 
 from analytics import db
 from analytics.errors import SchemaError, WarehouseBusy
-from tests.conftest import run_cli, run_process
-
-HOLD = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
-con.execute("select 1").fetchall()
-print("holding", flush=True)
-time.sleep(60)
-"""
-
-
-def _contents(path: Path) -> dict[str, list]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'main' order by 1"
-            ).fetchall()
-        ]
-        return {
-            t: sorted(map(repr, con.execute(f'select * from "{t}"').fetchall())) for t in tables
-        }
-    finally:
-        con.close()
+from tests.conftest import hold_warehouse, run_cli, run_process, table_rows
 
 
 @pytest.fixture
@@ -55,12 +29,9 @@ def small_inputs(tmp_path: Path) -> Path:
 def test_ingest_waits_then_exits_3_naming_the_holder(tmp_path, small_inputs, mode):
     wh = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(small_inputs), "--db", str(wh), "--quiet").returncode == 0
-    before = _contents(wh)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(wh), mode], stdout=subprocess.PIPE, text=True
-    )
+    before = table_rows(wh)
+    holder = hold_warehouse(wh, mode)
     try:
-        assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
         result = run_process("ingest", str(small_inputs), "--db", str(wh), "--wait", "1.5")
         elapsed = time.monotonic() - started
@@ -72,18 +43,14 @@ def test_ingest_waits_then_exits_3_naming_the_holder(tmp_path, small_inputs, mod
     assert "busy" in result.stderr and "--wait" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, "one line, no traceback"
     assert elapsed >= 1.5
-    assert _contents(wh) == before
+    assert table_rows(wh) == before
 
 
 def test_writer_succeeds_once_the_reader_closes(tmp_path, small_inputs):
     wh = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(small_inputs), "--db", str(wh), "--quiet").returncode == 0
-    brief = HOLD.replace("time.sleep(60)", "time.sleep(1.0)")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", brief, str(wh), "ro"], stdout=subprocess.PIPE, text=True
-    )
+    holder = hold_warehouse(wh, "ro", seconds=1.0)
     try:
-        holder.stdout.readline()
         result = run_process(
             "ingest", str(small_inputs), "--db", str(wh), "--wait", "20", "--quiet"
         )
@@ -95,11 +62,8 @@ def test_writer_succeeds_once_the_reader_closes(tmp_path, small_inputs):
 def test_reader_waits_for_a_writer_then_reports_busy(tmp_path, small_inputs):
     wh = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(small_inputs), "--db", str(wh), "--quiet").returncode == 0
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(wh), "rw"], stdout=subprocess.PIPE, text=True
-    )
+    holder = hold_warehouse(wh, "rw")
     try:
-        holder.stdout.readline()
         with pytest.raises(WarehouseBusy, match=f"PID {holder.pid}"):
             db.connect_reader(wh, wait=0.3)
     finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, table_rows
 
 DOC = """INCIDENT: {title}
 ID: {iid}
@@ -56,14 +56,7 @@ def write(path: Path, text: str) -> Path:
 
 def snapshot(db: Path) -> dict[str, list]:
     """Every row of every content table (contents, not counts)."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return {
-            t: sorted(map(repr, con.execute(f"select * from {t}").fetchall()))
-            for t in CONTENT_TABLES
-        }
-    finally:
-        con.close()
+    return table_rows(db, CONTENT_TABLES)
 
 
 def ingest(*args: str):
