@@ -33,6 +33,9 @@ def derive_rotations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         ``{"shifts": rows in oncall_shifts, "gaps": gap findings, "overlaps": overlap
         findings}``.
     """
+    # rotation_pieces(with_overrides): the decomposition both files share (a TEMP macro,
+    # so it needs no schema change and exists on a warehouse's first ingest too).
+    con.execute(_derive_sql("rotation_pieces.sql"))
     shifts_sql = _derive_sql("oncall_shifts.sql")
     findings_sql = _derive_sql("rotation_findings.sql")
     # The file text is wrapped on its own lines: it opens and may end with "--" comments.

@@ -63,90 +63,9 @@ gap_findings as (
     from gaps
 ),
 
--- overlaps: the pieces of oncall_shifts.sql, over non-override rows only
-plain_rows as (
-    select
-        -- a deterministic id: rows equal in every column may swap ids harmlessly
-        row_number() over (
-            order by team, start_at, end_at, engineer, line_no, source_file
-        ) as rotation_no,
-        team,
-        engineer,
-        start_at,
-        end_at,
-        line_no,
-        source_file,
-    from rotations
-    where not is_override
-),
-
-rotation_ends as (
-    select
-        rotation_no,
-        team,
-        start_at as boundary_at,
-        false as is_end,
-    from plain_rows
-    union all
-    select
-        rotation_no,
-        team,
-        end_at as boundary_at,
-        true as is_end,
-    from plain_rows
-),
-
--- equal instants of a team share one boundary number
-numbered_ends as (
-    select
-        rotation_no,
-        team,
-        boundary_at,
-        is_end,
-        dense_rank() over (partition by team order by boundary_at) as boundary_no,
-    from rotation_ends
-),
-
-boundaries as (
-    select distinct
-        team,
-        boundary_no,
-        boundary_at,
-    from numbered_ends
-),
-
--- piece n of a team is [boundary n, boundary n + 1)
-pieces as (
-    select
-        team,
-        boundary_no as piece_no,
-        boundary_at as start_at,
-        lead(boundary_at) over (partition by team order by boundary_no) as end_at,
-    from boundaries
-),
-
-rotation_piece_ranges as (
-    select
-        rotation_no,
-        min(boundary_no) filter (where not is_end) as first_piece_no,
-        max(boundary_no) filter (where is_end) as end_piece_no,
-    from numbered_ends
-    group by rotation_no
-),
-
+-- overlaps: the elementary pieces of the non-override rows (rotation_pieces.sql)
 covering_rows as (
-    select
-        plain_rows.team,
-        plain_rows.engineer,
-        plain_rows.start_at,
-        plain_rows.line_no,
-        plain_rows.source_file,
-        unnest(
-            range(rotation_piece_ranges.first_piece_no, rotation_piece_ranges.end_piece_no)
-        ) as piece_no,
-    from plain_rows
-    inner join rotation_piece_ranges
-        on rotation_piece_ranges.rotation_no = plain_rows.rotation_no
+    select * from rotation_pieces(false)
 ),
 
 ranked_covering_rows as (
@@ -156,6 +75,8 @@ ranked_covering_rows as (
         start_at,
         source_file,
         piece_no,
+        piece_start_at,
+        piece_end_at,
         count(*) over (partition by team, piece_no) as rows_on_call,
         row_number() over (
             partition by team, piece_no
@@ -171,6 +92,8 @@ overlapping_rows as (
         start_at,
         source_file,
         piece_no,
+        piece_start_at,
+        piece_end_at,
         rank_in_piece = 1 as is_winner,
     from ranked_covering_rows
     where rows_on_call >= 2
@@ -194,6 +117,8 @@ overlap_rows as (
         overlapping_rows.start_at,
         overlapping_rows.source_file,
         overlapping_rows.piece_no,
+        overlapping_rows.piece_start_at,
+        overlapping_rows.piece_end_at,
         overlapping_rows.is_winner,
     from overlapping_rows
     inner join overlap_pieces
@@ -228,15 +153,11 @@ overlap_intervals as (
     select
         overlap_rows.team,
         overlap_rows.island_key,
-        min(pieces.start_at) as start_at,
-        max(pieces.end_at) as end_at,
+        min(overlap_rows.piece_start_at) as start_at,
+        max(overlap_rows.piece_end_at) as end_at,
         arg_min(overlap_rows.source_file, overlap_rows.piece_no)
             filter (where overlap_rows.is_winner) as source_file,
     from overlap_rows
-    inner join pieces
-        on
-            pieces.team = overlap_rows.team
-            and pieces.piece_no = overlap_rows.piece_no
     group by overlap_rows.team, overlap_rows.island_key
 ),
 
