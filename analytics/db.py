@@ -98,8 +98,12 @@ def _holder(message: str) -> str:
     return f"PID {m['pid']} ({m['proc']})"
 
 
-def _connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
-    """Connect, retrying with backoff while another process holds the file lock."""
+def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, retrying with backoff while another process holds its lock.
+
+    No schema check: :func:`reader` and :func:`writer` add that; ``ingest --rebuild`` needs
+    to open a warehouse of any version.
+    """
     deadline = time.monotonic() + max(0.0, wait)
     delay = 0.05
     while True:
@@ -286,7 +290,7 @@ def connect_reader(
         raise AnalyticsError(
             f"{path}: no warehouse here; run `incident-analytics ingest` first (or pass --db)"
         )
-    con = _connect(path, read_only=True, wait=wait)
+    con = open_file(path, read_only=True, wait=wait)
     try:
         check_schema(con, path)
         _shadow(con, as_of, policy)
@@ -325,7 +329,7 @@ def writer(
     """
     path = resolve_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect(path, read_only=False, wait=wait)
+    con = open_file(path, read_only=False, wait=wait)
     try:
         if schema_version(con) is None:
             con.execute("begin")

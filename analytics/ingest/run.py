@@ -767,7 +767,7 @@ def _log(con, report: IngestReport, now: datetime) -> None:
 
 def files_in_log(db: Path, wait: float) -> list[Path]:
     """The files a warehouse was built from (for ``--rebuild``), whatever its schema version."""
-    con = dbmod._connect(db, read_only=True, wait=wait)
+    con = dbmod.open_file(db, read_only=True, wait=wait)
     try:
         try:
             rows = con.execute(
@@ -813,7 +813,7 @@ def rebuild(
             date_format=date_format,
         )
         # Hold the old file while swapping, so no writer is mid-batch on it.
-        holder = dbmod._connect(db, read_only=False, wait=wait)
+        holder = dbmod.open_file(db, read_only=False, wait=wait)
         try:
             os.replace(tmp, db)
         finally:
