@@ -206,33 +206,52 @@ def summary(
     """
     params = _check_period(start, end)
     by = _check_by(by, GROUPINGS)
+    # The period's rows, only the columns used, evaluated once: the aggregates and the
+    # bootstrap both read this table, and the mart's other columns (cadence, post-mortem,
+    # escalation) are never computed for it.
+    scope = "summary_scope"
+    columns = ", ".join(DURATION_METRICS.values())
+    con.execute(
+        f"create or replace temp table {scope} as "
+        f"select {by} as grp, resolved_at, response_status, {columns} from incident_metrics "
+        "where started_at >= $start and started_at < $end",
+        params,
+    )
+    try:
+        frame = _aggregate(con, scope, by)
+        if intervals and len(frame):
+            _fill_intervals(con, frame, by, scope, seed=seed, resamples=resamples)
+    finally:
+        con.execute(f"drop table if exists {scope}")
+    return frame[_summary_columns(by)].reset_index(drop=True)
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, scope: str, by: str) -> pd.DataFrame:
+    """The summary's counts, durations and statuses per group (intervals left NaN)."""
     aggregates = ", ".join(_duration_aggregates(p, c) for p, c in DURATION_METRICS.items())
     groups = (
         "select unnest([1, 2, 3]) as grp"
         if by == "severity"
-        else f"select distinct {by} as grp from scoped"
+        else f"select distinct grp from {scope}"
     )
     sql = f"""
-        with scoped as (
-            select * from incident_metrics where started_at >= $start and started_at < $end
-        ),
-        groups as ({groups}),
+        with groups as ({groups}),
         aggregated as (
             select
-                {by} as grp,
+                grp,
                 count(*) as incidents,
                 {aggregates},
                 {_status_counts("response", "response_status")},
                 count(*) filter (where resolved_at is null) as open_incidents,
-            from scoped
-            group by {by}
+            from {scope}
+            group by grp
         )
         select groups.grp as {by}, aggregated.* exclude (grp)
         from groups
         left join aggregated on aggregated.grp is not distinct from groups.grp
         order by groups.grp nulls last
     """
-    frame = query_df(con, sql, params)
+    frame = query_df(con, sql)
     counts = [c for c in frame.columns if c == "incidents" or c.endswith(("_n", "_missing"))]
     counts += [f"response_{s}" for s in ("met", "breached", "pending", "n_a")] + ["open_incidents"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
@@ -245,27 +264,20 @@ def summary(
         for stat in ("mean", "median"):
             frame[f"{prefix}_{stat}_lo_s"] = math.nan
             frame[f"{prefix}_{stat}_hi_s"] = math.nan
-    if intervals and len(frame):
-        _fill_intervals(con, frame, by, params, seed=seed, resamples=resamples)
-    return frame[_summary_columns(by)].reset_index(drop=True)
+    return frame
 
 
 def _fill_intervals(
     con: duckdb.DuckDBPyConnection,
     frame: pd.DataFrame,
     by: str,
-    params: dict[str, datetime],
+    scope: str,
     *,
     seed: int,
     resamples: int,
 ) -> None:
     columns = ", ".join(DURATION_METRICS.values())
-    raw = query_df(
-        con,
-        f"select {by} as grp, {columns} from incident_metrics "
-        "where started_at >= $start and started_at < $end",
-        params,
-    )
+    raw = query_df(con, f"select grp, {columns} from {scope}")
     grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
     # One task per group and metric. numpy releases the GIL while it draws and gathers, so
     # threads use every core; each call seeds its own generator, so the result is the same.
@@ -525,14 +537,24 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
         sleep_pages`` and the view's other columns. Teams, never people (blameless).
     """
     params = _check_period(start, end)
-    frame = query_df(
-        con,
-        "select * from oncall_load "
-        "where week_start >= iso_week_start($start::timestamptz) "
-        "and week_start < utc_date($end::timestamptz - interval 1 microsecond) + 1 "
-        "order by team, week_start",
-        params,
-    )
+    try:
+        # the view's own logic with the period pushed down to the pages it reads (macros.sql)
+        frame = query_df(
+            con,
+            "select * from oncall_load_between($start::timestamptz, $end::timestamptz) "
+            "order by team, week_start",
+            params,
+        )
+    except duckdb.CatalogException:
+        # a warehouse whose views an older version installed (the next ingest adds the macro)
+        frame = query_df(
+            con,
+            "select * from oncall_load "
+            "where week_start >= iso_week_start($start::timestamptz) "
+            "and week_start < utc_date($end::timestamptz - interval 1 microsecond) + 1 "
+            "order by team, week_start",
+            params,
+        )
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
     return frame
 

@@ -18,8 +18,12 @@ __all__ = ["BootstrapResult", "bootstrap", "detectable_change"]
 
 DEFAULT_RESAMPLES = 2000
 DEFAULT_CONFIDENCE = 0.90
-# Index draws held in memory at once by the mean's resampling (~16 MB of int64 plus the gather).
+# Index draws (or counts) held in memory at once by the mean's resampling (~16 MB of int64).
 _CHUNK_ELEMENTS = 2_000_000
+# One multinomial count costs about this many index draws (measured: ~76 ns against ~4.7 ns).
+_COUNT_COST = 16
+# Samples this small draw their indices as uint16.
+_SMALL_N = 4096
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,14 @@ def bootstrap(
     """Percentile-bootstrap intervals of the mean and the median of ``values``.
 
     Each resample draws ``n`` values with replacement. The mean's resamples are drawn as index
-    matrices, a chunk of rows at a time, so memory stays bounded for any ``n``. The median's are
-    drawn exactly but without materialising the resample: with the values sorted, the median of a
-    resample is ``x[k-th smallest index]``, and the k-th smallest of ``n`` uniform indices is
-    ``floor(n * U_(k))`` with ``U_(k) ~ Beta(k, n - k + 1)`` (the next order statistic, needed
-    for an even ``n``, follows from the Beta(1, n - k) gap). That is O(resamples), which is what
-    makes n = 100,000 affordable.
+    matrices, a chunk of rows at a time, so memory stays bounded for any ``n``; when the values
+    repeat a lot (timeline durations are whole minutes) they are drawn instead as multinomial
+    counts of the distinct values, which is the same distribution at a fraction of the cost.
+    The median's are drawn exactly but without materialising the resample: with the values
+    sorted, the median of a resample is ``x[k-th smallest index]``, and the k-th smallest of
+    ``n`` uniform indices is ``floor(n * U_(k))`` with ``U_(k) ~ Beta(k, n - k + 1)`` (the next
+    order statistic, needed for an even ``n``, follows from the Beta(1, n - k) gap). That is
+    O(resamples), which is what makes n = 100,000 affordable.
 
     Args:
         values: Durations (NaN and infinities are left out: callers count missing rows).
@@ -86,12 +92,7 @@ def bootstrap(
     tail = (1 - confidence) / 2
     probs = [tail, 1 - tail]
 
-    means = np.empty(resamples)
-    rows = max(1, _CHUNK_ELEMENTS // n)
-    for first in range(0, resamples, rows):
-        last = min(resamples, first + rows)
-        idx = rng.integers(0, n, size=(last - first, n), dtype=np.int64)
-        means[first:last] = x[idx].mean(axis=1)
+    means = _resampled_means(x, resamples, rng)
 
     # Order statistics of the resample's indices (see the docstring); rank r is 1-based.
     r = (n + 1) // 2
@@ -115,6 +116,33 @@ def bootstrap(
         median_lo=float(min(median_lo, median)),
         median_hi=float(max(median_hi, median)),
     )
+
+
+def _resampled_means(x: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``resamples`` resamples (size ``n``, with replacement) of the sorted ``x``."""
+    n = x.size
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(x)) + 1])
+    means = np.empty(resamples)
+    if starts.size * _COUNT_COST < n:
+        # A resample is fully described by how often it takes each distinct value:
+        # Multinomial(n, frequencies), drawn as resamples x distinct counts.
+        distinct = x[starts]
+        frequencies = np.diff(np.append(starts, n)) / n
+        rows = max(1, _CHUNK_ELEMENTS // distinct.size)
+        for first in range(0, resamples, rows):
+            last = min(resamples, first + rows)
+            counts = rng.multinomial(n, frequencies, size=last - first)
+            means[first:last] = counts @ distinct / n
+        return means
+    # 16-bit indices are drawn and gathered about twice as fast for small samples (measured:
+    # n = 133, 400, 1,000); from a few thousand on there is no difference.
+    dtype = np.uint16 if n <= _SMALL_N else np.int64
+    rows = max(1, _CHUNK_ELEMENTS // n)
+    for first in range(0, resamples, rows):
+        last = min(resamples, first + rows)
+        idx = rng.integers(0, n, size=(last - first, n), dtype=dtype)
+        means[first:last] = x[idx].mean(axis=1)
+    return means
 
 
 def detectable_change(

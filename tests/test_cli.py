@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 
 from analytics import __version__
@@ -104,3 +106,17 @@ def test_reading_a_missing_warehouse_says_what_to_do(tmp_path):
     )
     assert result.returncode == 1
     assert "run `incident-analytics ingest` first" in result.stderr
+
+
+def test_metrics_without_intervals_gives_the_same_numbers_and_empty_intervals(sample_warehouse):
+    args = ["metrics", "--from", "2026-09-01", "--to", "2026-10-31", "--by", "team"]
+    args += ["--format", "csv", "--as-of", "2026-11-02T00:00:00Z", "--db", str(sample_warehouse)]
+    full, bare = run_cli(*args), run_cli(*args, "--no-intervals")
+    assert full.returncode == bare.returncode == 0, full.stderr + bare.stderr
+    with_ = pd.read_csv(io.StringIO(full.stdout))
+    without = pd.read_csv(io.StringIO(bare.stdout))
+    bounds = [c for c in with_.columns if c.endswith(("_lo_s", "_hi_s"))]
+    assert len(bounds) == 16 and len(with_) > 1
+    assert with_[bounds].notna().any().all()
+    assert without[bounds].isna().all().all()
+    pd.testing.assert_frame_equal(with_.drop(columns=bounds), without.drop(columns=bounds))

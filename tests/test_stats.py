@@ -53,6 +53,21 @@ def test_median_intervals_match_a_brute_force_bootstrap(n):
     assert fast.mean_hi == pytest.approx(mhi, rel=0.03)
 
 
+def test_mean_intervals_of_repeated_values_match_a_brute_force_bootstrap():
+    # whole minutes repeat, so the mean is drawn as multinomial counts of the distinct values;
+    # that must be the same distribution as resampling whole arrays
+    rng = np.random.default_rng(7)
+    x = 60.0 * np.round(rng.lognormal(2.5, 1.0, 3000))
+    assert np.unique(x).size * 16 < x.size  # the counts path is the one taken
+    fast = bootstrap(x, resamples=20_000, seed=1)
+    brute = x[rng.integers(0, x.size, size=(20_000, x.size))].mean(axis=1)
+    lo, hi = np.quantile(brute, [0.05, 0.95])
+    spread = hi - lo
+    assert fast.mean_lo == pytest.approx(lo, abs=0.05 * spread)
+    assert fast.mean_hi == pytest.approx(hi, abs=0.05 * spread)
+    assert fast == bootstrap(x, resamples=20_000, seed=1)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.floats(0, 1e7, allow_nan=False), min_size=1, max_size=60),

@@ -65,10 +65,18 @@ policy_numbers as (
     from policy
 ),
 
-business_windows as (
+-- the business clock: business seconds from the first window to each window's start; a
+-- window is one business day (they never overlap), so an ASOF join reads the clock at any instant
+business_clock as (
     select
         window_start_at,
-        window_end_at,
+        window_s,
+        coalesce(
+            sum(window_s) over (
+                order by window_start_at rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as before_s,
     from business_windows
 ),
 
@@ -119,26 +127,30 @@ durations as (
     cross join report_time
 ),
 
--- SEV-3: seconds of [detected_at, acknowledged_at or as_of) that fall in business windows
+-- SEV-3: seconds of [detected_at, acknowledged_at or as_of) that fall in business windows, read
+-- as the business clock at the end minus the clock at detection
 sev3_business_seconds as (
     select
         durations.incident_id,
-        sum(
-            greatest(
-                0,
-                seconds_between(
-                    greatest(durations.detected_at, business_windows.window_start_at),
-                    least(durations.response_end_at, business_windows.window_end_at)
-                )
+        greatest(
+            0,
+            coalesce(
+                end_clock.before_s
+                + least(seconds_between(end_clock.window_start_at, durations.response_end_at), end_clock.window_s),
+                0
+            )
+            - coalesce(
+                start_clock.before_s
+                + least(seconds_between(start_clock.window_start_at, durations.detected_at), start_clock.window_s),
+                0
             )
         ) as business_s,
     from durations
-    inner join business_windows
-        on
-            business_windows.window_start_at < durations.response_end_at
-            and business_windows.window_end_at > durations.detected_at
-    where durations.severity = 3
-    group by durations.incident_id
+    asof left join business_clock as start_clock
+        on durations.detected_at >= start_clock.window_start_at
+    asof left join business_clock as end_clock
+        on durations.response_end_at >= end_clock.window_start_at
+    where durations.severity = 3 and durations.detected_at is not null
 ),
 
 responses as (
