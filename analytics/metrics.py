@@ -209,30 +209,32 @@ def summary(
     # The period's rows, only the columns used, evaluated once: the aggregates and the
     # bootstrap both read this table, and the mart's other columns (cadence, post-mortem,
     # escalation) are never computed for it.
-    scope = "summary_scope"
     columns = ", ".join(DURATION_METRICS.values())
     con.execute(
-        f"create or replace temp table {scope} as "
+        "create or replace temp table summary_scope as "
         f"select {by} as grp, resolved_at, response_status, {columns} from incident_metrics "
         "where started_at >= $start and started_at < $end",
         params,
     )
     try:
-        frame = _aggregate(con, scope, by)
+        frame = _aggregate(con, by)
         if intervals and len(frame):
-            _fill_intervals(con, frame, by, scope, seed=seed, resamples=resamples)
+            _fill_intervals(con, frame, by, seed=seed, resamples=resamples)
     finally:
-        con.execute(f"drop table if exists {scope}")
+        con.execute("drop table if exists summary_scope")
     return frame[_summary_columns(by)].reset_index(drop=True)
 
 
-def _aggregate(con: duckdb.DuckDBPyConnection, scope: str, by: str) -> pd.DataFrame:
-    """The summary's counts, durations and statuses per group (intervals left NaN)."""
+def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
+    """The summary's counts, durations and statuses per group of ``summary_scope``.
+
+    The interval columns are left NaN.
+    """
     aggregates = ", ".join(_duration_aggregates(p, c) for p, c in DURATION_METRICS.items())
     groups = (
         "select unnest([1, 2, 3]) as grp"
         if by == "severity"
-        else f"select distinct grp from {scope}"
+        else "select distinct grp from summary_scope"
     )
     sql = f"""
         with groups as ({groups}),
@@ -243,7 +245,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, scope: str, by: str) -> pd.DataFr
                 {aggregates},
                 {_status_counts("response", "response_status")},
                 count(*) filter (where resolved_at is null) as open_incidents,
-            from {scope}
+            from summary_scope
             group by grp
         )
         select groups.grp as {by}, aggregated.* exclude (grp)
@@ -271,13 +273,12 @@ def _fill_intervals(
     con: duckdb.DuckDBPyConnection,
     frame: pd.DataFrame,
     by: str,
-    scope: str,
     *,
     seed: int,
     resamples: int,
 ) -> None:
     columns = ", ".join(DURATION_METRICS.values())
-    raw = query_df(con, f"select grp, {columns} from {scope}")
+    raw = query_df(con, f"select grp, {columns} from summary_scope")
     grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
     # One task per group and metric. numpy releases the GIL while it draws and gathers, so
     # threads use every core; each call seeds its own generator, so the result is the same.
