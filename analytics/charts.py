@@ -182,14 +182,19 @@ def compliance(df: pd.DataFrame) -> alt.Chart:
     )
 
 
-def action_items_by_team(df: pd.DataFrame) -> alt.Chart:
+def _title(text: str, subtitle: str | None) -> str | alt.TitleParams:
+    return text if subtitle is None else alt.TitleParams(text, subtitle=subtitle)
+
+
+def action_items_by_team(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
     """Grouped bars of action items opened, closed and overdue per team.
 
     Args:
         df: One row per team: ``team``, ``opened``, ``closed``, ``overdue`` (counts).
+        subtitle: A line under the title, e.g. which teams a shortened chart shows.
     """
     return (
-        alt.Chart(df, title="Action items by team")
+        alt.Chart(df, title=_title("Action items by team", subtitle))
         .transform_fold(["opened", "closed", "overdue"], as_=["state", "items"])
         .mark_bar()
         .encode(
@@ -230,16 +235,20 @@ def top_services(df: pd.DataFrame) -> alt.Chart:
     )
 
 
-def oncall_load(df: pd.DataFrame) -> alt.Chart:
+def oncall_load(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
     """Stacked bars of pages per team by time of day in the recipient's own time zone.
 
     Args:
         df: One row per team: ``team``, ``business_pages``, ``off_hours_pages``,
             ``sleep_pages`` (counts, as the ``oncall_load`` view defines them).
+        subtitle: A line under the title, e.g. which teams a shortened chart shows.
     """
     kinds = ["business_pages", "off_hours_pages", "sleep_pages"]
     return (
-        alt.Chart(df, title="Pages by team and time of day (recipient's local time)")
+        alt.Chart(
+            df,
+            title=_title("Pages by team and time of day (recipient's local time)", subtitle),
+        )
         .transform_fold(kinds, as_=["when", "pages_n"])
         .transform_calculate(when_order=f"indexof({kinds!r}, datum.when)")
         .mark_bar()

@@ -25,7 +25,7 @@ from typing import Any
 
 from analytics import config
 from analytics.errors import AnalyticsError, UsageError
-from analytics.weekly import last_complete_week, parse_as_of, parse_week
+from analytics.weeks import last_complete_week, parse_as_of, parse_week
 
 __all__ = [
     "NAME_RE",
@@ -98,8 +98,20 @@ def find_notebook(name: str) -> Path:
     )
 
 
+def _skip_iri_grammar() -> None:
+    """Keep jsonschema (imported by nbformat) from loading ``rfc3987_syntax`` here.
+
+    The same ~1 s import the report kernel skips (``_KERNEL_STARTUP``): notebooks are
+    validated without IRI formats. A process that already imported jsonschema (JupyterLab)
+    is left as it is.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def notebook_parameters(path: Path) -> dict[str, str]:
     """Names and annotated types (``str``, ``int`` ...) of the notebook's parameters cell."""
+    _skip_iri_grammar()
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -274,6 +286,7 @@ def run_report(
     out_nb = out_html.with_suffix(".ipynb")
     failed_nb = out_html.with_suffix(".failed.ipynb")
 
+    _skip_iri_grammar()
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError

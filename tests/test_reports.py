@@ -13,7 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analytics import db, reports, weekly
 from analytics.errors import UsageError
@@ -338,6 +341,61 @@ def test_scrubber_matches_whole_words_in_any_case():
     assert s.text("ANA LIMA paged; lima too; Bob stays; bo went") == (
         "someone paged; someone too; Bob stays; someone went"
     )
+
+
+def test_scrubber_takes_the_longest_name_that_ends_at_a_word_edge():
+    s = weekly.Scrubber(["Ana Lima", "ana.lima@example.com"])
+    # words: "Ana Lima", "Ana", "Lima", the address and its local part "ana.lima"
+    assert s.text("Ana Lima's note; ana.lima@example.com; ana.lima; Ana Limax; Anabel") == (
+        "someone's note; someone; someone; someone Limax; Anabel"
+    )
+    # single words shorter than three letters are not names on their own
+    assert weekly.Scrubber(["Bo Li"]).text("Bo went; bo li went") == "Bo went; someone went"
+
+
+_ALPHABET = "abAB .-@'"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(st.text(_ALPHABET, min_size=1, max_size=8), max_size=8),
+    text=st.text(_ALPHABET + "x_", max_size=40),
+)
+def test_scrubber_replaces_what_one_alternation_of_all_words_would(names, text):
+    # the trie-shaped pattern against the plain one: every word, longest first
+    words = set()
+    for raw in names:
+        name = " ".join(raw.split())
+        if name:
+            words.add(name)
+            if " " in name:
+                words.update(p for p in name.split(" ") if len(p) >= 3)
+            if "@" in name:
+                words.add(name.split("@", 1)[0])
+    expected = text
+    if words:
+        alternatives = sorted((re.escape(w) for w in words), key=len, reverse=True)
+        plain = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+        expected = plain.sub("someone", text)
+    assert weekly.Scrubber(names).text(text) == expected
+
+
+def test_team_charts_keep_the_teams_with_the_most_and_say_so():
+    teams = pd.DataFrame(
+        {
+            "team": [f"t{i:02d}" for i in range(25)],
+            # t00 has 0 pages, t01 1, ... t24 24, except t03 with 20
+            "pages": [20 if i == 3 else i for i in range(25)],
+        }
+    )
+    shown, subtitle = weekly.top_teams(teams, ["pages"], "pages", limit=20)
+    # t24..t21 (4 teams), t03 and t20 at 20 (2), t19..t06 (14): t05 and below are left out;
+    # the rows keep their order
+    assert shown["team"].tolist() == ["t03", *[f"t{i:02d}" for i in range(6, 25)]]
+    assert subtitle == "The 20 of 25 teams with the most pages; the table lists every team."
+    few, none = weekly.top_teams(teams.head(20), ["pages"], "pages", limit=20)
+    assert few.equals(teams.head(20))
+    assert none is None
 
 
 # ----------------------------------------------------------------- end to end (papermill)

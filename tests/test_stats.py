@@ -87,6 +87,7 @@ def test_detectable_change():
     assert 0 <= few < 0.5
     assert many > 0.95
     assert detectable_change(x, 0.10, n=10) == few
+    assert detectable_change(x[::-1], 0.10, n=10) == few  # the order rows come in is irrelevant
     assert math.isnan(detectable_change([1.0], 0.1))
     with pytest.raises(ValueError):
         detectable_change(x, 1.5)
