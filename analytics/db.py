@@ -46,6 +46,7 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("staging/pages.sql", "pages"),
     ("staging/action_items.sql", "action_items"),
     ("marts/business_windows.sql", "business_windows"),
+    ("marts/incident_responses.sql", "incident_responses"),
     ("marts/incident_metrics.sql", "incident_metrics"),
     ("marts/page_metrics.sql", "page_metrics"),
     ("marts/action_item_status.sql", "action_item_status"),

@@ -207,12 +207,12 @@ def summary(
     params = _check_period(start, end)
     by = _check_by(by, GROUPINGS)
     # The period's rows, only the columns used, evaluated once: the aggregates and the
-    # bootstrap both read this table, and the mart's other columns (cadence, post-mortem,
-    # escalation) are never computed for it.
+    # bootstrap both read this table. incident_responses is the layer of incident_metrics that
+    # has the durations and the response status; the other statuses are never computed here.
     columns = ", ".join(DURATION_METRICS.values())
     con.execute(
         "create or replace temp table summary_scope as "
-        f"select {by} as grp, resolved_at, response_status, {columns} from incident_metrics "
+        f"select {by} as grp, resolved_at, response_status, {columns} from incident_responses "
         "where started_at >= $start and started_at < $end",
         params,
     )

@@ -319,7 +319,11 @@ def load_week(
         rules = load_policy(Path(policy))
     notes: list[str] = []
     with warehouse.reader(
-        db, wait=wait, as_of=moment, policy=rules, materialized=("incident_metrics",)
+        db,
+        wait=wait,
+        as_of=moment,
+        policy=rules,
+        materialized=("incident_responses", "incident_metrics"),
     ) as con:
         scrubber = Scrubber(_df(con, _NAMES_SQL)["name"].dropna().tolist())
         incidents = metrics.incidents_in(con, start, end)[_INCIDENT_COLUMNS]

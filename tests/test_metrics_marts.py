@@ -21,6 +21,7 @@ from analytics.policy import DEFAULT_POLICY
 
 MARTS = (
     "business_windows",
+    "incident_responses",
     "incident_metrics",
     "page_metrics",
     "action_item_status",

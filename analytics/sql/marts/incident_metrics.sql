@@ -1,5 +1,6 @@
 -- Incident metrics: one row per incident (unique incident_id): every column of `incidents`, the
--- durations in seconds and the playbook statuses (SPEC §5, §6, §11). Statuses are met, breached,
+-- durations in seconds and the playbook statuses (SPEC §5, §6, §11). Built on
+-- `incident_responses` (durations and response status), adding the other statuses. Statuses are met, breached,
 -- pending (not decided yet at as_of) or n/a (the rule does not apply). Report time = report_time.as_of;
 -- every target comes from `policy`, business days from `business_windows`. "Within" means <=.
 --   incident_id: the document's ID: header, else its file name stem; or the vendor's id
@@ -44,8 +45,8 @@
 --   escalation_status: met (escalated by the due time), breached, pending (not mitigated, not yet due), n/a (never acknowledged, or mitigated (else resolved) by the due time)
 with
 
-incidents as (
-    select * from incidents
+responses as (
+    select * from incident_responses
 ),
 
 report_time as (
@@ -54,30 +55,12 @@ report_time as (
 
 policy_numbers as (
     select
-        response_sev1_minutes,
-        response_sev2_minutes,
-        response_sev3_business_hours,
         escalate_after_minutes,
         status_sev1_minutes,
         status_sev2_minutes,
         postmortem_deadline_hours,
         postmortem_severities,
     from policy
-),
-
--- the business clock: business seconds from the first window to each window's start; a
--- window is one business day (they never overlap), so an ASOF join reads the clock at any instant
-business_clock as (
-    select
-        window_start_at,
-        window_s,
-        coalesce(
-            sum(window_s) over (
-                order by window_start_at rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as before_s,
-    from business_windows
 ),
 
 status_updates as (
@@ -113,79 +96,12 @@ escalations as (
 
 durations as (
     select
-        incidents.*,
-        seconds_between(incidents.started_at, incidents.detected_at) as ttd_s,
-        seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
-        seconds_between(incidents.started_at, incidents.mitigated_at) as ttm_s,
-        seconds_between(incidents.started_at, incidents.resolved_at) as ttr_s,
-        incidents.resolved_at is null as is_open,
-        coalesce(incidents.acknowledged_at, report_time.as_of) as response_end_at,
-        coalesce(incidents.resolved_at, report_time.as_of) as cadence_end_at,
-        coalesce(incidents.mitigated_at, incidents.resolved_at) as mitigation_end_at,
+        responses.*,
+        coalesce(responses.resolved_at, report_time.as_of) as cadence_end_at,
+        coalesce(responses.mitigated_at, responses.resolved_at) as mitigation_end_at,
         report_time.as_of,
-    from incidents
-    cross join report_time
-),
-
--- SEV-3: seconds of [detected_at, acknowledged_at or as_of) that fall in business windows, read
--- as the business clock at the end minus the clock at detection
-sev3_business_seconds as (
-    select
-        durations.incident_id,
-        greatest(
-            0,
-            coalesce(
-                end_clock.before_s
-                + least(seconds_between(end_clock.window_start_at, durations.response_end_at), end_clock.window_s),
-                0
-            )
-            - coalesce(
-                start_clock.before_s
-                + least(seconds_between(start_clock.window_start_at, durations.detected_at), start_clock.window_s),
-                0
-            )
-        ) as business_s,
-    from durations
-    asof left join business_clock as start_clock
-        on durations.detected_at >= start_clock.window_start_at
-    asof left join business_clock as end_clock
-        on durations.response_end_at >= end_clock.window_start_at
-    where durations.severity = 3 and durations.detected_at is not null
-),
-
-responses as (
-    select
-        durations.incident_id,
-        case durations.severity
-            when 1 then policy_numbers.response_sev1_minutes * 60
-            when 2 then policy_numbers.response_sev2_minutes * 60
-            when 3 then policy_numbers.response_sev3_business_hours * 3600
-        end as response_target_s,
-        case
-            when durations.detected_at is null then null
-            when durations.severity = 3 then coalesce(sev3_business_seconds.business_s, 0)
-            else seconds_between(durations.detected_at, durations.response_end_at)
-        end as response_elapsed_s,
-        durations.acknowledged_at is not null as is_acknowledged,
-    from durations
-    cross join policy_numbers
-    left join sev3_business_seconds
-        on sev3_business_seconds.incident_id = durations.incident_id
-),
-
-response_statuses as (
-    select
-        incident_id,
-        response_target_s,
-        response_elapsed_s,
-        case
-            when response_elapsed_s is null or response_target_s is null then 'n/a'
-            when is_acknowledged and response_elapsed_s <= response_target_s then 'met'
-            when is_acknowledged then 'breached'
-            when response_elapsed_s > response_target_s then 'breached'
-            else 'pending'
-        end as response_status,
     from responses
+    cross join report_time
 ),
 
 -- cadence points: detection, every status update from detection to the end, and the end
@@ -317,10 +233,7 @@ escalation_statuses as (
 
 final as (
     select
-        durations.* exclude (response_end_at, cadence_end_at, mitigation_end_at, as_of),
-        response_statuses.response_target_s,
-        response_statuses.response_elapsed_s,
-        response_statuses.response_status,
+        durations.* exclude (cadence_end_at, mitigation_end_at, as_of),
         cadence_statuses.status_update_interval_s,
         cadence_statuses.status_update_max_gap_s,
         cadence_statuses.status_update_count,
@@ -331,8 +244,6 @@ final as (
         escalation_statuses.first_escalation_at,
         escalation_statuses.escalation_status,
     from durations
-    inner join response_statuses
-        on response_statuses.incident_id = durations.incident_id
     inner join cadence_statuses
         on cadence_statuses.incident_id = durations.incident_id
     inner join postmortem_statuses
