@@ -19,6 +19,7 @@ and the policy of the last ingest.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -201,8 +202,35 @@ def _table_doc(sql: str) -> str:
     return " ".join(x for x in lines if x)
 
 
+def views_version() -> str:
+    """A digest of the macros and view definitions of this package (:func:`install_views`)."""
+    digest = hashlib.sha256(sql_text("macros.sql").encode())
+    for file, view in VIEWS:
+        digest.update(f"\0{view}\0".encode())
+        digest.update(sql_text(file).encode())
+    return digest.hexdigest()[:16]
+
+
+def check_views(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse views installed by another version of the package (their logic, or their set,
+    differs from this one's) with a message that names the fix: any ``ingest`` reinstalls them.
+    """
+    rows = con.execute(
+        "select value from main.warehouse_meta where key = 'views_version'"
+    ).fetchall()
+    if not rows or rows[0][0] != views_version():
+        raise SchemaError(
+            f"{path}: its views and macros were installed by another version of "
+            f"incident-analytics; run `incident-analytics ingest --db {path}` (unchanged files "
+            "are skipped) to reinstall this version's"
+        )
+
+
 def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the macros and public views, with their COMMENTs, from the SQL files."""
+    """(Re)create the macros and public views, with their COMMENTs, from the SQL files.
+
+    Records :func:`views_version` in ``warehouse_meta``, which readers check.
+    """
     con.execute(sql_text("macros.sql"))
     for file, view in VIEWS:
         body = sql_text(file)
@@ -214,6 +242,8 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
         for col, text in _column_docs(body).items():
             if col in columns:
                 con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
+    con.execute("delete from warehouse_meta where key = 'views_version'")
+    con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 
 
 def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str = "main") -> None:
@@ -294,6 +324,7 @@ def connect_reader(
     con = open_file(path, read_only=True, wait=wait)
     try:
         check_schema(con, path)
+        check_views(con, path)
         _shadow(con, as_of, policy)
         materialize(con, *materialized)
     except BaseException:

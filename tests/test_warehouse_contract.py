@@ -3,8 +3,12 @@ plain DuckDB client that never imports analytics."""
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
+
+from tests.conftest import run_cli
 
 CONTRACT = {
     "incidents": "incident_id title severity team service started_at detected_at "
@@ -73,3 +77,23 @@ def test_the_views_read_in_a_plain_client(sample_warehouse):
             assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
     finally:
         con.close()
+
+
+def test_views_of_another_version_are_refused_until_an_ingest_reinstalls_them(
+    sample_warehouse, tmp_path
+):
+    # a warehouse whose views an older incident-analytics installed (here: an older digest)
+    db = tmp_path / "old.duckdb"
+    shutil.copyfile(sample_warehouse, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update warehouse_meta set value = 'older' where key = 'views_version'")
+    period = ["--from", "2026-10-01", "--to", "2026-10-31", "--db", str(db)]
+    refused = run_cli("metrics", *period)
+    assert refused.returncode == 2
+    assert f"run `incident-analytics ingest --db {db}`" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    empty = tmp_path / "nothing-new"
+    empty.mkdir()
+    ingest = run_cli("ingest", str(empty), "--db", str(db), "-q")
+    assert ingest.returncode == 0, ingest.stderr
+    assert run_cli("metrics", *period).returncode == 0

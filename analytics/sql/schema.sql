@@ -8,7 +8,7 @@ create table warehouse_meta (
     key varchar not null,
     value varchar
 );
-comment on table warehouse_meta is 'Key/value facts about this warehouse: schema_version, package_version, created_at.';
+comment on table warehouse_meta is 'Key/value facts about this warehouse: schema_version, package_version, created_at, views_version.';
 
 create table ingest_log (
     run_id varchar not null,
@@ -204,7 +204,7 @@ comment on table holidays is 'Public holidays of the policy country (business-ho
 create view params as select now() as as_of;
 
 -- Column comments of the public tables (SPEC §5: every column says what it is, with units).
-comment on column warehouse_meta.key is 'Fact name: schema_version, package_version, created_at.';
+comment on column warehouse_meta.key is 'Fact name: schema_version, package_version, created_at, views_version (digest of the installed views and macros).';
 comment on column warehouse_meta.value is 'Fact value, as text.';
 comment on column ingest_log.run_id is 'Identifier of one ingest run (all files of a batch share it).';
 comment on column ingest_log.run_started_at is 'When the run started (UTC).';
