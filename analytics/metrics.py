@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.db import query_df
-from analytics.stats import DEFAULT_RESAMPLES, bootstrap
+from analytics.stats import DEFAULT_RESAMPLES, bootstrap, bootstrap_many
 
 __all__ = [
     "DURATION_METRICS",
@@ -280,22 +280,27 @@ def _fill_intervals(
     columns = ", ".join(DURATION_METRICS.values())
     raw = query_df(con, f"select grp, {columns} from summary_scope")
     grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
-    # One task per group and metric. numpy releases the GIL while it draws and gathers, so
-    # threads use every core; each call seeds its own generator, so the result is the same.
+    # One task per group: its metrics of equal size share their draws (bootstrap_many).
+    # numpy releases the GIL while it draws and gathers, so threads use every core; each
+    # task seeds its own generator, so the result does not depend on the threads.
     tasks = []
     for key in frame[by].tolist():
         part = _group_rows(grouped, key)
-        for column in DURATION_METRICS.values():
-            tasks.append(None if part is None else part[column].to_numpy())
+        tasks.append(
+            None if part is None else [part[c].to_numpy() for c in DURATION_METRICS.values()]
+        )
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        results = list(
+        per_group = list(
             pool.map(
-                lambda values: (
-                    None if values is None else bootstrap(values, resamples=resamples, seed=seed)
+                lambda samples: (
+                    [None] * len(DURATION_METRICS)
+                    if samples is None
+                    else bootstrap_many(samples, resamples=resamples, seed=seed)
                 ),
                 tasks,
             )
         )
+    results = [result for group in per_group for result in group]
     # Collect per column, assign once: cell-by-cell .loc writes cost more than the bootstrap.
     filled: dict[str, list[float]] = {}
     it = iter(results)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import astuple
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytics.stats import bootstrap, detectable_change
+from analytics.stats import bootstrap, bootstrap_many, detectable_change
 
 
 def test_bootstrap_point_estimates_and_determinism():
@@ -66,6 +67,27 @@ def test_mean_intervals_of_repeated_values_match_a_brute_force_bootstrap():
     assert fast.mean_lo == pytest.approx(lo, abs=0.05 * spread)
     assert fast.mean_hi == pytest.approx(hi, abs=0.05 * spread)
     assert fast == bootstrap(x, resamples=20_000, seed=1)
+
+
+def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample():
+    rng = np.random.default_rng(11)
+    same_size = [rng.lognormal(7, 1.2, 133) for _ in range(3)]  # one index matrix for these
+    samples = [
+        *same_size,
+        rng.lognormal(7, 1.2, 132),  # another size: its own draws
+        60.0 * np.round(rng.lognormal(2.5, 1.0, 3000)),  # repeated values: multinomial counts
+        np.append(rng.lognormal(7, 1.2, 40), np.nan),  # the NaN is left out
+        [7.0, 7.0],
+        [],
+    ]
+    for seed in (0, 5):
+        many = bootstrap_many(samples, seed=seed)
+        singles = [bootstrap(x, seed=seed) for x in samples]
+        # exactly equal (NaN where there is no sample), not approximately
+        np.testing.assert_array_equal(
+            np.array([astuple(r) for r in many]), np.array([astuple(r) for r in singles])
+        )
+        assert many[0] != many[1]  # shared draws, different values: different intervals
 
 
 @settings(max_examples=60, deadline=None)
