@@ -9,7 +9,7 @@ report's Jupyter kernel counts):
 * ingest: the pages CSVs (``ingest`` of a folder holding only them) against the floor, a bare
   DuckDB ``CREATE TABLE AS SELECT * FROM read_csv(...)`` of the same files, interleaved; and the
   whole sample folder (documents, pages, rotations, people, tracker) into a fresh warehouse,
-  ``--ingest-repeat`` times (default 1: ~4-5 min each at full size); the last warehouse serves
+  ``--ingest-repeat`` times (default 1: about a minute each at full size); the last warehouse serves
   the stages below;
 * all metrics: ``incident-analytics metrics --format csv`` by severity, team and service over
   the whole span (three processes, summed), once with the 90 % bootstrap intervals (the
@@ -24,7 +24,7 @@ report's Jupyter kernel counts):
 
 Prints a table and writes ``benchmarks/RESULTS.md`` (machine, load, table, targets).
 
-    python benchmarks/run_all.py                                   # full size, ~20 min
+    python benchmarks/run_all.py                                   # full size, ~4.5 min
     python benchmarks/run_all.py --scale-factor 0.05 --repeat 1    # a quick run
     python benchmarks/run_all.py --keep                            # reuse generated data
 """
@@ -279,7 +279,7 @@ def main() -> None:
         "--ingest-repeat",
         type=int,
         default=1,
-        help="processes for the whole-folder ingest (default 1: ~4-5 min each at full size)",
+        help="processes for the whole-folder ingest (default 1: about a minute each at full size)",
     )
     parser.add_argument("--workdir", type=Path, default=HERE / "data")
     parser.add_argument("--keep", action="store_true", help="reuse generated data if it fits")
