@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analytics.errors import InputError
+from analytics.ingest import ics
 from analytics.ingest.ics import parse_ics
 
 OURS = Path(__file__).parent / "fixtures" / "importers" / "ics"
@@ -98,6 +99,34 @@ def test_explicit_window_limits_expansion() -> None:
         ("Alice Ng", utc(2026, 11, 23, 14)),
         ("Carol Diaz", utc(2026, 11, 23, 20)),
     ]
+
+
+def test_a_rule_expanding_to_millions_of_shifts_is_refused_before_filling_memory(
+    monkeypatch,
+) -> None:
+    # three lines of RRULE that would be 63 million one-second "shifts" over the default window;
+    # the cap is lowered so the test stays fast (expanding an event costs ~60 us)
+    monkeypatch.setattr(ics, "MAX_SHIFTS", 2_000)
+    text = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "X-WR-CALNAME:platform",
+            "BEGIN:VEVENT",
+            "UID:flood",
+            "SUMMARY:Alice Ng",
+            "DTSTART:20260101T000000Z",
+            "DTEND:20260101T000001Z",
+            "RRULE:FREQ=SECONDLY",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+    with pytest.raises(InputError) as err:
+        parse_ics(text, "flood.ics", team=None)
+    assert err.value.line == 4  # the VEVENT of the rule
+    assert "more than 2,000 shifts" in str(err.value)
 
 
 def test_crlf_and_folded_lines() -> None:

@@ -10,6 +10,7 @@ The mapping is in ``docs/importers.md``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,6 +24,9 @@ from analytics.ingest.records import InputWarning, RotationRow
 
 # Without a window, an RRULE with no UNTIL/COUNT is expanded this far past the first event.
 DEFAULT_HORIZON = timedelta(days=731)
+# Shifts one file may expand to. Five years of hourly shifts are 43,800; a three-line RRULE
+# with FREQ=SECONDLY would otherwise be tens of millions of events held in memory.
+MAX_SHIFTS = 100_000
 
 _PAGERDUTY_SUMMARY = re.compile(r"^on[\s-]*call\s+-\s+(?P<name>.+?)(?:\s+-\s+.*)?$", re.IGNORECASE)
 _LAYER_SUMMARY = re.compile(r"^[^:]*:\s*(?P<name>.+)$")
@@ -86,12 +90,7 @@ def parse_ics(
     if window is None:
         window = _default_window(events, lines, file, result.warnings)
     start, end = (_aware(w, file, 1, "window") for w in window)
-    try:
-        occurrences = list(recurring_ical_events.of(cal).between(start, end))
-    except Exception as exc:
-        raise InputError(file, _line_in(text, str(exc)), f"cannot expand events: {exc}") from None
-
-    for occ in occurrences:
+    for occ in _expand(cal, start, end, file, text, masters):
         uid = str(occ.get("UID", ""))
         line = masters.get(uid, 1)
         if occ.get("RECURRENCE-ID") is not None:
@@ -102,6 +101,41 @@ def parse_ics(
             result.rotations.append(row)
     result.rotations.sort(key=lambda r: (r.start_at, r.end_at, r.engineer))
     return result
+
+
+def _expand(
+    cal: icalendar.Calendar,
+    start: datetime,
+    end: datetime,
+    file: str,
+    text: str,
+    masters: dict[str, int],
+) -> Iterator[Any]:
+    """The events overlapping ``[start, end)``, in start order, at most :data:`MAX_SHIFTS`.
+
+    Drawn lazily, so a rule that would expand to millions of events is refused after
+    ``MAX_SHIFTS`` of them instead of filling memory first.
+    """
+    count = 0
+    try:
+        for occ in recurring_ical_events.of(cal).after(start):
+            line = masters.get(str(occ.get("UID", "")), 1)
+            if _utc(occ["DTSTART"].dt, file, line, "DTSTART") >= end:
+                return
+            if count == MAX_SHIFTS:
+                raise InputError(
+                    file,
+                    line,
+                    f"expands to more than {MAX_SHIFTS:,} shifts between {start:%Y-%m-%d} and "
+                    f"{end:%Y-%m-%d} (is an RRULE's FREQ finer than the rotation?); "
+                    "split the calendar or give its rules an UNTIL",
+                )
+            count += 1
+            yield occ
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(file, _line_in(text, str(exc)), f"cannot expand events: {exc}") from None
 
 
 def _team(team: str | None, cal: icalendar.Calendar, file: str) -> str:
