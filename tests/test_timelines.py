@@ -64,6 +64,31 @@ ACTION ITEMS:
 """
 
 
+def test_root_cause_prose_that_starts_like_a_header_stays_root_cause() -> None:
+    text = TEMPLATE.replace(
+        "The pool (max 50) was exhausted within 10 minutes of the 4.11 deploy.\n",
+        "The pool (max 50) was exhausted within 10 minutes of the 4.11 deploy.\n"
+        "Detected: only by the p95 alert; the pool gauge had no alert.\n"
+        "Resolved: not by the restart, by the rollback.\n",
+    )
+    inc = parse_timeline(text, "t.md", now=NOW).incident
+    assert inc.detected_at == utc(2026, 11, 3, 14, 7)  # the header's, not the prose's
+    assert inc.resolved_at == utc(2026, 11, 3, 16, 20)
+    assert inc.root_cause.endswith(
+        "Detected: only by the p95 alert; the pool gauge had no alert.\n"
+        "Resolved: not by the restart, by the rollback."
+    )
+    # outside ROOT CAUSE a repeated header is still an error naming both lines
+    with pytest.raises(InputError, match=r"DETECTED given twice \(lines 4 and 9\)"):
+        parse_timeline(
+            TEMPLATE.replace(
+                "DURATION: 2h 15m\n", "DURATION: 2h 15m\nDETECTED: 2026-11-03 14:08 UTC\n"
+            ),
+            "t.md",
+            now=NOW,
+        )
+
+
 def test_playbook_template_every_field() -> None:
     doc = parse_timeline(TEMPLATE, "timelines/2026/2026-11-03-checkout-db.md", now=NOW)
     inc = doc.incident

@@ -318,6 +318,11 @@ def _scan(lines: list[str], file: str) -> _Scan:
                 if value.strip() and name in sections:
                     sections[name].append((no, value))
                 continue
+            if name in fields and section == "ROOT CAUSE":
+                # prose that starts like a header ("Detected: only by a customer, because
+                # ..."): the field was given already, so this line is the root cause's text
+                sections[section].append((no, line))
+                continue
             if name in fields:
                 raise InputError(
                     file, no, f"{name} given twice (lines {fields[name].line} and {no})"
