@@ -20,6 +20,9 @@ EXPECTED = {
     "pages-no-recipient.csv": "2: recipient is empty (required)",
     "pages-no-team.csv": "2: team is empty (required)",
     "pages-repeated-id.csv": "3: page_id 'p1' repeats line 2",
+    # lines are the file's own, not record counts: a quoted line break, blank lines
+    "pages-line-break-in-cell.csv": f"4: sent_at 'yesterday' is not a timestamp ({TS})",
+    "pages-blank-lines.csv": "5: page_id 'p1' repeats line 3",
     "pages-missing-column.csv": "1: missing required column(s) sent_at; the header must name "
     "at least page_id, sent_at, recipient, team (found: page_id, recipient, team)",
     "pages-bad-ack.csv": f"2: acknowledged_at '2026-13-03T14:06:00Z' is not a timestamp ({TS})",

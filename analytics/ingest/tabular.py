@@ -11,10 +11,12 @@ cell spans lines; for JSON and Parquet, the record's 1-based position.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from analytics.errors import InputError
 
@@ -111,18 +113,23 @@ def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace temp macro ia_ts(s) as " + _CAST["ts"].format(c="s"))
 
 
-def _reader_sql(path: Path) -> tuple[str, int]:
+def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
     """The SELECT reading a file, and what to add to a staged row's rowid to get its line.
 
     DuckDB keeps insertion order, so the staging table's rowid is the row's position in the
-    file: line numbers for free (a ``row_number() over ()`` would run on one thread).
+    file: line numbers for free (a ``row_number() over ()`` would run on one thread) when every
+    record is one line; :func:`_fix_line_numbers` corrects them when it is not. DuckDB's
+    parallel reader stops at a quoted line break when ``null_padding`` is on; :func:`stage`
+    reads such a file again with ``parallel=False``.
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return (
             "select * from read_csv($path, header = true, "
             "all_varchar = true, auto_detect = true, null_padding = true, "
-            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8')",
+            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
+            + ("" if parallel else ", parallel = false")
+            + ")",
             2,  # the header is line 1
         )
     if suffix == ".json":
@@ -130,6 +137,56 @@ def _reader_sql(path: Path) -> tuple[str, int]:
     if suffix == ".parquet":
         return "select * from read_parquet($path)", 1
     raise InputError(path, 1, f"unsupported file type '{suffix}' (expected .csv, .json, .parquet)")
+
+
+def _count_lines(path: Path) -> int:
+    """Physical lines of a file (a last line without its newline counts)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
+
+
+def _record_lines(path: Path) -> list[int]:
+    """The first line of every data record of a CSV file, as DuckDB reads it: a blank line is
+    no record, a quoted cell may span lines."""
+    starts: list[int] = []
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        consumed = 0
+        for record in reader:
+            first, consumed = consumed + 1, reader.line_num
+            if record:
+                starts.append(first)
+    return starts[1:]  # the header is a record too
+
+
+def _fix_line_numbers(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    """Make ``rowid + __off`` each record's own first line when a CSV's records are not one
+    line each (blank lines, quoted line breaks).
+
+    Called only for a file with rejections: counting its lines is the cheap check, the pass in
+    Python that finds where each record starts runs only when the count disagrees.
+    """
+    rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+    if _count_lines(path) == rows + 1:
+        return
+    starts = _record_lines(path)
+    if len(starts) != rows:  # not the records DuckDB read: keep the numbers as they are
+        return
+    mapping = pa.table(
+        {"rid": pa.array(range(rows), pa.int64()), "line": pa.array(starts, pa.int64())}
+    )
+    con.register("__record_lines", mapping)
+    try:
+        con.execute(
+            f"update {table} as t set __off = m.line - m.rid "
+            "from __record_lines as m where t.rowid = m.rid"
+        )
+    finally:
+        con.unregister("__record_lines")
 
 
 def stage(
@@ -208,11 +265,26 @@ def stage(
             "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
-    try:
+
+    def check() -> None:
         con.execute(
             f"create or replace temp table __checked as select {', '.join(selects)}, "
-            f"{reason} as __reason, {int(line_offset)} as __off from __raw"
+            f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
+            "from __raw"
         )
+
+    try:
+        try:
+            check()
+        except duckdb.Error:
+            if path.suffix.lower() != ".csv":
+                raise
+            # DuckDB's parallel reader stops at a quoted line break (with null_padding):
+            # read such a file again, serially
+            reader, _ = _reader_sql(path, parallel=False)
+            reader = reader.replace("$path", quote_path(path))
+            con.execute(f"create or replace temp view __raw as {reader}")
+            check()
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
         raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
@@ -225,8 +297,8 @@ def stage(
         con.execute(
             f"""
             update {table} as t
-            set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line '
-                || (d.first_row + t.__off)
+            set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line ',
+                __first = d.first_row
             from (
                 select {key_expr} as k, min(rowid) as first_row
                 from {table} where {_q(key)} is not null
@@ -236,12 +308,22 @@ def stage(
                 and t.rowid > d.first_row and t.__reason is null
             """
         )
-    rejections = [
-        f"{display}:{line}: {reason}"
-        for line, reason in con.execute(
-            f"select rowid + __off, __reason from {table} where __reason is not null order by rowid"
-        ).fetchall()
-    ]
+    rejections: list[str] = []
+    if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
+        if path.suffix.lower() == ".csv":
+            _fix_line_numbers(con, table, path)
+        rejections = [
+            f"{display}:{line}: {reason}{'' if first is None else first}"
+            for line, reason, first in con.execute(
+                f"""
+                select t.rowid + t.__off, t.__reason, f.rowid + f.__off
+                from {table} as t
+                left join {table} as f on f.rowid = t.__first
+                where t.__reason is not null
+                order by t.rowid
+                """
+            ).fetchall()
+        ]
     con.execute("drop view __raw")
     return table, rejections
 
