@@ -334,3 +334,26 @@ def test_a_rejected_duplicate_leaves_nothing_in_staging(tmp_path, raw, monkeypat
         assert [Path(f).name for (f,) in files] == ["inc-1.md"], table
     assert con.execute("select title from incidents").fetchall() == [("Checkout errors",)]
     con.close()
+
+
+def test_a_file_that_cannot_be_read_is_one_rejection_and_the_rest_loads(tmp_path, raw, monkeypatch):
+    # a new CSV is staged while a thread hashes it: when the read fails, one line says so
+    from analytics.ingest import run
+    from analytics.policy import DEFAULT_POLICY
+
+    unreadable = write(raw / "pages" / "locked.csv", "page_id,sent_at,recipient,team\n")
+    real = run._file_sha256
+
+    def sha256(path: Path) -> str:
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(run, "_file_sha256", sha256)
+    report = run.ingest([raw], db=tmp_path / "w.duckdb", policy=DEFAULT_POLICY)
+    assert [r.split(":1: ")[1] for r in report.rejections] == ["cannot read: Permission denied"]
+    assert report.rejections[0].endswith("locked.csv:1: cannot read: Permission denied")
+    assert report.exit_code == 1
+    loaded = {f.display for f in report.files if f.status == "loaded"}
+    assert any(name.endswith("pages.csv") for name in loaded)
+    assert any(name.endswith("inc-1.md") for name in loaded)

@@ -12,6 +12,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -543,32 +544,51 @@ class _Batch:
         reparse_all = prev_policy != self.policy.version
         documents: list[tuple[FileResult, tuple]] = []
         total = len(self.results)
-        for n, res in enumerate(self.results, start=1):
-            if self.progress is not None:
-                self.progress(n - 1, total, res.display)
-            try:
-                res.sha256 = _file_sha256(res.path)
-            except OSError as exc:
-                res.status, res.rejected = "rejected", 1
-                res.errors.append(f"{res.display}:1: cannot read: {exc.strerror}")
-                continue
-            if not reparse_all and previous.get(str(res.path)) == res.sha256:
-                res.status = "unchanged"
-                continue
-            try:
-                if res.kind == "timeline":
-                    _check_size(res)  # read by the parsing worker
-                    documents.append((res, (str(res.path), res.display, self.policy, self.now)))
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            for n, res in enumerate(self.results, start=1):
+                if self.progress is not None:
+                    self.progress(n - 1, total, res.display)
+                if res.kind in tabular.SPECS and str(res.path) not in previous:
+                    # Never loaded, so staged whatever its digest: DuckDB reads the file while a
+                    # thread hashes it (both release the GIL; hashing a GB takes ~0.7 s).
+                    digest = hasher.submit(_file_sha256, res.path)
+                    try:
+                        _stage_tabular(con, res)
+                    except InputError as exc:
+                        _reject(res, exc)
+                    try:
+                        res.sha256 = digest.result()
+                    except OSError as exc:
+                        res.errors.clear()  # DuckDB's message for the same failure
+                        _unreadable(res, exc)
                     continue
-                if res.kind in tabular.SPECS:
-                    _stage_tabular(con, res)
+                try:
+                    res.sha256 = _file_sha256(res.path)
+                except OSError as exc:
+                    _unreadable(res, exc)
                     continue
-                self.ids_by_file[str(res.path)] = _parse_python(
-                    res, _read_small(res), self.policy, self.team, self.pending, self.date_format
-                )
-                res.status = "loaded"
-            except InputError as exc:
-                _reject(res, exc)
+                if not reparse_all and previous.get(str(res.path)) == res.sha256:
+                    res.status = "unchanged"
+                    continue
+                try:
+                    if res.kind == "timeline":
+                        _check_size(res)  # read by the parsing worker
+                        documents.append((res, (str(res.path), res.display, self.policy, self.now)))
+                        continue
+                    if res.kind in tabular.SPECS:
+                        _stage_tabular(con, res)
+                        continue
+                    self.ids_by_file[str(res.path)] = _parse_python(
+                        res,
+                        _read_small(res),
+                        self.policy,
+                        self.team,
+                        self.pending,
+                        self.date_format,
+                    )
+                    res.status = "loaded"
+                except InputError as exc:
+                    _reject(res, exc)
         parsed = _parse_documents([job for _, job in documents])
         for n, ((res, _), doc) in enumerate(zip(documents, parsed, strict=True), start=1):
             if self.progress is not None and n % 100 == 0:
@@ -619,6 +639,11 @@ def _reject(res: FileResult, exc: InputError) -> None:
     res.errors.append(str(exc))
 
 
+def _unreadable(res: FileResult, exc: OSError) -> None:
+    res.status, res.rejected, res.rows = "rejected", 1, 0
+    res.errors.append(f"{res.display}:1: cannot read: {exc.strerror}")
+
+
 def _stage_tabular(con, res: FileResult) -> None:
     spec = tabular.SPECS[res.kind]
     staged, rejections = tabular.stage(con, spec, res.path, res.display)
@@ -633,27 +658,30 @@ def _insert_tabular(con, res: FileResult) -> None:
     table = f"src_{res.kind}"
     good = tabular.good_rows(res.note, con)
     if res.kind == "pages":
-        # A page_id already loaded from another file of the warehouse is rejected here.
-        dupes = con.execute(
+        # A page_id already loaded from another file of the warehouse is rejected here. One
+        # join with src_pages finds them (this file's own old rows are deleted already); the
+        # insert then leaves out just those few page_ids.
+        con.execute(
             f"""
-            select r.line_no, r.page_id, any_value(s.source_file)
+            create or replace temp table __dupes as
+            select r.line_no, r.page_id, any_value(s.source_file) as other
             from ({good}) as r join src_pages as s using (page_id)
-            where s.source_file <> $file
-            group by all order by r.line_no
-            """,
-            {"file": str(res.path)},
-        ).fetchall()
-        for line, page_id, other in dupes:
+            group by all
+            """
+        )
+        dupes = con.execute("select line_no, page_id, other from __dupes order by line_no")
+        for line, page_id, other in dupes.fetchall():
             res.errors.append(
                 f"{res.display}:{line}: page_id '{page_id}' also in {display_path(Path(other))}"
             )
-        res.rejected += len(dupes)
-        res.rows -= len(dupes)
+            res.rejected += 1
+            res.rows -= 1
         con.execute(
             f"insert into src_pages by name select r.*, $file as source_file from ({good}) as r "
-            "where not exists (select 1 from src_pages as s where s.page_id = r.page_id)",
+            "where r.page_id not in (select page_id from __dupes)",
             {"file": str(res.path)},
         )
+        con.execute("drop table __dupes")
     else:
         con.execute(
             f"insert into {table} by name select r.*, $file as source_file from ({good}) as r",
