@@ -13,7 +13,6 @@ import math
 import os
 import re
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 
 import duckdb
@@ -280,27 +279,17 @@ def _fill_intervals(
     columns = ", ".join(DURATION_METRICS.values())
     raw = query_df(con, f"select grp, {columns} from summary_scope")
     grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
-    # One task per group: its metrics of equal size share their draws (bootstrap_many).
-    # numpy releases the GIL while it draws and gathers, so threads use every core; each
-    # task seeds its own generator, so the result does not depend on the threads.
-    tasks = []
+    # Every group's every duration in one call: samples of one size share their draws,
+    # whichever group they come from, and run on every core; an absent group is empty (NaN).
+    empty = np.empty(0)
+    samples = []
     for key in frame[by].tolist():
         part = _group_rows(grouped, key)
-        tasks.append(
-            None if part is None else [part[c].to_numpy() for c in DURATION_METRICS.values()]
-        )
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        per_group = list(
-            pool.map(
-                lambda samples: (
-                    [None] * len(DURATION_METRICS)
-                    if samples is None
-                    else bootstrap_many(samples, resamples=resamples, seed=seed)
-                ),
-                tasks,
-            )
-        )
-    results = [result for group in per_group for result in group]
+        for column in DURATION_METRICS.values():
+            samples.append(empty if part is None else part[column].to_numpy())
+    results = bootstrap_many(
+        samples, resamples=resamples, seed=seed, workers=min(4, os.cpu_count() or 1)
+    )
     # Collect per column, assign once: cell-by-cell .loc writes cost more than the bootstrap.
     filled: dict[str, list[float]] = {}
     it = iter(results)
@@ -308,7 +297,7 @@ def _fill_intervals(
         for prefix in DURATION_METRICS:
             result = next(it)
             for stat in ("mean_lo", "mean_hi", "median_lo", "median_hi"):
-                value = math.nan if result is None else getattr(result, stat)
+                value = getattr(result, stat)
                 filled.setdefault(f"{prefix}_{stat}_s", []).append(value)
     for column, values in filled.items():
         frame[column] = values

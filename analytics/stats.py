@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -82,19 +83,31 @@ def bootstrap_many(
     resamples: int = DEFAULT_RESAMPLES,
     confidence: float = DEFAULT_CONFIDENCE,
     seed: int = 0,
+    workers: int = 1,
 ) -> list[BootstrapResult]:
     """:func:`bootstrap` of each sample, the same results, with the draws shared.
 
     With one seed, the index matrices and the Beta draws of :func:`bootstrap` depend only on
-    the sample size, not on the values. So samples of the same size (a group's MTTA, MTTR,
-    MTTD and MTTM when none is missing) are resampled from one set of draws: the index
+    the sample size, not on the values. So samples of the same size (a group's MTTA and MTTD,
+    or two services with as many incidents) are resampled from one set of draws: the index
     generation, most of the cost for small samples, is paid once. Each result equals
     ``bootstrap(sample, ...)`` exactly.
+
+    Args:
+        samples: The samples (NaN and infinities are left out of each).
+        resamples: See :func:`bootstrap`.
+        confidence: See :func:`bootstrap`.
+        seed: See :func:`bootstrap`.
+        workers: Threads (numpy releases the GIL while it draws and gathers). Samples of one
+            size go to the same thread, so the draws are still shared; the results do not
+            depend on ``workers``.
     """
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1, got {resamples}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    if workers > 1 and len(samples) > 1:
+        return _bootstrap_threads(samples, resamples, confidence, seed, workers)
     tail = (1 - confidence) / 2
     probs = [tail, 1 - tail]
     nan = math.nan
@@ -112,16 +125,50 @@ def bootstrap_many(
             rng = np.random.default_rng(seed)
             means = _resampled_means([x], resamples, rng)[0]
             lower, upper = _median_ranks(n, resamples, rng)
-            results[k] = _result(x, means, lower, upper, probs)
+            results[k] = _results(x[None, :], means[None, :], lower, upper, probs)[0]
         else:
             shared.setdefault(n, []).append((k, x))
     for n, group in shared.items():
         rng = np.random.default_rng(seed)
-        xs = [x for _, x in group]
-        all_means = _resampled_means(xs, resamples, rng)
+        xs = np.stack([x for _, x in group])
+        means = np.stack(_resampled_means(list(xs), resamples, rng))
         lower, upper = _median_ranks(n, resamples, rng)
-        for (k, x), means in zip(group, all_means, strict=True):
-            results[k] = _result(x, means, lower, upper, probs)
+        for (k, _), result in zip(group, _results(xs, means, lower, upper, probs), strict=True):
+            results[k] = result
+    return results  # type: ignore[return-value]
+
+
+def _bootstrap_threads(
+    samples: Sequence[Iterable[float] | np.ndarray],
+    resamples: int,
+    confidence: float,
+    seed: int,
+    workers: int,
+) -> list[BootstrapResult]:
+    """:func:`bootstrap_many` on ``workers`` threads, one size's samples per thread."""
+    arrays = [np.asarray(values, dtype=np.float64).ravel() for values in samples]
+    by_size: dict[int, list[int]] = {}
+    for k, x in enumerate(arrays):
+        by_size.setdefault(int(np.count_nonzero(np.isfinite(x))), []).append(k)
+    # Greedy balance: the work of a size is about size x its samples (one gather each).
+    buckets: list[list[int]] = [[] for _ in range(workers)]
+    load = [0] * workers
+    for n, ks in sorted(by_size.items(), key=lambda item: -item[0] * len(item[1])):
+        lightest = load.index(min(load))
+        buckets[lightest] += ks
+        load[lightest] += max(n, 1) * len(ks)
+    buckets = [ks for ks in buckets if ks]
+
+    def run(ks: list[int]) -> list[BootstrapResult]:
+        return bootstrap_many(
+            [arrays[k] for k in ks], resamples=resamples, confidence=confidence, seed=seed
+        )
+
+    results: list[BootstrapResult | None] = [None] * len(arrays)
+    with ThreadPoolExecutor(max_workers=len(buckets)) as pool:
+        for ks, part in zip(buckets, pool.map(run, buckets), strict=True):
+            for k, result in zip(ks, part, strict=True):
+                results[k] = result
     return results  # type: ignore[return-value]
 
 
@@ -144,27 +191,32 @@ def _median_ranks(
     return lower, np.minimum((u_next * n).astype(np.int64), n - 1)
 
 
-def _result(
-    x: np.ndarray,
+def _results(
+    xs: np.ndarray,
     means: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray | None,
     probs: list[float],
-) -> BootstrapResult:
-    mean = float(x.mean())
-    median = float(np.median(x))
-    medians = x[lower] if upper is None else (x[lower] + x[upper]) / 2
-    mean_lo, mean_hi = np.quantile(means, probs)
-    median_lo, median_hi = np.quantile(medians, probs)
-    return BootstrapResult(
-        n=int(x.size),
-        mean=mean,
-        median=median,
-        mean_lo=float(min(mean_lo, mean)),
-        mean_hi=float(max(mean_hi, mean)),
-        median_lo=float(min(median_lo, median)),
-        median_hi=float(max(median_hi, median)),
-    )
+) -> list[BootstrapResult]:
+    """Results of sorted samples of one size (rows of ``xs``) from their resampled means
+    (rows of ``means``) and the shared median ranks: one quantile call for all of them."""
+    point_means = xs.mean(axis=1)
+    point_medians = np.median(xs, axis=1)
+    medians = xs[:, lower] if upper is None else (xs[:, lower] + xs[:, upper]) / 2
+    mean_lo, mean_hi = np.quantile(means, probs, axis=1)
+    median_lo, median_hi = np.quantile(medians, probs, axis=1)
+    return [
+        BootstrapResult(
+            n=int(xs.shape[1]),
+            mean=float(point_means[i]),
+            median=float(point_medians[i]),
+            mean_lo=float(min(mean_lo[i], point_means[i])),
+            mean_hi=float(max(mean_hi[i], point_means[i])),
+            median_lo=float(min(median_lo[i], point_medians[i])),
+            median_hi=float(max(median_hi[i], point_medians[i])),
+        )
+        for i in range(xs.shape[0])
+    ]
 
 
 def _resampled_means(

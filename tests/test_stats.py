@@ -81,12 +81,11 @@ def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample():
         [],
     ]
     for seed in (0, 5):
-        many = bootstrap_many(samples, seed=seed)
-        singles = [bootstrap(x, seed=seed) for x in samples]
-        # exactly equal (NaN where there is no sample), not approximately
-        np.testing.assert_array_equal(
-            np.array([astuple(r) for r in many]), np.array([astuple(r) for r in singles])
-        )
+        singles = np.array([astuple(bootstrap(x, seed=seed)) for x in samples])
+        for workers in (1, 3):  # threads take whole sizes; the answers cannot change
+            many = bootstrap_many(samples, seed=seed, workers=workers)
+            # exactly equal (NaN where there is no sample), not approximately
+            np.testing.assert_array_equal(np.array([astuple(r) for r in many]), singles)
         assert many[0] != many[1]  # shared draws, different values: different intervals
 
 
