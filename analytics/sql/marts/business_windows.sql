@@ -21,11 +21,13 @@ report_time as (
     select as_of from params
 ),
 
+-- The calendar spans every detection. The base table holds every version of every incident,
+-- so its span covers the view's (or more), without the view's deduplication pass.
 detections as (
     select
         min(detected_at) as first_detected_at,
         max(detected_at) as last_detected_at,
-    from incidents
+    from src_incidents
 ),
 
 date_range as (
