@@ -532,24 +532,13 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
         sleep_pages`` and the view's other columns. Teams, never people (blameless).
     """
     params = _check_period(start, end)
-    try:
-        # the view's own logic with the period pushed down to the pages it reads (macros.sql)
-        frame = query_df(
-            con,
-            "select * from oncall_load_between($start::timestamptz, $end::timestamptz) "
-            "order by team, week_start",
-            params,
-        )
-    except duckdb.CatalogException:
-        # a warehouse whose views an older version installed (the next ingest adds the macro)
-        frame = query_df(
-            con,
-            "select * from oncall_load "
-            "where week_start >= iso_week_start($start::timestamptz) "
-            "and week_start < utc_date($end::timestamptz - interval 1 microsecond) + 1 "
-            "order by team, week_start",
-            params,
-        )
+    # the view's own logic with the period pushed down to the pages it reads (macros.sql)
+    frame = query_df(
+        con,
+        "select * from oncall_load_between($start::timestamptz, $end::timestamptz) "
+        "order by team, week_start",
+        params,
+    )
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
     return frame
 

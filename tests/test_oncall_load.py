@@ -11,8 +11,6 @@ import duckdb
 import pytest
 from metrics_helpers import ts, warehouse
 
-from analytics import metrics
-
 # Two teams over three weeks: a shift crossing two week boundaries, pages in each week.
 SHIFTS = [
     # Sun 22 Nov 12:00 -> Tue 1 Dec 12:00: 12 h in W47, 168 h in W48, 36 h in W49
@@ -93,15 +91,3 @@ def test_hours_and_pages_of_one_week(con):
     }
     # core: on call all of W48 (168 h), pages c; web: no shift in W48, page d
     assert got == {"core": (168.0, 1), "web": (0.0, 1)}
-
-
-def test_metrics_oncall_load_reads_a_warehouse_installed_before_the_macro():
-    # an older version's warehouse: an oncall_load view of its own, no oncall_load_between
-    con = warehouse(shifts=SHIFTS, pages=PAGES, as_of="2026-12-15 00:00")
-    start, end = ts("2026-11-23 00:00"), ts("2026-11-30 00:00")
-    fast = metrics.oncall_load(con, start, end)
-    con.execute("create table old_rows as select * from oncall_load")
-    con.execute("create or replace view oncall_load as select * from old_rows")
-    con.execute("drop macro table oncall_load_between")
-    assert metrics.oncall_load(con, start, end).equals(fast)
-    assert fast["team"].tolist() == ["core", "web"]
