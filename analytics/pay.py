@@ -614,17 +614,8 @@ def _line_snapshot(payroll: Payroll) -> dict[str, dict[str, str]]:
     }
 
 
-_COMPARED = (
-    "employee_id",
-    "team",
-    "oncall_hours",
-    "stipend_usd",
-    "sev1_incidents",
-    "sev1_bonus_usd",
-    "overnight_pages",
-    "comp_time_hours",
-    "total_pay_usd",
-)
+# the columns of a line that a re-export reports changes of (the period is the same)
+_COMPARED = tuple(c for c in CSV_COLUMNS if c not in ("period_start", "period_end", "engineer"))
 
 
 def _delta(old: str, new: str) -> str:

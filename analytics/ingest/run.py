@@ -55,16 +55,6 @@ ALL_SRC_TABLES = (
     "src_tracker_items",
 )
 MAX_LOGGED_ERRORS = 50
-TRACKER_COLUMNS = (
-    "ticket",
-    "summary",
-    "status",
-    "assignee",
-    "due_date",
-    "created_at",
-    "resolved_at",
-    "incident_id",
-)
 
 
 @dataclass
@@ -271,8 +261,10 @@ class _Pending:
             self.rows["src_rotations"].append({**d, "source_file": source_file})
 
     def tracker(self, items: list[dict], source_file: str) -> None:
+        from analytics.ingest.jira import ITEM_KEYS
+
         for i, it in enumerate(items, start=1):
-            row = {k: it.get(k) for k in TRACKER_COLUMNS}
+            row = {k: it.get(k) for k in ITEM_KEYS}
             row["line_no"] = it.get("line_no", i)
             row["source_file"] = source_file
             self.rows["src_tracker_items"].append(row)
