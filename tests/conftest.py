@@ -49,6 +49,20 @@ def hold_warehouse(db: Path, mode: str, seconds: float = 120.0) -> subprocess.Po
     return proc
 
 
+# What an ingest writes: the base tables and the tables derived from them at its end.
+CONTENT_TABLES = (
+    "src_incidents",
+    "src_timeline_events",
+    "src_action_items",
+    "src_pages",
+    "src_people",
+    "src_rotations",
+    "src_tracker_items",
+    "oncall_shifts",
+    "rotation_findings",
+)
+
+
 def table_rows(db: Path, tables=None, *, read_only: bool = True) -> dict[str, list[str]]:
     """Every row of the tables (default: all base tables), sorted: contents, not counts.
 

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from analytics import db as dbmod
 from analytics.errors import InputError
 from analytics.ingest import tabular
-from tests.conftest import ROOT, run_cli
+from tests.conftest import CONTENT_TABLES, ROOT, run_cli
 
 HOSTILE = "x'); drop table incidents; --"
 HOSTILE_ID = "INC-'; delete from src_incidents; --"
@@ -241,19 +241,7 @@ def test_a_row_starting_with_hash_is_loaded_not_silently_dropped(tmp_path, kind)
 
 # ------------------------------------------------------------------------- injection
 
-CONTENT = (
-    "src_incidents",
-    "src_timeline_events",
-    "src_action_items",
-    "src_pages",
-    "src_people",
-    "src_rotations",
-    "src_tracker_items",
-    "oncall_shifts",
-    "rotation_findings",
-    "payroll_exports",
-    "warehouse_meta",
-)
+CONTENT = (*CONTENT_TABLES, "payroll_exports", "warehouse_meta")
 
 
 def _inventory(db: Path) -> tuple[list[str], dict[str, int]]:

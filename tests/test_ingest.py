@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import run_cli, table_rows
+from tests.conftest import CONTENT_TABLES, run_cli, table_rows
 
 DOC = """INCIDENT: {title}
 ID: {iid}
@@ -30,18 +30,6 @@ TIMELINE:
 ACTION ITEMS:
 - [ ] Add a connection pool alarm OPS-12 — Owner: Alice — Due: 2026-11-20
 """
-
-CONTENT_TABLES = (
-    "src_incidents",
-    "src_timeline_events",
-    "src_action_items",
-    "src_pages",
-    "src_people",
-    "src_rotations",
-    "src_tracker_items",
-    "oncall_shifts",
-    "rotation_findings",
-)
 
 
 def doc(iid: str = "INC-1", title: str = "Checkout errors", sev: int = 2) -> str:
