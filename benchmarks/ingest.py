@@ -23,40 +23,11 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from _processes import READ_CSV_FLOOR, ROOT, cli, fresh, timed
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-
-FLOOR = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[2])
-con.execute("create table pages as select * from read_csv($p)", {"p": sys.argv[1]})
-con.close()
-"""
-
-
-def timed(args: list[str]) -> tuple[float, float]:
-    """Run a process; return (wall seconds, peak resident memory in MB) of that process."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"failed: {' '.join(args)}\n{err}")
-    return elapsed, usage.ru_maxrss / 1024
-
-
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "analytics", *args]
-
-
-def fresh(path: Path) -> Path:
-    for p in (path, Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
-    return path
 
 
 def main() -> None:
@@ -93,7 +64,9 @@ def main() -> None:
 
     runs: dict[str, list[tuple[float, float]]] = {"floor": [], "pages": [], "docs": []}
     for i in range(opts.repeat):
-        runs["floor"].append(timed([sys.executable, "-c", FLOOR, str(bulk), str(fresh(db))]))
+        runs["floor"].append(
+            timed([sys.executable, "-c", READ_CSV_FLOOR, str(fresh(db)), str(bulk)])
+        )
         runs["pages"].append(
             timed(cli("ingest", str(only_bulk.parent), "--db", str(fresh(db)), "--quiet"))
         )

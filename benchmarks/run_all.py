@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from _processes import READ_CSV_FLOOR, ROOT, cli, fresh, timed
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 
 INCIDENTS = 100_000
 PAGES = 10_000_000
@@ -58,13 +59,6 @@ PERIOD = "2026-10"
 WEEK = "2026-W44"
 GB = 1024
 
-FLOOR = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1])
-for k, path in enumerate(sys.argv[2:]):
-    con.execute(f"create table pages_{k} as select * from read_csv($p)", {"p": path})
-con.close()
-"""
 
 PAPERMILL_FLOOR = """
 import sys, nbformat, papermill
@@ -73,34 +67,6 @@ nb.metadata["kernelspec"] = {"name": sys.argv[3], "display_name": sys.argv[3], "
 nbformat.write(nb, sys.argv[1])
 papermill.execute_notebook(sys.argv[1], sys.argv[2], kernel_name=sys.argv[3], progress_bar=False)
 """
-
-
-def timed(args: list[str], stdout: Path | None = None, ok: tuple[int, ...] = (0,)):
-    """Run a process; return (wall seconds, peak resident MB of it and its reaped children)."""
-    out = stdout.open("wb") if stdout else subprocess.DEVNULL
-    try:
-        started = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - started
-    finally:
-        if stdout:
-            out.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in ok:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"failed ({code}): {' '.join(args)}\n{err[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
-
-
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "analytics", *args]
-
-
-def fresh(path: Path) -> Path:
-    for p in (path, Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
-    return path
 
 
 @dataclass
@@ -217,18 +183,11 @@ def pages_only(data: Path, folder: Path) -> list[Path]:
 def count_rows(db: Path) -> dict[str, int]:
     import duckdb
 
+    from analytics.ingest.run import ALL_SRC_TABLES
+
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = (
-            "src_incidents",
-            "src_timeline_events",
-            "src_action_items",
-            "src_pages",
-            "src_people",
-            "src_rotations",
-            "src_tracker_items",
-        )
-        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in ALL_SRC_TABLES}
     finally:
         con.close()
 
@@ -313,7 +272,15 @@ def main() -> None:
     for i in range(max(repeat, ingest_repeat)):
         if i < repeat:
             floor.add(
-                timed([sys.executable, "-c", FLOOR, str(fresh(scratch)), *map(str, page_files)])
+                timed(
+                    [
+                        sys.executable,
+                        "-c",
+                        READ_CSV_FLOOR,
+                        str(fresh(scratch)),
+                        *map(str, page_files),
+                    ]
+                )
             )
             pages.add(
                 timed(

@@ -1,0 +1,53 @@
+"""What the whole-process benchmarks share: running a timed process, the CLI's command line,
+a fresh warehouse path, and the bare ``read_csv`` floor (imported by ``ingest.py`` and
+``run_all.py``, which run with this folder on ``sys.path``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The floor of any CSV ingest: DuckDB reading each file into a table, nothing else.
+# argv: the database, then the CSV files.
+READ_CSV_FLOOR = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+for k, path in enumerate(sys.argv[2:]):
+    con.execute(f"create table pages_{k} as select * from read_csv($p)", {"p": path})
+con.close()
+"""
+
+
+def timed(args: list[str], stdout: Path | None = None, ok: tuple[int, ...] = (0,)):
+    """Run a process; return (wall seconds, peak resident MB of it and its reaped children)."""
+    out = stdout.open("wb") if stdout else subprocess.DEVNULL
+    try:
+        started = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - started
+    finally:
+        if stdout:
+            out.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in ok:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"failed ({code}): {' '.join(args)}\n{err[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def cli(*args: str) -> list[str]:
+    """The command line of ``incident-analytics ARGS`` with this interpreter."""
+    return [sys.executable, "-m", "analytics", *args]
+
+
+def fresh(path: Path) -> Path:
+    """``path`` with no database (or WAL) left from an earlier run."""
+    for p in (path, Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+    return path
