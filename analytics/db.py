@@ -19,6 +19,7 @@ and the policy of the last ingest.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import time
@@ -202,6 +203,7 @@ def _table_doc(sql: str) -> str:
     return " ".join(x for x in lines if x)
 
 
+@functools.cache
 def views_version() -> str:
     """A digest of the macros and view definitions of this package (:func:`install_views`)."""
     digest = hashlib.sha256(sql_text("macros.sql").encode())
