@@ -102,6 +102,7 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    rotations_max_shift_days: int = 31  # product default: a longer shift is a typo in a date
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -324,6 +325,12 @@ def _positive(unit: str) -> Callable[[Any], float]:
     return parse
 
 
+def _whole_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
+        raise _Bad("expected a whole number of days from 1 to 3660")
+    return value
+
+
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 
 
@@ -491,6 +498,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
     },
+    "rotations": {
+        "max_shift_days": ("rotations_max_shift_days", _whole_days),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -516,6 +526,7 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "rotations",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")

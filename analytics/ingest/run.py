@@ -532,7 +532,9 @@ class _Batch:
 
     def parse(self, con, *, previous: dict[str, str], prev_policy: str | None) -> None:
         """Phase 1, outside the transaction: read, parse and stage every changed file."""
-        tabular.ensure_macros(con)
+        tabular.ensure_macros(
+            con, now=self.now, max_shift_days=self.policy.rotations_max_shift_days
+        )
         reparse_all = prev_policy != self.policy.version
         documents: list[tuple[FileResult, tuple]] = []
         total = len(self.results)

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from analytics.errors import InputError
+from analytics.policy import DEFAULT_POLICY
 
 # Every SQL fragment below is assembled from these constants only; file paths and values
 # are always bound parameters.
@@ -29,6 +31,7 @@ class Column:
     name: str
     kind: str  # text | name | ts | bool
     required: bool = False
+    default: str | None = None  # what an empty or absent optional cell becomes (docs/inputs.md)
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ PEOPLE = TableSpec(
         Column("engineer", "text", True),
         Column("employee_id", "text"),
         Column("team", "name"),
-        Column("timezone", "text"),
+        Column("timezone", "text", default="UTC"),
         Column("email", "text"),
     ),
     key=None,
@@ -84,6 +87,11 @@ PEOPLE = TableSpec(
 )
 
 SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE)}
+
+# The sane window of timestamps (SPEC §12): earlier or later is an "out of range" rejection.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+EVENT_YEARS_AHEAD = 2
+ROTATION_YEARS_AHEAD = 5
 
 TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
 
@@ -104,13 +112,67 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(text: str) -> str:
+    """A constant of this module (a column default) as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def quote_path(path: Path) -> str:
     """A file path as a SQL string literal (views cannot hold bound parameters)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
+def literal_glob(path: Path) -> Path:
+    """A path DuckDB's readers take literally: they expand ``*``, ``?`` and ``[...]`` as glob
+    patterns, so a file named ``p[ab].csv`` would read ``pa.csv`` and ``pb.csv`` instead. Each
+    such character becomes a one-character class (``[*]``), which matches only itself."""
+    return Path("".join(f"[{c}]" if c in "*?[" else c for c in str(path)))
+
+
+def ensure_macros(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime | None = None,
+    max_shift_days: int = DEFAULT_POLICY.rotations_max_shift_days,
+) -> None:
+    """The timestamp cast macro and the batch's limits (``__ingest_limits``: the sane window
+    of timestamps around ``now``, the longest shift) that :func:`stage` checks rows against."""
     con.execute("create or replace temp macro ia_ts(s) as " + _CAST["ts"].format(c="s"))
+    lo, hi, hi_rotations = time_window(now or datetime.now(UTC))
+    con.execute(
+        "create or replace temp table __ingest_limits as select $lo::timestamptz as lo, "
+        "$hi::timestamptz as hi, $hi_rot::timestamptz as hi_rotations, "
+        "$max_shift::interval as max_shift, $max_days::integer as max_shift_days",
+        {
+            "lo": lo,
+            "hi": hi,
+            "hi_rot": hi_rotations,
+            "max_shift": timedelta(days=max_shift_days),
+            "max_days": max_shift_days,
+        },
+    )
+
+
+def time_window(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """``(earliest, latest, latest for rotations)`` instants an input may hold (SPEC §12):
+    1970-01-01, two years after ``now``, five years after ``now`` for rotations."""
+    return EARLIEST, _years_after(now, EVENT_YEARS_AHEAD), _years_after(now, ROTATION_YEARS_AHEAD)
+
+
+def _years_after(now: datetime, years: int) -> datetime:
+    try:
+        return now.replace(year=now.year + years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + years, day=28)
+
+
+def out_of_range(ts: datetime, now: datetime, *, rotations: bool = False) -> str | None:
+    """Why ``ts`` is outside the sane window of :func:`time_window`, or None."""
+    lo, hi, hi_rotations = time_window(now)
+    top = hi_rotations if rotations else hi
+    if lo <= ts <= top:
+        return None
+    return f"{ts:%Y-%m-%d %H:%M}Z is out of range ({lo:%Y-%m-%d} .. {top:%Y-%m-%d})"
 
 
 def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
@@ -207,7 +269,7 @@ def stage(
     try:
         # A view, not a table: the file is read once, by the checking pass below.
         reader, line_offset = _reader_sql(path)
-        reader = reader.replace("$path", quote_path(path))
+        reader = reader.replace("$path", quote_path(literal_glob(path)))
         con.execute(f"create or replace temp view __raw as {reader}")
         con.execute("select * from __raw limit 0")
     except duckdb.Error as exc:
@@ -233,11 +295,14 @@ def stage(
         if src is None:
             expr = "false" if col.kind == "bool" else "null"
             cast_type = {"ts": "timestamptz", "bool": "boolean"}.get(col.kind, "varchar")
+            if col.default is not None:
+                expr = _literal(col.default)
             selects.append(f"{expr}::{cast_type} as {_q(out_name.get(col.name, col.name))}")
             continue
         rawc = f"cast({_q(src)} as varchar)"
         cast = _CAST[col.kind].format(c=rawc)
-        selects.append(f"{cast} as {_q(out_name.get(col.name, col.name))}")
+        value = cast if col.default is None else f"coalesce({cast}, {_literal(col.default)})"
+        selects.append(f"{value} as {_q(out_name.get(col.name, col.name))}")
         present = f"nullif(trim({rawc}), '') is not null"
         if col.required:
             checks.append(f"when not ({present}) then '{col.name} is empty (required)'")
@@ -245,6 +310,15 @@ def stage(
             checks.append(
                 f"when {present} and {cast} is null then '{col.name} ' || "
                 f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
+            )
+        if col.kind == "ts":
+            top = "hi_rotations" if spec.kind == "rotations" else "hi"
+            checks.append(
+                f"when {cast} < (select lo from __ingest_limits) "
+                f"or {cast} > (select {top} from __ingest_limits) then '{col.name} ' || "
+                f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
+                "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
+                f"strftime((select {top} from __ingest_limits), '%Y-%m-%d') || ')'"
             )
         if col.kind == "bool":
             checks.append(
@@ -257,6 +331,21 @@ def stage(
             _CAST["ts"].format(c=f"cast({_q(by_lower['end'])} as varchar)"),
         )
         checks.append(f"when {e} <= {s} then 'end is not after start'")
+        checks.append(
+            f"when {e} - {s} > (select max_shift from __ingest_limits) then 'shift of ' || "
+            f"round(epoch({e} - {s}) / 86400, 1) || ' days is longer than [rotations] "
+            "max_shift_days = ' || (select max_shift_days from __ingest_limits) || "
+            "' (a typo in a date?)'"
+        )
+    if spec.kind == "pages" and "acknowledged_at" in by_lower:
+        sent, ack = (
+            _CAST["ts"].format(c=f"cast({_q(by_lower[c])} as varchar)")
+            for c in ("sent_at", "acknowledged_at")
+        )
+        checks.append(
+            f"when {ack} < {sent} then 'acknowledged_at ' || strftime({ack}, '%Y-%m-%d %H:%M:%S') "
+            f"|| 'Z is before sent_at ' || strftime({sent}, '%Y-%m-%d %H:%M:%S') || 'Z'"
+        )
     if spec.kind == "people" and "timezone" in by_lower:
         tz = f"nullif(trim(cast({_q(by_lower['timezone'])} as varchar)), '')"
         checks.append(
@@ -282,7 +371,7 @@ def stage(
             # DuckDB's parallel reader stops at a quoted line break (with null_padding):
             # read such a file again, serially
             reader, _ = _reader_sql(path, parallel=False)
-            reader = reader.replace("$path", quote_path(path))
+            reader = reader.replace("$path", quote_path(literal_glob(path)))
             con.execute(f"create or replace temp view __raw as {reader}")
             check()
     except duckdb.Error as exc:

@@ -1,0 +1,188 @@
+"""Input robustness (issues 15 and 16, SPEC §12 "Never a crash on input"): defaults for blank
+optional values, the sane time window, impossible rows, literal file names, special files,
+per-file failures, and what the terminal shows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics.ingest import run
+from analytics.policy import DEFAULT_POLICY, load_policy
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)  # the ingest clock of these tests
+
+
+def _ingest(paths, db: Path, **kw) -> run.IngestReport:
+    policy = kw.pop("policy", DEFAULT_POLICY)
+    return run.ingest([Path(p) for p in paths], db=db, policy=policy, wait=1, now=NOW, **kw)
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("SET TimeZone='UTC'")
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+GOOD_PAGES = "page_id,sent_at,recipient,team\ng1,2026-11-03T14:05:00Z,Alice Chen,payments\n"
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    (raw / "pages").mkdir(parents=True)
+    (raw / "pages" / "good.csv").write_text(GOOD_PAGES)
+    return raw
+
+
+# ------------------------------------------------------------------ blank optional values
+
+
+def test_an_empty_timezone_is_utc_and_the_batch_loads(tmp_path, raw):
+    # Was: NOT NULL constraint failed: src_people.timezone, a traceback, nothing loaded.
+    (raw / "people.csv").write_text(
+        "engineer,employee_id,team,timezone\nAlice Chen,E1,payments,\nBob,E2,search,   \n"
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert report.rejections == []
+    assert _rows(db, "select engineer, timezone from src_people order by 1") == [
+        ("Alice Chen", "UTC"),
+        ("Bob", "UTC"),
+    ]
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+def test_people_without_a_timezone_column_are_utc(tmp_path, raw):
+    (raw / "people.csv").write_text("engineer,employee_id\nAlice Chen,E1\n")
+    db = tmp_path / "w.duckdb"
+    assert _ingest([raw], db).rejections == []
+    assert _rows(db, "select timezone from src_people") == [("UTC",)]
+
+
+# ------------------------------------------------------------------ the sane window
+
+
+def test_tabular_timestamps_out_of_range_reject_their_row(tmp_path, raw):
+    # NOW = 2026-12-01: events up to 2028-12-01, rotations up to 2031-12-01.
+    (raw / "pages" / "p.csv").write_text(
+        "page_id,sent_at,recipient,team\n"
+        "a,1969-12-31T23:59:59Z,A,t\n"  # line 2: one second before 1970
+        "b,1970-01-01T00:00:00Z,A,t\n"  # line 3: the first instant in range
+        "c,2028-12-01T00:00:00Z,A,t\n"  # line 4: exactly two years: in range
+        "d,2028-12-01T00:00:01Z,A,t\n"  # line 5: out
+        "e,9999-01-01T00:00:00Z,A,t\n"  # line 6: out
+    )
+    (raw / "rotations").mkdir()
+    (raw / "rotations" / "r.csv").write_text(
+        "team,engineer,start,end\n"
+        "t,A,2030-01-01T00:00:00Z,2030-01-08T00:00:00Z\n"  # line 2: rotations reach 5 years
+        "t,A,1900-01-01T00:00:00Z,1900-01-08T00:00:00Z\n"  # line 3: out
+        "t,A,2031-12-01T00:00:00Z,2031-12-02T00:00:00Z\n"  # line 4: end past 2031-12-01: out
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    errors = [e.removeprefix(str(raw) + "/") for e in report.rejections]
+    assert errors == [
+        "pages/p.csv:2: sent_at '1969-12-31T23:59:59Z' is out of range (1970-01-01 .. 2028-12-01)",
+        "pages/p.csv:5: sent_at '2028-12-01T00:00:01Z' is out of range (1970-01-01 .. 2028-12-01)",
+        "pages/p.csv:6: sent_at '9999-01-01T00:00:00Z' is out of range (1970-01-01 .. 2028-12-01)",
+        "rotations/r.csv:3: start '1900-01-01T00:00:00Z' is out of range "
+        "(1970-01-01 .. 2031-12-01)",
+        "rotations/r.csv:4: end '2031-12-02T00:00:00Z' is out of range (1970-01-01 .. 2031-12-01)",
+    ]
+    assert _rows(db, "select page_id from src_pages order by 1") == [("b",), ("c",), ("g1",)]
+    assert _rows(db, "select line_no from src_rotations") == [(2,)]
+
+
+# ------------------------------------------------------------------ impossible rows
+
+
+def test_a_page_acknowledged_before_it_was_sent_is_rejected(tmp_path, raw):
+    (raw / "pages" / "p.csv").write_text(
+        "page_id,sent_at,recipient,team,acknowledged_at\n"
+        "a,2026-11-03T14:05:00Z,A,t,2026-11-03T13:05:00Z\n"  # an hour before: rejected
+        "b,2026-11-03T14:05:00Z,A,t,2026-11-03T14:05:00Z\n"  # at the same instant: fine
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
+        "pages/p.csv:2: acknowledged_at 2026-11-03 13:05:00Z is before sent_at 2026-11-03 14:05:00Z"
+    ]
+    assert _rows(db, "select page_id from src_pages order by 1") == [("b",), ("g1",)]
+
+
+def test_a_shift_longer_than_max_shift_days_is_rejected(tmp_path, raw):
+    (raw / "rotations").mkdir()
+    (raw / "rotations" / "r.csv").write_text(
+        "team,engineer,start,end\n"
+        "t,A,2026-11-01T00:00:00Z,2026-12-02T00:00:00Z\n"  # 31 days: the limit, loads
+        "t,B,2026-11-01T00:00:00Z,2026-12-02T00:00:01Z\n"  # a second more: rejected
+        "t,C,2026-11-01T00:00:00Z,2027-11-01T00:00:00Z\n"  # a year: rejected
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
+        "rotations/r.csv:3: shift of 31.0 days is longer than [rotations] max_shift_days = 31 "
+        "(a typo in a date?)",
+        "rotations/r.csv:4: shift of 365.0 days is longer than [rotations] max_shift_days = 31 "
+        "(a typo in a date?)",
+    ]
+    assert _rows(db, "select engineer from src_rotations") == [("A",)]
+
+
+def test_max_shift_days_comes_from_the_policy(tmp_path, raw):
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text("[rotations]\nmax_shift_days = 400\n")
+    policy = load_policy(policy_file)
+    assert policy.rotations_max_shift_days == 400
+    assert DEFAULT_POLICY.rotations_max_shift_days == 31
+    (raw / "rotations").mkdir()
+    (raw / "rotations" / "r.csv").write_text(
+        "team,engineer,start,end\nt,C,2026-11-01T00:00:00Z,2027-11-01T00:00:00Z\n"
+    )
+    db = tmp_path / "w.duckdb"
+    assert _ingest([raw], db, policy=policy).rejections == []
+
+
+@pytest.mark.parametrize("value", ["0", "1.5", '"31"', "true", "99999"])
+def test_a_bad_max_shift_days_is_a_policy_error(tmp_path, value):
+    from analytics.errors import PolicyError
+
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(f"[rotations]\nmax_shift_days = {value}\n")
+    with pytest.raises(PolicyError, match=r"rotations.max_shift_days = .*\(line 2\)"):
+        load_policy(policy_file)
+
+
+# ------------------------------------------------------------------ file names and kinds
+
+
+@pytest.mark.parametrize("name", ["p[ab].csv", "p*.csv", "p?.csv"])
+def test_a_file_name_is_read_literally_never_as_a_pattern(tmp_path, name):
+    raw = tmp_path / "raw"
+    (raw / "pages").mkdir(parents=True)
+    # Files the pattern would match: DuckDB read them instead of (or besides) the named one.
+    (raw / "pages" / "pa.csv").write_text(GOOD_PAGES.replace("g1", "pa"))
+    (raw / "pages" / "pb.csv").write_text(GOOD_PAGES.replace("g1", "pb"))
+    target = raw / "pages" / name
+    target.write_text(GOOD_PAGES.replace("g1", "own"))
+    db = tmp_path / "w.duckdb"
+    report = _ingest([target], db)
+    assert report.rejections == []
+    assert _rows(db, "select page_id, source_file from src_pages") == [("own", str(target))]
+
+
+def test_a_folder_name_with_brackets_is_read_literally(tmp_path):
+    raw = tmp_path / "[team]" / "pages"
+    raw.mkdir(parents=True)
+    (raw / "p.csv").write_text(GOOD_PAGES)
+    db = tmp_path / "w.duckdb"
+    assert _ingest([tmp_path / "[team]"], db).rejections == []
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
