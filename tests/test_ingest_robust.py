@@ -4,6 +4,7 @@ per-file failures, and what the terminal shows."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from analytics.ingest import run
 from analytics.policy import DEFAULT_POLICY, load_policy
+from tests.conftest import run_cli
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)  # the ingest clock of these tests
 
@@ -186,3 +188,133 @@ def test_a_folder_name_with_brackets_is_read_literally(tmp_path):
     db = tmp_path / "w.duckdb"
     assert _ingest([tmp_path / "[team]"], db).rejections == []
     assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+# ------------------------------------------------------------------ paths and special files
+
+
+def test_ingest_of_a_path_that_does_not_exist_is_a_usage_error_creating_nothing(tmp_path):
+    db = tmp_path / "new.duckdb"
+    result = run_cli("ingest", str(tmp_path / "nope"), "--db", str(db))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"incident-analytics: {tmp_path / 'nope'}: no such file or folder; give the files or "
+        "folders to ingest"
+    ]
+    assert not db.exists()
+
+
+def test_a_fifo_in_an_input_folder_is_skipped_with_a_warning_not_read(tmp_path, raw):
+    # Reading a FIFO nobody writes to blocks forever: the ingest would hang.
+    (raw / "timelines").mkdir()
+    os.mkfifo(raw / "timelines" / "pipe.md")
+    os.mkfifo(raw / "pages" / "pipe.csv")
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw, raw / "pages" / "pipe.csv"], db)
+    assert report.rejections == []
+    assert sorted(w.removeprefix(str(raw) + "/") for w in report.warnings) == [
+        "pages/pipe.csv:1: skipped: a named pipe (FIFO); only regular files are read",
+        "timelines/pipe.md:1: skipped: a named pipe (FIFO); only regular files are read",
+    ]
+    assert report.exit_code == 0
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+# ------------------------------------------------------------------ one file's failure
+
+
+def test_an_unexpected_error_in_one_file_rejects_that_file_alone(tmp_path, raw, monkeypatch):
+    from analytics.ingest import pagerduty
+
+    def broken(*args, **kwargs):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(pagerduty, "parse_pagerduty", broken)
+    (raw / "pagerduty").mkdir()
+    (raw / "pagerduty" / "export.json").write_text('{"incidents": []}')
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
+        "pagerduty/export.json:1: internal error (KeyError); details in ingest_log.error"
+    ]
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
+    [(error,)] = _rows(db, "select error from ingest_log where file like '%export.json'")
+    assert "internal error (KeyError)" in error and "surprise" in error and "Traceback" in error
+
+
+def test_an_unexpected_error_parsing_a_document_rejects_it_alone(tmp_path, raw, monkeypatch):
+    from analytics.ingest import timelines
+
+    def broken(*args, **kwargs):
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(timelines, "parse_timeline", broken)
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "a.md").write_text("SEVERITY: SEV-1\nSTARTED: 2026-11-03 14:00\n")
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
+        "timelines/a.md:1: internal error (RecursionError); details in ingest_log.error"
+    ]
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+def test_a_row_the_warehouse_cannot_hold_rejects_its_file_not_the_batch(tmp_path, raw, monkeypatch):
+    # Rows parsed in Python are converted to the warehouse's types before the transaction: a
+    # NULL where none is allowed, or a number too large for its column, rejects that file.
+    from analytics.ingest import ics
+    from analytics.ingest.records import RotationRow
+
+    real = ics.parse_ics
+
+    def hostile(data, file, **kw):
+        result = real(data, file, **kw)
+        row = result.rotations[0]
+        result.rotations[0] = RotationRow(row.team, None, row.start_at, row.end_at, False, 2**40)
+        return result
+
+    monkeypatch.setattr(ics, "parse_ics", hostile)
+    (raw / "rotations").mkdir()
+    (raw / "rotations" / "oncall.ics").write_text(
+        "BEGIN:VCALENDAR\nX-WR-CALNAME:payments\nBEGIN:VEVENT\nUID:1\nSUMMARY:Alice\n"
+        "DTSTART:20261102T000000Z\nDTEND:20261103T000000Z\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    [error] = report.rejections
+    assert error.startswith(f"{raw}/rotations/oncall.ics:1: a value cannot be stored in rotations")
+    assert _rows(db, "select count(*) from src_rotations") == [(0,)]
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+def test_figures_too_large_for_the_warehouse_are_warnings_kept_unknown(tmp_path, raw):
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "big.md").write_text(
+        "SEVERITY: SEV-2\nSTARTED: 2026-11-03 14:00 UTC\n\nIMPACT:\n"
+        "- Users affected: 99999999999999999999\n- Revenue impact: $99999999999999999\n"
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert report.rejections == []
+    assert len(report.warnings) == 2 and all("too large" in w for w in report.warnings)
+    assert _rows(db, "select users_affected, revenue_impact_usd from src_incidents") == [
+        (None, None)
+    ]
+
+
+# ------------------------------------------------------------------ the terminal
+
+
+def test_a_long_rejection_list_is_capped_on_the_terminal(tmp_path, raw):
+    from analytics.ingest.summary import MAX_PRINTED
+
+    bad = "".join(f"b{i},not a time,A,t\n" for i in range(MAX_PRINTED + 860))
+    (raw / "pages" / "bad.csv").write_text("page_id,sent_at,recipient,team\n" + bad)
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == MAX_PRINTED + 1
+    assert lines[-1] == "… and 860 more rejections; all are in ingest_log"
+    [(error,)] = _rows(db, "select error from ingest_log where file like '%bad.csv'")
+    assert len(error.splitlines()) == MAX_PRINTED + 860

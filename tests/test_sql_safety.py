@@ -32,7 +32,7 @@ CHECKED_CALLS = {
     "_rows": 1,  # pay._rows(con, sql, params)
     "_df": 1,  # weekly._df(con, sql, **params)
 }
-QUOTING_CALLS = {"_q", "quote_literal", "quote_path"}
+QUOTING_CALLS = {"_q", "quote_ident", "quote_literal", "quote_path"}
 SQL_FILE_CALLS = {
     "sql_text": "reads a .sql file shipped in analytics/sql (package data, not input)",
     "_derive_sql": "reads a .sql file shipped in analytics/sql/derive",
@@ -60,6 +60,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     "'__checked_<kind>_<digits>'",
     ("ingest/run.py", "staged"): "the same staging table name, from tabular.stage()",
     ("ingest/run.py", "good"): "tabular.good_rows(): SELECT of _q()-quoted staging columns",
+    ("ingest/run.py", "which"): "_check_not_null(): CASE over quote_ident()-quoted NOT NULL "
+    "column names read from duckdb_columns() of a src_* table",
     # ingest/tabular.py
     ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",

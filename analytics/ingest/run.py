@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from analytics import db as dbmod
 from analytics.errors import AnalyticsError, InputError, UsageError
@@ -54,7 +56,8 @@ ALL_SRC_TABLES = (
     "src_rotations",
     "src_tracker_items",
 )
-MAX_LOGGED_ERRORS = 50
+# Rejections and warnings kept per file in ingest_log.error (the terminal shows fewer).
+MAX_LOGGED_ERRORS = 10_000
 
 
 @dataclass
@@ -69,6 +72,7 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     note: str = ""
+    details: str = ""  # an internal error's traceback, for ingest_log.error
 
 
 @dataclass
@@ -135,13 +139,46 @@ def classify_file(path: Path) -> str | None:
     return None
 
 
+def _special(path: Path) -> str | None:
+    """What a path is when it is neither a regular file nor a folder (a FIFO would block the
+    reader forever, a device never ends), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    for test, what in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Files to ingest with their kinds, and errors for paths that cannot be used."""
+    """Files to ingest with their kinds, and errors for paths that cannot be used. Special
+    files (FIFOs, sockets, devices, dangling links) have the kind ``special``: the batch skips
+    them with a warning.
+
+    Raises:
+        UsageError: A path given does not exist (a typo in the command: nothing is done and
+            no warehouse is created for it).
+    """
+    paths = list(paths)
+    missing = [str(p) for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise UsageError(
+            f"{', '.join(missing)}: no such file or folder; give the files or folders to ingest"
+        )
     found: dict[Path, str] = {}
     errors: list[str] = []
     for given in paths:
-        if not given.exists():
-            errors.append(f"{given}:1: no such file or folder")
+        if _special(given) is not None:
+            found[given.absolute()] = "special"
             continue
         if given.is_file():
             kind = classify_file(given.resolve())
@@ -163,8 +200,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
                     continue
                 path = (Path(root) / name).resolve()
                 kind = classify_file(path)
-                if kind is not None:
-                    found[path] = kind
+                if kind is None:
+                    continue
+                if _special(Path(root) / name) is not None:
+                    found[(Path(root) / name).absolute()] = "special"
+                    continue
+                found[path] = kind
     return sorted(found.items()), errors
 
 
@@ -211,8 +252,6 @@ def _read_small(res: FileResult) -> bytes:
 
 def _arrow(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]):
     """Rows as an Arrow table with the warehouse table's own column types (schema.sql)."""
-    import pyarrow as pa
-
     schema = con.sql(f"select * from main.{table} limit 0").to_arrow_table().schema
     return pa.Table.from_pylist(rows, schema=schema)
 
@@ -269,11 +308,18 @@ class _Pending:
             row["source_file"] = source_file
             self.rows["src_tracker_items"].append(row)
 
-    def stage(self, con: duckdb.DuckDBPyConnection) -> None:
+    def stage(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Move the queued rows into TEMP staging tables (columnar, may spill to disk), so a
-        batch of 100,000 documents never holds all its rows as Python objects."""
+        batch of 100,000 documents never holds all its rows as Python objects.
+
+        Returns:
+            Files whose rows the warehouse cannot hold (a number too large for its column, a
+            NULL where none is allowed), with the reason; their other rows are still staged:
+            the caller rejects and :meth:`discard`s them.
+        """
+        bad: dict[str, str] = {}
         if not any(self.rows.values()):
-            return
+            return bad
         for table, rows in self.rows.items():
             if not rows:
                 continue
@@ -281,11 +327,61 @@ class _Pending:
                 f"create temp table if not exists __stage_{table} as "
                 f"select * from main.{table} limit 0"
             )
-            con.register("__pending", _arrow(con, table, rows))
-            con.execute(f"insert into __stage_{table} by name select * from __pending")
-            con.unregister("__pending")
+            for arrow in self._arrow_tables(con, table, rows, bad):
+                con.register("__pending", arrow)
+                try:
+                    self._check_not_null(con, table, bad)
+                    con.execute(
+                        f"insert into __stage_{table} by name select * from __pending "
+                        "where source_file not in (select unnest($bad::varchar[]))",
+                        {"bad": sorted(bad)},
+                    )
+                finally:
+                    con.unregister("__pending")
             self.staged.add(table)
             rows.clear()
+        return bad
+
+    @staticmethod
+    def _arrow_tables(con, table: str, rows: list[dict], bad: dict[str, str]) -> list:
+        """The rows as Arrow, in one table; when that fails, one per file, and the files that
+        cannot be converted go to ``bad``."""
+        try:
+            return [_arrow(con, table, rows)]
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            pass
+        by_file: dict[str, list[dict]] = {}
+        for row in rows:
+            by_file.setdefault(row["source_file"], []).append(row)
+        tables = []
+        for file, file_rows in by_file.items():
+            try:
+                tables.append(_arrow(con, table, file_rows))
+            except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+                first = (str(exc).splitlines() or [type(exc).__name__])[0]
+                bad.setdefault(file, f"a value cannot be stored in {table[4:]}: {first}")
+        return tables
+
+    @staticmethod
+    def _check_not_null(con, table: str, bad: dict[str, str]) -> None:
+        """Files in ``__pending`` with a NULL in a column the warehouse requires go to ``bad``."""
+        required = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where database_name = "
+                "current_database() and schema_name = 'main' and table_name = $t "
+                "and not is_nullable order by column_index",
+                {"t": table},
+            ).fetchall()
+        ]
+        if not required:
+            return
+        which = " ".join(f"when {tabular.quote_ident(c)} is null then '{c}'" for c in required)
+        for file, column in con.execute(
+            f"select source_file, any_value(case {which} end) from __pending "
+            f"where case {which} end is not null group by source_file"
+        ).fetchall():
+            bad.setdefault(file, f"{column} is empty in a row of {table[4:]} (it needs a value)")
 
     def discard(self, con: duckdb.DuckDBPyConnection, tables, files: set[str]) -> None:
         """Forget the rows of rejected files, queued or staged."""
@@ -388,6 +484,19 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
         return parse_timeline(data, display, classify=policy.classify_event, now=now)
     except InputError as exc:
         return (exc.file, exc.line, exc.reason)
+    except Exception as exc:  # an unexpected failure rejects this document alone
+        import traceback
+
+        return _InternalError(type(exc).__name__, "".join(traceback.format_exception(exc)))
+
+
+@dataclass(frozen=True)
+class _InternalError:
+    """What a parsing worker returns for an unexpected failure (picklable, unlike some
+    exceptions)."""
+
+    type_name: str
+    details: str
 
 
 def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
@@ -407,6 +516,13 @@ def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
 def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
     if isinstance(doc, tuple):
         raise InputError(*doc)
+    if isinstance(doc, _InternalError):
+        res.status, res.rejected, res.rows = "rejected", 1, 0
+        res.errors.append(
+            f"{res.display}:1: internal error ({doc.type_name}); details in ingest_log.error"
+        )
+        res.details = doc.details
+        return []
     src = str(res.path)
     res.warnings.extend(str(w) for w in doc.warnings)
     pending.incident(doc.incident, src)
@@ -542,47 +658,10 @@ class _Batch:
             for n, res in enumerate(self.results, start=1):
                 if self.progress is not None:
                     self.progress(n - 1, total, res.display)
-                if res.kind in tabular.SPECS and str(res.path) not in previous:
-                    # Never loaded, so staged whatever its digest: DuckDB reads the file while a
-                    # thread hashes it (both release the GIL; hashing a GB takes ~0.7 s).
-                    digest = hasher.submit(_file_sha256, res.path)
-                    try:
-                        _stage_tabular(con, res)
-                    except InputError as exc:
-                        _reject(res, exc)
-                    try:
-                        res.sha256 = digest.result()
-                    except OSError as exc:
-                        res.errors.clear()  # DuckDB's message for the same failure
-                        _unreadable(res, exc)
-                    continue
                 try:
-                    res.sha256 = _file_sha256(res.path)
-                except OSError as exc:
-                    _unreadable(res, exc)
-                    continue
-                if not reparse_all and previous.get(str(res.path)) == res.sha256:
-                    res.status = "unchanged"
-                    continue
-                try:
-                    if res.kind == "timeline":
-                        _check_size(res)  # read by the parsing worker
-                        documents.append((res, (str(res.path), res.display, self.policy, self.now)))
-                        continue
-                    if res.kind in tabular.SPECS:
-                        _stage_tabular(con, res)
-                        continue
-                    self.ids_by_file[str(res.path)] = _parse_python(
-                        res,
-                        _read_small(res),
-                        self.policy,
-                        self.team,
-                        self.pending,
-                        self.date_format,
-                    )
-                    res.status = "loaded"
-                except InputError as exc:
-                    _reject(res, exc)
+                    self._parse_file(con, res, hasher, previous, reparse_all, documents)
+                except Exception as exc:  # one file's failure is its rejection
+                    self._internal_error(con, res, exc)
         parsed = _parse_documents([job for _, job in documents])
         for n, ((res, _), doc) in enumerate(zip(documents, parsed, strict=True), start=1):
             if self.progress is not None and n % 100 == 0:
@@ -591,10 +670,96 @@ class _Batch:
                 self.ids_by_file[str(res.path)] = _queue_document(res, doc, self.pending)
             except InputError as exc:
                 _reject(res, exc)
+            except Exception as exc:  # one file's failure is its rejection
+                self._internal_error(con, res, exc)
             if n % STAGE_EVERY_DOCS == 0:
-                self.pending.stage(con)
+                self._stage_pending(con)
+        # Everything into staging now, outside the transaction: a row DuckDB cannot store
+        # (a number too large, a NULL where none is allowed) rejects its file here.
+        self._stage_pending(con)
         if self.progress is not None:
             self.progress(total, total, "")
+
+    def _parse_file(
+        self,
+        con,
+        res: FileResult,
+        hasher: ThreadPoolExecutor,
+        previous: dict[str, str],
+        reparse_all: bool,
+        documents: list[tuple[FileResult, tuple]],
+    ) -> None:
+        """Read one file: stage it (tabular), queue its rows (Python formats) or add it to
+        ``documents`` (parsed together, on every core)."""
+        if res.kind == "special":
+            what = _special(res.path) or "not a regular file"
+            res.status = "skipped"
+            res.warnings.append(f"{res.display}:1: skipped: {what}; only regular files are read")
+            return
+        if res.kind in tabular.SPECS and str(res.path) not in previous:
+            # Never loaded, so staged whatever its digest: DuckDB reads the file while a
+            # thread hashes it (both release the GIL; hashing a GB takes ~0.7 s).
+            digest = hasher.submit(_file_sha256, res.path)
+            try:
+                _stage_tabular(con, res)
+            except InputError as exc:
+                _reject(res, exc)
+            try:
+                res.sha256 = digest.result()
+            except OSError as exc:
+                res.errors.clear()  # DuckDB's message for the same failure
+                _unreadable(res, exc)
+            return
+        try:
+            res.sha256 = _file_sha256(res.path)
+        except OSError as exc:
+            _unreadable(res, exc)
+            return
+        if not reparse_all and previous.get(str(res.path)) == res.sha256:
+            res.status = "unchanged"
+            return
+        try:
+            if res.kind == "timeline":
+                _check_size(res)  # read by the parsing worker
+                documents.append((res, (str(res.path), res.display, self.policy, self.now)))
+                return
+            if res.kind in tabular.SPECS:
+                _stage_tabular(con, res)
+                return
+            self.ids_by_file[str(res.path)] = _parse_python(
+                res,
+                _read_small(res),
+                self.policy,
+                self.team,
+                self.pending,
+                self.date_format,
+            )
+            res.status = "loaded"
+        except InputError as exc:
+            _reject(res, exc)
+
+    def _internal_error(self, con, res: FileResult, exc: BaseException) -> None:
+        """An unexpected failure while reading one file rejects that file alone (SPEC §12);
+        the traceback goes to its ``ingest_log.error``."""
+        import traceback
+
+        res.status, res.rejected, res.rows = "rejected", 1, 0
+        res.errors = [
+            f"{res.display}:1: internal error ({type(exc).__name__}); details in ingest_log.error"
+        ]
+        res.details = "".join(traceback.format_exception(exc, limit=-8)).strip()
+        self.ids_by_file.pop(str(res.path), None)
+        self.pending.discard(con, KIND_TABLES.get(res.kind, ()), {str(res.path)})
+
+    def _stage_pending(self, con) -> None:
+        """Move queued rows to staging; a file whose rows DuckDB cannot store is rejected."""
+        by_path = {str(r.path): r for r in self.results}
+        for path, reason in sorted(self.pending.stage(con).items()):
+            res = by_path[path]
+            res.status, res.rejected, res.rows = "rejected", 1, 0
+            res.errors.append(f"{res.display}:1: {reason}")
+            self.ids_by_file.pop(path, None)
+            self.pending.discard(con, KIND_TABLES[res.kind], {path})
 
     def load(self, con, *, prune: bool, paths: list[Path]) -> None:
         """Phase 2, inside the transaction: replace rows, derive, store policy and views, log."""
@@ -764,6 +929,11 @@ def _log(con, report: IngestReport, now: datetime) -> None:
     rows = []
     for f in report.files:
         messages = f.errors + [f"warning: {w}" for w in f.warnings]
+        if len(messages) > MAX_LOGGED_ERRORS:
+            left = len(messages) - MAX_LOGGED_ERRORS
+            messages = [*messages[:MAX_LOGGED_ERRORS], f"... and {left} more not logged"]
+        if f.details:
+            messages.append(f.details)
         rows.append(
             (
                 run_id,
@@ -774,7 +944,7 @@ def _log(con, report: IngestReport, now: datetime) -> None:
                 f.rows,
                 f.rejected,
                 f.status,
-                "\n".join(messages[:MAX_LOGGED_ERRORS]) or None,
+                "\n".join(messages) or None,
             )
         )
     if rows:

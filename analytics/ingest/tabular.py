@@ -112,6 +112,9 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+quote_ident = _q
+
+
 def _literal(text: str) -> str:
     """A constant of this module (a column default) as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
