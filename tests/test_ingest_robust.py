@@ -318,3 +318,78 @@ def test_a_long_rejection_list_is_capped_on_the_terminal(tmp_path, raw):
     assert lines[-1] == "… and 860 more rejections; all are in ingest_log"
     [(error,)] = _rows(db, "select error from ingest_log where file like '%bad.csv'")
     assert len(error.splitlines()) == MAX_PRINTED + 860
+
+
+# ------------------------------------------------------------------ documents
+
+
+def test_a_document_reports_all_its_problems_in_one_pass():
+    from analytics.errors import InputError
+    from analytics.ingest.timelines import parse_timeline
+
+    text = (
+        "INCIDENT: four mistakes\n"  # 1
+        "SEVERITY: SEV-7\n"  # 2: not 1..3
+        "STARTED: 2026-11-03 14:00 UTC\n"  # 3
+        "DETECTED: 2026-11-03 13:00 UTC — alert\n"  # 4: before STARTED
+        "RESOLVED: yesterday\n"  # 5: not a timestamp
+        "TEAM: a\n"  # 6
+        "TEAM: b\n"  # 7: given twice
+    )
+    with pytest.raises(InputError) as err:
+        parse_timeline(text, "x.md", now=NOW)
+    assert [line.split(": ", 1)[0] + ": " + line.split(": ", 2)[1] for line in
+            str(err.value).splitlines()] == [
+        "x.md:2: SEVERITY 'SEV-7' is not one of SEV-1, SEV-2, SEV-3",
+        "x.md:4: DETECTED '2026-11-03 13:00 UTC' is before STARTED '2026-11-03 14:00 UTC'",
+        "x.md:5: RESOLVED 'yesterday' is not a timestamp; accepted",
+        "x.md:7: TEAM given twice (lines 6 and 7)",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("started", "extra", "expected"),
+    [
+        (
+            "1900-01-01 00:00 UTC",
+            "",
+            "d.md:2: STARTED '1900-01-01 00:00 UTC': 1900-01-01 00:00Z is out of range "
+            "(1970-01-01 .. 2028-12-01)",
+        ),
+        (
+            "2026-11-03 14:00 UTC",
+            "RESOLVED: 9999-12-31 23:59 UTC\n",
+            "d.md:3: RESOLVED '9999-12-31 23:59 UTC': 9999-12-31 23:59Z is out of range "
+            "(1970-01-01 .. 2028-12-01)",
+        ),
+        (
+            "2026-11-03 14:00 UTC",
+            "TIMELINE:\n[9999-01-01 10:00] — from the far future\n",
+            "d.md:4: TIMELINE entry '[9999-01-01 10:00] — from the far future': "
+            "9999-01-01 10:00Z is out of range (1970-01-01 .. 2028-12-01)",
+        ),
+    ],
+)
+def test_a_document_timestamp_out_of_range_rejects_the_document(started, extra, expected):
+    from analytics.errors import InputError
+    from analytics.ingest.timelines import parse_timeline
+
+    with pytest.raises(InputError) as err:
+        parse_timeline(f"SEVERITY: SEV-2\nSTARTED: {started}\n{extra}", "d.md", now=NOW)
+    assert str(err.value) == expected
+
+
+def test_every_problem_of_a_rejected_document_is_printed(tmp_path, raw):
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "two.md").write_text("TEAM: a\nRESOLVED: soon\n")
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/").split(";")[0] for e in report.rejections] == [
+        "timelines/two.md:1: SEVERITY is missing",
+        "timelines/two.md:1: STARTED is missing",
+        "timelines/two.md:2: RESOLVED 'soon' is not a timestamp",
+    ]
+    [(status, rejected)] = _rows(
+        db, "select status, rejected from ingest_log where file like '%two.md'"
+    )
+    assert (status, rejected) == ("rejected", 1)

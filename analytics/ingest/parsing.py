@@ -400,3 +400,35 @@ def unwrap(s: str) -> str:
                 text = text[len(mark) : -len(mark)].strip()
                 changed = True
     return text
+
+
+# The sane window of timestamps (SPEC §12): earlier or later is an "out of range" rejection.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+EVENT_YEARS_AHEAD = 2
+ROTATION_YEARS_AHEAD = 5
+
+
+def time_window(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """``(earliest, latest, latest for rotations)`` instants an input may hold (SPEC §12):
+    1970-01-01, two years after ``now``, five years after ``now`` for rotations."""
+    return EARLIEST, _years_after(now, EVENT_YEARS_AHEAD), _years_after(now, ROTATION_YEARS_AHEAD)
+
+
+def _years_after(now: datetime, years: int) -> datetime:
+    try:
+        return now.replace(year=now.year + years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + years, day=28)
+
+
+def out_of_range(ts: datetime, now: datetime, *, rotations: bool = False) -> str | None:
+    """Why ``ts`` is outside the sane window of :func:`time_window`, or None."""
+    lo, hi, hi_rotations = time_window(now)
+    top = hi_rotations if rotations else hi
+    if lo <= ts <= top:
+        return None
+    try:
+        shown = ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M") + "Z"
+    except (OverflowError, ValueError):
+        shown = ts.isoformat()
+    return f"{shown} is out of range ({lo:%Y-%m-%d} .. {top:%Y-%m-%d})"

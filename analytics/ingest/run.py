@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics import db as dbmod
-from analytics.errors import AnalyticsError, InputError, UsageError
+from analytics.errors import AnalyticsError, InputError, InputErrors, UsageError
 from analytics.ingest import tabular
 from analytics.ingest.records import (
     PAGE_COLUMNS,
@@ -471,7 +471,7 @@ STAGE_EVERY_DOCS = 2000  # queued document rows move to DuckDB staging this ofte
 def _parse_document(job: tuple[str, str, Policy, datetime]):
     """Read and parse one document (in a worker process for large batches).
 
-    Returns the document, or ``(file, line, reason)`` for a rejection (picklable).
+    Returns the document, or a list of ``(file, line, reason)`` for a rejection (picklable).
     """
     from analytics.ingest.timelines import parse_timeline
 
@@ -483,7 +483,7 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
     try:
         return parse_timeline(data, display, classify=policy.classify_event, now=now)
     except InputError as exc:
-        return (exc.file, exc.line, exc.reason)
+        return [(p.file, p.line, p.reason) for p in getattr(exc, "problems", [exc])]
     except Exception as exc:  # an unexpected failure rejects this document alone
         import traceback
 
@@ -514,8 +514,8 @@ def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
 
 
 def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
-    if isinstance(doc, tuple):
-        raise InputError(*doc)
+    if isinstance(doc, list):
+        raise InputErrors([InputError(*problem) for problem in doc])
     if isinstance(doc, _InternalError):
         res.status, res.rejected, res.rows = "rejected", 1, 0
         res.errors.append(
@@ -795,7 +795,7 @@ class _Batch:
 
 def _reject(res: FileResult, exc: InputError) -> None:
     res.status, res.rejected, res.rows = "rejected", 1, 0
-    res.errors.append(str(exc))
+    res.errors.extend(str(p) for p in getattr(exc, "problems", [exc]))
 
 
 def _unreadable(res: FileResult, exc: OSError) -> None:

@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics.errors import InputError
+from analytics.ingest.parsing import time_window
 from analytics.policy import DEFAULT_POLICY
 
 # Every SQL fragment below is assembled from these constants only; file paths and values
@@ -88,11 +89,6 @@ PEOPLE = TableSpec(
 
 SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE)}
 
-# The sane window of timestamps (SPEC §12): earlier or later is an "out of range" rejection.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-EVENT_YEARS_AHEAD = 2
-ROTATION_YEARS_AHEAD = 5
-
 TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
 
 # Casts for one column kind; `{c}` is a quoted column identifier of the staging table.
@@ -154,28 +150,6 @@ def ensure_macros(
             "max_days": max_shift_days,
         },
     )
-
-
-def time_window(now: datetime) -> tuple[datetime, datetime, datetime]:
-    """``(earliest, latest, latest for rotations)`` instants an input may hold (SPEC §12):
-    1970-01-01, two years after ``now``, five years after ``now`` for rotations."""
-    return EARLIEST, _years_after(now, EVENT_YEARS_AHEAD), _years_after(now, ROTATION_YEARS_AHEAD)
-
-
-def _years_after(now: datetime, years: int) -> datetime:
-    try:
-        return now.replace(year=now.year + years)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year + years, day=28)
-
-
-def out_of_range(ts: datetime, now: datetime, *, rotations: bool = False) -> str | None:
-    """Why ``ts`` is outside the sane window of :func:`time_window`, or None."""
-    lo, hi, hi_rotations = time_window(now)
-    top = hi_rotations if rotations else hi
-    if lo <= ts <= top:
-        return None
-    return f"{ts:%Y-%m-%d %H:%M}Z is out of range ({lo:%Y-%m-%d} .. {top:%Y-%m-%d})"
 
 
 def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
