@@ -4,6 +4,7 @@ per-file failures, and what the terminal shows."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -393,3 +394,115 @@ def test_every_problem_of_a_rejected_document_is_printed(tmp_path, raw):
         db, "select status, rejected from ingest_log where file like '%two.md'"
     )
     assert (status, rejected) == ("rejected", 1)
+
+
+# ------------------------------------------------------------------ calendars
+
+
+def _calendar(*events: str) -> str:
+    return "BEGIN:VCALENDAR\nX-WR-CALNAME:payments\n" + "".join(events) + "END:VCALENDAR\n"
+
+
+def _event(uid: str, start: str, end: str, who: str = "Alice", extra: str = "") -> str:
+    return (
+        f"BEGIN:VEVENT\nUID:{uid}\nSUMMARY:{who}\nDTSTART:{start}\nDTEND:{end}\n{extra}END:VEVENT\n"
+    )
+
+
+def test_a_year_of_daily_shifts_expands_in_a_few_windows(monkeypatch):
+    # The library's lazy iterator halved its window at every event (down to 15 minutes) and
+    # asked all 365 series each time: ~53 s. Windows now grow while they hold few events:
+    # from 1 h doubling, 2^14 h > 731 days, so at most ~15 queries, not thousands.
+    import recurring_ical_events
+
+    from analytics.ingest.ics import parse_ics
+
+    calls = []
+    real = recurring_ical_events.CalendarQuery.between
+
+    def counted(self, *args):
+        calls.append(args)
+        return real(self, *args)
+
+    monkeypatch.setattr(recurring_ical_events.CalendarQuery, "between", counted)
+    days = [datetime(2026, 1, 1, tzinfo=UTC) + i * (datetime(2026, 1, 2) - datetime(2026, 1, 1))
+            for i in range(366)]  # fmt: skip
+    text = _calendar(
+        *(_event(f"u{i}", f"{a:%Y%m%dT%H%M%SZ}", f"{b:%Y%m%dT%H%M%SZ}")
+          for i, (a, b) in enumerate(itertools.pairwise(days)))
+    )  # fmt: skip
+    rows = parse_ics(text, "daily.ics", team=None).rotations
+    assert len(rows) == 365
+    assert rows[0].start_at == days[0] and rows[-1].end_at == days[-1]
+    assert len(calls) <= 16
+
+
+def test_ics_expansion_is_bounded_in_time(monkeypatch):
+    from analytics.errors import InputError
+    from analytics.ingest import ics
+
+    monkeypatch.setattr(ics, "MAX_EXPAND_SECONDS", 0)
+    text = _calendar(
+        _event("h", "20260101T000000Z", "20260101T010000Z", extra="RRULE:FREQ=HOURLY\n")
+    )
+    with pytest.raises(InputError, match=r"^hourly.ics:1: expanding its events took more than 0 s"):
+        ics.parse_ics(text, "hourly.ics", team=None)
+
+
+def test_ics_shifts_ending_before_they_start_are_all_rejected():
+    # Were dropped without a word (a shift of the rotation silently missing).
+    from analytics.errors import InputError
+    from analytics.ingest.ics import parse_ics
+
+    text = _calendar(
+        _event("a", "20261102T000000Z", "20261101T000000Z"),  # lines 3-8
+        _event("b", "20261103T000000Z", "20261104T000000Z"),  # lines 9-14: fine
+        _event("c", "20261105T000000Z", "20261104T230000Z"),  # lines 15-20
+    )
+    with pytest.raises(InputError) as err:
+        parse_ics(text, "back.ics", team=None)
+    assert str(err.value).splitlines() == [
+        "back.ics:3: DTEND 2026-11-01 00:00Z is before DTSTART 2026-11-02 00:00Z: a shift "
+        "cannot end before it starts",
+        "back.ics:15: DTEND 2026-11-04 23:00Z is before DTSTART 2026-11-05 00:00Z: a shift "
+        "cannot end before it starts",
+    ]
+
+
+def test_ics_shifts_too_long_or_out_of_range_reject_the_calendar(tmp_path, raw):
+    (raw / "rotations").mkdir()
+    (raw / "rotations" / "long.ics").write_text(
+        _calendar(_event("a", "20261101T000000Z", "20270101T000000Z"))  # 61 days
+    )
+    (raw / "rotations" / "old.ics").write_text(
+        _calendar(_event("a", "19000101T000000Z", "19000102T000000Z"))
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
+        "rotations/long.ics:3: shift of Alice of 61.0 days is longer than [rotations] "
+        "max_shift_days = 31 (a typo in a date?)",
+        "rotations/old.ics:3: start 1900-01-01 00:00Z is out of range (1970-01-01 .. 2031-12-01)",
+        "rotations/old.ics:3: end 1900-01-02 00:00Z is out of range (1970-01-01 .. 2031-12-01)",
+    ]
+    assert _rows(db, "select count(*) from src_rotations") == [(0,)]
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+def test_vendor_records_out_of_range_reject_their_file(tmp_path, raw):
+    import json
+
+    (raw / "opsgenie").mkdir()
+    alert = {"id": "a1", "tinyId": "1", "message": "m", "createdAt": "9999-01-01T00:00:00Z",
+             "report": {"ackTime": 60000, "acknowledgedBy": "alice"}, "responders": [],
+             "teams": [], "owner": "alice"}  # fmt: skip
+    (raw / "opsgenie" / "alerts.json").write_text(json.dumps({"data": [alert]}))
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert report.rejections  # sent_at, and the acknowledgement a minute later
+    assert all(e.startswith(f"{raw}/opsgenie/alerts.json:1: page ") for e in report.rejections)
+    assert (
+        "sent_at 9999-01-01 00:00Z is out of range (1970-01-01 .. 2028-12-01)"
+        in (report.rejections[0])
+    )
+    assert _rows(db, "select page_id from src_pages") == [("g1",)]

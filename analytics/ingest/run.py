@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -24,6 +24,7 @@ import pyarrow as pa
 from analytics import db as dbmod
 from analytics.errors import AnalyticsError, InputError, InputErrors, UsageError
 from analytics.ingest import tabular
+from analytics.ingest.parsing import out_of_range
 from analytics.ingest.records import (
     PAGE_COLUMNS,
     ActionItem,
@@ -409,6 +410,70 @@ class _Pending:
 # ---------------------------------------------------------------- parsing one file
 
 
+@dataclass
+class _RecordChecks:
+    """The checks of the tabular inputs (SPEC §12, issue 15), applied to the records a Python
+    parser made: timestamps in the sane window, shifts that end after they start and are no
+    longer than ``[rotations] max_shift_days``. Any problem rejects the file, listing every
+    problem with its line (records without a line of their own are line 1); a page
+    acknowledged before it was sent is only a warning here, as vendors record an
+    acknowledgement by another channel before the notification."""
+
+    res: FileResult
+    policy: Policy
+    now: datetime
+
+    def check(self, incidents=(), pages=(), rotations=(), tracker=()) -> None:
+        problems: list[InputError] = []
+
+        def bad(line, what: str, ts) -> None:
+            why = out_of_range(ts, self.now, rotations=what in ("start", "end"))
+            if why:
+                problems.append(InputError(self.res.display, line or 1, f"{what} {why}"))
+
+        for inc in incidents:
+            for name in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
+                         "resolved_at", "postmortem_published_at"):  # fmt: skip
+                if (ts := getattr(inc, name, None)) is not None:
+                    bad(1, f"incident {inc.incident_id}: {name}", ts)
+        for page in pages:
+            line = page.get("line_no")
+            for name in ("sent_at", "acknowledged_at", "escalated_at"):
+                if isinstance(ts := page.get(name), datetime):
+                    bad(line, f"page {page.get('page_id')}: {name}", ts)
+            sent, ack = page.get("sent_at"), page.get("acknowledged_at")
+            if isinstance(sent, datetime) and isinstance(ack, datetime) and ack < sent:
+                self.res.warnings.append(
+                    f"{self.res.display}:{line or 1}: page {page.get('page_id')}: acknowledged "
+                    f"at {ack:%Y-%m-%d %H:%M:%S}Z, before it was sent ({sent:%Y-%m-%d %H:%M:%S}Z)"
+                )
+        longest = timedelta(days=self.policy.rotations_max_shift_days)
+        for row in rotations:
+            bad(row.line_no, "start", row.start_at)
+            bad(row.line_no, "end", row.end_at)
+            if row.end_at <= row.start_at:
+                problems.append(
+                    InputError(self.res.display, row.line_no or 1, "end is not after start")
+                )
+            elif row.end_at - row.start_at > longest:
+                days = (row.end_at - row.start_at).total_seconds() / 86400
+                problems.append(
+                    InputError(
+                        self.res.display,
+                        row.line_no or 1,
+                        f"shift of {row.engineer} of {days:.1f} days is longer than [rotations] "
+                        f"max_shift_days = {self.policy.rotations_max_shift_days} "
+                        "(a typo in a date?)",
+                    )
+                )
+        for item in tracker:
+            for name in ("created_at", "resolved_at"):
+                if isinstance(ts := item.get(name), datetime):
+                    bad(item.get("line_no"), f"{item.get('ticket')}: {name}", ts)
+        if problems:
+            raise problems[0] if len(problems) == 1 else InputErrors(problems)
+
+
 def _parse_python(
     res: FileResult,
     data: bytes,
@@ -416,15 +481,18 @@ def _parse_python(
     team: str | None,
     pending: _Pending,
     date_format: str | None,
+    now: datetime,
 ) -> list[str]:
     """Parse a file whose format needs Python; queue its rows. Returns incident ids."""
     src = str(res.path)
+    sane = _RecordChecks(res, policy, now)
     if res.kind == "pagerduty":
         from analytics.ingest.pagerduty import parse_pagerduty
 
         result = parse_pagerduty(
             data, res.display, severity_by_priority=dict(policy.pagerduty_severity_by_priority)
         )
+        sane.check(result.incidents, result.pages, result.rotations)
         res.warnings.extend(str(w) for w in result.warnings)
         for inc in result.incidents:
             pending.incident(inc, src)
@@ -436,6 +504,7 @@ def _parse_python(
         from analytics.ingest.opsgenie import parse_opsgenie
 
         result = parse_opsgenie(data, res.display)
+        sane.check(pages=result.pages)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.pages(result.pages, src)
         res.rows = len(result.pages)
@@ -444,6 +513,7 @@ def _parse_python(
         from analytics.ingest.ics import parse_ics
 
         result = parse_ics(data, res.display, team=team)
+        sane.check(rotations=result.rotations)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.rotations(result.rotations, src)
         res.rows = len(result.rotations)
@@ -455,6 +525,7 @@ def _parse_python(
             result = jira.parse_jira_json(data, res.display)
         else:
             result = jira.parse_jira_csv(data, res.display, date_format=date_format)
+        sane.check(tracker=result.items)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.tracker(result.items, src)
         res.rows = len(result.items)
@@ -733,6 +804,7 @@ class _Batch:
                 self.team,
                 self.pending,
                 self.date_format,
+                self.now,
             )
             res.status = "loaded"
         except InputError as exc:
