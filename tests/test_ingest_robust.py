@@ -506,3 +506,30 @@ def test_vendor_records_out_of_range_reject_their_file(tmp_path, raw):
         in (report.rejections[0])
     )
     assert _rows(db, "select page_id from src_pages") == [("g1",)]
+
+
+# ------------------------------------------------------------------ people
+
+
+def test_people_files_that_disagree_about_a_person_warn_naming_both(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "a").mkdir(parents=True)
+    (raw / "b").mkdir()
+    (raw / "a" / "people.csv").write_text(
+        "engineer,employee_id,team,timezone\nAlice Chen,E1,payments,Europe/Berlin\nBob,E2,search,\n"
+    )
+    (raw / "b" / "people.csv").write_text(  # Bob: empty timezone = UTC, the same facts
+        "engineer,employee_id,team,timezone\nBob,E2,Search,UTC\nalice chen,E9,payments,UTC\n"
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert report.rejections == [] and report.exit_code == 0
+    assert [w.replace(str(raw) + "/", "") for w in report.warnings] == [
+        "b/people.csv:3: alice chen: employee_id 'E9' here, 'E1' there, timezone 'UTC' here, "
+        "'Europe/Berlin' there (a/people.csv:2); the people files disagree and a/people.csv "
+        "wins (first in path order)"
+    ]
+    # The first file in path order is the one the people view shows.
+    assert _rows(db, "select employee_id, timezone from people where name_key = 'alice chen'") == [
+        ("E1", "Europe/Berlin")
+    ]

@@ -843,6 +843,7 @@ class _Batch:
         for res in results:
             if res.status == "loaded" and res.kind in tabular.SPECS:
                 _insert_tabular(con, res)
+        _check_people(con, results)
         counts = self.pending.flush(con)
         if prune:
             _prune(con, paths, report)
@@ -919,6 +920,81 @@ def _insert_tabular(con, res: FileResult) -> None:
             {"file": str(res.path)},
         )
     con.execute(f"drop table {res.note}")
+
+
+_PERSON_FACTS = ("employee_id", "team", "timezone", "email")
+
+
+def _check_people(con, results: list[FileResult]) -> None:
+    """Two people files that say different things about one person (matched by name, as
+    everywhere): a warning on the file of this batch, naming both files. The first file in
+    path order wins (the ``people`` view)."""
+    loaded = {str(r.path): r for r in results if r.kind == "people" and r.status == "loaded"}
+    if not loaded:
+        return
+    rows = con.execute(
+        """
+        with p as (
+            select lower(trim(engineer)) as k, trim(engineer) as engineer, line_no, source_file,
+                [nullif(trim(employee_id), ''), nullif(lower(trim(team)), ''),
+                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), '')] as facts
+            from src_people
+        )
+        select a.source_file, a.line_no, a.facts, a.engineer,
+            b.source_file, b.line_no, b.facts, b.engineer
+        from p as a join p as b on a.k = b.k and a.source_file < b.source_file
+        where a.facts is distinct from b.facts
+            and (a.source_file in (select unnest($files))
+                 or b.source_file in (select unnest($files)))
+        order by b.source_file, b.line_no
+        """,
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for (
+        first,
+        first_line,
+        first_facts,
+        first_name,
+        later,
+        later_line,
+        later_facts,
+        later_name,
+    ) in rows:
+        if later in loaded:
+            here, line, engineer, mine, there, there_line, theirs = (
+                later,
+                later_line,
+                later_name,
+                later_facts,
+                first,
+                first_line,
+                first_facts,
+            )
+        else:
+            here, line, engineer, mine, there, there_line, theirs = (
+                first,
+                first_line,
+                first_name,
+                first_facts,
+                later,
+                later_line,
+                later_facts,
+            )
+        differences = ", ".join(
+            f"{name} {_shown(a)} here, {_shown(b)} there"
+            for name, a, b in zip(_PERSON_FACTS, mine, theirs, strict=True)
+            if a != b
+        )
+        res = loaded[here]
+        res.warnings.append(
+            f"{res.display}:{line}: {engineer}: {differences} ({display_path(Path(there))}:"
+            f"{there_line}); the people files disagree and {display_path(Path(first))} wins "
+            "(first in path order)"
+        )
+
+
+def _shown(value: str | None) -> str:
+    return "empty" if value is None else f"'{value}'"
 
 
 def _check_incident_ids(con, results, ids_by_file, pending: _Pending, report) -> None:
