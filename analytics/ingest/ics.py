@@ -21,6 +21,7 @@ import recurring_ical_events
 
 from analytics.errors import InputError, InputErrors
 from analytics.ingest.pagerduty import decode_text
+from analytics.ingest.parsing import out_of_range
 from analytics.ingest.records import InputWarning, RotationRow
 
 # Without a window, an RRULE with no UNTIL/COUNT is expanded this far past the first event.
@@ -53,6 +54,7 @@ def parse_ics(
     *,
     team: str | None,
     window: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
 ) -> IcsResult:
     """Expand an iCalendar schedule into rotation rows.
 
@@ -63,6 +65,8 @@ def parse_ics(
         window: ``[start, end)`` to expand recurring events over (aware datetimes). None: from
             the earliest DTSTART to the latest DTEND/UNTIL, at most ``DEFAULT_HORIZON`` (2 years)
             after the earliest DTSTART.
+        now: The ingest's clock: a VEVENT starting or ending outside the sane window of
+            rotations (1970-01-01 to five years after it) rejects the file. None: unchecked.
 
     Returns:
         IcsResult: rotation rows (UTC, sorted by start) and warnings.
@@ -89,7 +93,7 @@ def parse_ics(
     if not events:
         result.warnings.append(InputWarning(file, 1, "calendar has no VEVENT: no rotations"))
         return result
-    masters, edits = _source_lines(events, lines, file)
+    masters, edits = _source_lines(events, lines, file, now)
 
     if window is None:
         window = _default_window(events, lines, file, result.warnings)
@@ -191,12 +195,12 @@ def _vevent_lines(text: str) -> list[int]:
 
 
 def _source_lines(
-    events: list[Any], lines: list[int], file: str
+    events: list[Any], lines: list[int], file: str, now: datetime | None = None
 ) -> tuple[dict[str, int], dict[tuple[str, datetime], int]]:
     """Line of each series' master VEVENT, and of each RECURRENCE-ID edit."""
     masters: dict[str, int] = {}
     edits: dict[tuple[str, datetime], int] = {}
-    backwards: list[InputError] = []
+    problems: list[InputError] = []
     for index, event in enumerate(events):
         line = lines[index] if index < len(lines) else 1
         for prop, problem in getattr(event, "errors", []) or []:
@@ -204,26 +208,31 @@ def _source_lines(
                 raise InputError(file, line, f"{prop}: {problem}")
         if event.get("DTSTART") is None:
             raise InputError(file, line, "VEVENT without DTSTART")
-        if event.get("DTEND") is not None:
-            begin = _utc(event["DTSTART"].dt, file, line, "DTSTART")
-            finish = _utc(event["DTEND"].dt, file, line, "DTEND")
-            if finish < begin:
-                backwards.append(
-                    InputError(
-                        file,
-                        line,
-                        f"DTEND {finish:%Y-%m-%d %H:%M}Z is before DTSTART "
-                        f"{begin:%Y-%m-%d %H:%M}Z: a shift cannot end before it starts",
-                    )
+        begin = _utc(event["DTSTART"].dt, file, line, "DTSTART")
+        finish = _utc(event["DTEND"].dt, file, line, "DTEND") if event.get("DTEND") else begin
+        if now is not None:
+            # Checked on the VEVENT itself: the expansion window would silently leave out
+            # an event in 9999 (or 1900) instead of saying so.
+            for what, ts in (("DTSTART", begin), ("DTEND", finish)):
+                if why := out_of_range(ts, now, rotations=True):
+                    problems.append(InputError(file, line, f"{what} {why}"))
+        if finish < begin:
+            problems.append(
+                InputError(
+                    file,
+                    line,
+                    f"DTEND {finish:%Y-%m-%d %H:%M}Z is before DTSTART "
+                    f"{begin:%Y-%m-%d %H:%M}Z: a shift cannot end before it starts",
                 )
+            )
         uid = str(event.get("UID", ""))
         recid = event.get("RECURRENCE-ID")
         if recid is None:
             masters.setdefault(uid, line)
         else:
             edits[(uid, _utc(recid.dt, file, line, "RECURRENCE-ID"))] = line
-    if backwards:  # every such event at once, not one per round trip
-        raise backwards[0] if len(backwards) == 1 else InputErrors(backwards)
+    if problems:  # every such event at once, not one per round trip
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
     for (uid, _), line in sorted(edits.items(), key=lambda item: item[1]):
         masters.setdefault(uid, line)  # an edit whose series is absent
     return masters, edits

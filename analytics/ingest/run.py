@@ -512,7 +512,7 @@ def _parse_python(
     if res.kind == "ics":
         from analytics.ingest.ics import parse_ics
 
-        result = parse_ics(data, res.display, team=team)
+        result = parse_ics(data, res.display, team=team, now=now)
         sane.check(rotations=result.rotations)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.rotations(result.rotations, src)
