@@ -12,6 +12,8 @@ cell spans lines; for JSON and Parquet, the record's 1-based position.
 from __future__ import annotations
 
 import csv
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -228,7 +230,31 @@ def _fix_line_numbers(con: duckdb.DuckDBPyConnection, table: str, path: Path) ->
         con.unregister("__record_lines")
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def stage(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
+) -> tuple[str, list[str]]:
+    """Read and check one file (see :func:`_stage`).
+
+    DuckDB's JSON reader does not skip a UTF-8 byte-order mark (its CSV reader does): such a
+    file is read from a copy without it.
+    """
+    if path.suffix.lower() == ".json":
+        with path.open("rb") as fh:
+            has_bom = fh.read(3) == _BOM
+        if has_bom:
+            with tempfile.TemporaryDirectory(prefix="ia-json-") as tmp:
+                copy = Path(tmp) / "records.json"
+                with path.open("rb") as src, copy.open("wb") as dst:
+                    src.seek(3)
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                return _stage(con, spec, copy, display)
+    return _stage(con, spec, path, display)
+
+
+def _stage(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
 ) -> tuple[str, list[str]]:
     """Read and check one file; return (TEMP staging table, rejection lines).
