@@ -279,11 +279,20 @@ def load_policy(path: str | Path | None) -> Policy:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"{src}: invalid TOML: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PolicyError(
+            f"{src}: invalid TOML: not UTF-8 text (byte {exc.start}, line {line})"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{src}: invalid TOML: {exc}") from None
+        last = f"at end of document, line {len(text.splitlines()) or 1}"
+        message = str(exc).replace("at end of document", last)
+        raise PolicyError(f"{src}: invalid TOML: {message}") from None
+    except RecursionError:  # tomllib recurses per nested array or table
+        nested = re.search(r"[\[{]{20,}", text)
+        line = text.count("\n", 0, nested.start()) + 1 if nested else 1
+        raise PolicyError(f"{src}: invalid TOML: values nested too deeply (line {line})") from None
     return _Loader(src, text).build(data)
 
 
@@ -648,9 +657,13 @@ class _Loader:
         raise PolicyError(f"{self.src}: {message}")
 
     def _at(self, section: str, key: str | None = None, occurrence: int = 0) -> str:
-        """`` (line N)`` where the key is written, best effort ('' for dotted or inline forms)."""
+        """`` (line N)`` where the key is written, best effort: else the line of its section's
+        header, else '' (dotted or inline forms)."""
         line = self._find_line(section, key, occurrence)
-        return f" (line {line})" if line else ""
+        if line:
+            return f" (line {line})"
+        header = self._find_line(section, None, occurrence) if key is not None else None
+        return f" (in [{section}] at line {header})" if header else ""
 
     def _find_line(self, section: str, key: str | None, occurrence: int) -> int | None:
         headers = [
