@@ -483,8 +483,7 @@ def test_ics_shifts_too_long_or_out_of_range_reject_the_calendar(tmp_path, raw):
     assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
         "rotations/long.ics:3: shift of Alice of 61.0 days is longer than [rotations] "
         "max_shift_days = 31 (a typo in a date?)",
-        "rotations/old.ics:3: DTSTART 1900-01-01 00:00Z is out of range (1970-01-01 .. "
-        "2031-12-01)",
+        "rotations/old.ics:3: DTSTART 1900-01-01 00:00Z is out of range (1970-01-01 .. 2031-12-01)",
         "rotations/old.ics:3: DTEND 1900-01-02 00:00Z is out of range (1970-01-01 .. 2031-12-01)",
     ]
     assert _rows(db, "select count(*) from src_rotations") == [(0,)]

@@ -415,9 +415,10 @@ class _RecordChecks:
     """The checks of the tabular inputs (SPEC §12, issue 15), applied to the records a Python
     parser made: timestamps in the sane window, shifts that end after they start and are no
     longer than ``[rotations] max_shift_days``. Any problem rejects the file, listing every
-    problem with its line (records without a line of their own are line 1); a page
-    acknowledged before it was sent is only a warning here, as vendors record an
-    acknowledgement by another channel before the notification."""
+    problem with its line (records without a line of their own are line 1). Warnings only: a
+    page acknowledged before it was sent (vendors log an acknowledgement by another channel
+    before the notification), a long shift in a PagerDuty schedule (rendered by PagerDuty
+    itself, not typed by a person)."""
 
     res: FileResult
     policy: Policy
@@ -457,15 +458,16 @@ class _RecordChecks:
                 )
             elif row.end_at - row.start_at > longest:
                 days = (row.end_at - row.start_at).total_seconds() / 86400
-                problems.append(
-                    InputError(
-                        self.res.display,
-                        row.line_no or 1,
-                        f"shift of {row.engineer} of {days:.1f} days is longer than [rotations] "
-                        f"max_shift_days = {self.policy.rotations_max_shift_days} "
-                        "(a typo in a date?)",
-                    )
+                problem = InputError(
+                    self.res.display,
+                    row.line_no or 1,
+                    f"shift of {row.engineer} of {days:.1f} days is longer than [rotations] "
+                    f"max_shift_days = {self.policy.rotations_max_shift_days} (a typo in a date?)",
                 )
+                if self.res.kind == "pagerduty":  # PagerDuty renders what it pages by: real
+                    self.res.warnings.append(str(problem))
+                else:
+                    problems.append(problem)
         for item in tracker:
             for name in ("created_at", "resolved_at"):
                 if isinstance(ts := item.get(name), datetime):
