@@ -76,9 +76,14 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def memory_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the same settings as the warehouse connections."""
-    con = duckdb.connect()
+def memory_connection(temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the same settings as the warehouse connections.
+
+    ``temp_directory`` is where large intermediate results spill (DuckDB's default is
+    ``.tmp`` in the working directory).
+    """
+    config = {"temp_directory": str(temp_directory)} if temp_directory is not None else {}
+    con = duckdb.connect(config=config)
     con.execute("SET TimeZone='UTC'")
     _no_progress_bar(con)
     return con
@@ -101,17 +106,13 @@ def _holder(message: str) -> str:
     return f"PID {m['pid']} ({m['proc']})"
 
 
-def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, retrying with backoff while another process holds its lock.
-
-    No schema check: :func:`reader` and :func:`writer` add that; ``ingest --rebuild`` needs
-    to open a warehouse of any version.
-    """
+def _retrying(path: Path, wait: float, open_once):
+    """``open_once()``, retried with backoff while another process holds the file's lock."""
     deadline = time.monotonic() + max(0.0, wait)
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            return open_once()
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
@@ -124,19 +125,27 @@ def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyCon
                 ) from exc
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 1.0)
-            continue
         except duckdb.Error as exc:
             raise AnalyticsError(f"{path}: cannot open the warehouse: {exc}") from exc
-        con.execute("SET TimeZone='UTC'")
-        _no_progress_bar(con)
-        return con
+
+
+def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, retrying with backoff while another process holds its lock.
+
+    No schema check: :func:`reader` and :func:`writer` add that; ``ingest --rebuild`` needs
+    to open a warehouse of any version.
+    """
+    con = _retrying(path, wait, lambda: duckdb.connect(str(path), read_only=read_only))
+    con.execute("SET TimeZone='UTC'")
+    _no_progress_bar(con)
+    return con
 
 
 def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
     # fetchall, not fetchone: a result left half-read blocks the connection's next query.
     rows = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'main' "
-        "and table_name = 'warehouse_meta'"
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'main' and table_name = 'warehouse_meta'"
     ).fetchall()
     return bool(rows[0][0])
 
@@ -374,6 +383,40 @@ def writer(
         yield con
     finally:
         con.close()
+
+
+WRITE_ALIAS = "warehouse"
+
+
+@contextlib.contextmanager
+def attached_writer(
+    con: duckdb.DuckDBPyConnection, db: str | Path | None = None, *, wait: float = 30.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Attach the warehouse read-write to ``con`` (an in-memory connection) and make it the
+    default database, for as long as the block runs: the file lock is held only then.
+
+    Whatever ``con`` staged before (TEMP tables, its own in-memory tables) stays readable,
+    so an ingest parses with the file closed and opens it only to load (docs/design.md).
+    Unqualified names and ``main.<table>`` mean the warehouse's tables inside the block.
+    """
+    path = resolve_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _retrying(
+        path, wait, lambda: con.execute(f"attach $path as {WRITE_ALIAS}", {"path": str(path)})
+    )
+    try:
+        con.execute(f"use {WRITE_ALIAS}")
+        if schema_version(con) is None:
+            con.execute("begin")
+            create_schema(con)
+            con.execute("commit")
+        else:
+            check_schema(con, path)
+        yield con
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("use memory")
+        con.execute(f"detach {WRITE_ALIAS}")
 
 
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):

@@ -8,6 +8,7 @@ it was); honest (every file gets an ``ingest_log`` row; every rejection is repor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -475,24 +476,28 @@ def ingest(
             dates follow the exporting user's locale (default: ISO, then Jira's English forms
             such as ``22/Sep/25 9:26 AM``).
     """
-    batch = _Batch(
-        policy=policy,
-        team=team,
-        now=now or datetime.now(UTC),
-        progress=progress,
-        date_format=date_format,
-    )
-    report = batch.report
-    report.dry_run = dry_run
     found, errors = discover(paths)
-    for err in errors:
-        file = err.partition(":1: ")[0]
-        report.files.append(
-            FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
+
+    def new_batch() -> _Batch:
+        batch = _Batch(
+            policy=policy,
+            team=team,
+            now=now or datetime.now(UTC),
+            progress=progress,
+            date_format=date_format,
         )
-    batch.results = [FileResult(p, display_path(p), kind) for p, kind in found]
-    report.files.extend(batch.results)
+        batch.report.dry_run = dry_run
+        for err in errors:
+            file = err.partition(":1: ")[0]
+            batch.report.files.append(
+                FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
+            )
+        batch.results = [FileResult(p, display_path(p), kind) for p, kind in found]
+        batch.report.files.extend(batch.results)
+        return batch
+
     if dry_run:
+        batch = new_batch()
         con = dbmod.memory_connection()
         try:
             dbmod.create_schema(con)
@@ -500,22 +505,67 @@ def ingest(
             batch.load(con, prune=False, paths=paths)  # batch checks, on a throwaway database
         finally:
             con.close()
-        return report
-    with dbmod.writer(db, wait=wait) as con:
-        previous, prev_policy = _previous_state(con)
-        # Parsing and staging only create TEMP tables (memory, never the file), and any
-        # DuckDB error inside a transaction aborts all of it: so they run before BEGIN.
-        batch.parse(con, previous=previous, prev_policy=prev_policy)
-        con.execute("begin transaction")
+        return batch.report
+    # Parse with the warehouse closed: read what was loaded before (a short read-only open),
+    # parse and stage into an in-memory DuckDB, then attach the file read-write only to load.
+    # If another ingest committed in between and changed what "unchanged" meant, parse again;
+    # the last attempt parses with the file attached, so a busy warehouse cannot starve it.
+    for attempt in range(PARSE_ATTEMPTS):
+        batch = new_batch()
+        under_lock = attempt == PARSE_ATTEMPTS - 1
+        con = dbmod.memory_connection(temp_directory=Path(str(db) + ".tmp"))
         try:
-            batch.load(con, prune=prune, paths=paths)
-            if before_commit is not None:
-                before_commit()
-            con.execute("commit")
-        except BaseException:
+            dbmod.create_schema(con)  # the in-memory copy gives staging its column types
+            if under_lock:
+                with dbmod.attached_writer(con, db, wait=wait):
+                    previous, prev_policy = _previous_state(con)
+                    batch.parse(con, previous=previous, prev_policy=prev_policy)
+                    _load(con, batch, prune=prune, paths=paths, before_commit=before_commit)
+                return batch.report
+            previous, prev_policy = _stored_state(db, wait)
+            batch.parse(con, previous=previous, prev_policy=prev_policy)
+            with dbmod.attached_writer(con, db, wait=wait):
+                if batch.stale(*_previous_state(con), parsed_with=(previous, prev_policy)):
+                    continue
+                _load(con, batch, prune=prune, paths=paths, before_commit=before_commit)
+            return batch.report
+        finally:
+            con.close()
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+PARSE_ATTEMPTS = 3
+
+
+def _stored_state(db: Path, wait: float) -> tuple[dict[str, str], str | None]:
+    """:func:`_previous_state` of the warehouse file, read with a short read-only open."""
+    if not db.exists():
+        return {}, None
+    con = dbmod.open_file(db, read_only=True, wait=wait)
+    try:
+        if dbmod.schema_version(con) is None:
+            return {}, None
+        dbmod.check_schema(con, db)
+        return _previous_state(con)
+    finally:
+        con.close()
+
+
+def _load(con, batch: _Batch, *, prune: bool, paths: list[Path], before_commit) -> None:
+    """Phase 2: one transaction on the attached warehouse."""
+    # Parsing and staging only created TEMP tables (never the file), and any DuckDB error
+    # inside a transaction aborts all of it: so they ran before BEGIN.
+    con.execute("begin transaction")
+    try:
+        batch.load(con, prune=prune, paths=paths)
+        if before_commit is not None:
+            before_commit()
+        con.execute("commit")
+    except BaseException:
+        # A failed COMMIT has already ended the transaction: then there is nothing to undo.
+        with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
-            raise
-    return report
+        raise
 
 
 @dataclass
@@ -593,6 +643,21 @@ class _Batch:
                 self.pending.stage(con)
         if self.progress is not None:
             self.progress(total, total, "")
+
+    def stale(
+        self,
+        previous: dict[str, str],
+        prev_policy: str | None,
+        *,
+        parsed_with: tuple[dict[str, str], str | None],
+    ) -> bool:
+        """Whether another ingest, committed since ``parsed_with`` was read, invalidated this
+        parse: the policy the unchanged files were parsed with, or a file taken as unchanged."""
+        if parsed_with[1] == self.policy.version and prev_policy != self.policy.version:
+            return True  # "unchanged" meant parsed with this policy; no longer so
+        return any(
+            previous.get(str(r.path)) != r.sha256 for r in self.results if r.status == "unchanged"
+        )
 
     def load(self, con, *, prune: bool, paths: list[Path]) -> None:
         """Phase 2, inside the transaction: replace rows, derive, store policy and views, log."""
