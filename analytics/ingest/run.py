@@ -391,6 +391,37 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
         return (exc.file, exc.line, exc.reason)
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the ingest that started it dies.
+
+    A SIGKILLed parent cannot shut its pool down, and its workers would parse on as orphans
+    (~60 MB each). On Linux the kernel sends SIGKILL at the parent's death (prctl
+    PR_SET_PDEATHSIG); elsewhere, or should that call fail, a thread polls the parent PID.
+    """
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    # Also covers a parent that died before prctl took effect (then getppid() differs now).
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
 def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
     """Parsed documents in the order of ``jobs``, on every core for a large batch."""
     workers = min(os.cpu_count() or 1, 4)
@@ -401,7 +432,12 @@ def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the parent holds DuckDB threads and locks.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from pool.map(_parse_document, jobs, chunksize=max(1, min(64, len(jobs) // 64)))
 
 
