@@ -1019,7 +1019,7 @@ def _carry_over(
                 ).fetchall()
             ]
             if columns:
-                names = ", ".join(f'"{c}"' for c in columns)
+                names = ", ".join(tabular._q(c) for c in columns)
                 old.execute(
                     f"insert into rebuilt.main.{table} ({names}) select {names} from main.{table}"
                 )
