@@ -97,7 +97,6 @@ def common(func):
     @click.option(
         "--debug",
         is_flag=True,
-        hidden=True,
         help=f"Show the traceback of an unexpected error (also ${ENV_DEBUG}=1).",
     )
     @functools.wraps(func)
@@ -245,7 +244,9 @@ def sample(
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).",
+    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade), keeping "
+    "its ingest_log and payroll exports; refuses if some are missing unless PATHS name the "
+    "folders to read instead.",
 )
 @common
 def ingest(

@@ -432,7 +432,7 @@ def writer(
     process dies before the commit DuckDB rolls the batch back on next open.
     """
     path = resolve_path(db)
-    _folder_for_new(path)
+    folder_for_new(path)
     con = open_file(path, read_only=False, wait=wait)
     try:
         if schema_version(con) is None:
@@ -479,7 +479,7 @@ def usable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
     return folder
 
 
-def _folder_for_new(path: Path) -> None:
+def folder_for_new(path: Path) -> None:
     """A warehouse that does not exist yet needs a folder it can be created in."""
     if not path.exists():
         usable_folder(path.parent, "--db", path)
@@ -501,7 +501,7 @@ def attached_writer(
     Unqualified names and ``main.<table>`` mean the warehouse's tables inside the block.
     """
     path = resolve_path(db)
-    _folder_for_new(path)
+    folder_for_new(path)
     _retrying(
         path, wait, lambda: con.execute(f"attach $path as {WRITE_ALIAS}", {"path": str(path)})
     )

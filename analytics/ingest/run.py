@@ -542,6 +542,7 @@ def ingest(
         finally:
             con.close()
         return batch.report
+    dbmod.folder_for_new(db)  # a bad --db is a usage error before any parsing
     # Parse with the warehouse closed: read what was loaded before (a short read-only open),
     # parse and stage into an in-memory DuckDB, then attach the file read-write only to load.
     # If another ingest committed in between and changed what "unchanged" meant, parse again;
