@@ -53,6 +53,7 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("marts/page_metrics.sql", "page_metrics"),
     ("marts/action_item_status.sql", "action_item_status"),
     ("marts/oncall_load.sql", "oncall_load"),
+    ("marts/data_coverage.sql", "data_coverage"),
 )
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
