@@ -192,7 +192,7 @@ def test_fuzz_bytes(data: bytes) -> None:
         parse_ics(b"BEGIN:VCALENDAR\n" + data, "fuzz.ics", team=None)
 
 
-# --------------------------------------------- Google Calendar exports (as Grafana OnCall reads them)
+# ------------------------------------------ Google Calendar exports (as Grafana OnCall reads them)
 # Our own files in the shapes of the Grafana OnCall test calendars (AGPL, not copied): see
 # fixtures/importers/ics/PROVENANCE.md.
 
