@@ -380,7 +380,7 @@ def payroll(
     out: Path | None,
     force: bool,
 ) -> None:
-    """Export the on-call stipend CSV for payroll, with manifest and explanation (docs/payroll.md)."""
+    """Export the on-call stipend CSV for payroll, with manifest and explanation."""
     from datetime import timedelta
 
     from analytics import pay
