@@ -695,7 +695,7 @@ def _policy_scenario() -> dict:
                 "start_at": "2026-11-23 09:00",
                 "end_at": "2026-11-30 09:00",
             },
-        ],  # fmt: skip
+        ],
         "handoffs": [
             # 26 h before: late under the 24 h default
             {"team": "core", "from_engineer": "ann", "written_at": "2026-11-22 07:00"},
