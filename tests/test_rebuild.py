@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics.db import SCHEMA_VERSION
 from tests.conftest import CONTENT_TABLES, run_cli, table_rows
 
 DOC = (
@@ -127,7 +128,8 @@ def test_rebuild_of_an_old_schema_keeps_its_exports(built):
                    ).returncode == 2  # fmt: skip
     result = run_cli("ingest", "--rebuild", "--db", str(db), "--quiet")
     assert result.returncode == 0, result.stderr
-    assert _count(db, "select value from warehouse_meta where key = 'schema_version'") == [("1",)]
+    version = _count(db, "select value from warehouse_meta where key = 'schema_version'")
+    assert version == [(str(SCHEMA_VERSION),)]
     assert _count(db, "select csv_sha256 from payroll_exports") == [("c0ffee",)]
     shutil.rmtree(raw)  # nothing of the rebuilt warehouse depends on the old file
     assert _count(db, "select count(*) from incident_metrics") == [(2,)]
