@@ -206,3 +206,11 @@ def test_an_unexpected_error_is_one_line_naming_the_command(warehouse, monkeypat
         run_cli(*args, "--debug")
     with pytest.raises(RuntimeError, match="boom"):
         run_cli(*args, env={"INCIDENT_ANALYTICS_DEBUG": "1"})
+
+
+def test_ingest_of_a_path_that_does_not_exist_is_a_usage_error_and_creates_nothing(tmp_path):
+    """#16.4: it exited 1 with a bogus ':1' and created an empty 1 MB warehouse."""
+    db = tmp_path / "new.duckdb"
+    line = _one_line(run_cli("ingest", str(tmp_path / "nope"), "--db", str(db)), 2)
+    assert line.startswith(f"incident-analytics: {tmp_path / 'nope'}: no such file or folder")
+    assert not list(tmp_path.iterdir())

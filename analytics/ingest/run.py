@@ -527,6 +527,13 @@ def ingest(
             dates follow the exporting user's locale (default: ISO, then Jira's English forms
             such as ``22/Sep/25 9:26 AM``).
     """
+    absent = [p for p in paths if not p.exists()]
+    if absent:  # a typo in the command line: nothing is read, nothing is created
+        raise UsageError(
+            f"{absent[0]}: no such file or folder"
+            + (f" (nor {len(absent) - 1} more of the paths given)" if len(absent) > 1 else "")
+            + "; name the files or folders to ingest; nothing was read"
+        )
     found, errors = discover(paths)
 
     def new_batch() -> _Batch:
