@@ -197,3 +197,27 @@ def test_an_ingest_committed_during_the_parse_makes_the_parse_start_again(tmp_pa
     # "Paged the database team" is a `page` under the default keywords (["paged"]), a `note`
     # under B's (["zzz"]): both documents hold it once, so two page events.
     assert sum("'page'" in r for r in rows) == 2, rows
+
+
+def test_a_file_taken_as_unchanged_whose_stored_version_moved_makes_the_parse_stale():
+    """The sha256 half of the check above, on the decision itself: a file skipped as
+    unchanged (sha 'a') while another ingest stored version 'b' of it must not be logged as
+    unchanged; a file this batch parses is replaced anyway, whatever was stored meanwhile."""
+    from analytics.ingest.run import FileResult, _Batch
+    from analytics.policy import DEFAULT_POLICY
+
+    p = DEFAULT_POLICY.version
+    batch = _Batch(policy=DEFAULT_POLICY, team=None, now=None, progress=None)  # type: ignore[arg-type]
+    batch.results = [
+        FileResult(Path("/r/x.md"), "x.md", "timeline", sha256="a", status="unchanged"),
+        FileResult(Path("/r/y.md"), "y.md", "timeline", sha256="c", status="loaded"),
+    ]
+    parsed_with = ({"/r/x.md": "a", "/r/y.md": "old"}, p)
+    assert not batch.stale({"/r/x.md": "a", "/r/y.md": "d"}, p, parsed_with=parsed_with)
+    assert batch.stale({"/r/x.md": "b", "/r/y.md": "old"}, p, parsed_with=parsed_with)
+    assert batch.stale({"/r/y.md": "old"}, p, parsed_with=parsed_with)  # x pruned meanwhile
+    assert batch.stale({"/r/x.md": "a"}, "other", parsed_with=parsed_with)  # policy moved
+    # parsed everything (the stored policy differed): any stored policy is fine afterwards
+    everything = ({}, "older")
+    batch.results[0].status = "loaded"
+    assert not batch.stale({}, "other", parsed_with=everything)
