@@ -221,8 +221,10 @@ def sample(
     The default (seed 7, scale 1) is the committed data/sample: 2026-05-04 .. 2026-11-02,
     3 teams, 12 engineers, 150 incidents. OUT must be empty, missing, or a previous sample.
     """
+    from analytics.db import usable_folder
     from analytics.sample import generate
 
+    usable_folder(out, "--out")
     counts = generate(
         out, seed=seed, scale=scale, bulk_pages=bulk_pages, years=years, engineers=engineers
     )

@@ -155,6 +155,11 @@ def test_export_folder_under_a_file_is_a_usage_error(warehouse):
     assert "--parquet" in line and "README.md" in line, line
 
 
+def test_sample_out_under_a_file_is_a_usage_error():
+    line = _one_line(run_cli("sample", "--out", str(ROOT / "README.md" / "s")), 2)
+    assert "README.md is a file, not a folder" in line, line
+
+
 def test_a_new_warehouse_where_no_folder_can_be_made_is_a_usage_error(tmp_path):
     (tmp_path / "seed" / "timelines").mkdir(parents=True)
     (tmp_path / "seed" / "timelines" / "seed.md").write_text(SEED)
