@@ -106,8 +106,8 @@ def common(func):
             return func(ctx, *args, **kwargs)
         except AnalyticsError as exc:
             _fail(exc)
-        except click.ClickException:
-            raise
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own control flow (Exit and Abort are RuntimeErrors)
         except Exception as exc:
             if debug or os.environ.get(ENV_DEBUG):
                 raise
