@@ -108,6 +108,11 @@ def common(func):
             _fail(exc)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click's own control flow (Exit and Abort are RuntimeErrors)
+        except BrokenPipeError:
+            # The reader of stdout went away (`| head`): nothing to say, and nobody to say it
+            # to. Point stdout at /dev/null so the interpreter's final flush stays quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             if debug or os.environ.get(ENV_DEBUG):
                 raise
