@@ -123,7 +123,8 @@ _DAMAGED = (
 _FULL = ("no space left", "file too large", "disk quota")
 
 
-def _first_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (DuckDB's run over two or three: join them)."""
     lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
     text = " ".join(lines) if len(lines) <= 3 else lines[0]
     return text or type(exc).__name__
@@ -132,10 +133,11 @@ def _first_line(exc: BaseException) -> str:
 def fault(exc: BaseException, path: Path) -> AnalyticsError | None:
     """A disk, file-system or damaged-file failure around the warehouse ``path`` as one line
     naming the file and the cure (exit 1); ``None`` for anything else (a bug, say)."""
-    detail = _first_line(exc)
+    detail = _one_line(exc)
     low = detail.lower()
     errno_full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
     if errno_full or any(word in low for word in _FULL):
+        where = exc.filename if isinstance(exc, OSError) and exc.filename else path
         if "checkpoint" in low:
             return AnalyticsError(
                 f"{path}: the batch was committed (kept in {path}.wal) but could not be "
@@ -143,9 +145,9 @@ def fault(exc: BaseException, path: Path) -> AnalyticsError | None:
                 "payroll export on it finishes the write"
             )
         return AnalyticsError(
-            f"{path}: out of disk space ({detail}); free space on that disk (the warehouse's "
-            f"folder, and {path}.tmp where large batches spill) and run it again; the "
-            "warehouse is as it was before this command"
+            f"{where}: out of disk space ({detail}); free space on that disk (for the "
+            f"warehouse: its folder, and {path}.tmp where large batches spill) and run it "
+            "again; the warehouse is as it was before this command"
         )
     if isinstance(exc, duckdb.Error) and any(word in low for word in _DAMAGED):
         return AnalyticsError(
@@ -178,7 +180,7 @@ def _retrying(path: Path, wait: float, open_once):
             message = str(exc)
             if "lock" not in message.lower():
                 raise fault(exc, path) or AnalyticsError(
-                    f"{path}: cannot open the warehouse: {_first_line(exc)}"
+                    f"{path}: cannot open the warehouse: {_one_line(exc)}"
                 ) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
@@ -190,7 +192,7 @@ def _retrying(path: Path, wait: float, open_once):
             delay = min(delay * 2, 1.0)
         except duckdb.Error as exc:
             raise fault(exc, path) or AnalyticsError(
-                f"{path}: cannot open the warehouse: {_first_line(exc)}"
+                f"{path}: cannot open the warehouse: {_one_line(exc)}"
             ) from exc
 
 
