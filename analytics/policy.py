@@ -60,6 +60,8 @@ _FLOAT_FIELDS = (
     "status_sev1_minutes",
     "status_sev2_minutes",
     "postmortem_deadline_hours",
+    "handoff_before_hours",
+    "handoff_after_hours",
 )
 
 
@@ -103,6 +105,8 @@ class Policy:
         ("P5", 3),
     )
     rotations_max_shift_days: int = 31  # product default: a longer shift is a typo in a date
+    handoff_before_hours: float = 24.0
+    handoff_after_hours: float = 4.0
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -205,6 +209,8 @@ class Policy:
             "overnight_start": self.overnight_start,
             "overnight_end": self.overnight_end,
             "done_statuses": list(self.tracker_done_statuses),
+            "handoff_before_hours": self.handoff_before_hours,
+            "handoff_after_hours": self.handoff_after_hours,
         }
 
     def pay_rows(self) -> list[dict[str, Any]]:
@@ -338,6 +344,20 @@ def _whole_days(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
         raise _Bad("expected a whole number of days from 1 to 3660")
     return value
+
+
+def _non_negative(unit: str) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise _Bad(f"expected a number of {unit} >= 0")
+        return float(value)
+
+    return parse
 
 
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
@@ -510,6 +530,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "rotations": {
         "max_shift_days": ("rotations_max_shift_days", _whole_days),
     },
+    "handoff": {
+        "before_hours": ("handoff_before_hours", _non_negative("hours")),
+        "after_hours": ("handoff_after_hours", _non_negative("hours")),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -536,6 +560,7 @@ _ALL_SECTIONS = (
     "tracker",
     "pagerduty",
     "rotations",
+    "handoff",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")

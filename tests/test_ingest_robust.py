@@ -198,10 +198,8 @@ def test_ingest_of_a_path_that_does_not_exist_is_a_usage_error_creating_nothing(
     db = tmp_path / "new.duckdb"
     result = run_cli("ingest", str(tmp_path / "nope"), "--db", str(db))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        f"incident-analytics: {tmp_path / 'nope'}: no such file or folder; give the files or "
-        "folders to ingest"
-    ]
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"incident-analytics: {tmp_path / 'nope'}: no such file or folder")
     assert not db.exists()
 
 
