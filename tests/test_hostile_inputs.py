@@ -1,11 +1,12 @@
 """The hostile-input suite (issue 16 point 5, SPEC §12 "Never a crash on input").
 
 Hostile and malformed files are generated in code for EVERY accepted format (timeline
-documents, CSV/JSON/Parquet pages, rotations CSV and ICS, people.csv, Jira CSV, PagerDuty and
-Opsgenie JSON; policy files at the end), in every category: empty and blank cells in every
-column, invalid UTF-8, a BOM, CRLF, NUL bytes, a 10 MB line, a huge file, years 1900 and 9999,
-spreadsheet formulas in names, ids repeated from another file, ids with quotes and path
-separators, garbage, truncation. Each is mixed into a batch with one good file of every format.
+documents, hand-off notes, CSV/JSON/Parquet pages, rotations CSV and ICS, people.csv, Jira CSV,
+PagerDuty and Opsgenie JSON; policy files at the end), in every category: empty and blank cells
+in every column, invalid UTF-8, a BOM, CRLF, NUL bytes, a 10 MB line, a huge file, years 1900
+and 9999, spreadsheet formulas in names, ids repeated from another file, ids with quotes and
+path separators, garbage, truncation. Each is mixed into a batch with one good file of every
+format.
 
 For every case: no exception escapes (no traceback), the exit code is 0 or 1, every row of the
 good files is loaded exactly as when they are ingested alone, nothing of a rejected file is
@@ -37,10 +38,10 @@ import pytest
 from analytics.errors import PolicyError
 from analytics.ingest import run
 from analytics.policy import DEFAULT_POLICY, load_policy
-from tests.conftest import CONTENT_TABLES, run_cli
+from tests.conftest import run_cli
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)  # the ingest clock: 1900 and 9999 are out of range
-SRC_TABLES = [t for t in CONTENT_TABLES if t.startswith("src_")]
+SRC_TABLES = run.ALL_SRC_TABLES
 TEN_MB = "x" * (10 * 1024 * 1024)
 FORMULA = '=HYPERLINK("http://evil.example/","Click me")'
 QUOTED_ID = "INC-\"q'/..\\x"  # quotes and both path separators
@@ -195,6 +196,18 @@ def og_export(p: str) -> dict:
     }  # fmt: skip
 
 
+def handoff_fields(p: str) -> dict[str, str]:
+    return {
+        "# Hand-off": None,
+        "TEAM": f"{p}-team",
+        "FROM": "Alice Chen",
+        "TO": "Bob Okafor",
+        "WRITTEN": "2026-11-09 08:40 UTC",
+        "\n- the replica lag alert is noisy": None,
+        f"- {p} OPS-812 waits on the vendor": None,
+    }
+
+
 def _parquet(header: list[str], rows: list[list[str | None]]) -> bytes:
     table = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in
                       enumerate(header)})  # fmt: skip
@@ -210,6 +223,7 @@ def _records(header: list[str], rows: list[list[str]]) -> bytes:
 # Each format: where its files go, and how to write a file from a prefix (for the good file).
 FORMATS: dict[str, tuple[str, Callable[[str], bytes]]] = {
     "timeline": ("timelines/{}.md", lambda p: _doc(doc_fields(p))),
+    "handoff": ("handoffs/{}.md", lambda p: _doc(handoff_fields(p))),
     "pages_csv": ("pages/{}.csv", lambda p: _csv(PAGE_HEADER, page_rows(p))),
     "pages_json": ("pages/{}.json", lambda p: _records(PAGE_HEADER, page_rows(p))),
     "pages_parquet": ("pages/{}.parquet", lambda p: _parquet(PAGE_HEADER, page_rows(p))),
@@ -329,6 +343,36 @@ def cases(only: str | None = None) -> list[Case]:
         fields["- Users affected"] = "9" * 30
         fields["- Revenue impact"] = "$" + "9" * 30
         add("timeline", "numbers_too_large", _doc(fields), "loaded")
+
+    # -- hand-off notes
+    if want("handoff"):
+        for name, data, expect in _text_variants(lambda v: _doc(handoff_fields(f"ho{v}"))):
+            add("handoff", name, data, expect)
+        for key in ("TEAM", "FROM", "TO", "WRITTEN"):
+            for blank in ("", "   "):
+                fields = handoff_fields(f"hb{len(blank)}{key}")
+                fields[key] = blank
+                expect = "loaded" if key == "TO" else "rejected"
+                add("handoff", f"blank{len(blank)}_{key}", _doc(fields), expect)
+        for year in ("1900", "9999"):
+            fields = handoff_fields(f"hy{year}")
+            fields["WRITTEN"] = f"{year}-11-09 08:40 UTC"
+            add("handoff", f"year_{year}", _doc(fields), "rejected")
+        fields = handoff_fields("hformula")
+        fields["FROM"] = FORMULA
+        add("handoff", "formula_name", _doc(fields), "loaded")
+        fields = handoff_fields("hquoted")
+        fields["TEAM"] = QUOTED_ID
+        add("handoff", "quoted_id", _doc(fields), "loaded")
+        add("handoff", "duplicate_id", _doc(handoff_fields("good_handoff")), "loaded")
+        fields = handoff_fields("hten")
+        fields["FROM"] = TEN_MB
+        add("handoff", "ten_mb_cell", lambda f=fields: _doc(f), "rejected")  # over 5 MB
+        add("handoff", "huge_file", lambda: _doc(handoff_fields("hh")) + b"\n" * (6 << 20),
+            "rejected")  # fmt: skip
+        fields = handoff_fields("hnul")
+        fields["FROM"] = "Ali\x00ce"
+        add("handoff", "nul_in_cell", _doc(fields), "any")
 
     # -- pages: CSV, JSON, Parquet
     for fmt, render in (

@@ -424,7 +424,7 @@ class _RecordChecks:
     policy: Policy
     now: datetime
 
-    def check(self, incidents=(), pages=(), rotations=(), tracker=()) -> None:
+    def check(self, incidents=(), pages=(), rotations=(), tracker=(), notes=()) -> None:
         problems: list[InputError] = []
 
         def bad(line, what: str, ts) -> None:
@@ -472,6 +472,8 @@ class _RecordChecks:
             for name in ("created_at", "resolved_at"):
                 if isinstance(ts := item.get(name), datetime):
                     bad(item.get("line_no"), f"{item.get('ticket')}: {name}", ts)
+        for note in notes:
+            bad(note.line_no, "WRITTEN", note.written_at)
         if problems:
             raise problems[0] if len(problems) == 1 else InputErrors(problems)
 
@@ -536,6 +538,7 @@ def _parse_python(
         from analytics.ingest.handoffs import parse_handoff
 
         parsed = parse_handoff(data, res.display)
+        sane.check(notes=[parsed.note])
         res.warnings.extend(str(w) for w in parsed.warnings)
         pending.handoff(parsed.note, src)
         res.rows = 1
