@@ -532,3 +532,19 @@ def test_people_files_that_disagree_about_a_person_warn_naming_both(tmp_path):
     assert _rows(db, "select employee_id, timezone from people where name_key = 'alice chen'") == [
         ("E1", "Europe/Berlin")
     ]
+
+
+def test_a_jira_row_out_of_range_is_rejected_alone(tmp_path, raw):
+    (raw / "action_items").mkdir()
+    (raw / "action_items" / "jira.csv").write_text(
+        "Issue key,Summary,Status,Assignee,Due date,Created,Resolved\n"
+        "OPS-1,Fix,Done,Alice,2026-11-20,2026-11-04T10:00:00Z,2026-11-10T12:00:00Z\n"  # line 2
+        "OPS-2,Fix,Done,Alice,2026-11-20,9999-11-04T10:00:00Z,\n"  # line 3: out of range
+    )
+    db = tmp_path / "w.duckdb"
+    report = _ingest([raw], db)
+    assert [e.removeprefix(str(raw) + "/") for e in report.rejections] == [
+        "action_items/jira.csv:3: OPS-2: created_at 9999-11-04 10:00Z is out of range "
+        "(1970-01-01 .. 2028-12-01)"
+    ]
+    assert _rows(db, "select ticket from src_tracker_items") == [("OPS-1",)]

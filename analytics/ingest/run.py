@@ -424,7 +424,28 @@ class _RecordChecks:
     policy: Policy
     now: datetime
 
-    def check(self, incidents=(), pages=(), rotations=(), tracker=(), notes=()) -> None:
+    def tracker_rows(self, items: list[dict]) -> list[dict]:
+        """The tracker rows in the sane window; each other row is rejected alone, at its line
+        (a Jira export is tabular: one bad row does not reject the file)."""
+        kept = []
+        for item in items:
+            why = next(
+                (
+                    f"{item.get('ticket')}: {name} {reason}"
+                    for name in ("created_at", "resolved_at")
+                    if isinstance(ts := item.get(name), datetime)
+                    and (reason := out_of_range(ts, self.now))
+                ),
+                None,
+            )
+            if why is None:
+                kept.append(item)
+            else:
+                self.res.errors.append(f"{self.res.display}:{item.get('line_no') or 1}: {why}")
+                self.res.rejected += 1
+        return kept
+
+    def check(self, incidents=(), pages=(), rotations=(), notes=()) -> None:
         problems: list[InputError] = []
 
         def bad(line, what: str, ts) -> None:
@@ -468,10 +489,6 @@ class _RecordChecks:
                     self.res.warnings.append(str(problem))
                 else:
                     problems.append(problem)
-        for item in tracker:
-            for name in ("created_at", "resolved_at"):
-                if isinstance(ts := item.get(name), datetime):
-                    bad(item.get("line_no"), f"{item.get('ticket')}: {name}", ts)
         for note in notes:
             bad(note.line_no, "WRITTEN", note.written_at)
         if problems:
@@ -529,10 +546,10 @@ def _parse_python(
             result = jira.parse_jira_json(data, res.display)
         else:
             result = jira.parse_jira_csv(data, res.display, date_format=date_format)
-        sane.check(tracker=result.items)
+        items = sane.tracker_rows(result.items)
         res.warnings.extend(str(w) for w in result.warnings)
-        pending.tracker(result.items, src)
-        res.rows = len(result.items)
+        pending.tracker(items, src)
+        res.rows = len(items)
         return []
     if res.kind == "handoff":
         from analytics.ingest.handoffs import parse_handoff
