@@ -548,3 +548,17 @@ def test_a_jira_row_out_of_range_is_rejected_alone(tmp_path, raw):
         "(1970-01-01 .. 2028-12-01)"
     ]
     assert _rows(db, "select ticket from src_tracker_items") == [("OPS-1",)]
+
+
+def test_the_summary_counts_no_rows_of_a_file_rejected_after_staging(tmp_path, raw):
+    # A document rejected at load (its incident_id is another file's) after its rows were
+    # staged: the summary printed "rows loaded: 0 incidents".
+    (raw / "timelines").mkdir()
+    doc = "ID: X\nSEVERITY: SEV-2\nSTARTED: 2026-11-03 14:00\n"
+    (raw / "timelines" / "a.md").write_text(doc)
+    (raw / "timelines" / "b.md").write_text(doc)
+    db = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(raw / "timelines" / "a.md"), "--db", str(db)).returncode == 0
+    again = run_cli("ingest", str(raw / "timelines" / "b.md"), "--db", str(db))
+    assert again.returncode == 1 and "also in" in again.stderr
+    assert "rows loaded" not in again.stdout, again.stdout

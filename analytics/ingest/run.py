@@ -402,7 +402,8 @@ class _Pending:
             (n,) = con.execute(f"select count(*) from __stage_{table}").fetchall()[0]
             con.execute(f"insert into {table} by name select * from __stage_{table}")
             con.execute(f"drop table __stage_{table}")
-            counts[table] = n
+            if n:  # a table whose staged rows were all of rejected files says nothing
+                counts[table] = n
         self.staged.clear()
         return counts
 
