@@ -69,6 +69,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",
     ("ingest/tabular.py", "', '.join(selects)"): "casts from the constant _CAST applied to "
     "_q()-quoted column names; aliases from TableSpec constants",
+    ("ingest/tabular.py", "casts"): "inner SELECT: _CAST constants over _q()-quoted columns, "
+    "aliased __r<i>/__v<i>",
     ("ingest/tabular.py", "reason"): "CASE of constant checks over _q()-quoted columns; "
     "the offending value is concatenated in SQL, never in Python",
     ("ingest/tabular.py", "table"): "'__checked_<kind>_<digits>': kind from TableSpec, "

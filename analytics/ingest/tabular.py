@@ -292,8 +292,12 @@ def _stage(
         )
 
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
-    selects, checks = [], []
-    for col in spec.columns:
+    # Each present column is cast once, in an inner SELECT (``__r<i>`` its text, ``__v<i>`` its
+    # value); the checks below compare those instead of casting again in every branch.
+    inner, selects, checks = [], [], []
+    raw_of: dict[str, str] = {}
+    val_of: dict[str, str] = {}
+    for i, col in enumerate(spec.columns):
         src = by_lower.get(col.name)
         if src is None:
             expr = "false" if col.kind == "bool" else "null"
@@ -302,8 +306,10 @@ def _stage(
                 expr = _literal(col.default)
             selects.append(f"{expr}::{cast_type} as {_q(out_name.get(col.name, col.name))}")
             continue
-        rawc = f"cast({_q(src)} as varchar)"
-        cast = _CAST[col.kind].format(c=rawc)
+        rawc, cast = f"__r{i}", f"__v{i}"
+        raw_of[col.name], val_of[col.name] = rawc, cast
+        inner.append(f"cast({_q(src)} as varchar) as {rawc}")
+        inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
         value = cast if col.default is None else f"coalesce({cast}, {_literal(col.default)})"
         selects.append(f"{value} as {_q(out_name.get(col.name, col.name))}")
         present = f"nullif(trim({rawc}), '') is not null"
@@ -314,7 +320,6 @@ def _stage(
                 f"when {present} and {cast} is null then '{col.name} ' || "
                 f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
             )
-        if col.kind == "ts":
             top = "hi_rotations" if spec.kind == "rotations" else "hi"
             checks.append(
                 f"when {cast} < (select lo from __ingest_limits) "
@@ -329,10 +334,7 @@ def _stage(
                 "' is not true/false'"
             )
     if spec.kind == "rotations":
-        s, e = (
-            _CAST["ts"].format(c=f"cast({_q(by_lower['start'])} as varchar)"),
-            _CAST["ts"].format(c=f"cast({_q(by_lower['end'])} as varchar)"),
-        )
+        s, e = val_of["start"], val_of["end"]
         checks.append(f"when {e} <= {s} then 'end is not after start'")
         checks.append(
             f"when {e} - {s} > (select max_shift from __ingest_limits) then 'shift of ' || "
@@ -340,29 +342,27 @@ def _stage(
             "max_shift_days = ' || (select max_shift_days from __ingest_limits) || "
             "' (a typo in a date?)'"
         )
-    if spec.kind == "pages" and "acknowledged_at" in by_lower:
-        sent, ack = (
-            _CAST["ts"].format(c=f"cast({_q(by_lower[c])} as varchar)")
-            for c in ("sent_at", "acknowledged_at")
-        )
+    if spec.kind == "pages" and "acknowledged_at" in val_of:
+        sent, ack = val_of["sent_at"], val_of["acknowledged_at"]
         checks.append(
             f"when {ack} < {sent} then 'acknowledged_at ' || strftime({ack}, '%Y-%m-%d %H:%M:%S') "
             f"|| 'Z is before sent_at ' || strftime({sent}, '%Y-%m-%d %H:%M:%S') || 'Z'"
         )
-    if spec.kind == "people" and "timezone" in by_lower:
-        tz = f"nullif(trim(cast({_q(by_lower['timezone'])} as varchar)), '')"
+    if spec.kind == "people" and "timezone" in raw_of:
+        tz = f"nullif(trim({raw_of['timezone']}), '')"
         checks.append(
             f"when {tz} is not null and {tz} not in (select name from pg_timezone_names()) "
             f"then 'timezone ' || '''' || {tz} || '''' || "
             "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
+    casts = ", ".join(inner) or "null as __none"
 
     def check() -> None:
         con.execute(
             f"create or replace temp table __checked as select {', '.join(selects)}, "
             f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
-            "from __raw"
+            f"from (select {casts} from __raw)"
         )
 
     try:
