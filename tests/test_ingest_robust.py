@@ -562,3 +562,13 @@ def test_the_summary_counts_no_rows_of_a_file_rejected_after_staging(tmp_path, r
     again = run_cli("ingest", str(raw / "timelines" / "b.md"), "--db", str(db))
     assert again.returncode == 1 and "also in" in again.stderr
     assert "rows loaded" not in again.stdout, again.stdout
+
+
+def test_a_document_with_a_nul_byte_is_rejected_at_its_line():
+    # Was loaded with the NUL line silently ignored (here: the ID, so the id became the stem).
+    from analytics.errors import InputError
+    from analytics.ingest.timelines import parse_timeline
+
+    with pytest.raises(InputError) as err:
+        parse_timeline(b"SEVERITY: SEV-2\n\x00ID: X\nSTARTED: 2026-11-03 14:00\n", "n.md", now=NOW)
+    assert str(err.value) == "n.md:2: NUL byte: not text; expected the incident template"

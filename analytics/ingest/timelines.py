@@ -283,6 +283,9 @@ def _decode(text: str | bytes, file: str) -> str:
             raise InputError(
                 file, line, f"not valid UTF-8: byte 0x{byte:02x} at byte offset {exc.start}"
             ) from None
+    if "\x00" in text:  # a binary or damaged file: its lines would be misread, not rejected
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(file, line, "NUL byte: not text; expected the incident template")
     return text.removeprefix("\ufeff")
 
 
