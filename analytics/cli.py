@@ -86,35 +86,17 @@ def common(func):
 
 
 def parse_instant(text: str | None, option: str) -> datetime | None:
-    """An ISO date or timestamp as an aware UTC datetime (naive = UTC)."""
-    if text is None:
-        return None
-    from analytics.errors import UsageError
+    """An ISO date or timestamp as an aware UTC datetime (naive = UTC); see analytics.periods."""
+    from analytics.periods import parse_instant as parse
 
-    raw = text.strip()
-    if raw.upper().endswith(" UTC"):
-        raw = raw[:-4]
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise UsageError(
-            f"{option} '{text}' is not a date or timestamp (e.g. 2026-11-02 or "
-            "2026-11-02T00:00:00Z)"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return None if text is None else parse(text, what=option)
 
 
 def parse_day(text: str, option: str) -> date:
-    from analytics.errors import UsageError
+    """A ``YYYY-MM-DD`` option value; see analytics.periods."""
+    from analytics.periods import parse_date
 
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+    return parse_date(text, what=option)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

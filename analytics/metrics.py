@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import periods
 from analytics.db import query_df
 from analytics.stats import DEFAULT_RESAMPLES, bootstrap, bootstrap_many
 
@@ -52,26 +52,23 @@ STATUS_RULES: dict[str, str] = {
     "escalation": "escalation_status",
 }
 _ACTION_GROUPINGS = ("team", "service", "severity")
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 # --- periods --------------------------------------------------------------------------------
 
 
-def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+def period_bounds(
+    date_from: date | datetime | str, date_to: date | datetime | str
+) -> tuple[datetime, datetime]:
     """Whole days, both included: ``[date_from 00:00Z, date_to + 1 day 00:00Z)`` (SPEC §10).
 
+    Days are ``date``, ``datetime`` (its UTC day) or ``YYYY-MM-DD`` text
+    (:func:`analytics.periods.days`).
+
     Raises:
-        ValueError: ``date_to`` is before ``date_from``.
+        ValueError: a value is not a day, or ``date_to`` is before ``date_from``.
     """
-    if date_to < date_from:
-        raise ValueError(
-            f"--to {date_to.isoformat()} is before --from {date_from.isoformat()}; "
-            "both days are included, so --to must be on or after --from"
-        )
-    start = datetime.combine(date_from, time(0), tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=UTC)
-    return start, end
+    return tuple(periods.days(date_from, date_to))  # type: ignore[return-value]
 
 
 def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
@@ -80,15 +77,7 @@ def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
     Raises:
         ValueError: Not of the form ``YYYY-Www``, or a week the year does not have.
     """
-    m = _ISO_WEEK.match(week.strip()) if isinstance(week, str) else None
-    if not m:
-        raise ValueError(f"week {week!r} is not an ISO week such as '2026-W47'")
-    try:
-        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
-    except ValueError:
-        raise ValueError(f"week {week!r} does not exist (year {m[1]} has no week {m[2]})") from None
-    start = datetime.combine(monday, time(0), tzinfo=UTC)
-    return start, start + timedelta(days=7)
+    return periods.parse_week(week)
 
 
 def _check_period(start: datetime, end: datetime) -> dict[str, datetime]:
