@@ -66,7 +66,11 @@ def sql_text(name: str) -> str:
 
 
 def resolve_path(db: str | Path | None) -> Path:
-    return Path(db) if db is not None else default_db()
+    """``db`` as given, or the configured warehouse (:func:`~analytics.config.default_db`)
+    when it is None or empty (a notebook parameter left at its default)."""
+    if db is None or (isinstance(db, str) and not db.strip()):
+        return default_db()
+    return Path(db)
 
 
 def quote_literal(text: str) -> str:
