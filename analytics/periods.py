@@ -162,6 +162,9 @@ class Period:
     def __str__(self) -> str:
         return self.label
 
+    def __repr__(self) -> str:
+        return f"Period({self.label!r}: {self.first_day} .. {self.last_day}, UTC)"
+
     @property
     def first_day(self) -> date:
         """The first calendar day (UTC)."""

@@ -222,3 +222,25 @@ def test_default_warehouse_is_the_projects_whatever_the_folder(tmp_path, monkeyp
     monkeypatch.setenv("INCIDENT_ANALYTICS_DB", str(tmp_path / "env.duckdb"))
     assert api.warehouse() == tmp_path / "env.duckdb"
     assert api.warehouse("mine.duckdb") == tmp_path / "mine.duckdb"  # explicit: as given
+
+
+def test_the_docs_five_lines_run(sample_warehouse, monkeypatch):
+    """docs/api.md's first example, run on the sample: five lines, and the output it shows."""
+    text = (ROOT / "docs" / "api.md").read_text("utf-8")
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert len(lines) == 5
+    monkeypatch.setenv("INCIDENT_ANALYTICS_DB", str(sample_warehouse))
+    namespace: dict = {}
+    results = []
+    for line in lines:
+        try:
+            code = compile(line, "docs/api.md", "eval")
+        except SyntaxError:  # a statement: import, assignment
+            exec(line, namespace)
+        else:
+            results.append(eval(code, namespace))
+    assert namespace["q"].label == "2026-Q3"
+    with pd.option_context("display.precision", 2, "display.max_colwidth", 60):
+        for frame in results[:2]:
+            assert frame.to_string() in text, frame.to_string()
