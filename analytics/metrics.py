@@ -81,11 +81,19 @@ def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
 
 
 def _check_period(start: datetime, end: datetime) -> dict[str, datetime]:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("period bounds must be timezone-aware datetimes (UTC)")
-    if end <= start:
-        raise ValueError(f"empty period: end {end.isoformat()} is not after {start.isoformat()}")
-    return {"start": start, "end": end}
+    """The bound ``$start``/``$end`` of ``[start, end)``; instants as :mod:`analytics.periods`
+    reads them (a datetime, naive meaning UTC, a date or ISO text).
+
+    Raises:
+        ValueError: a bound is not an instant, or the period is empty.
+    """
+    first = periods.parse_instant(start, what="start")
+    after = periods.parse_instant(end, what="end")
+    if after <= first:
+        raise periods.PeriodError(
+            f"empty period: end {after.isoformat()} is not after {first.isoformat()}"
+        )
+    return {"start": first, "end": after}
 
 
 def _check_by(by: str, allowed: Sequence[str]) -> str:
@@ -336,8 +344,7 @@ def weekly_trend(
         ``week_start`` (date), ``iso_week``, ``<by>``, ``incidents``, and for mtta and mttr
         ``*_median_s``, ``*_median_lo_s``, ``*_median_hi_s``, ``*_n``, ``*_missing``.
     """
-    if end.tzinfo is None:
-        raise ValueError("end must be a timezone-aware datetime (UTC)")
+    end = periods.parse_instant(end, what="end")
     if weeks < 1:
         raise ValueError(f"weeks must be >= 1, got {weeks}")
     by = _check_by(by, GROUPINGS)

@@ -165,3 +165,19 @@ def test_the_old_entry_points_use_the_one_parser():
     assert cli_instant("2026-11-02 UTC", "--as-of") == utc(2026, 11, 2)
     assert parse_day("2026-11-02", "--from") == date(2026, 11, 2)
     assert db.connect_reader.__annotations__["as_of"].count("str")
+
+
+def test_metrics_functions_take_instants_as_the_cli_does(sample_warehouse):
+    from analytics import db, metrics
+
+    with db.reader(sample_warehouse, as_of="2026-11-02") as con:
+        by_text = metrics.summary(con, "2026-10-01", "2026-11-01", intervals=False)
+        by_date = metrics.summary(con, date(2026, 10, 1), date(2026, 11, 1), intervals=False)
+        naive = metrics.compliance(con, datetime(2026, 10, 1), datetime(2026, 11, 1))
+        aware = metrics.compliance(con, utc(2026, 10, 1), utc(2026, 11, 1))
+        with pytest.raises(PeriodError, match="empty period"):
+            metrics.incidents_in(con, "2026-11-01", "2026-10-01")
+        with pytest.raises(PeriodError, match="end 'soon' is not a date or timestamp"):
+            metrics.weekly_trend(con, "soon")
+    assert by_text.equals(by_date)
+    assert naive.equals(aware)  # naive means UTC, as on the command line
