@@ -41,7 +41,7 @@ from analytics.periods import parse_instant
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Views in dependency order: (sql file under analytics/sql, view name).
 VIEWS: tuple[tuple[str, str], ...] = (
@@ -60,7 +60,12 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("marts/handoff_notes.sql", "handoff_notes"),
     ("marts/handoff_compliance.sql", "handoff_compliance"),
     ("marts/data_coverage.sql", "data_coverage"),
+    ("marts/comp_time_ledger.sql", "comp_time_ledger"),
 )
+
+# Table macros that read views, each created right after the view named (DuckDB binds a table
+# macro when it is created, so it cannot live in macros.sql, which runs before every view).
+VIEW_MACROS: tuple[tuple[str, str], ...] = (("pay/counted_overnight_pages.sql", "pages"),)
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
 _COLUMN_DOC_RE = re.compile(r"^--\s{2,}(?P<col>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
@@ -288,7 +293,7 @@ def _table_doc(sql: str) -> str:
 def views_version() -> str:
     """A digest of the macros and view definitions of this package (:func:`install_views`)."""
     digest = hashlib.sha256(sql_text("macros.sql").encode())
-    for file, view in VIEWS:
+    for file, view in (*VIEWS, *VIEW_MACROS):
         digest.update(f"\0{view}\0".encode())
         digest.update(sql_text(file).encode())
     return digest.hexdigest()[:16]
@@ -325,6 +330,9 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
         for col, text in _column_docs(body).items():
             if col in columns:
                 con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
+        for macro_file, after in VIEW_MACROS:
+            if after == view:
+                con.execute(sql_text(macro_file))
     con.execute("delete from warehouse_meta where key = 'views_version'")
     con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 

@@ -107,6 +107,7 @@ class Policy:
     rotations_max_shift_days: int = 31  # product default: a longer shift is a typo in a date
     handoff_before_hours: float = 24.0
     handoff_after_hours: float = 4.0
+    comp_time_expires_after_days: int = 0  # product default: comp time never expires
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -211,6 +212,7 @@ class Policy:
             "done_statuses": list(self.tracker_done_statuses),
             "handoff_before_hours": self.handoff_before_hours,
             "handoff_after_hours": self.handoff_after_hours,
+            "comp_time_expires_after_days": self.comp_time_expires_after_days,
         }
 
     def pay_rows(self) -> list[dict[str, Any]]:
@@ -343,6 +345,12 @@ def _positive(unit: str) -> Callable[[Any], float]:
 def _whole_days(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
         raise _Bad("expected a whole number of days from 1 to 3660")
+    return value
+
+
+def _days_or_never(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36600:
+        raise _Bad("expected a whole number of days from 0 (never) to 36600")
     return value
 
 
@@ -534,6 +542,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "before_hours": ("handoff_before_hours", _non_negative("hours")),
         "after_hours": ("handoff_after_hours", _non_negative("hours")),
     },
+    "comp_time": {
+        "expires_after_days": ("comp_time_expires_after_days", _days_or_never),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -561,6 +572,7 @@ _ALL_SECTIONS = (
     "pagerduty",
     "rotations",
     "handoff",
+    "comp_time",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")

@@ -49,6 +49,7 @@ KIND_TABLES = {
     "pagerduty": ("src_incidents", "src_pages", "src_rotations"),
     "opsgenie": ("src_pages",),
     "handoff": ("src_handoffs",),
+    "comp_time": ("src_comp_time",),
 }
 ALL_SRC_TABLES = (
     "src_incidents",
@@ -59,6 +60,7 @@ ALL_SRC_TABLES = (
     "src_rotations",
     "src_tracker_items",
     "src_handoffs",
+    "src_comp_time",
 )
 # Rejections and warnings kept per file in ingest_log.error (the terminal shows fewer).
 MAX_LOGGED_ERRORS = 10_000
@@ -126,6 +128,8 @@ def classify_file(path: Path) -> str | None:
         return "timeline"
     if "pages" in parts and suffix in TABULAR_EXT:
         return "pages"
+    if "comp_time" in parts and suffix in TABULAR_EXT:
+        return "comp_time"
     if "rotations" in parts:
         if suffix == ".ics":
             return "ics"
@@ -185,8 +189,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if kind is None:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, pages/, rotations/, action_items/, handoffs/, pagerduty/ "
-                    "or opsgenie/, or name it people.csv"
+                    "named timelines/, pages/, rotations/, action_items/, handoffs/, comp_time/, "
+                    "pagerduty/ or opsgenie/, or name it people.csv"
                 )
                 continue
             found[given.resolve()] = kind

@@ -20,6 +20,7 @@ KIND_LABELS = {
     "src_rotations": "rotation rows",
     "src_tracker_items": "tracker items",
     "src_handoffs": "hand-off notes",
+    "src_comp_time": "comp time taken",
 }
 
 
