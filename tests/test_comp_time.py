@@ -1,0 +1,250 @@
+"""The comp-time ledger (SPEC §15, docs/payroll.md "Comp-time ledger"): hand-computed months.
+
+Every counted overnight page is a lot of the pay rate's hours (4 by default), owed in the UTC
+month it was sent and dated by its local date; takes consume the oldest unexpired lots first;
+a debt is repaid by the next lots first; a remainder expires at the start of local date + N + 1.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from analytics import db
+from analytics.pay import export_payroll
+from analytics.policy import DEFAULT_POLICY, PayRate, Policy
+from tests.pay_helpers import build_warehouse, memory_warehouse, ts
+
+D = Decimal
+
+
+def _takes(con, *rows: tuple[str, str, str]) -> None:
+    for n, (engineer, taken_on, hours) in enumerate(rows, start=2):
+        con.execute(
+            "insert into src_comp_time values ($1, $2, $3, $4, 'comp_time/taken.csv')",
+            [engineer, date.fromisoformat(taken_on), D(hours), n],
+        )
+
+
+def _ledger(con, as_of: str, engineer: str | None = None) -> dict[str, tuple]:
+    """month -> (owed, taken, expired, balance) of one engineer (the only one by default)."""
+    db._shadow(con, ts(as_of), None)
+    rows = con.execute(
+        "select engineer, month, owed_hours, taken_hours, expired_hours, balance_hours "
+        "from comp_time_ledger order by engineer, month"
+    ).fetchall()
+    names = {r[0] for r in rows}
+    assert engineer in names if engineer else len(names) <= 1, names
+    return {r[1]: tuple(r[2:]) for r in rows if engineer is None or r[0] == engineer}
+
+
+def _policy(days: int, **kw) -> Policy:
+    return Policy(comp_time_expires_after_days=days, **kw)
+
+
+PEOPLE_UTC = [("Ana", "E1", "payments", "UTC"), ("Bo", "E2", "payments", "UTC")]
+
+
+def test_taken_before_owed_is_a_negative_balance_and_quiet_months_are_rows():
+    con = memory_warehouse(
+        people=PEOPLE_UTC,
+        pages=[
+            ("p1", "2026-01-20 23:00", "Ana", "payments", None),  # 23:00 UTC: overnight, 4 h
+            ("p2", "2026-04-05 23:30", "Ana", "payments", None),  # 4 h
+            ("day", "2026-04-06 12:00", "Ana", "payments", None),  # daytime: no lot
+        ],
+    )
+    _takes(con, ("  ana ", "2026-01-10", "6"))  # matched case-insensitively after trimming
+    # Jan: owed 4, taken 6 -> -2 (taken before owed: a debt, shown); Feb, Mar: no activity,
+    # still -2; Apr: owed 4 -> +2; May (as_of): 2
+    assert _ledger(con, "2026-05-15 12:00") == {
+        "2026-01": (D(4), D(6), D(0), D(-2)),
+        "2026-02": (D(0), D(0), D(0), D(-2)),
+        "2026-03": (D(0), D(0), D(0), D(-2)),
+        "2026-04": (D(4), D(0), D(0), D(2)),
+        "2026-05": (D(0), D(0), D(0), D(2)),
+    }
+    row = con.execute("select engineer, employee_id, team from comp_time_ledger limit 1")
+    assert row.fetchall() == [("Ana", "E1", "payments")]
+
+
+def test_a_debt_is_repaid_by_the_next_lot_before_its_remainder_can_expire():
+    con = memory_warehouse(
+        _policy(30),
+        people=PEOPLE_UTC,
+        pages=[
+            ("p1", "2026-01-20 23:00", "Ana", "payments", None),  # lot 4 h, expires 02-20
+            ("p2", "2026-04-05 23:30", "Ana", "payments", None),  # lot 4 h, expires 05-06
+        ],
+    )
+    _takes(con, ("Ana", "2026-01-10", "6"))
+    # the take of 6 on 01-10 is a debt of 6; lot 1 (01-20) repays 4 of it, nothing of it is
+    # left to expire on 02-20; lot 2 (04-05) repays the last 2 first, and only its remaining
+    # 2 h expire at the start of 04-05 + 30 + 1 = 05-06 (4 h would be wrong: the debt first)
+    got = _ledger(con, "2026-05-15 12:00")
+    assert got["2026-02"] == (D(0), D(0), D(0), D(-2))
+    assert got["2026-04"] == (D(4), D(0), D(0), D(2))
+    assert got["2026-05"] == (D(0), D(0), D(2), D(0))
+
+
+def test_expiry_inside_a_month_of_a_partly_consumed_lot_oldest_first():
+    con = memory_warehouse(
+        _policy(10),
+        people=PEOPLE_UTC,
+        pages=[
+            ("p1", "2026-03-02 23:00", "Bo", "payments", None),  # lot 4 h, expires 03-13
+            ("p2", "2026-03-05 23:00", "Bo", "payments", None),  # lot 4 h, expires 03-16
+            ("p3", "2026-03-28 23:00", "Bo", "payments", None),  # lot 4 h, expires 04-08
+        ],
+    )
+    _takes(con, ("Bo", "2026-03-10", "3"), ("Bo", "2026-03-14", "2"))
+    # 03-10: 3 h from lot 1 (1 h left); 03-13: lot 1's 1 h expires; 03-14: 2 h from lot 2
+    # (lot 1 is gone), 2 h left; 03-16: lot 2's 2 h expire. March: owed 12, taken 5,
+    # expired 1 + 2 = 3, balance 12 - 5 - 3 = 4 (lot 3). April: lot 3 expires on 04-08.
+    assert _ledger(con, "2026-04-20 00:00") == {
+        "2026-03": (D(12), D(5), D(3), D(4)),
+        "2026-04": (D(0), D(0), D(4), D(0)),
+    }
+    # the day before lot 3 expires it is still owed
+    assert _ledger(con, "2026-04-07 23:59")["2026-04"] == (D(0), D(0), D(0), D(4))
+
+
+def test_takes_after_as_of_are_not_yet_taken():
+    con = memory_warehouse(
+        people=PEOPLE_UTC, pages=[("p1", "2026-03-02 23:00", "Bo", "payments", None)]
+    )
+    _takes(con, ("Bo", "2026-03-20", "1"))
+    assert _ledger(con, "2026-03-19 12:00") == {"2026-03": (D(4), D(0), D(0), D(4))}
+    assert _ledger(con, "2026-03-20 00:00") == {"2026-03": (D(4), D(1), D(0), D(3))}
+
+
+def test_a_dst_night_page_is_a_lot_of_its_local_date():
+    # Berlin springs forward on 2026-03-29 (02:00 CET -> 03:00 CEST). A page at 23:30 UTC on
+    # 03-28 is 00:30 CET on 03-29 (overnight, a lot dated 03-29, owed in March by its UTC
+    # month). With expires_after_days = 1 it expires at the start of 03-29 + 2 = 03-31, local.
+    con = memory_warehouse(
+        _policy(1),
+        people=[("Cy", "E3", "search", "Europe/Berlin")],
+        pages=[("p1", "2026-03-28 23:30", "Cy", "search", None)],
+    )
+    # 2026-03-29 23:00 UTC is 03-30 01:00 CEST: not expired (dated by the UTC date, 03-28, it
+    # would have expired at the start of 03-30)
+    assert _ledger(con, "2026-03-29 23:00") == {"2026-03": (D(4), D(0), D(0), D(4))}
+    # 2026-03-30 22:00 UTC is 03-31 00:00 CEST: expired
+    assert _ledger(con, "2026-03-30 22:00") == {"2026-03": (D(4), D(0), D(4), D(0))}
+
+
+def test_owed_month_is_the_utc_month_of_the_page_not_its_local_date():
+    # 2026-03-31 22:30 UTC is 00:30 CEST on 04-01 in Berlin: owed in March (the pay period that
+    # counts it), a lot dated 04-01 (it cannot be taken before that local date)
+    con = memory_warehouse(
+        people=[("Cy", "E3", "search", "Europe/Berlin")],
+        pages=[("p1", "2026-03-31 22:30", "Cy", "search", None)],
+    )
+    _takes(con, ("Cy", "2026-03-31", "4"))
+    # the take on 03-31 comes before the lot (a debt the lot repays): balance 0 in March all
+    # the same (owed 4, taken 4)
+    assert _ledger(con, "2026-04-02 00:00") == {
+        "2026-03": (D(4), D(4), D(0), D(0)),
+        "2026-04": (D(0), D(0), D(0), D(0)),
+    }
+
+
+def test_owed_hours_use_the_rate_in_force_at_each_page_and_the_pay_count_rule():
+    policy = Policy(
+        pay=(
+            PayRate(date(2000, 1, 1), D("500"), D("200"), D("4")),
+            PayRate(date(2026, 2, 1), D("500"), D("200"), D("6")),
+        )
+    )
+    con = memory_warehouse(
+        policy,
+        people=PEOPLE_UTC,
+        pages=[
+            ("p1", "2026-01-31 23:00", "Ana", "payments", None),  # 4 h rate
+            ("p2", "2026-02-01 23:00", "Ana", "payments", "INC-1"),  # 6 h rate
+            ("p3", "2026-02-02 01:00", "Ana", "payments", "INC-1"),  # same incident: once
+        ],
+    )
+    assert _ledger(con, "2026-02-10 00:00") == {
+        "2026-01": (D(4), D(0), D(0), D(4)),
+        "2026-02": (D(6), D(0), D(0), D(10)),
+    }
+
+
+def test_no_rows_before_the_first_activity_and_nothing_after_as_of():
+    con = memory_warehouse(
+        people=PEOPLE_UTC, pages=[("p1", "2026-03-02 23:00", "Bo", "payments", None)]
+    )
+    assert _ledger(con, "2026-02-27 00:00") == {}  # the page is after as_of: no lot yet
+
+
+@pytest.fixture
+def exported(tmp_path):
+    """Feb 2026 exported (two counted pages of Ana: 8 h) on 2026-03-02; then a third February
+    page arrives late."""
+    path = build_warehouse(
+        tmp_path / "wh.duckdb",
+        people=[("Ana", "E1", "payments", "UTC")],
+        pages=[
+            ("p1", "2026-02-03 23:00", "Ana", "payments", None),
+            ("p2", "2026-02-10 23:00", "Ana", "payments", None),
+        ],
+    )
+    export_payroll(
+        path,
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+        out=tmp_path / "feb.csv",
+        force=False,
+        wait=0,
+        now=ts("2026-03-02 09:00"),
+    )
+    con = duckdb.connect(str(path))
+    con.execute(
+        "insert into src_pages (page_id, sent_at, recipient, team, line_no, source_file) "
+        "values ('p3', $1, 'Ana', 'payments', 3, 'late.csv')",
+        [ts("2026-02-20 23:00")],
+    )
+    con.close()
+    return path
+
+
+def test_a_final_exports_comp_time_hours_win_over_a_recount(exported):
+    with db.reader(exported, wait=0, as_of="2026-03-10T00:00:00Z") as con:
+        rows = con.execute(
+            "select month, owed_hours, balance_hours from comp_time_ledger"
+        ).fetchall()
+    # the export said 8 h; a recount would say 12 (three pages): the export wins
+    assert rows == [("2026-02", D(8), D(8)), ("2026-03", D(0), D(8))]
+    # before the export was written the month is a recount
+    with db.reader(exported, wait=0, as_of="2026-03-01T12:00:00Z") as con:
+        rows = con.execute("select month, owed_hours from comp_time_ledger").fetchall()
+    assert rows == [("2026-02", D(12)), ("2026-03", D(0))]
+
+
+def test_the_view_reads_with_a_plain_read_only_connection(exported):
+    con = duckdb.connect(str(exported), read_only=True)
+    try:
+        cols = [r[0] for r in con.execute("select * from comp_time_ledger limit 0").description]
+        months = con.execute("select month from comp_time_ledger order by month").fetchall()
+    finally:
+        con.close()
+    assert cols == [
+        "engineer",
+        "employee_id",
+        "team",
+        "month",
+        "owed_hours",
+        "taken_hours",
+        "expired_hours",
+        "balance_hours",
+    ]
+    assert months[0] == ("2026-02",)
+
+
+def test_default_policy_never_expires():
+    assert DEFAULT_POLICY.comp_time_expires_after_days == 0
