@@ -347,19 +347,20 @@ def _stage(
         if col.kind == "date":
             checks.append(
                 f"when {present} and {cast} is null then '{col.name} ' || "
-                f" || {rawc} ||  || ' is not a date (YYYY-MM-DD, e.g. 2026-11-03)'"
+                f"'''' || {rawc} || '''' || ' is not a date (YYYY-MM-DD, e.g. 2026-11-03)'"
             )
             checks.append(
                 f"when {cast} < cast(timezone('UTC', (select lo from __ingest_limits)) as date) "
-                f"or {cast} > cast(timezone('UTC', (select hi from __ingest_limits)) as date) then '{col.name} ' || "
-                f" || trim({rawc}) ||  || ' is out of range (' || "
+                f"or {cast} > cast(timezone('UTC', (select hi from __ingest_limits)) as date) "
+                f"then '{col.name} ' || "
+                f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
                 "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
                 "strftime((select hi from __ingest_limits), '%Y-%m-%d') || ')'"
             )
         if col.kind == "hours":
             checks.append(
                 f"when {present} and ({cast} is null or {cast} <= 0) then '{col.name} ' || "
-                f" || trim({rawc}) ||  || "
+                f"'''' || trim({rawc}) || '''' || "
                 "' is not a number of hours > 0 with at most 2 decimals (e.g. 4 or 7.5)'"
             )
         if col.kind == "bool":
