@@ -37,7 +37,13 @@ __all__ = [
     "shortfalls",
 ]
 
-EVENT_SOURCES: tuple[str, ...] = ("incidents", "pages", "action_items", "handoffs")
+EVENT_SOURCES: tuple[str, ...] = (
+    "incidents",
+    "pages",
+    "action_items",
+    "handoffs",
+    "comp_time",
+)
 
 ShortfallKind = Literal["before_first", "after_last", "gap"]
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import json
+
 import duckdb
 import pytest
+from conftest import run_cli
 
 from analytics import db
 from analytics.pay import export_payroll
 from analytics.policy import DEFAULT_POLICY, PayRate, Policy
-from tests.pay_helpers import build_warehouse, memory_warehouse, ts
+from pay_helpers import build_warehouse, memory_warehouse, ts
 
 D = Decimal
 
@@ -248,3 +251,110 @@ def test_the_view_reads_with_a_plain_read_only_connection(exported):
 
 def test_default_policy_never_expires():
     assert DEFAULT_POLICY.comp_time_expires_after_days == 0
+
+
+def _raw(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "pages").mkdir(parents=True)
+    (raw / "comp_time").mkdir()
+    (raw / "people.csv").write_text(
+        "engineer,employee_id,team,timezone\nAna Lima,E1,payments,UTC\nBo Chen,E2,search,UTC\n"
+    )
+    (raw / "pages" / "pages.csv").write_text(
+        "page_id,sent_at,recipient,team\n"
+        "p1,2026-01-20T23:00:00Z,Ana Lima,payments\n"
+        "p2,2026-02-05T23:00:00Z,Bo Chen,search\n"
+    )
+    (raw / "comp_time" / "taken.csv").write_text(
+        "engineer,taken_on,hours\n"
+        " ana LIMA ,2026-01-25,2.5\n"  # line 2: good, matched after trimming, any case
+        "Bo Chen,2026-02-30,1\n"  # line 3: no such date
+        "Bo Chen,2026-02-10,1.255\n"  # line 4: three decimals
+        "Bo Chen,2026-02-10,0\n"  # line 5: not > 0
+        "Bo Chen,2026-02-10,four\n"  # line 6: not a number
+        ",2026-02-10,1\n"  # line 7: no engineer
+        "Bo Chen,2026-02-11,.5\n"  # line 8: good
+    )
+    return raw
+
+
+def test_ingest_loads_comp_time_and_rejects_bad_rows_at_file_line(tmp_path):
+    raw, wh = _raw(tmp_path), tmp_path / "wh.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(wh))
+    assert result.returncode == 1  # done with rejections
+    taken = str(raw / "comp_time" / "taken.csv")
+    lines = [x for x in result.stderr.splitlines() + result.stdout.splitlines() if "taken" in x]
+    for n, what in ((3, "taken_on"), (4, "hours"), (5, "hours"), (6, "hours"), (7, "engineer")):
+        assert any(x.startswith(f"{taken}:{n}: {what} ") for x in lines), (n, lines)
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = con.execute(
+            "select engineer, taken_on, hours, line_no from src_comp_time order by line_no"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [
+        ("ana LIMA", date(2026, 1, 25), D("2.50"), 2),
+        ("Bo Chen", date(2026, 2, 11), D("0.50"), 8),
+    ]
+
+
+def test_comp_time_command_prints_the_ledger_as_json_csv_and_table(tmp_path):
+    raw, wh = _raw(tmp_path), tmp_path / "wh.duckdb"
+    run_cli("ingest", str(raw), "--db", str(wh))
+    base = ("comp-time", "--db", str(wh), "--as-of", "2026-02-15T00:00:00Z")
+    out = run_cli(*base, "--format", "json", "--engineer", "ANA LIMA")
+    assert out.returncode == 0, out.stderr
+    # Ana: Jan owed 4 (p1), taken 2.5 -> 1.5; Feb nothing -> 1.5
+    assert json.loads(out.stdout) == [
+        {
+            "engineer": "Ana Lima",
+            "employee_id": "E1",
+            "team": "payments",
+            "month": "2026-01",
+            "owed_hours": 4.0,
+            "taken_hours": 2.5,
+            "expired_hours": 0.0,
+            "balance_hours": 1.5,
+        },
+        {
+            "engineer": "Ana Lima",
+            "employee_id": "E1",
+            "team": "payments",
+            "month": "2026-02",
+            "owed_hours": 0.0,
+            "taken_hours": 0.0,
+            "expired_hours": 0.0,
+            "balance_hours": 1.5,
+        },
+    ]
+    csv_out = run_cli(*base, "--format", "csv", "--month", "2026-02")
+    assert csv_out.stdout.splitlines() == [
+        "engineer,employee_id,team,month,owed_hours,taken_hours,expired_hours,balance_hours",
+        "Ana Lima,E1,payments,2026-02,0.00,0.00,0.00,1.50",
+        "Bo Chen,E2,search,2026-02,4.00,0.50,0.00,3.50",  # p2 4 h, 0.5 taken
+    ]
+    table = run_cli(*base, "--engineer", "bo chen")
+    assert table.returncode == 0 and "Bo Chen" in table.stdout and "3.50" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--month", "2026-13"), "--month: month '2026-13' is not a calendar month"),
+        (("--engineer", "Zed"), "--engineer 'Zed': no such engineer"),
+        (("--as-of", "soon"), "--as-of 'soon' is not a date or timestamp"),
+    ],
+)
+def test_comp_time_usage_errors_are_one_line_exit_2(tmp_path, args, message):
+    raw, wh = _raw(tmp_path), tmp_path / "wh.duckdb"
+    run_cli("ingest", str(raw), "--db", str(wh))
+    out = run_cli("comp-time", "--db", str(wh), *args)
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1 and message in out.stderr, out.stderr
+
+
+def test_comp_time_without_a_warehouse_is_one_line(tmp_path):
+    out = run_cli("comp-time", "--db", str(tmp_path / "none.duckdb"))
+    assert out.returncode == 1 and len(out.stderr.splitlines()) == 1
+    assert "run `incident-analytics ingest` first" in out.stderr
