@@ -60,7 +60,8 @@ def ledger(
             )
     return query_df(
         con,
-        f"select {', '.join(LEDGER_COLUMNS)} from comp_time_ledger "
+        "select engineer, employee_id, team, month, owed_hours, taken_hours, expired_hours, "
+        "balance_hours from comp_time_ledger "
         "where ($name is null or lower(trim(engineer)) = lower(trim($name))) "
         "and ($month is null or month = $month) order by engineer, month",
         {"name": engineer, "month": label},

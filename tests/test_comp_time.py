@@ -7,19 +7,18 @@ a debt is repaid by the next lots first; a remainder expires at the start of loc
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
-
-import json
 
 import duckdb
 import pytest
 from conftest import run_cli
+from pay_helpers import build_warehouse, memory_warehouse, ts
 
 from analytics import db
 from analytics.pay import export_payroll
 from analytics.policy import DEFAULT_POLICY, PayRate, Policy
-from pay_helpers import build_warehouse, memory_warehouse, ts
 
 D = Decimal
 
@@ -274,6 +273,7 @@ def _raw(tmp_path):
         "Bo Chen,2026-02-10,four\n"  # line 6: not a number
         ",2026-02-10,1\n"  # line 7: no engineer
         "Bo Chen,2026-02-11,.5\n"  # line 8: good
+        "Zoe Park,2026-02-12,1\n"  # line 9: loads, with a warning (not in people.csv)
     )
     return raw
 
@@ -296,7 +296,11 @@ def test_ingest_loads_comp_time_and_rejects_bad_rows_at_file_line(tmp_path):
     assert rows == [
         ("ana LIMA", date(2026, 1, 25), D("2.50"), 2),
         ("Bo Chen", date(2026, 2, 11), D("0.50"), 8),
+        ("Zoe Park", date(2026, 2, 12), D("1.00"), 9),
     ]
+    assert f"{taken}:9: engineer 'Zoe Park' is not in people.csv (1 row(s))" in (
+        result.stdout + result.stderr
+    )
 
 
 def test_comp_time_command_prints_the_ledger_as_json_csv_and_table(tmp_path):
@@ -333,6 +337,7 @@ def test_comp_time_command_prints_the_ledger_as_json_csv_and_table(tmp_path):
         "engineer,employee_id,team,month,owed_hours,taken_hours,expired_hours,balance_hours",
         "Ana Lima,E1,payments,2026-02,0.00,0.00,0.00,1.50",
         "Bo Chen,E2,search,2026-02,4.00,0.50,0.00,3.50",  # p2 4 h, 0.5 taken
+        "Zoe Park,,,2026-02,0.00,1.00,0.00,-1.00",  # not in people.csv: kept, a debt
     ]
     table = run_cli(*base, "--engineer", "bo chen")
     assert table.returncode == 0 and "Bo Chen" in table.stdout and "3.50" in table.stdout

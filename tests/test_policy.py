@@ -251,6 +251,7 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
         "done_statuses",
         "handoff_before_hours",
         "handoff_after_hours",
+        "comp_time_expires_after_days",
     ]
     assert row["policy_version"] == DEFAULT_POLICY.version
     assert row["postmortem_severities"] == [1, 2]
@@ -570,3 +571,14 @@ def test_the_example_in_docs_loads(tmp_path: Path) -> None:
     assert policy.response_sev1_minutes == 10.0
     assert policy.holidays_country == "DE"
     assert policy.rate_at(date(2026, 11, 1)).weekly_stipend_usd == Decimal("600.00")
+
+
+def test_comp_time_expiry_is_whole_days_and_0_means_never(tmp_path: Path) -> None:
+    assert DEFAULT_POLICY.comp_time_expires_after_days == 0
+    assert (
+        load_text(tmp_path, "[comp_time]\nexpires_after_days = 90\n").comp_time_expires_after_days
+        == 90
+    )
+    for bad in ("-1", "1.5", '"90"'):
+        message = error_for(tmp_path, f"[comp_time]\nexpires_after_days = {bad}\n")
+        assert "comp_time.expires_after_days" in message and "0 (never)" in message

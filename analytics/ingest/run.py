@@ -1007,6 +1007,7 @@ class _Batch:
         dbmod.write_policy(con, self.policy)
         dbmod.install_views(con)
         _check_handoff_recipients(con, results)
+        _check_comp_time_people(con, results)
         _log(con, report, self.now)
 
 
@@ -1026,6 +1027,27 @@ def _check_handoff_recipients(con, results: list[FileResult]) -> None:
         res.warnings.append(
             f"{res.display}:{line_no}: TO '{note_to}', but {to_engineer} took over at "
             f"{handover_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _check_comp_time_people(con, results: list[FileResult]) -> None:
+    """Warn when comp time was taken by a name people.csv does not know (matched
+    case-insensitively after trimming): the ledger keeps it, without employee_id or team."""
+    loaded = {str(r.path): r for r in results if r.status == "loaded" and r.kind == "comp_time"}
+    if not loaded:
+        return
+    unknown = con.execute(
+        "select source_file, min(line_no), min(trim(engineer)), count(*) from src_comp_time "
+        "where source_file in (select unnest($files)) "
+        "and lower(trim(engineer)) not in (select name_key from people) "
+        "group by source_file, lower(trim(engineer)) order by 1, 2",
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for source_file, line_no, engineer, rows in unknown:
+        res = loaded[source_file]
+        res.warnings.append(
+            f"{res.display}:{line_no}: engineer '{engineer}' is not in people.csv ({rows} "
+            "row(s)); the comp-time ledger shows them without employee_id or team"
         )
 
 
