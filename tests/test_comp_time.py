@@ -363,3 +363,31 @@ def test_comp_time_without_a_warehouse_is_one_line(tmp_path):
     out = run_cli("comp-time", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 1 and len(out.stderr.splitlines()) == 1
     assert "run `incident-analytics ingest` first" in out.stderr
+
+
+def test_the_worked_example_of_the_docs_across_the_spring_dst_change():
+    # docs/payroll.md "Comp-time ledger": Cy in Europe/Berlin, expires_after_days = 30
+    con = memory_warehouse(
+        _policy(30),
+        people=[("Cy", "E3", "search", "Europe/Berlin")],
+        pages=[
+            # 00:30 CET on 03-29, the night clocks spring forward: lot A, dated 03-29
+            ("a", "2026-03-28 23:30", "Cy", "search", None),
+            # 07:30 CEST on 03-29 (06:30 in winter time): not overnight, no lot
+            ("c", "2026-03-29 05:30", "Cy", "search", None),
+            # 00:30 CEST on 04-01: owed in March (its UTC month), lot B dated 04-01
+            ("b", "2026-03-31 22:30", "Cy", "search", None),
+        ],
+    )
+    _takes(con, ("Cy", "2026-03-30", "6"), ("Cy", "2026-04-20", "1"))
+    # 03-30: 4 h of lot A, 2 h a debt (lot B is dated 04-01); 04-01: lot B repays the 2 h;
+    # 04-20: 1 h of lot B; 04-29 (03-29 + 30 + 1): lot A, all taken, expires nothing;
+    # 05-02 (04-01 + 31): lot B's last 1 h expires
+    assert _ledger(con, "2026-05-10 00:00") == {
+        "2026-03": (D(8), D(6), D(0), D(2)),
+        "2026-04": (D(0), D(1), D(0), D(1)),
+        "2026-05": (D(0), D(0), D(1), D(0)),
+    }
+    # lot B expires at 00:00 CEST on 05-02, which is 22:00 UTC on 05-01
+    assert _ledger(con, "2026-05-01 21:59")["2026-05"] == (D(0), D(0), D(0), D(1))
+    assert _ledger(con, "2026-05-01 22:00")["2026-05"] == (D(0), D(0), D(1), D(0))
