@@ -391,3 +391,32 @@ def test_the_worked_example_of_the_docs_across_the_spring_dst_change():
     # lot B expires at 00:00 CEST on 05-02, which is 22:00 UTC on 05-01
     assert _ledger(con, "2026-05-01 21:59")["2026-05"] == (D(0), D(0), D(0), D(1))
     assert _ledger(con, "2026-05-01 22:00")["2026-05"] == (D(0), D(0), D(1), D(0))
+
+
+def test_owed_hours_are_the_payroll_count_month_by_month(tmp_path):
+    # one rule for both: an incident's first overnight page ever counts (a repeat in the next
+    # month counts nothing), pages without an incident each; New York's clock (EST -> EDT on
+    # 03-08) decides what is overnight
+    from pay_helpers import payroll_of
+
+    pages = [
+        ("a1", "2026-02-28 04:00", "Ann", "payments", "INC-1"),  # 23:00 EST: counts (Feb)
+        ("a2", "2026-03-01 04:30", "Ann", "payments", "INC-1"),  # repeat, next month: no
+        ("a3", "2026-03-08 10:30", "Ann", "payments", None),  # 06:30 EDT: counts (Mar)
+        ("a4", "2026-03-08 11:30", "Ann", "payments", None),  # 07:30 EDT: no
+        ("a5", "2026-03-09 02:30", "Ann", "payments", "INC-2"),  # 22:30 EDT: counts (Mar)
+    ]
+    path = build_warehouse(
+        tmp_path / "wh.duckdb", people=[("Ann", "E9", "payments", "America/New_York")], pages=pages
+    )
+    paid = {
+        month: payroll_of(path, start, end).lines[0].comp_time_hours
+        for month, start, end in (
+            ("2026-02", date(2026, 2, 1), date(2026, 3, 1)),
+            ("2026-03", date(2026, 3, 1), date(2026, 4, 1)),
+        )
+    }
+    assert paid == {"2026-02": D(4), "2026-03": D(8)}
+    with db.reader(path, wait=0, as_of="2026-03-31T12:00:00Z") as con:
+        owed = dict(con.execute("select month, owed_hours from comp_time_ledger").fetchall())
+    assert owed == paid
