@@ -5,17 +5,16 @@ into small DataFrames (aggregated in SQL or by :mod:`analytics.metrics`), and cl
 connection before any chart is drawn, so a report never holds the file while it renders.
 The ``show_*`` helpers each display one section of ``notebooks/weekly_allhands.ipynb``.
 
-Blameless by construction: every text the report shows goes through :class:`Scrubber`,
-which replaces the names of people (``people``, acknowledgers, page recipients, action item
-owners, rotation engineers) with "someone"; the report groups by team and service only.
+Blameless by construction: every text the report shows goes through
+:class:`analytics.scrub.Scrubber`, which replaces the names of people (``people``,
+acknowledgers, page recipients, action item owners, rotation engineers), handles and e-mail
+addresses with "someone"; the report groups by team and service only.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ import pandas as pd
 from analytics import __version__, metrics
 from analytics import db as warehouse
 from analytics.errors import UsageError
+from analytics.scrub import Scrubber
 from analytics.stats import detectable_change
 from analytics.weeks import WEEK_RE, last_complete_week, parse_as_of, parse_week
 
@@ -51,83 +51,12 @@ __all__ = [
 ]
 
 SEVERITIES = (1, 2, 3)
-PERSON = "someone"
 # Below this many durations a bootstrap interval is too coarse to call a change.
 MIN_N_TO_COMPARE = 3
 # Per-team charts draw at most this many teams, those with the most (ties by name); the
 # table above each chart lists every team. 250 teams would be a chart ~20,000 px wide that
 # takes vl-convert ~0.6 s to draw and adds ~1 MB of SVG to the page.
 CHART_TEAMS = 20
-
-
-# --------------------------------------------------------------------------- blameless
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex alternation of ``words`` (matched with IGNORECASE) factored as a trie.
-
-    It matches what ``"|".join(words, longest first)`` matches, longest word first: at
-    every branch the longer continuation is tried before stopping. Python's re tries a flat
-    alternation word by word at every position (thousands of names: ~0.1 ms per string);
-    the trie tests one character per level. Keys are lower-cased, so that words differing
-    only in case share one path (a character whose lower case is longer stays as it is).
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            low = char.lower()
-            node = node.setdefault(low if len(low) == 1 else char, {})
-        node[""] = {}  # a word ends here
-
-    def pattern(node: dict[str, dict]) -> str:
-        branches = [re.escape(k) + pattern(child) for k, child in sorted(node.items()) if k]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return "(?:" + body + ")?" if "" in node else body
-
-    return pattern(trie)
-
-
-class Scrubber:
-    """Replaces people's names in free text with "someone" (word boundaries, any case).
-
-    Full names are matched, and so are the single words of multi-word names that are at
-    least three letters long ("Ana Lima" also hides "Lima" on its own).
-    """
-
-    def __init__(self, names: Iterable[str]) -> None:
-        words: set[str] = set()
-        for raw in names:
-            name = " ".join(str(raw or "").split())
-            if not name:
-                continue
-            words.add(name)
-            parts = name.split(" ")
-            if len(parts) > 1:
-                words.update(p for p in parts if len(p) >= 3)
-            if "@" in name:
-                words.add(name.split("@", 1)[0])
-        self._re = (
-            re.compile(r"(?<!\w)(?:" + _trie_pattern(words) + r")(?!\w)", re.IGNORECASE)
-            if words
-            else None
-        )
-
-    def text(self, value: Any) -> Any:
-        """``value`` with names replaced when it is a string; anything else unchanged."""
-        if self._re is None or not isinstance(value, str):
-            return value
-        return self._re.sub(PERSON, value)
-
-    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """A copy of ``df`` with every text column scrubbed."""
-        out = df.copy()
-        for col in out.columns:
-            if out[col].dtype == "str" or out[col].dtype == object:
-                out[col] = out[col].map(self.text)
-        return out
 
 
 # --------------------------------------------------------------------------- data
