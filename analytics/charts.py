@@ -76,29 +76,52 @@ def _severity_color(title: str = "severity") -> alt.Color:
     )
 
 
-def incidents_by_severity(df: pd.DataFrame) -> alt.Chart:
-    """Stacked bars of incidents per ISO week and severity.
+def _missing_weeks(df: pd.DataFrame) -> pd.DataFrame | None:
+    """One row per week the data does not cover (``covered`` False), or None when none."""
+    if "covered" not in df or df["covered"].all():
+        return None
+    return df.loc[~df["covered"].astype(bool), ["week_start"]].drop_duplicates()
+
+
+def incidents_by_severity(df: pd.DataFrame) -> alt.Chart | alt.LayerChart:
+    """Stacked bars of incidents per ISO week and severity; weeks without data marked so.
 
     Args:
         df: One row per week and severity: ``week_start`` (date), ``severity`` (1..3),
-            ``incidents`` (count, zeros included so every week shows).
+            ``incidents`` (count, zeros included so every week shows; missing for weeks the
+            data does not cover) and optionally ``covered`` (bool).
     """
-    return (
+    # an ordinal time unit gives each week a full-width band (x="...:T" draws hairlines)
+    x = alt.X(
+        "yearmonthdate(week_start):O",
+        title="week starting",
+        axis=alt.Axis(format="%d %b", labelAngle=-45),
+    )
+    bars = (
         alt.Chart(df, title="Incidents per week by severity")
         .mark_bar()
         .encode(
-            # an ordinal time unit gives each week a full-width band (x="...:T" draws hairlines)
-            x=alt.X(
-                "yearmonthdate(week_start):O",
-                title="week starting",
-                axis=alt.Axis(format="%d %b", labelAngle=-45),
-            ),
-            y=alt.Y("sum(incidents):Q", title="incidents"),
+            x=x,
+            y=alt.Y("sum(incidents):Q", title="incidents", axis=alt.Axis(tickMinStep=1)),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["week_start:T", "severity:O", "incidents:Q"],
         )
     )
+    missing = _missing_weeks(df)
+    if missing is None:
+        return bars
+    shade = (
+        alt.Chart(missing)
+        .mark_rect(color="#bdc3c7", opacity=0.35)
+        .encode(x=x, tooltip=[alt.Tooltip("week_start:T", title="no data for the week of")])
+    )
+    label = (
+        alt.Chart(missing)
+        .mark_text(text="no data", angle=270, color="#555", fontSize=11, baseline="middle")
+        .encode(x=x)
+    )
+    return alt.layer(shade, label, bars)
 
 
 def duration_intervals(df: pd.DataFrame, *, metric: str) -> alt.LayerChart:
@@ -136,7 +159,8 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
 
     Args:
         df: One row per week and severity: ``week_start``, ``severity``, ``mttr_median_s``,
-            ``mttr_median_lo_s``, ``mttr_median_hi_s`` (seconds; NaN for weeks without data).
+            ``mttr_median_lo_s``, ``mttr_median_hi_s`` (seconds; NaN for weeks without data)
+            and optionally ``covered`` (bool): weeks the data does not cover are shaded.
     """
     base = alt.Chart(
         df, title="Median time to resolve, weekly, with 90% interval"
@@ -155,7 +179,16 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
         color=_severity_color(),
         tooltip=["week_start:T", "severity:O", "median_h:Q", "lo_h:Q", "hi_h:Q"],
     )
-    return alt.layer(band, line)
+    missing = _missing_weeks(df)
+    if missing is None:
+        return alt.layer(band, line)
+    shade = (
+        alt.Chart(missing)
+        .transform_calculate(week_end="timeOffset('day', datum.week_start, 7)")
+        .mark_rect(color="#bdc3c7", opacity=0.35)
+        .encode(x=x, x2="week_end:T")
+    )
+    return alt.layer(shade, band, line)
 
 
 def compliance(df: pd.DataFrame) -> alt.Chart:

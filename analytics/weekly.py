@@ -16,13 +16,13 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analytics import __version__, metrics
+from analytics import __version__, banner, coverage, metrics
 from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.scrub import Scrubber
@@ -38,6 +38,7 @@ __all__ = [
     "parse_as_of",
     "parse_week",
     "show_action_items",
+    "show_banner",
     "show_compliance",
     "show_footer",
     "show_freshness",
@@ -103,13 +104,6 @@ where status = 'rejected' and run_id = $run_id
 order by file
 """
 
-_GAPS_SQL = """
-select team, start_at, end_at, date_diff('second', start_at, end_at) / 3600.0 as hours,
-from rotation_findings
-where kind = 'gap' and start_at < $end and end_at > $start
-order by team, start_at
-"""
-
 _FOOTER_SQL = """
 select
     (select policy_version from policy limit 1) as policy_version,
@@ -141,6 +135,7 @@ class WeeklyData:
     rotation_gaps: pd.DataFrame
     detectable: dict[int, Any]
     footer: dict[str, Any]
+    coverage: banner.DataEnds
     notes: list[str] = field(default_factory=list)
     scrubber: Scrubber = field(default_factory=lambda: Scrubber(()), repr=False)
 
@@ -211,6 +206,42 @@ def _detectable(durations: pd.DataFrame, summary: pd.DataFrame) -> dict[int, Any
     return out
 
 
+def _rotation_gaps(found: list[coverage.Shortfall]) -> pd.DataFrame:
+    """The week's uncovered rotation stretches (edges and gaps), one row per team and stretch."""
+    rows = sorted({(s.team, s.start_at, s.end_at, s.kind) for s in found})
+    kept: list[tuple] = []
+    for row in rows:  # an edge that is also a recorded gap is listed once
+        if kept and kept[-1][:3] == row[:3]:
+            continue
+        kept.append(row)
+    return pd.DataFrame(
+        {
+            "team": [r[0] for r in kept],
+            "start_at": [r[1] for r in kept],
+            "end_at": [r[2] for r in kept],
+            "hours": [(r[2] - r[1]).total_seconds() / 3600 for r in kept],
+            "kind": [r[3] for r in kept],
+        }
+    )
+
+
+def _mark_uncovered(trend: pd.DataFrame, ends: banner.DataEnds) -> pd.DataFrame:
+    """The trend with ``covered`` per week; figures of uncovered weeks are missing, not zero.
+
+    A week is covered when the incidents data covers all of it (up to ``as_of``): a week the
+    data only half reaches would count half its incidents.
+    """
+    out = trend.copy()
+    starts = [pd.Timestamp(d).to_pydatetime().replace(tzinfo=UTC) for d in out["week_start"]]
+    out["covered"] = [ends.covers("incidents", w, w + timedelta(days=7)) for w in starts]
+    values = [c for c in out.select_dtypes("number").columns if c not in ("severity", "covered")]
+    out[values] = out[values].astype("float64")
+    out.loc[~out["covered"], values] = math.nan
+    # Altair serialises datetime64 columns, not datetime.date objects
+    out["week_start"] = pd.to_datetime(out["week_start"])
+    return out
+
+
 def load_week(
     db: str | Path,
     week: str,
@@ -259,9 +290,6 @@ def load_week(
         summary = metrics.summary(con, start, end, by="severity")
         previous_summary = metrics.summary(con, start - timedelta(days=7), start, intervals=False)
         trend = metrics.weekly_trend(con, end, weeks=weeks)
-        # Altair serialises datetime64 columns, not datetime.date objects
-        trend["week_start"] = pd.to_datetime(trend["week_start"])
-        weekly_counts = trend[["week_start", "severity", "incidents"]]
         compliance = _compliance_long(metrics.compliance(con, start, end))
         action_items = _action_items(metrics.action_items_summary(con, start, end, by="team"))
         top_services = _df(con, _TOP_SERVICES_SQL, start=start, end=end)
@@ -271,10 +299,14 @@ def load_week(
         last_ingest_at = last["last_ingest_at"].iloc[0] if len(last) else None
         run_id = last["last_run_id"].iloc[0] if len(last) else None
         rejected = _df(con, _REJECTED_SQL, run_id=run_id)
-        gaps = _df(con, _GAPS_SQL, start=start, end=end)
+        data_ends = banner.data_ends(con, start, end, moment)
+        trend_ends = banner.data_ends(con, first, end, moment, sources=("incidents",))
+        gaps = _rotation_gaps(coverage.shortfalls(con, start, end, sources=("rotations",)))
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()
     if pd.isna(last_ingest_at):
         last_ingest_at = None
+    trend = _mark_uncovered(trend, trend_ends)
+    weekly_counts = trend[["week_start", "severity", "incidents", "covered"]]
     footer.update(package_version=__version__, as_of=moment)
     oncall = oncall[
         [
@@ -307,6 +339,7 @@ def load_week(
         rotation_gaps=scrubber.frame(gaps),
         detectable=_detectable(durations, summary),
         footer=footer,
+        coverage=data_ends,
         notes=notes,
         scrubber=scrubber,
     )
@@ -356,20 +389,42 @@ def _col(df: pd.DataFrame, name: str, default: Any = math.nan) -> pd.Series:
     return df[name] if name in df else pd.Series([default] * len(df), index=df.index)
 
 
+_NO_DATA = "No incident data for this week: see the note at the top."
+
+
+def _incident_data(data: WeeklyData) -> str:
+    """``all``, ``part`` or ``none``: how much of the week the incidents data covers."""
+    uncovered = data.coverage.uncovered("incidents")
+    if not uncovered:
+        return "all"
+    looked = (data.coverage.until - data.coverage.start).total_seconds()
+    missing = sum((b - a).total_seconds() for a, b in uncovered)
+    return "none" if missing >= looked else "part"
+
+
 def headline(data: WeeklyData) -> list[str]:
-    """The report's opening sentences, computed from the data (one per line)."""
+    """The report's opening sentences, computed from the data (one per line).
+
+    Weeks the incidents data does not cover are left out of the typical range; a week the
+    data does not reach at all has no counts, only a sentence saying so.
+    """
     counts = data.weekly_counts
     monday = pd.Timestamp(data.start.date())
-    this = counts[counts["week_start"] == monday]
-    before = counts[counts["week_start"] < monday]
+    before = counts[(counts["week_start"] < monday) & counts["covered"]]
     n_before = before["week_start"].nunique()
+    reach = _incident_data(data)
+    if reach == "none":
+        return [_NO_DATA]
     lines = []
     for sev in SEVERITIES:
-        now_n = int(this.loc[this["severity"] == sev, "incidents"].sum())
+        now_n = int((data.incidents["severity"] == sev).sum())
         text = f"{now_n} SEV-{sev} this week"
+        if reach == "part":
+            text += " (in the part the data covers)"
         if n_before:
             avg = before.loc[before["severity"] == sev, "incidents"].sum() / n_before
-            text += f"; average of the previous {n_before} weeks {avg:.1f}"
+            weeks = "week" if n_before == 1 else f"{n_before} weeks"
+            text += f"; average of the previous {weeks} {avg:.1f}"
         lines.append(text + ".")
     comp = data.compliance[data.compliance["check"] == "response"]
     met = int(comp.loc[comp["status"] == "met", "incidents"].sum())
@@ -382,8 +437,15 @@ def headline(data: WeeklyData) -> list[str]:
         )
     still_open = int(data.incidents["resolved_at"].isna().sum())
     if still_open:
-        lines.append(f"{still_open} of this week's incidents are still open.")
+        verb = "is" if still_open == 1 else "are"
+        lines.append(f"{still_open} of this week's incidents {verb} still open.")
     return lines
+
+
+def show_banner(data: WeeklyData) -> None:
+    """Display where the data ends, when the week reaches past (or before) any source."""
+    if data.coverage:
+        _html(banner.html(data.coverage))
 
 
 def show_headline(data: WeeklyData) -> None:
@@ -422,7 +484,10 @@ def incidents_table(data: WeeklyData) -> pd.DataFrame:
 def show_incidents(data: WeeklyData) -> None:
     """Display the table of incidents that started this week."""
     if data.incidents.empty:
-        _html(_p("No incidents started this week."))
+        if _incident_data(data) == "none":
+            _html(_p(_NO_DATA))
+        else:
+            _html(_p("No incidents started this week."))
         return
     _html(_table(data.scrubber.frame(incidents_table(data))))
 
@@ -505,6 +570,9 @@ def show_mttx(data: WeeklyData) -> None:
 
     from analytics import charts
 
+    if _incident_data(data) == "none":
+        _html(_p(_NO_DATA))
+        return
     if data.summary.empty:
         _html(_p("No incidents this week: nothing to measure."))
         return
@@ -545,7 +613,8 @@ def show_compliance(data: WeeklyData) -> None:
     from analytics import charts
 
     if data.compliance.empty:
-        _html(_p("No compliance checks apply to this week's incidents."))
+        no_data = _incident_data(data) == "none"
+        _html(_p(_NO_DATA if no_data else "No compliance checks apply to this week's incidents."))
         return
     wide = (
         data.compliance.pivot_table(
@@ -659,7 +728,9 @@ def show_freshness(data: WeeklyData) -> None:
         )
         parts.append(_p(f"{len(rejected)} file(s) rejected by the last ingest:"))
         parts.append(_table(data.scrubber.frame(rejected)))
-    if data.rotation_gaps.empty:
+    if "rotations" in data.coverage.not_provided:
+        parts.append(_p("No on-call rotations were provided: nothing can be said about gaps."))
+    elif data.rotation_gaps.empty:
         parts.append(_p("No gaps in the on-call rotations this week."))
     else:
         gaps = pd.DataFrame(
@@ -668,11 +739,29 @@ def show_freshness(data: WeeklyData) -> None:
                 "from": data.rotation_gaps["start_at"].map(_fmt_time),
                 "to": data.rotation_gaps["end_at"].map(_fmt_time),
                 "hours": data.rotation_gaps["hours"].round(1),
+                "why": data.rotation_gaps["kind"].map(_GAP_KINDS),
             }
         )
-        parts.append(_p("Gaps in the on-call rotations (nobody on call):"))
+        parts.append(
+            _p(
+                "Stretches of the week without anyone on call (gaps in a rotation, and the "
+                "time before a team's first or after its last shift in the data):"
+            )
+        )
         parts.append(_table(gaps))
     _html("\n".join(parts))
+
+
+_GAP_KINDS = {
+    "gap": "gap in the rotation",
+    "before_first": "before the team's first shift",
+    "after_last": "after the team's last shift",
+}
+
+
+def _not_provided(data: WeeklyData) -> str:
+    missing = [m.replace("_", " ") for m in data.coverage.not_provided]
+    return f" Not provided: {', '.join(missing)}." if missing else ""
 
 
 def show_footer(data: WeeklyData) -> None:
@@ -684,6 +773,7 @@ def show_footer(data: WeeklyData) -> None:
             f"incident-analytics {f['package_version']} · policy {f.get('policy_version')} · "
             f"warehouse schema {f.get('schema_version')} · as of {_fmt_time(f['as_of'])} · "
             "blameless: teams and services only, people's names replaced by 'someone'."
+            + _not_provided(data)
         )
         + "</small></p>"
     )

@@ -304,13 +304,55 @@ def test_load_week_reads_the_week_and_scrubs_names(warehouse):
     assert "someone restarted the primary database" in titles
     assert "deploy by someone" in titles
     assert len(data.weekly_counts) == 12 * 3
+    # The incidents data begins Tue 13 Oct (first incident) and ends Sat 31 Oct (latest event
+    # of any event source: the incident of 31 Oct 20:00), judged by whole days. Of the 12
+    # trend weeks (10 Aug .. 26 Oct) only W43 (19-25 Oct) is covered whole: W42 starts Mon
+    # 12 Oct, before the data; W44 reaches Sun 1 Nov, after it.
+    covered = data.weekly_counts.drop_duplicates("week_start")["covered"].tolist()
+    assert covered == [False] * 10 + [True, False]
+    assert data.weekly_counts.loc[~data.weekly_counts["covered"], "incidents"].isna().all()
     lines = weekly.headline(data)
-    # SEV-1: 1 this week; the 11 weeks before hold one SEV-1 (W43): 1/11 = 0.1
-    assert lines[0] == "1 SEV-1 this week; average of the previous 11 weeks 0.1."
-    assert any("still open" in x for x in lines)
+    # SEV-1: 1 this week (W44 is covered Mon..Sat); the typical range is W43 alone: 1/1 = 1.0
+    assert lines[0] == (
+        "1 SEV-1 this week (in the part the data covers); average of the previous week 1.0."
+    )
+    assert "1 of this week's incidents is still open." in lines
+    # the banner: the event sources end on Sat 31 Oct; search's last shift ends Fri 30 Oct
+    # 00:00; payments is on call to the end of the week (2 Nov 00:00): not in the banner
+    assert data.coverage.lines == (
+        "Incidents, pages and action items: the data ends on Sat 31 Oct 2026; figures after "
+        "it are missing, not zero.",
+        "On-call rotations (search): the data ends at Fri 30 Oct 2026 00:00 UTC; figures "
+        "after it are missing, not zero.",
+    )
     assert data.footer["policy_version"] == DEFAULT_POLICY.version
     assert len(data.rejected) == 1
-    assert list(data.rotation_gaps["team"]) == ["search"]
+    # search: after its last shift (30 Oct 00:00) to the week's end, 72 h, listed once
+    # although rotation_findings records the same stretch as a gap
+    assert data.rotation_gaps[["team", "hours", "kind"]].values.tolist() == [
+        ["search", 72.0, "after_last"]
+    ]
+
+
+def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
+    # W46 (9-16 Nov) is after every source's data: the event sources end Sat 31 Oct, the
+    # rotations Fri 30 Oct (search) and Mon 2 Nov (payments)
+    data = weekly.load_week(warehouse, "2026-W46", "2026-11-20T00:00:00Z", 4, wait=0)
+    assert weekly.headline(data) == ["No incident data for this week: see the note at the top."]
+    # three instants: events (31 Oct), search (30 Oct 00:00), payments (2 Nov 00:00)
+    assert len(data.coverage.lines) == 3
+    # both expected teams are uncovered the whole week (7 x 24 = 168 h): listed, not "no gaps"
+    assert data.rotation_gaps[["team", "hours", "kind"]].values.tolist() == [
+        ["payments", 168.0, "after_last"],
+        ["search", 168.0, "after_last"],
+    ]
+    # all 4 trend weeks (19 Oct .. 9 Nov) are partly or wholly outside the data except W43
+    assert data.weekly_counts.drop_duplicates("week_start")["covered"].tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_load_week_applies_a_policy_file(warehouse, tmp_path):
@@ -381,6 +423,9 @@ def test_weekly_report_smoke(weekly_html):
     # blameless: no person's name anywhere
     for name in PEOPLE_NAMES:
         assert name.lower() not in text.lower(), name
+    # the week reaches past the data (it ends Sat 31 Oct): the banner says so
+    assert "the data ends on Sat 31 Oct 2026; figures after it are missing, not zero." in text
+    assert "No gaps in the on-call rotations" not in text
     # code cells are hidden
     assert "load_week" not in text
     assert "Traceback" not in text
