@@ -191,8 +191,10 @@ def show_period(
     as_of: str | datetime | None = None,
     wait: float = 30.0,
     sources: tuple[str, ...] = ("incidents", "pages", "rotations"),
-) -> DataEnds:
-    """Display the banner of a calendar month (the compensation report), and return it.
+) -> None:
+    """Display the banner of a calendar month (the compensation report), if it has one.
+
+    Returns nothing, so that a notebook cell calling it shows only the banner.
 
     Args:
         db: Warehouse file.
@@ -214,4 +216,3 @@ def show_period(
         ends = data_ends(con, start, end, parse_as_of(as_of), sources=sources)
     if ends:
         display(HTML(html(ends)))
-    return ends
