@@ -219,32 +219,44 @@ def _title(text: str, subtitle: str | None) -> str | alt.TitleParams:
     return text if subtitle is None else alt.TitleParams(text, subtitle=subtitle)
 
 
+_ITEM_STATES = ["opened", "closed", "open_backlog", "overdue_backlog"]
+_ITEM_LABELS = {
+    "opened": "opened this week",
+    "closed": "closed this week",
+    "open_backlog": "open backlog",
+    "overdue_backlog": "overdue backlog",
+}
+
+
 def action_items_by_team(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
-    """Grouped bars of action items opened, closed and overdue per team.
+    """Grouped bars per team: items opened and closed this week, open and overdue backlog.
 
     Args:
-        df: One row per team: ``team``, ``opened``, ``closed``, ``overdue`` (counts).
+        df: One row per team: ``team``, ``opened``, ``closed``, ``open_backlog``,
+            ``overdue_backlog`` (counts; ``analytics.weekly.ACTION_ITEM_COLUMNS`` defines them).
         subtitle: A line under the title, e.g. which teams a shortened chart shows.
     """
+    labels = ", ".join(f"'{k}': '{v}'" for k, v in _ITEM_LABELS.items())
     return (
         alt.Chart(df, title=_title("Action items by team", subtitle))
-        .transform_fold(["opened", "closed", "overdue"], as_=["state", "items"])
+        .transform_fold(_ITEM_STATES, as_=["state", "items"])
         .mark_bar()
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("state:N", sort=["opened", "closed", "overdue"]),
-            y=alt.Y("items:Q", title="action items"),
+            xOffset=alt.XOffset("state:N", sort=_ITEM_STATES),
+            y=alt.Y("items:Q", title="action items", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "state:N",
-                sort=["opened", "closed", "overdue"],
+                title=None,
+                sort=_ITEM_STATES,
                 scale=alt.Scale(
-                    domain=["opened", "closed", "overdue"],
-                    range=["#2e86c1", "#27ae60", "#c0392b"],
+                    domain=_ITEM_STATES, range=["#2e86c1", "#27ae60", "#95a5a6", "#c0392b"]
                 ),
+                legend=alt.Legend(labelExpr="{" + labels + "}[datum.label]"),
             ),
             tooltip=["team:N", "state:N", "items:Q"],
         )
-        .properties(width=alt.Step(90))
+        .properties(width=alt.Step(22))
     )
 
 

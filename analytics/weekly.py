@@ -178,18 +178,47 @@ def _compliance_long(wide: pd.DataFrame) -> pd.DataFrame:
 
 
 def _action_items(summary: pd.DataFrame) -> pd.DataFrame:
-    """Per team: opened (this week's incidents), closed this week, overdue at as_of."""
+    """Per team, one definition per column (the ones :data:`ACTION_ITEM_COLUMNS` states)."""
+    opened = summary["opened"].astype("int64")
     out = pd.DataFrame(
         {
             "team": summary["team"].fillna("(no team)"),
-            "opened": summary["opened"],
-            "closed": summary["closed_in_period"],
-            "overdue": summary["overdue_backlog"],
-            "open": summary["open"],
-            "rule3_rate": summary["rule3_rate"].round(2),
+            "opened": opened,
+            "closed": summary["closed_in_period"].astype("int64"),
+            "open_backlog": summary["open_backlog"].astype("int64"),
+            "overdue_backlog": summary["overdue_backlog"].astype("int64"),
+            # rule3_rate is rule3 / opened: back to the whole count of items
+            "rule3": (summary["rule3_rate"].fillna(0) * opened).round().astype("int64"),
         }
     )
     return out.reset_index(drop=True)
+
+
+# The action-item table's columns: header shown, and what it counts (one definition each).
+ACTION_ITEM_COLUMNS = {
+    "opened": (
+        "opened this week",
+        "items of the incidents that started this week",
+    ),
+    "closed": (
+        "closed this week",
+        "items of any incident that the tracker resolved this week (an item ticked done in "
+        "its document without a tracker date cannot be dated, so it is not counted here)",
+    ),
+    "open_backlog": (
+        "open backlog",
+        "every item of the team not done at the report time, whatever its incident's date",
+    ),
+    "overdue_backlog": (
+        "overdue backlog",
+        "of the open backlog, the items due before the report date",
+    ),
+    "rule3": (
+        "with owner, due date and ticket",
+        "of the items opened this week, how many have an owner, a due date and a tracker "
+        "ticket (playbook rule 3)",
+    ),
+}
 
 
 def _detectable(durations: pd.DataFrame, summary: pd.DataFrame) -> dict[int, Any]:
@@ -660,26 +689,32 @@ def top_teams(
     )
 
 
+def action_items_table(data: WeeklyData) -> pd.DataFrame:
+    """The action-item table as shown: human headers, the rule-3 share as "2 of 3 (67%)"."""
+    df = data.action_items
+    share = [
+        f"{r} of {o} ({r / o:.0%})" if o else "—"
+        for r, o in zip(df["rule3"], df["opened"], strict=True)
+    ]
+    shown = df.drop(columns="rule3").assign(rule3=share)
+    names = {key: header for key, (header, _) in ACTION_ITEM_COLUMNS.items()}
+    return shown.rename(columns=names)
+
+
 def show_action_items(data: WeeklyData) -> None:
-    """Display action items opened, closed and overdue per team."""
+    """Display action items per team: this week's flow and the backlog at the report time."""
     from analytics import charts
 
     if data.action_items.empty:
-        _html(_p("No action items opened, closed or overdue."))
+        _html(_p("No action items opened or closed this week, and none open."))
         return
-    _html(
-        _table(data.action_items)
-        + _p(
-            "Opened: items of incidents that started this week. Closed: items the tracker "
-            "resolved this week. Overdue and open: all of the team's items at the report time. "
-            "rule3_rate: share of this week's items with an owner, a due date and a ticket."
-        )
+    definitions = "".join(
+        f"<li><strong>{html.escape(header)}</strong>: {html.escape(meaning)}.</li>"
+        for header, meaning in ACTION_ITEM_COLUMNS.values()
     )
-    teams, subtitle = top_teams(
-        data.action_items,
-        ["opened", "closed", "overdue"],
-        "action items opened, closed and overdue",
-    )
+    _html(_table(action_items_table(data)) + f"<ul>{definitions}</ul>")
+    counts = ["opened", "closed", "open_backlog", "overdue_backlog"]
+    teams, subtitle = top_teams(data.action_items, counts, "action items")
     _display(charts.action_items_by_team(teams, subtitle=subtitle))
 
 

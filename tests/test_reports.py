@@ -334,6 +334,23 @@ def test_load_week_reads_the_week_and_scrubs_names(warehouse):
     ]
 
 
+def test_action_items_have_one_definition_per_column(warehouse):
+    data = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
+    # payments' incident of 26 Oct has two items, both with owner, due date and ticket:
+    # item 1 open, due 30 Oct < 2 Nov (overdue); item 2 ticked done in the document, no
+    # tracker date, so not "closed this week"
+    table = weekly.action_items_table(data)
+    assert table.columns.tolist() == [
+        "team",
+        "opened this week",
+        "closed this week",
+        "open backlog",
+        "overdue backlog",
+        "with owner, due date and ticket",
+    ]
+    assert table.values.tolist() == [["payments", 2, 0, 1, 1, "2 of 2 (100%)"]]
+
+
 def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
     # W46 (9-16 Nov) is after every source's data: the event sources end Sat 31 Oct, the
     # rotations Fri 30 Oct (search) and Mon 2 Nov (payments)
