@@ -36,6 +36,8 @@ THEME = "incident_analytics"
 # Severity is a fixed, ordered domain: SEV-1 is always the same red in every chart.
 _SEVERITY_DOMAIN = [1, 2, 3]
 _SEVERITY_COLORS = ["#c0392b", "#e67e22", "#2e86c1"]
+# Counts have whole-number ticks (never "0.2 incidents").
+_COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")
 _STATUS_DOMAIN = ["met", "breached", "pending"]
 _STATUS_COLORS = ["#27ae60", "#c0392b", "#95a5a6"]
 
@@ -76,6 +78,9 @@ def _severity_color(title: str = "severity") -> alt.Color:
     )
 
 
+_MISSING_NOTE = "Grey: weeks the data does not cover (missing, not zero)."
+
+
 def _missing_weeks(df: pd.DataFrame) -> pd.DataFrame | None:
     """One row per week the data does not cover (``covered`` False), or None when none."""
     if "covered" not in df or df["covered"].all():
@@ -102,7 +107,7 @@ def incidents_by_severity(df: pd.DataFrame) -> alt.Chart | alt.LayerChart:
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("sum(incidents):Q", title="incidents", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("sum(incidents):Q", title="incidents", axis=_COUNT_AXIS),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["week_start:T", "severity:O", "incidents:Q"],
@@ -121,35 +126,46 @@ def incidents_by_severity(df: pd.DataFrame) -> alt.Chart | alt.LayerChart:
         .mark_text(text="no data", angle=270, color="#555", fontSize=11, baseline="middle")
         .encode(x=x)
     )
-    return alt.layer(shade, label, bars)
+    return alt.layer(shade, label, bars).properties(
+        title=_title("Incidents per week by severity", _MISSING_NOTE)
+    )
 
 
-def duration_intervals(df: pd.DataFrame, *, metric: str) -> alt.LayerChart:
-    """Median per severity with its 90% interval as an error bar, in hours.
+_PER_UNIT_S = {"minutes": 60, "hours": 3600}
+
+
+def duration_intervals(df: pd.DataFrame, *, metric: str, unit: str = "hours") -> alt.LayerChart:
+    """Median per severity with its 90% interval as an error bar.
 
     Args:
         df: One row per severity: ``severity``, ``median_s``, ``lo_s``, ``hi_s`` (seconds;
-            ``lo_s``/``hi_s`` may be NaN when the interval is unknown) and ``n``.
+            ``lo_s``/``hi_s`` NaN when there is no interval to show) and ``n``.
         metric: ``"MTTA"`` or ``"MTTR"``, used in titles.
+        unit: ``"minutes"`` or ``"hours"``: the axis unit (the table's unit for the metric).
     """
+    per = _PER_UNIT_S[unit]
+
+    def scaled(field: str) -> str:
+        return f"isValid(datum.{field}) ? datum.{field} / {per} : null"
+
     base = alt.Chart(df, title=f"{metric}: median with 90% interval").transform_calculate(
-        median_h=_hours("median_s"),
-        lo_h=_hours("lo_s"),
-        hi_h=_hours("hi_s"),
+        median_v=scaled("median_s"),
+        lo_v=scaled("lo_s"),
+        hi_v=scaled("hi_s"),
         label="'SEV-' + datum.severity + '  (n=' + datum.n + ')'",
     )
     y = alt.Y("label:N", title=None, sort=alt.SortField("severity"))
     bars = base.mark_rule(strokeWidth=2).encode(
         y=y,
-        x=alt.X("lo_h:Q", title="hours"),
-        x2="hi_h:Q",
+        x=alt.X("lo_v:Q", title=unit),
+        x2="hi_v:Q",
         color=_severity_color(),
     )
     points = base.mark_point(filled=True, size=70).encode(
         y=y,
-        x="median_h:Q",
+        x="median_v:Q",
         color=_severity_color(),
-        tooltip=["severity:O", "n:Q", "median_h:Q", "lo_h:Q", "hi_h:Q"],
+        tooltip=["severity:O", "n:Q", "median_v:Q", "lo_v:Q", "hi_v:Q"],
     )
     return alt.layer(bars, points).properties(height=alt.Step(28), width=260)
 
@@ -170,8 +186,16 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
         hi_h=_hours("mttr_median_hi_s"),
     )
     x = alt.X("week_start:T", title="week starting", axis=alt.Axis(format="%d %b"))
+    # the band takes the line's colour but no legend entry: the legend shows the lines
     band = base.mark_area(opacity=0.18).encode(
-        x=x, y=alt.Y("lo_h:Q", title="hours"), y2="hi_h:Q", color=_severity_color()
+        x=x,
+        y=alt.Y("lo_h:Q", title="hours"),
+        y2="hi_h:Q",
+        color=alt.Color(
+            "severity:O",
+            scale=alt.Scale(domain=_SEVERITY_DOMAIN, range=_SEVERITY_COLORS),
+            legend=None,
+        ),
     )
     line = base.mark_line(point=True).encode(
         x=x,
@@ -181,14 +205,20 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
     )
     missing = _missing_weeks(df)
     if missing is None:
-        return alt.layer(band, line)
+        return alt.layer(band, line).resolve_legend(color="independent")
     shade = (
         alt.Chart(missing)
         .transform_calculate(week_end="timeOffset('day', datum.week_start, 7)")
         .mark_rect(color="#bdc3c7", opacity=0.35)
         .encode(x=x, x2="week_end:T")
     )
-    return alt.layer(shade, band, line)
+    return (
+        alt.layer(shade, band, line)
+        .resolve_legend(color="independent")
+        .properties(
+            title=_title("Median time to resolve, weekly, with 90% interval", _MISSING_NOTE)
+        )
+    )
 
 
 def compliance(df: pd.DataFrame) -> alt.Chart:
@@ -203,7 +233,7 @@ def compliance(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("check:N", title=None, sort=None),
-            x=alt.X("sum(incidents):Q", title="incidents"),
+            x=alt.X("sum(incidents):Q", title="incidents", axis=_COUNT_AXIS),
             color=alt.Color(
                 "status:N", scale=alt.Scale(domain=_STATUS_DOMAIN, range=_STATUS_COLORS)
             ),
@@ -244,7 +274,7 @@ def action_items_by_team(df: pd.DataFrame, *, subtitle: str | None = None) -> al
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("state:N", sort=_ITEM_STATES),
-            y=alt.Y("items:Q", title="action items", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("items:Q", title="action items", axis=_COUNT_AXIS),
             color=alt.Color(
                 "state:N",
                 title=None,
@@ -271,7 +301,7 @@ def top_services(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("service:N", title=None, sort="-x"),
-            x=alt.X("sum(incidents):Q", title="incidents"),
+            x=alt.X("sum(incidents):Q", title="incidents", axis=_COUNT_AXIS),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["service:N", "severity:O", "incidents:Q"],
@@ -299,7 +329,7 @@ def oncall_load(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("sum(pages_n):Q", title="pages"),
+            y=alt.Y("sum(pages_n):Q", title="pages", axis=_COUNT_AXIS),
             color=alt.Color(
                 "when:N",
                 title="sent",

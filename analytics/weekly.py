@@ -393,15 +393,28 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def _fmt_duration(seconds: Any) -> str:
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)) or pd.isna(seconds):
+def _missing(value: Any) -> bool:
+    return value is None or pd.isna(value)
+
+
+def _unit(seconds: float) -> str:
+    """The unit a duration reads best in: min below an hour, h below two days, else d."""
+    if seconds < 3600:
+        return "min"
+    return "h" if seconds < 48 * 3600 else "d"
+
+
+_UNIT_S = {"min": 60, "h": 3600, "d": 86400}
+
+
+def _fmt_duration(seconds: Any, unit: str | None = None) -> str:
+    """``"9 min"``, ``"10.5 h"``, ``"2.1 d"``; ``unit`` forces one (a row in one unit)."""
+    if _missing(seconds):
         return "—"
     seconds = float(seconds)
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+    unit = unit or _unit(seconds)
+    digits = 0 if unit == "min" else 1
+    return f"{seconds / _UNIT_S[unit]:.{digits}f} {unit}"
 
 
 def _fmt_time(value: Any) -> str:
@@ -529,37 +542,57 @@ def show_incidents_by_severity(data: WeeklyData) -> None:
 
 
 def _interval_frame(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per severity: median, and its interval only where n allows one (else missing)."""
+    n = _col(summary, f"{metric}_n", 0).fillna(0).astype(int)
+    enough = n >= MIN_N_TO_COMPARE
     return pd.DataFrame(
         {
             "severity": summary["severity"].astype(int),
             "median_s": _col(summary, f"{metric}_median_s"),
-            "lo_s": _col(summary, f"{metric}_median_lo_s"),
-            "hi_s": _col(summary, f"{metric}_median_hi_s"),
-            "n": _col(summary, f"{metric}_n", 0).fillna(0).astype(int),
+            "lo_s": _col(summary, f"{metric}_median_lo_s").where(enough),
+            "hi_s": _col(summary, f"{metric}_median_hi_s").where(enough),
+            "n": n,
         }
     )
 
 
+_METRIC_NAMES = {"mtta": "time to acknowledge", "mttr": "time to resolve"}
+TOO_FEW = "too few to say"
+
+
 def _change_note(metric: str, sev: int, row: pd.Series, previous: pd.DataFrame) -> str | None:
-    """Is last week's median inside this week's 90% interval? (SPEC §6, honest statistics)."""
+    """Is the previous week's median inside this week's 90% interval? (SPEC §6).
+
+    None when either week has no median, or when this week has too few incidents to tell
+    (the severity's single "too few" note says so once).
+    """
     prev = previous.loc[previous["severity"] == sev, f"{metric}_median_s"]
-    if prev.empty or pd.isna(prev.iloc[0]) or pd.isna(row.get(f"{metric}_median_s")):
+    if prev.empty or _missing(prev.iloc[0]) or _missing(row.get(f"{metric}_median_s")):
         return None
-    name, was = metric.upper(), _fmt_duration(prev.iloc[0])
-    n = int(row.get(f"{metric}_n", 0) or 0)
     lo, hi = row.get(f"{metric}_median_lo_s"), row.get(f"{metric}_median_hi_s")
-    if n < MIN_N_TO_COMPARE or lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
-        return f"SEV-{sev} median {name}: last week {was}; n={n} is too few to compare."
+    n = int(row.get(f"{metric}_n", 0) or 0)
+    if n < MIN_N_TO_COMPARE or _missing(lo) or _missing(hi):
+        return None
+    # the week before in this week's unit, so that the two read side by side
+    unit = _unit(float(row[f"{metric}_median_s"]))
+    name, was = _METRIC_NAMES[metric], _fmt_duration(prev.iloc[0], unit)
     if lo <= prev.iloc[0] <= hi:
-        return f"SEV-{sev} median {name}: not distinguishable from last week ({was})."
+        return (
+            f"SEV-{sev} median {name}: about the same as the week before ({was}); "
+            "the difference is within normal week-to-week variation."
+        )
     return (
-        f"SEV-{sev} median {name}: changed from last week ({was}), "
-        "which lies outside this week's 90% interval."
+        f"SEV-{sev} median {name}: a real change from the week before ({was}), "
+        "larger than normal week-to-week variation."
     )
 
 
 def mttx_table(data: WeeklyData) -> pd.DataFrame:
-    """Per severity: n, missing, median with its 90% interval, and p90, for MTTA and MTTR."""
+    """Per severity: n, missing, median with its 90% interval, and p90, for MTTA and MTTR.
+
+    Each metric of a row is in one unit (the median's); the interval says "too few to say"
+    below :data:`MIN_N_TO_COMPARE` durations.
+    """
     s = data.summary
     rows = []
     for _, r in s.sort_values("severity").iterrows():
@@ -569,28 +602,58 @@ def mttx_table(data: WeeklyData) -> pd.DataFrame:
         }
         for metric in ("mtta", "mttr"):
             name = metric.upper()
+            n = int(r.get(f"{metric}_n", 0) or 0)
+            median = r.get(f"{metric}_median_s")
+            unit = None if _missing(median) else _unit(float(median))
             lo, hi = r.get(f"{metric}_median_lo_s"), r.get(f"{metric}_median_hi_s")
-            interval = (
-                "—" if lo is None or pd.isna(lo) else f"{_fmt_duration(lo)} – {_fmt_duration(hi)}"
-            )
-            row[f"{name} n"] = int(r.get(f"{metric}_n", 0) or 0)
+            if n == 0:
+                interval = "—"
+            elif n < MIN_N_TO_COMPARE or _missing(lo) or _missing(hi):
+                interval = TOO_FEW
+            else:
+                interval = f"{_fmt_duration(lo, unit)} – {_fmt_duration(hi, unit)}"
+            row[f"{name} n"] = n
             row[f"{name} missing"] = int(r.get(f"{metric}_missing", 0) or 0)
-            row[f"{name} median"] = _fmt_duration(r.get(f"{metric}_median_s"))
+            row[f"{name} median"] = _fmt_duration(median, unit)
             row[f"{name} 90% interval"] = interval
-            row[f"{name} p90"] = _fmt_duration(r.get(f"{metric}_p90_s"))
+            row[f"{name} p90"] = _fmt_duration(r.get(f"{metric}_p90_s"), unit)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _detectable_text(sev: int, value: tuple[int, float]) -> str:
+def _detectable_text(sev: int, value: tuple[int, float]) -> str | None:
     n, power = value
-    if math.isnan(power):
-        return f"SEV-{sev} MTTR: with n={n} this week, no change can be told apart from noise."
+    if n < MIN_N_TO_COMPARE or math.isnan(power):
+        return None  # the severity's "too few" note says it
     return (
-        f"SEV-{sev} MTTR: with n={n} incidents a week, a real 10% improvement would show "
-        f"in {power:.0%} of weeks"
-        + (" — week-to-week changes here are mostly noise." if power < 0.8 else ".")
+        f"SEV-{sev} time to resolve: at {n} incidents a week, a real 10% improvement would "
+        f"show in {power:.0%} of weeks"
+        + (", so week-to-week changes here are mostly noise." if power < 0.8 else ".")
     )
+
+
+def mttx_notes(data: WeeklyData) -> list[str]:
+    """One plain sentence per finding: too few to say, a change or not, and how much shows."""
+    notes = []
+    for _, r in data.summary.sort_values("severity").iterrows():
+        sev, incidents = int(r["severity"]), int(r["incidents"])
+        if incidents == 0:
+            continue
+        n = int(r.get("mttr_n", 0) or 0)
+        if min(n, int(r.get("mtta_n", 0) or 0)) < MIN_N_TO_COMPARE:
+            count = "1 incident" if incidents == 1 else f"{incidents} incidents"
+            notes.append(
+                f"SEV-{sev}: {count} this week, too few to say whether response or "
+                "resolution times changed."
+            )
+        for metric in ("mtta", "mttr"):
+            note = _change_note(metric, sev, r, data.previous_summary)
+            if note:
+                notes.append(note)
+        detectable = _detectable_text(sev, data.detectable.get(sev, (0, math.nan)))
+        if detectable:
+            notes.append(detectable)
+    return notes
 
 
 def show_mttx(data: WeeklyData) -> None:
@@ -605,18 +668,14 @@ def show_mttx(data: WeeklyData) -> None:
     if data.summary.empty:
         _html(_p("No incidents this week: nothing to measure."))
         return
-    notes = []
-    for _, r in data.summary.iterrows():
-        for metric in ("mtta", "mttr"):
-            note = _change_note(metric, int(r["severity"]), r, data.previous_summary)
-            if note:
-                notes.append(note)
-    notes += [_detectable_text(sev, v) for sev, v in sorted(data.detectable.items())]
+    notes = mttx_notes(data)
     parts = [
         _table(mttx_table(data)),
         _p(
-            "Medians with a 90% bootstrap interval; incidents missing a timestamp are left "
-            "out of that metric and counted under 'missing'."
+            "Median: half of the incidents were faster. 90% interval: where the median would "
+            f"fall in 9 of 10 similar weeks (shown from {MIN_N_TO_COMPARE} incidents up). "
+            "p90: 9 in 10 incidents were faster. Incidents missing a timestamp are left out of "
+            "that metric and counted under 'missing'."
         ),
     ]
     if notes:
@@ -624,8 +683,12 @@ def show_mttx(data: WeeklyData) -> None:
     _html("\n".join(parts))
     _display(
         alt.hconcat(
-            charts.duration_intervals(_interval_frame(data.summary, "mtta"), metric="MTTA"),
-            charts.duration_intervals(_interval_frame(data.summary, "mttr"), metric="MTTR"),
+            charts.duration_intervals(
+                _interval_frame(data.summary, "mtta"), metric="MTTA", unit="minutes"
+            ),
+            charts.duration_intervals(
+                _interval_frame(data.summary, "mttr"), metric="MTTR", unit="hours"
+            ),
         )
     )
 
@@ -730,6 +793,15 @@ def show_top_services(data: WeeklyData, limit: int = 10) -> None:
     _display(charts.top_services(df[df["service"].isin(keep)]))
 
 
+ONCALL_HEADERS = {
+    "oncall_hours": "hours on call",
+    "pages_per_oncall_hour": "pages per on-call hour",
+    "business_pages": "business hours",
+    "off_hours_pages": "off hours",
+    "sleep_pages": "sleep hours",
+}
+
+
 def show_oncall_load(data: WeeklyData) -> None:
     """Display on-call load per team (pages per on-call hour, business/off/sleep hours)."""
     from analytics import charts
@@ -740,7 +812,13 @@ def show_oncall_load(data: WeeklyData) -> None:
     shown = data.oncall.copy()
     shown["pages_per_oncall_hour"] = shown["pages_per_oncall_hour"].round(3)
     shown["oncall_hours"] = shown["oncall_hours"].round(1)
-    _html(_table(shown))
+    _html(
+        _table(shown.rename(columns=ONCALL_HEADERS))
+        + _p(
+            "Pages by the time of day on the recipient's own clock: business hours, sleep "
+            "hours (22:00–07:00) and off hours (neither); the three add up to the pages."
+        )
+    )
     teams, subtitle = top_teams(data.oncall, ["pages"], "pages")
     _display(charts.oncall_load(teams, subtitle=subtitle))
 

@@ -351,6 +351,77 @@ def test_action_items_have_one_definition_per_column(warehouse):
     assert table.values.tolist() == [["payments", 2, 0, 1, 1, "2 of 2 (100%)"]]
 
 
+def _summary_rows() -> pd.DataFrame:
+    nan = float("nan")
+    return pd.DataFrame(
+        {
+            "severity": [1, 2, 3],
+            "incidents": [1, 5, 0],
+            "mtta_n": [1, 5, 0],
+            "mtta_missing": [0, 0, 0],
+            "mtta_median_s": [540.0, 3000.0, nan],
+            "mtta_median_lo_s": [540.0, 2400.0, nan],
+            "mtta_median_hi_s": [540.0, 4500.0, nan],
+            "mtta_p90_s": [540.0, 4320.0, nan],
+            "mttr_n": [1, 5, 0],
+            "mttr_missing": [0, 0, 0],
+            "mttr_median_s": [37800.0, 7200.0, nan],
+            "mttr_median_lo_s": [37800.0, 3000.0, nan],
+            "mttr_median_hi_s": [37800.0, 10800.0, nan],
+            "mttr_p90_s": [37800.0, 200000.0, nan],
+        }
+    )
+
+
+def test_mttx_table_one_unit_per_row_and_no_interval_from_too_few():
+    from types import SimpleNamespace
+
+    table = weekly.mttx_table(SimpleNamespace(summary=_summary_rows())).set_index("severity")
+    # SEV-1, n=1: a single value has no interval ("9 min – 9 min" would pretend one)
+    assert table.loc["SEV-1", "MTTA 90% interval"] == "too few to say"
+    assert table.loc["SEV-1", "MTTR median"] == "10.5 h"  # 37,800 s / 3,600
+    # SEV-2 MTTA in the median's unit, minutes: 3,000 s = 50 min, 2,400 s = 40 min,
+    # 4,500 s = 75 min (not "1.2 h"), p90 4,320 s = 72 min
+    assert table.loc["SEV-2", ["MTTA median", "MTTA 90% interval", "MTTA p90"]].tolist() == [
+        "50 min",
+        "40 min – 75 min",
+        "72 min",
+    ]
+    # SEV-2 MTTR in hours: 7,200 s = 2.0 h, 3,000 s = 0.8 h, 10,800 s = 3.0 h, and the p90
+    # 200,000 s = 55.6 h (not "2.3 d")
+    assert table.loc["SEV-2", ["MTTR median", "MTTR 90% interval", "MTTR p90"]].tolist() == [
+        "2.0 h",
+        "0.8 h – 3.0 h",
+        "55.6 h",
+    ]
+    assert table.loc["SEV-3", "MTTA 90% interval"] == "—"
+
+
+def test_mttx_notes_say_each_finding_once_in_plain_words():
+    from types import SimpleNamespace
+
+    previous = pd.DataFrame(
+        {"severity": [1, 2], "mtta_median_s": [300.0, 3600.0], "mttr_median_s": [900.0, 20000.0]}
+    )
+    data = SimpleNamespace(
+        summary=_summary_rows(),
+        previous_summary=previous,
+        detectable={1: (1, float("nan")), 2: (5, 0.5), 3: (0, float("nan"))},
+    )
+    assert weekly.mttx_notes(data) == [
+        # SEV-1: n=1, one sentence instead of three
+        "SEV-1: 1 incident this week, too few to say whether response or resolution times changed.",
+        # SEV-2 MTTA: the week before (3,600 s = 60 min) lies in [2,400, 4,500] s
+        "SEV-2 median time to acknowledge: about the same as the week before (60 min); the "
+        "difference is within normal week-to-week variation.",
+        # SEV-2 MTTR: 20,000 s = 5.6 h lies outside [3,000, 10,800] s
+        "SEV-2 median time to resolve: a real change from the week before (5.6 h), larger "
+        "than normal week-to-week variation.",
+        "SEV-2 time to resolve: at 5 incidents a week, a real 10% improvement would show in "
+        "50% of weeks, so week-to-week changes here are mostly noise.",
+    ]
+
+
 def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
     # W46 (9-16 Nov) is after every source's data: the event sources end Sat 31 Oct, the
     # rotations Fri 30 Oct (search) and Mon 2 Nov (payments)
