@@ -36,8 +36,23 @@ THEME = "incident_analytics"
 # Severity is a fixed, ordered domain: SEV-1 is always the same red in every chart.
 _SEVERITY_DOMAIN = [1, 2, 3]
 _SEVERITY_COLORS = ["#c0392b", "#e67e22", "#2e86c1"]
-# Counts have whole-number ticks (never "0.2 incidents").
-_COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")
+
+
+def _count_axis(largest: object) -> alt.Axis:
+    """An axis for counts with whole-number ticks only (never "0.2 incidents").
+
+    Vega's ``tickMinStep`` is not kept by every stacked chart, so small ranges list their
+    ticks outright.
+    """
+    try:
+        top = int(float(largest))  # NaN (no data) raises ValueError
+    except (TypeError, ValueError):
+        top = 0
+    if top <= 10:
+        return alt.Axis(values=list(range(max(top, 1) + 1)), format="d")
+    return alt.Axis(tickMinStep=1, format="d")
+
+
 _STATUS_DOMAIN = ["met", "breached", "pending"]
 _STATUS_COLORS = ["#27ae60", "#c0392b", "#95a5a6"]
 
@@ -107,7 +122,11 @@ def incidents_by_severity(df: pd.DataFrame) -> alt.Chart | alt.LayerChart:
         .mark_bar()
         .encode(
             x=x,
-            y=alt.Y("sum(incidents):Q", title="incidents", axis=_COUNT_AXIS),
+            y=alt.Y(
+                "sum(incidents):Q",
+                title="incidents",
+                axis=_count_axis(df.groupby("week_start")["incidents"].sum().max()),
+            ),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["week_start:T", "severity:O", "incidents:Q"],
@@ -233,7 +252,11 @@ def compliance(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("check:N", title=None, sort=None),
-            x=alt.X("sum(incidents):Q", title="incidents", axis=_COUNT_AXIS),
+            x=alt.X(
+                "sum(incidents):Q",
+                title="incidents",
+                axis=_count_axis(df.groupby("check")["incidents"].sum().max()),
+            ),
             color=alt.Color(
                 "status:N", scale=alt.Scale(domain=_STATUS_DOMAIN, range=_STATUS_COLORS)
             ),
@@ -274,7 +297,9 @@ def action_items_by_team(df: pd.DataFrame, *, subtitle: str | None = None) -> al
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("state:N", sort=_ITEM_STATES),
-            y=alt.Y("items:Q", title="action items", axis=_COUNT_AXIS),
+            y=alt.Y(
+                "items:Q", title="action items", axis=_count_axis(df[_ITEM_STATES].max().max())
+            ),
             color=alt.Color(
                 "state:N",
                 title=None,
@@ -301,7 +326,11 @@ def top_services(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("service:N", title=None, sort="-x"),
-            x=alt.X("sum(incidents):Q", title="incidents", axis=_COUNT_AXIS),
+            x=alt.X(
+                "sum(incidents):Q",
+                title="incidents",
+                axis=_count_axis(df.groupby("service")["incidents"].sum().max()),
+            ),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["service:N", "severity:O", "incidents:Q"],
@@ -329,7 +358,7 @@ def oncall_load(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("sum(pages_n):Q", title="pages", axis=_COUNT_AXIS),
+            y=alt.Y("sum(pages_n):Q", title="pages", axis=_count_axis(df[kinds].sum(axis=1).max())),
             color=alt.Color(
                 "when:N",
                 title="sent",

@@ -335,6 +335,9 @@ def load_week(
     if pd.isna(last_ingest_at):
         last_ingest_at = None
     trend = _mark_uncovered(trend, trend_ends)
+    for metric in ("mtta", "mttr"):  # no band from fewer durations than an interval needs
+        few = trend[f"{metric}_n"] < MIN_N_TO_COMPARE
+        trend.loc[few, [f"{metric}_median_lo_s", f"{metric}_median_hi_s"]] = math.nan
     weekly_counts = trend[["week_start", "severity", "incidents", "covered"]]
     footer.update(package_version=__version__, as_of=moment)
     oncall = oncall[
