@@ -34,6 +34,7 @@ _LABELS = {
     "incidents": "incidents",
     "pages": "pages",
     "action_items": "action items",
+    "handoffs": "hand-off notes",
     "rotations": "on-call rotations",
 }
 

@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 SEVERITIES = (1, 2, 3)
+# The sources this report reads: the banner speaks of these only.
+REPORT_SOURCES = ("incidents", "pages", "action_items", "rotations")
 # Below this many durations a bootstrap interval is too coarse to call a change.
 MIN_N_TO_COMPARE = 3
 # Per-team charts draw at most this many teams, those with the most (ties by name); the
@@ -328,7 +330,7 @@ def load_week(
         last_ingest_at = last["last_ingest_at"].iloc[0] if len(last) else None
         run_id = last["last_run_id"].iloc[0] if len(last) else None
         rejected = _df(con, _REJECTED_SQL, run_id=run_id)
-        data_ends = banner.data_ends(con, start, end, moment)
+        data_ends = banner.data_ends(con, start, end, moment, sources=REPORT_SOURCES)
         trend_ends = banner.data_ends(con, first, end, moment, sources=("incidents",))
         gaps = _rotation_gaps(coverage.shortfalls(con, start, end, sources=("rotations",)))
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()

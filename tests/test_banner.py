@@ -56,8 +56,8 @@ def test_a_week_past_the_data_says_where_it_ends():
     assert ends.uncovered("pages") == [(ts("2026-10-30 00:00"), ts("2026-11-02 00:00"))]
     assert ends.covers("pages", ts("2026-10-26 00:00"), ts("2026-10-30 00:00"))
     assert not ends.covers("pages", ts("2026-10-26 00:00"), ts("2026-10-30 00:01"))
-    # action items, people and rotations have no rows: not provided, never in the banner
-    assert ends.not_provided == ("action_items", "rotations")
+    # action items, hand-offs and rotations have no rows: not provided, never in the banner
+    assert ends.not_provided == ("action_items", "handoffs", "rotations")
 
 
 def test_the_report_time_limits_how_far_the_report_looks():
@@ -151,9 +151,10 @@ def test_sample_demo_week_has_no_banner_and_w48_has_one(sample_warehouse):
             con, ts("2026-11-23 00:00"), ts("2026-11-30 00:00"), ts("2026-12-01 00:00")
         )
     assert not demo
+    # every event source is covered to the latest event of any of them (Sun 1 Nov 17:43)
     assert w48.lines == (
-        "Incidents, pages and action items: the data ends on Sun 01 Nov 2026; figures after it "
-        "are missing, not zero.",
+        "Incidents, pages, action items and hand-off notes: the data ends on Sun 01 Nov 2026; "
+        "figures after it are missing, not zero.",
         "On-call rotations (payments, platform, search): the data ends at Mon 02 Nov 2026 "
         "00:00 UTC; figures after it are missing, not zero.",
     )
