@@ -530,7 +530,11 @@ def test_weekly_report_rerun_replaces_files_atomically(warehouse, tmp_path):
 @pytest.mark.slow
 def test_weekly_report_on_an_empty_week(warehouse, tmp_path):
     html = reports.weekly_report("2026-W30", AS_OF, tmp_path, warehouse, 0).read_text("utf-8")
-    assert "No incidents started this week." in html
+    # W30 (20-26 Jul) is before the data begins (Tue 13 Oct): no data, not "no incidents"
+    assert "No incident data for this week: see the note at the top." in html
+    assert "No incidents started this week." not in html
+    assert "Incidents, pages and action items: the data begins on Tue 13 Oct 2026" not in html
+    assert "Incidents: the data begins on Tue 13 Oct 2026" in html
 
 
 def _chromium() -> str | None:
