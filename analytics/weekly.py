@@ -237,6 +237,18 @@ def _detectable(durations: pd.DataFrame, summary: pd.DataFrame) -> dict[int, Any
     return out
 
 
+def _declared_teams(rules: Any) -> dict[str, dict]:
+    """The ``[coverage]`` team_starts/team_ends of a ``--policy`` file, as payroll reads them.
+
+    A team whose rotation really ended (or began) is not expected outside its span, so its
+    edges there are no gap. Without ``--policy`` nothing is declared, as for ``payroll``.
+    """
+    return {
+        "team_starts": dict(getattr(rules, "coverage_team_starts", ()) or ()),
+        "team_ends": dict(getattr(rules, "coverage_team_ends", ()) or ()),
+    }
+
+
 def _rotation_gaps(found: list[coverage.Shortfall]) -> pd.DataFrame:
     """The week's uncovered rotation stretches (edges and gaps), one row per team and stretch."""
     rows = sorted({(s.team, s.start_at, s.end_at, s.kind) for s in found})
@@ -330,9 +342,12 @@ def load_week(
         last_ingest_at = last["last_ingest_at"].iloc[0] if len(last) else None
         run_id = last["last_run_id"].iloc[0] if len(last) else None
         rejected = _df(con, _REJECTED_SQL, run_id=run_id)
-        data_ends = banner.data_ends(con, start, end, moment, sources=REPORT_SOURCES)
+        declared = _declared_teams(rules)
+        data_ends = banner.data_ends(con, start, end, moment, sources=REPORT_SOURCES, **declared)
         trend_ends = banner.data_ends(con, first, end, moment, sources=("incidents",))
-        gaps = _rotation_gaps(coverage.shortfalls(con, start, end, sources=("rotations",)))
+        gaps = _rotation_gaps(
+            coverage.shortfalls(con, start, end, sources=("rotations",), **declared)
+        )
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()
     if pd.isna(last_ingest_at):
         last_ingest_at = None

@@ -102,6 +102,15 @@ def test_rotation_edges_are_exact_and_grouped_by_instant():
     assert not banner.data_ends(con, *WEEK, ts("2026-11-02 00:00"), sources=("incidents",))
 
 
+def test_a_team_declared_ended_is_not_an_edge():
+    con = _events("2026-11-01 12:00")
+    _rotations(con, [("core", "ann", "2026-10-19 00:00", "2026-10-30 12:00")])
+    week = (*WEEK, ts("2026-11-02 00:00"))
+    assert banner.data_ends(con, *week)  # core stops Fri 30 Oct 12:00: an edge
+    # [coverage] team_ends core = that instant: the rotation really ended, nothing missing
+    assert not banner.data_ends(con, *week, team_ends={"core": ts("2026-10-30 12:00")})
+
+
 def test_an_interior_rotation_gap_is_not_a_banner():
     con = _events("2026-11-01 12:00")
     _rotations(
