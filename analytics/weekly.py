@@ -14,7 +14,9 @@ addresses with "someone"; the report groups by team and service only.
 from __future__ import annotations
 
 import html
+import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -443,8 +445,28 @@ def _fmt_time(value: Any) -> str:
     return pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
 
 
-def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, escape=True, border=0, na_rep="—", classes="dataframe")
+_TABLES = itertools.count(1)
+
+
+def _table(df: pd.DataFrame, numbers: Iterable[str] = ()) -> str:
+    """``df`` as an HTML table: text columns left-aligned, numbers right-aligned.
+
+    Columns of a numeric dtype are numbers; ``numbers`` names text columns that hold them
+    ("9 min", "2 of 3 (67%)"). The notebook's stylesheet right-aligns every cell, so the
+    table carries a rule of its own for its text columns.
+    """
+    right = set(numbers)
+    text = [
+        i
+        for i, col in enumerate(df.columns, start=1)
+        if col not in right and not pd.api.types.is_numeric_dtype(df[col])
+    ]
+    name = f"ia-table-{next(_TABLES)}"
+    body = df.to_html(index=False, escape=True, border=0, na_rep="—", classes=f"dataframe {name}")
+    if not text:
+        return body
+    cells = ", ".join(f".{name} td:nth-child({i}), .{name} th:nth-child({i})" for i in text)
+    return f"<style>{cells} {{ text-align: left; }}</style>{body}"
 
 
 def _col(df: pd.DataFrame, name: str, default: Any = math.nan) -> pd.Series:
@@ -551,7 +573,7 @@ def show_incidents(data: WeeklyData) -> None:
         else:
             _html(_p("No incidents started this week."))
         return
-    _html(_table(data.scrubber.frame(incidents_table(data))))
+    _html(_table(data.scrubber.frame(incidents_table(data)), numbers=["time to resolve"]))
 
 
 def show_incidents_by_severity(data: WeeklyData) -> None:
@@ -605,6 +627,11 @@ def _change_note(metric: str, sev: int, row: pd.Series, previous: pd.DataFrame) 
         f"SEV-{sev} median {name}: a real change from the week before ({was}), "
         "larger than normal week-to-week variation."
     )
+
+
+_MTTX_NUMBERS = [
+    f"{m} {part}" for m in ("MTTA", "MTTR") for part in ("median", "90% interval", "p90")
+]
 
 
 def mttx_table(data: WeeklyData) -> pd.DataFrame:
@@ -690,7 +717,7 @@ def show_mttx(data: WeeklyData) -> None:
         return
     notes = mttx_notes(data)
     parts = [
-        _table(mttx_table(data)),
+        _table(mttx_table(data), numbers=_MTTX_NUMBERS),
         _p(
             "Median: half of the incidents were faster. 90% interval: where the median would "
             f"fall in 9 of 10 similar weeks (shown from {MIN_N_TO_COMPARE} incidents up). "
@@ -746,7 +773,7 @@ def show_compliance(data: WeeklyData) -> None:
     ]
     wide.columns.name = None
     _html(
-        _table(wide)
+        _table(wide, numbers=["compliance"])
         + _p("Compliance = met / (met + breached); pending is shown beside it, not counted.")
     )
     _display(charts.compliance(data.compliance))
@@ -795,7 +822,8 @@ def show_action_items(data: WeeklyData) -> None:
         f"<li><strong>{html.escape(header)}</strong>: {html.escape(meaning)}.</li>"
         for header, meaning in ACTION_ITEM_COLUMNS.values()
     )
-    _html(_table(action_items_table(data)) + f"<ul>{definitions}</ul>")
+    share = ACTION_ITEM_COLUMNS["rule3"][0]
+    _html(_table(action_items_table(data), numbers=[share]) + f"<ul>{definitions}</ul>")
     counts = ["opened", "closed", "open_backlog", "overdue_backlog"]
     teams, subtitle = top_teams(data.action_items, counts, "action items")
     _display(charts.action_items_by_team(teams, subtitle=subtitle))
