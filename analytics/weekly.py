@@ -716,8 +716,17 @@ def show_mttx(data: WeeklyData) -> None:
         _html(_p("No incidents this week: nothing to measure."))
         return
     notes = mttx_notes(data)
-    parts = [
-        _table(mttx_table(data), numbers=_MTTX_NUMBERS),
+    table = mttx_table(data)
+    parts = []
+    for name, title in (("MTTA", "Time to acknowledge (MTTA)"), ("MTTR", "Time to resolve (MTTR)")):
+        # one table per metric: seven columns read in a room and fit a printed page
+        mine = [c for c in table.columns if c.startswith(name + " ")]
+        shown = table[["severity", "incidents", *mine]].rename(
+            columns={c: c.removeprefix(name + " ") for c in mine}
+        )
+        numbers = [c.removeprefix(name + " ") for c in _MTTX_NUMBERS if c.startswith(name)]
+        parts += [f"<h4>{html.escape(title)}</h4>", _table(shown, numbers=numbers)]
+    parts += [
         _p(
             "Median: half of the incidents were faster. 90% interval: where the median would "
             f"fall in 9 of 10 similar weeks (shown from {MIN_N_TO_COMPARE} incidents up). "
