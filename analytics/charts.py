@@ -204,7 +204,20 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
         lo_h=_hours("mttr_median_lo_s"),
         hi_h=_hours("mttr_median_hi_s"),
     )
-    x = alt.X("week_start:T", title="week starting", axis=alt.Axis(format="%d %b"))
+    import pandas as pd
+
+    weeks = sorted(pd.to_datetime(df["week_start"]).dropna().unique()) if len(df) else []
+    # every week labelled, the first one too (Vega's automatic ticks skip it), up to 26 weeks
+    labels = (
+        [alt.DateTime(year=w.year, month=w.month, date=w.day) for w in map(pd.Timestamp, weeks)]
+        if len(weeks) <= 26
+        else alt.Undefined
+    )
+    x = alt.X(
+        "week_start:T",
+        title="week starting",
+        axis=alt.Axis(format="%d %b", values=labels, labelAngle=-45),
+    )
     # the band takes the line's colour but no legend entry: the legend shows the lines
     band = base.mark_area(opacity=0.18).encode(
         x=x,
