@@ -543,6 +543,76 @@ def _chromium() -> str | None:
     )
 
 
+# Column names that must never reach a reader (issue 14.1): headers are phrases.
+RAW_HEADERS = (
+    "rule3_rate",
+    "oncall_hours",
+    "pages_per_oncall_hour",
+    "business_pages",
+    "off_hours_pages",
+    "sleep_pages",
+    "open_backlog",
+    "overdue_backlog",
+)
+# "9 min – 9 min": an interval made of one value
+DEGENERATE = re.compile(r"(\d+(?:\.\d+)? (?:min|h|d)) – \1(?!\d)")
+
+
+def _visible_text(dom: str) -> str:
+    """The words a reader sees: HTML text outside charts, and the <text> of the charts."""
+    chart_words = re.findall(r"<text[^>]*>(.*?)</text>", dom, flags=re.S)
+    page = re.sub(r"<(style|svg)\b.*?</\1>", " ", dom, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", page) + " " + " ".join(chart_words)
+
+
+def test_the_reader_sees_no_raw_headers_and_no_degenerate_intervals(weekly_html):
+    text = _visible_text(weekly_html.read_text("utf-8"))
+    assert "Time to acknowledge" in text  # the check reads the report at all
+    assert [h for h in RAW_HEADERS if h in text] == []
+    assert DEGENERATE.findall(text) == []
+    assert DEGENERATE.findall("9 min – 9 min; 10.5 h – 10.5 h; 1 h – 12 h") == ["9 min", "10.5 h"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None, reason="chromium not installed (apt-get install chromium)")
+def test_weekly_report_fits_1280_px_in_headless_chromium(weekly_html, tmp_path):
+    # A copy of the report with one measuring script (the report itself has none): the page
+    # writes its own width into the DOM that Chromium dumps.
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        weekly_html.read_text("utf-8").replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-overflow', "
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth)"
+            "</script></body>",
+        ),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=8000",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+            "--window-size=1280,1600",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    overflow = re.search(r'data-overflow="(-?\d+)"', result.stdout)
+    assert overflow is not None, result.stdout[:500]
+    assert int(overflow.group(1)) <= 0, "the page scrolls sideways at 1280 px"
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(_chromium() is None, reason="chromium not installed (apt-get install chromium)")
 def test_weekly_report_draws_offline_in_headless_chromium(weekly_html, tmp_path):
