@@ -844,7 +844,8 @@ def show_top_services(data: WeeklyData, limit: int = 10) -> None:
 
     df = data.top_services
     if df.empty:
-        _html(_p("No incidents this week."))
+        no_data = _incident_data(data) == "none"
+        _html(_p(_NO_DATA if no_data else "No incidents this week."))
         return
     keep = df.groupby("service")["incidents"].sum().nlargest(limit).index
     _display(charts.top_services(df[df["service"].isin(keep)]))
