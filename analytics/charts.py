@@ -115,7 +115,9 @@ def incidents_by_severity(df: pd.DataFrame) -> alt.Chart | alt.LayerChart:
     x = alt.X(
         "yearmonthdate(week_start):O",
         title="week starting",
-        axis=alt.Axis(format="%d %b", labelAngle=-45),
+        axis=alt.Axis(format="%d %b", labelAngle=-45, grid=False),
+        # a rect layer (the grey weeks) would otherwise take the bars' gaps away
+        scale=alt.Scale(paddingInner=0.15),
     )
     bars = (
         alt.Chart(df, title="Incidents per week by severity")
