@@ -9,6 +9,10 @@ Blameless by construction: every text the report shows goes through
 :class:`analytics.scrub.Scrubber`, which replaces the names of people (``people``,
 acknowledgers, page recipients, action item owners, rotation engineers), handles and e-mail
 addresses with "someone"; the report groups by team and service only.
+
+Honest about its data: :func:`analytics.banner.data_ends` says where the sources end (the
+banner, ``show_banner``); a week the incidents data does not cover is missing, not zero, in
+the headline, the sections and the trend; rotation edges inside the week are gaps.
 """
 
 from __future__ import annotations
