@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "SEVERITY_COLORS",
     "THEME",
     "action_items_by_team",
     "compliance",
@@ -36,6 +37,8 @@ THEME = "incident_analytics"
 # Severity is a fixed, ordered domain: SEV-1 is always the same red in every chart.
 _SEVERITY_DOMAIN = [1, 2, 3]
 _SEVERITY_COLORS = ["#c0392b", "#e67e22", "#2e86c1"]
+# The same colours for HTML outside the charts (the weekly headline strip).
+SEVERITY_COLORS = dict(zip(_SEVERITY_DOMAIN, _SEVERITY_COLORS, strict=True))
 
 
 def _count_axis(largest: object) -> alt.Axis:

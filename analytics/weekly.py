@@ -62,6 +62,8 @@ SEVERITIES = (1, 2, 3)
 REPORT_SOURCES = ("incidents", "pages", "action_items", "rotations")
 # Below this many durations a bootstrap interval is too coarse to call a change.
 MIN_N_TO_COMPARE = 3
+# Below this many covered weeks before the report week, no typical range is given.
+MIN_WEEKS_FOR_RANGE = 4
 # Per-team charts draw at most this many teams, those with the most (ties by name); the
 # table above each chart lists every team. 250 teams would be a chart ~20,000 px wide that
 # takes vl-convert ~0.6 s to draw and adds ~1 MB of SVG to the page.
@@ -144,6 +146,8 @@ class WeeklyData:
     detectable: dict[int, Any]
     footer: dict[str, Any]
     coverage: banner.DataEnds
+    # open and overdue action items of SEV-1/SEV-2 incidents at as_of (any incident date)
+    followups: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
     scrubber: Scrubber = field(default_factory=lambda: Scrubber(()), repr=False)
 
@@ -255,6 +259,12 @@ def _declared_teams(rules: Any) -> dict[str, dict]:
     }
 
 
+def _followups(by_severity: pd.DataFrame) -> tuple[int, int]:
+    """Open and overdue action items of SEV-1 and SEV-2 incidents, the whole backlog."""
+    serious = by_severity[by_severity["severity"].isin([1, 2])]
+    return int(serious["open_backlog"].sum()), int(serious["overdue_backlog"].sum())
+
+
 def _rotation_gaps(found: list[coverage.Shortfall]) -> pd.DataFrame:
     """The week's uncovered rotation stretches (edges and gaps), one row per team and stretch."""
     rows = sorted({(s.team, s.start_at, s.end_at, s.kind) for s in found})
@@ -341,6 +351,7 @@ def load_week(
         trend = metrics.weekly_trend(con, end, weeks=weeks)
         compliance = _compliance_long(metrics.compliance(con, start, end))
         action_items = _action_items(metrics.action_items_summary(con, start, end, by="team"))
+        by_severity = metrics.action_items_summary(con, start, end, by="severity")
         top_services = _df(con, _TOP_SERVICES_SQL, start=start, end=end)
         oncall = metrics.oncall_load(con, start, end)
         durations = _df(con, _DURATIONS_SQL, start=first, end=end)
@@ -395,6 +406,7 @@ def load_week(
         detectable=_detectable(durations, summary),
         footer=footer,
         coverage=data_ends,
+        followups=_followups(by_severity),
         notes=notes,
         scrubber=scrubber,
     )
@@ -530,6 +542,77 @@ def headline(data: WeeklyData) -> list[str]:
     return lines
 
 
+def typical_range(counts: Iterable[float]) -> tuple[int, int] | None:
+    """The typical weekly count: the 10th to the 90th percentile, rounded to whole incidents.
+
+    Args:
+        counts: The counts of the previous weeks the data covers (uncovered weeks left out).
+
+    Returns:
+        ``(low, high)``, or None with fewer than :data:`MIN_WEEKS_FOR_RANGE` weeks.
+    """
+    values = sorted(float(c) for c in counts if not pd.isna(c))
+    if len(values) < MIN_WEEKS_FOR_RANGE:
+        return None
+    low, high = (pd.Series(values).quantile(q) for q in (0.1, 0.9))  # linear, as SPEC §6
+    return math.floor(low + 0.5), math.floor(high + 0.5)
+
+
+def headline_strip(data: WeeklyData) -> list[tuple[str, str, str, str | None]]:
+    """The boxes at the top: ``(figure, what, detail, colour)`` for each severity's count
+    against its typical range, response compliance, and the open SEV-1/2 follow-ups."""
+    counts = data.weekly_counts
+    monday = pd.Timestamp(data.start.date())
+    before = counts[(counts["week_start"] < monday) & counts["covered"]]
+    reach = _incident_data(data)
+    boxes = []
+    for sev in SEVERITIES:
+        colour = _severity_colour(sev)
+        if reach == "none":
+            boxes.append(("—", f"SEV-{sev} this week", "no data", colour))
+            continue
+        usual = typical_range(before.loc[before["severity"] == sev, "incidents"])
+        if usual is None:
+            detail = "too few weeks to say what is typical"
+        else:
+            span = f"{usual[0]}" if usual[0] == usual[1] else f"{usual[0]}–{usual[1]}"
+            detail = f"typical week: {span}"
+        now_n = int((data.incidents["severity"] == sev).sum())
+        boxes.append((str(now_n), f"SEV-{sev} this week", detail, colour))
+    comp = data.compliance[data.compliance["check"] == "response"]
+    met = int(comp.loc[comp["status"] == "met", "incidents"].sum())
+    decided = met + int(comp.loc[comp["status"] == "breached", "incidents"].sum())
+    boxes.append(
+        (f"{met / decided:.0%}", "response targets met", f"{met} of {decided} decided", None)
+        if decided
+        else ("—", "response targets met", "none decided this week", None)
+    )
+    open_n, overdue_n = data.followups
+    boxes.append((str(open_n), "open SEV-1/2 action items", f"{overdue_n} overdue", None))
+    return boxes
+
+
+def _severity_colour(sev: int) -> str | None:
+    from analytics.charts import SEVERITY_COLORS
+
+    return SEVERITY_COLORS.get(sev)
+
+
+def _strip_html(boxes: list[tuple[str, str, str, str | None]]) -> str:
+    cells = "".join(
+        '<div style="border: 1px solid #d5d8dc; border-radius: 4px; padding: 6px 14px; '
+        'min-width: 130px;">'
+        f'<div style="font-size: 1.9em; font-weight: 600; color: {colour or "#1a1a1a"};">'
+        f"{html.escape(figure)}</div><div>{html.escape(what)}</div>"
+        f'<div style="color: #555; font-size: 0.9em;">{html.escape(detail)}</div></div>'
+        for figure, what, detail, colour in boxes
+    )
+    return (
+        '<div class="headline-strip" style="display: flex; flex-wrap: wrap; gap: 10px; '
+        f'margin: 0.4em 0 0.8em;">{cells}</div>'
+    )
+
+
 def show_banner(data: WeeklyData) -> None:
     """Display where the data ends, when the week reaches past (or before) any source."""
     if data.coverage:
@@ -542,6 +625,7 @@ def show_headline(data: WeeklyData) -> None:
     parts = [
         f"<p><strong>{html.escape(data.week)}</strong>: "
         f"{data.start:%a %d %b %Y} – {last_day} (UTC), as of {_fmt_time(data.as_of)}.</p>",
+        _strip_html(headline_strip(data)),
         "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in headline(data)) + "</ul>",
     ]
     parts += [_p(n) for n in data.notes]

@@ -334,6 +334,29 @@ def test_load_week_reads_the_week_and_scrubs_names(warehouse):
     ]
 
 
+def test_typical_range_is_the_middle_80_percent_of_covered_weeks():
+    # sorted 0 0 1 1 1 1 2 3 (8 weeks; NaN = an uncovered week, left out): the 10th
+    # percentile sits at position 0.7 -> 0; the 90th at 6.3 -> 2 + 0.3 x (3 - 2) = 2.3 -> 2
+    nan = float("nan")
+    assert weekly.typical_range([1, 0, 3, 1, nan, 2, 1, 0, 1]) == (0, 2)
+    # three weeks are too few to call anything typical
+    assert weekly.typical_range([1, 2, 3, nan]) is None
+    # 4 weeks of 5, 5, 6, 9: 10th at 0.3 -> 5.0; 90th at 2.7 -> 6 + 0.7 x 3 = 8.1 -> 8
+    assert weekly.typical_range([5, 9, 6, 5]) == (5, 8)
+
+
+def test_headline_strip(warehouse):
+    data = weekly.load_week(warehouse, WEEK, AS_OF, 12, wait=0)
+    strip = weekly.headline_strip(data)
+    # only W43 is a covered week before W44: too few weeks for a typical range
+    assert strip[0][:3] == ("1", "SEV-1 this week", "too few weeks to say what is typical")
+    assert [box[0] for box in strip[:3]] == ["1", "2", "1"]
+    # response: 2 met, 2 breached among the 4 decided
+    assert strip[3][:3] == ("50%", "response targets met", "2 of 4 decided")
+    # SEV-1 follow-ups: the 26 Oct incident's item 1 is open and overdue, item 2 is done
+    assert strip[4][:3] == ("1", "open SEV-1/2 action items", "1 overdue")
+
+
 def test_action_items_have_one_definition_per_column(warehouse):
     data = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
     # payments' incident of 26 Oct has two items, both with owner, due date and ticket:
