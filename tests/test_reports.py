@@ -667,6 +667,47 @@ def test_weekly_report_draws_offline_in_headless_chromium(weekly_html, tmp_path)
     assert "Error loading script" not in dom
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(_chromium() is None, reason="chromium not installed (apt-get install chromium)")
+def test_sample_demo_week_screenshot(sample_warehouse, tmp_path):
+    """The sample's demo week (2026-W44) as a reader first sees it, 1280 px wide, no network:
+    no banner (the data covers the week), the headline strip, charts drawn. The picture goes
+    to $SCREENSHOT_DIR/weekly-report.png when that is set (README: SCREENSHOT_DIR=docs)."""
+    import os
+
+    from conftest import ROOT
+
+    html = reports.weekly_report(WEEK, AS_OF, tmp_path / "out", sample_warehouse, 0)
+    text = html.read_text("utf-8")
+    assert "Some data is missing" not in text
+    assert "headline-strip" in text
+    shot = tmp_path / "weekly-report.png"
+    subprocess.run(
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=8000",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+            "--hide-scrollbars",
+            "--window-size=1280,1100",
+            f"--screenshot={shot}",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if target := os.environ.get("SCREENSHOT_DIR"):
+        folder = Path(target) if Path(target).is_absolute() else ROOT / target
+        shutil.copyfile(shot, folder / "weekly-report.png")
+
+
 def test_notebook_errors_keep_the_analytics_exit_status(tmp_path):
     from papermill.exceptions import PapermillExecutionError
 
