@@ -193,13 +193,14 @@ def show_period(
     wait: float = 30.0,
     sources: tuple[str, ...] = ("incidents", "pages", "rotations"),
 ) -> None:
-    """Display the banner of a calendar month (the compensation report), if it has one.
+    """Display the banner of a pay period (the compensation report), if it has one.
 
     Returns nothing, so that a notebook cell calling it shows only the banner.
 
     Args:
         db: Warehouse file.
-        period: Calendar month ``YYYY-MM``.
+        period: A month ``2026-10``, days ``2026-10-01..2026-10-15`` or any form of
+            :func:`analytics.periods.parse_period`.
         as_of: Report time (default now).
         wait: Seconds to retry while another process holds the warehouse.
         sources: The sources the report reads (pay: incidents, pages, rotations).
@@ -207,13 +208,11 @@ def show_period(
     from IPython.display import HTML, display
 
     from analytics import db as warehouse
-    from analytics.pay import month_period
-    from analytics.weeks import parse_as_of
+    from analytics.periods import parse_as_of, parse_period
 
-    first, after = month_period(period)
-    start = datetime.combine(first, time(0), tzinfo=UTC)
-    end = datetime.combine(after, time(0), tzinfo=UTC)
+    moment = parse_as_of(as_of or None)
+    start, end = parse_period(period, as_of=moment)
     with warehouse.reader(db, wait=wait) as con:
-        ends = data_ends(con, start, end, parse_as_of(as_of), sources=sources)
+        ends = data_ends(con, start, end, moment, sources=sources)
     if ends:
         display(HTML(html(ends)))
