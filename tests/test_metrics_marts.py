@@ -717,6 +717,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
         con.execute("select item_no, is_done from action_item_status").fetchall(),
         con.execute("select count(*), min(window_start_at) from business_windows").fetchall(),
         con.execute("select team, status from handoff_compliance order by team").fetchall(),
+        con.execute("select month, expired_hours from comp_time_ledger order by 1").fetchall(),
     )
 
 
@@ -740,6 +741,8 @@ POLICY_CHANGES = {
     "tracker_done_statuses": ("Done",),
     "handoff_before_hours": 27,
     "handoff_after_hours": 6,
+    # Ann's lot of 11-23 (the "late" page) expires at the start of 11-25: 4 h expired
+    "comp_time_expires_after_days": 1,
 }
 
 
