@@ -38,6 +38,40 @@ EVENT_KINDS: tuple[str, ...] = ("status_update", "escalation", "page", "note")
 
 _CENT = Decimal("0.01")
 
+# Done/Closed/Resolved as Jira writes them in English, Spanish, French, German and Portuguese
+# (SPEC §13); matched case- and accent-insensitively.
+DEFAULT_DONE_STATUSES: tuple[str, ...] = (
+    "Done",
+    "Closed",
+    "Resolved",
+    "Finalizada",
+    "Finalizado",
+    "Listo",
+    "Hecho",
+    "Cerrada",
+    "Cerrado",
+    "Resuelta",
+    "Resuelto",
+    "Terminé",
+    "Terminée",
+    "Fait",
+    "Fermé",
+    "Fermée",
+    "Résolu",
+    "Résolue",
+    "Erledigt",
+    "Fertig",
+    "Geschlossen",
+    "Gelöst",
+    "Concluído",
+    "Concluída",
+    "Feito",
+    "Fechado",
+    "Fechada",
+    "Resolvido",
+    "Resolvida",
+)
+
 
 @dataclass(frozen=True)
 class PayRate:
@@ -94,8 +128,20 @@ class Policy:
         ("escalation", ("escalat",)),
         ("page", ("paged",)),
     )
-    tracker_done_statuses: tuple[str, ...] = ("Done", "Closed", "Resolved")
+    tracker_done_statuses: tuple[str, ...] = DEFAULT_DONE_STATUSES
+    # Jira header → extra names for it (SPEC §13), beyond the built-in languages.
+    tracker_column_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tracker_timezone: str = "UTC"  # naive tracker times are in this zone
     pagerduty_severity_by_priority: tuple[tuple[str, int], ...] = (
+        ("P1", 1),
+        ("P2", 2),
+        ("P3", 3),
+        ("P4", 3),
+        ("P5", 3),
+    )
+    # Product default (SPEC §13): urgency never makes a SEV-1/2 unless the policy says so.
+    pagerduty_severity_by_urgency: tuple[tuple[str, int], ...] = (("high", 3), ("low", 3))
+    opsgenie_severity_by_priority: tuple[tuple[str, int], ...] = (
         ("P1", 1),
         ("P2", 2),
         ("P3", 3),
@@ -436,7 +482,33 @@ def _day(value: Any) -> date:
 
 
 def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
-    accepted = "expected a table of priority = severity 1 to 3, such as { P1 = 1, P2 = 2 }"
+    return _severity_table(value, "priority", "{ P1 = 1, P2 = 2 }")
+
+
+def _urgencies(value: Any) -> tuple[tuple[str, int], ...]:
+    return _severity_table(value, "urgency", "{ high = 2, low = 3 }")
+
+
+def _column_aliases(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    accepted = (
+        "expected a table of Jira header = list of other names, such as "
+        '{ "Issue key" = ["Vorgangsschlüssel"] }'
+    )
+    if not isinstance(value, dict):
+        raise _Bad(accepted)
+    out = []
+    for name, aliases in value.items():
+        if not name.strip():
+            raise _Bad(accepted)
+        try:
+            out.append((name.strip(), _str_list("names", allow_empty=True)(aliases)))
+        except _Bad:
+            raise _Bad(accepted) from None
+    return tuple(sorted(out))
+
+
+def _severity_table(value: Any, what: str, example: str) -> tuple[tuple[str, int], ...]:
+    accepted = f"expected a table of {what} = severity 1 to 3, such as {example}"
     if not isinstance(value, dict):
         raise _Bad(accepted)
     seen: set[str] = set()
@@ -445,7 +517,7 @@ def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
             raise _Bad(accepted)
         folded = name.strip().casefold()
         if not folded or folded in seen:
-            raise _Bad(accepted + f"; priority names must be distinct and non-empty ({name!r})")
+            raise _Bad(accepted + f"; {what} names must be distinct and non-empty ({name!r})")
         seen.add(folded)
     # Sorted so that the same table written in another order is the same policy version.
     return tuple(sorted(value.items()))
@@ -487,9 +559,15 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     },
     "tracker": {
         "done_statuses": ("tracker_done_statuses", _str_list("status names", allow_empty=False)),
+        "column_aliases": ("tracker_column_aliases", _column_aliases),
+        "timezone": ("tracker_timezone", _timezone),
     },
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
+        "severity_by_urgency": ("pagerduty_severity_by_urgency", _urgencies),
+    },
+    "opsgenie": {
+        "severity_by_priority": ("opsgenie_severity_by_priority", _priorities),
     },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
@@ -516,6 +594,7 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "opsgenie",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")

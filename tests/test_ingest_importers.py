@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -90,3 +91,85 @@ def test_jira_dates_in_a_locale_format_follow_date_format(tmp_path):
     ).fetchone()
     con.close()
     assert row == ("2026-11-03", "2026-11-01 09:30:00+00", "2026-11-02 17:45:00+00")
+
+
+def _pagerduty_raw(tmp_path: Path, *names: str) -> Path:
+    raw = tmp_path / "raw"
+    (raw / "pagerduty").mkdir(parents=True)
+    for name in names:
+        shutil.copy(FIXTURES / "pagerduty" / name, raw / "pagerduty" / name)
+    return raw
+
+
+def test_collector_export_hand_computed_metrics_and_severity_source(tmp_path):
+    raw = _pagerduty_raw(tmp_path, "collector_incidents.json")
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "took their severity from urgency" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "select incident_id, severity, severity_source, tta_s, ttr_s from incident_metrics "
+        "order by incident_id"
+    ).fetchall()
+    pages = con.execute("select count(*) from pages").fetchone()[0]
+    con.close()
+    # Q1AAA: 10:00:00 → ack 10:00:12 → resolved 10:06:20: tta 12 s, ttr 380 s.
+    # Q2BBB: 02:00:00 → Bo's ack 02:00:40 (40 s) → resolved 03:10:00 (70 min = 4200 s).
+    # Q3CCC: open, never acknowledged.
+    assert rows == [
+        ("Q1AAA", 3, "pagerduty_urgency", 12.0, 380.0),
+        ("Q2BBB", 2, "pagerduty_priority", 40.0, 4200.0),
+        ("Q3CCC", 1, "pagerduty_priority", None, None),
+    ]
+    assert pages == 3  # RA2 (RA4, RA5 merged), RB2, RB7; RC2 names nobody
+
+
+def test_the_latest_version_of_an_incident_wins_across_files(tmp_path):
+    raw = _pagerduty_raw(tmp_path, "collector_incidents.json", "collector_later_version.json")
+    db = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        "select source_file, acknowledged_at is not null, ttr_s from incident_metrics "
+        "where incident_id = 'Q3CCC'"
+    ).fetchone()
+    # The later export (last_status_change_at 08:20 > 07:50) wins although its path sorts first:
+    # resolved 08:20 − created 07:50 = 1800 s.
+    assert got[0].endswith("collector_later_version.json") and got[1:] == (True, 1800.0)
+    # Its notify entry RC2 is in both files (and names nobody): no page, none duplicated.
+    assert con.execute("select count(*), count(distinct page_id) from pages").fetchone() == (3, 3)
+    con.close()
+
+
+def test_equal_versions_tie_to_the_later_path(tmp_path):
+    raw = _pagerduty_raw(tmp_path, "collector_incidents.json")
+    doc = json.loads((FIXTURES / "pagerduty" / "collector_incidents.json").read_text())
+    copy = dict(doc[0], title="Invoices stuck (z copy)")
+    (raw / "pagerduty" / "z_copy.json").write_text(json.dumps([copy]))
+    db = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    title, pages = con.execute(
+        "select title, (select count(*) from pages where incident_id = 'Q1AAA') from incidents "
+        "where incident_id = 'Q1AAA'"
+    ).fetchone()
+    con.close()
+    assert (title, pages) == ("Invoices stuck (z copy)", 1)
+
+
+def test_a_bad_incident_is_rejected_alone_by_ingest(tmp_path):
+    raw = _pagerduty_raw(tmp_path)
+    doc = json.loads((FIXTURES / "pagerduty" / "collector_incidents.json").read_text())
+    doc[1]["created_at"] = "yesterday"
+    (raw / "pagerduty" / "mixed.json").write_text(json.dumps(doc, indent=2))
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 1
+    assert "mixed.json:" in result.stderr and ": incident Q2BBB: created_at 'yesterday'" in (
+        result.stderr
+    )
+    con = duckdb.connect(str(db), read_only=True)
+    ids = con.execute("select incident_id from incidents order by 1").fetchall()
+    con.close()
+    assert ids == [("Q1AAA",), ("Q3CCC",)]

@@ -48,6 +48,12 @@ class Incident:
     stated_duration_s: float | None = None
     source_file: str = ""
     source_kind: str = "timeline"  # "timeline" wins over importers for one incident_id
+    # Where the severity came from (SPEC §13): document, pagerduty_priority, pagerduty_urgency,
+    # opsgenie_priority or statuspage_impact.
+    severity_source: str = "document"
+    # A vendor incident's version time (PagerDuty last_status_change_at, Opsgenie updatedAt,
+    # Statuspage updated_at): of one incident found in several files the latest wins.
+    source_updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -327,7 +327,10 @@ def _parse_python(
         from analytics.ingest.pagerduty import parse_pagerduty
 
         result = parse_pagerduty(
-            data, res.display, severity_by_priority=dict(policy.pagerduty_severity_by_priority)
+            data,
+            res.display,
+            severity_by_priority=dict(policy.pagerduty_severity_by_priority),
+            severity_by_urgency=dict(policy.pagerduty_severity_by_urgency),
         )
         res.warnings.extend(str(w) for w in result.warnings)
         for inc in result.incidents:
@@ -335,6 +338,7 @@ def _parse_python(
         pending.pages(result.pages, src)
         pending.rotations(result.rotations, src)
         res.rows = len(result.incidents) + len(result.pages) + len(result.rotations)
+        _partly_rejected(res, result.rejections)
         return []
     if res.kind == "opsgenie":
         from analytics.ingest.opsgenie import parse_opsgenie
@@ -364,6 +368,19 @@ def _parse_python(
         res.rows = len(result.items)
         return []
     raise AssertionError(res.kind)
+
+
+def _partly_rejected(res: FileResult, rejections: list[InputError]) -> None:
+    """Vendor records rejected alone (SPEC §13); a file with nothing else to load is rejected
+    whole, so it keeps the rows of its last good version."""
+    if not rejections:
+        return
+    *earlier, last = rejections
+    res.errors.extend(str(e) for e in earlier)
+    if res.rows == 0:
+        raise last  # _reject adds it after the others and marks the file rejected
+    res.errors.append(str(last))
+    res.rejected = len(rejections)
 
 
 PARALLEL_MIN_DOCS = 400  # below this, starting worker processes costs more than it saves

@@ -51,7 +51,9 @@ create table src_incidents (
     postmortem_published_at timestamptz,
     stated_duration_s double,
     source_file varchar not null,
-    source_kind varchar not null
+    source_kind varchar not null,
+    severity_source varchar default 'document',
+    source_updated_at timestamptz
 );
 
 create table src_timeline_events (

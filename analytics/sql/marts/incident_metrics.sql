@@ -25,6 +25,7 @@
 --   postmortem_published_at: when the post-mortem was published (UTC)
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
+--   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
 --   source_file: the file the row was read from
 --   ttd_s: time to detect, detected_at - started_at, seconds (NULL when a timestamp is missing)
 --   tta_s: time to acknowledge, acknowledged_at - detected_at, seconds, wall clock for every severity

@@ -1,5 +1,7 @@
 -- Incidents: one row per incident_id (unique). A post-mortem document wins over an imported
--- (PagerDuty) row of the same id. Timestamps UTC; acknowledged_by spelled as in people.csv.
+-- (PagerDuty) row of the same id; of one vendor incident found in several files the latest
+-- version (source_updated_at) wins, ties to the later path. Timestamps UTC; acknowledged_by
+-- spelled as in people.csv.
 --   incident_id: the document's ID: header, else its file name stem; or the vendor's id
 --   title: the INCIDENT: line
 --   severity: 1, 2 or 3 (SEV-1 is the most severe)
@@ -22,6 +24,7 @@
 --   postmortem_published_at: when the post-mortem was published (UTC)
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
+--   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
 --   source_file: the file the row was read from
 with source as (
     select * from src_incidents
@@ -32,7 +35,10 @@ ranked as (
         *,
         row_number() over (
             partition by incident_id
-            order by case when source_kind = 'timeline' then 0 else 1 end, source_file
+            order by
+                case when source_kind = 'timeline' then 0 else 1 end,
+                source_updated_at desc nulls last,
+                source_file desc
         ) as rank_in_id,
     from source
 ),
@@ -65,6 +71,7 @@ final as (
         r.postmortem_published_at,
         r.stated_duration_s,
         r.source_kind,
+        coalesce(r.severity_source, 'document') as severity_source,
         r.source_file,
     from ranked as r
     left join people as p on p.name_key = lower(trim(r.acknowledged_by))

@@ -1,4 +1,5 @@
--- Pages: one row per page_id (unique). Names spelled as in people.csv when known.
+-- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
+-- incident found in several files, only the latest version's file gives its pages (SPEC §13).
 --   page_id: the page's id
 --   sent_at: when the page was sent (UTC)
 --   recipient: who was paged
@@ -18,6 +19,17 @@ people as (
     select name_key, engineer from people
 ),
 
+-- older versions of vendor incidents (ranked as in `incidents`): their pages give way
+superseded as (
+    select incident_id, source_file
+    from src_incidents
+    where source_kind <> 'timeline'
+    qualify row_number() over (
+        partition by incident_id
+        order by source_updated_at desc nulls last, source_file desc
+    ) > 1
+),
+
 final as (
     select
         s.page_id,
@@ -32,6 +44,8 @@ final as (
         s.urgency,
         s.source_file,
     from source as s
+    anti join superseded as o
+        on o.incident_id = s.incident_id and o.source_file = s.source_file
     left join people as r on r.name_key = lower(trim(s.recipient))
     left join people as a on a.name_key = lower(trim(s.acknowledged_by))
 )
