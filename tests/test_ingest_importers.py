@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tests.conftest import run_cli
 
@@ -173,3 +174,51 @@ def test_a_bad_incident_is_rejected_alone_by_ingest(tmp_path):
     ids = con.execute("select incident_id from incidents order by 1").fetchall()
     con.close()
     assert ids == [("Q1AAA",), ("Q3CCC",)]
+
+
+def test_opsgenie_incidents_and_alert_logs_through_ingest(tmp_path):
+    raw = tmp_path / "raw" / "opsgenie"
+    raw.mkdir(parents=True)
+    for name in (
+        "incidents_envelope.json",
+        "alert_logs.json",
+        "d1d1d1d1-aaaa-bbbb-cccc-000000000002.logs.json",
+        "alerts_without_report_ack.json",
+    ):
+        shutil.copy(FIXTURES / "opsgenie" / name, raw / name)
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw.parent), "--db", str(db), "--team", "Ops", "--quiet")
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    incidents = con.execute(
+        "select title, severity, severity_source, team, ttd_s, tta_s, ttr_s, response_status "
+        "from incident_metrics order by started_at"
+    ).fetchall()
+    pages = con.execute(
+        "select page_id, team, acknowledged_at::varchar, acknowledged_by from pages order by 1"
+    ).fetchall()
+    con.close()
+    assert incidents == [
+        # 09:00 impact start, created 09:05:30.5 (ttd 330.5 s), resolved 09:47:00.25 (2820.25 s)
+        ("Payments API 5xx", 1, "opsgenie_priority", "payments", 330.5, None, 2820.25, "n/a"),
+        # open: created 13:00Z, impact from 12:50 (ttd 600 s); team from --team
+        ("Slow search", 3, "opsgenie_priority", "ops", 600.0, None, None, "n/a"),
+        # created 08:00:00.000001 (no impact start), closed at 08:25: 1499.999999 s
+        (
+            "Cron backlog",
+            3,
+            "opsgenie_priority",
+            "batch",
+            0.0,
+            None,
+            pytest.approx(1499.999999),
+            "n/a",
+        ),
+    ]
+    # Neither alert has report.ackTime: each takes the first acknowledge of its alert log.
+    assert pages == [
+        ("d1d1d1d1-aaaa-bbbb-cccc-000000000001-1763370000000", "ops",
+         "2026-11-17 09:01:30+00", "al@example.com"),
+        ("d1d1d1d1-aaaa-bbbb-cccc-000000000002", "ops",
+         "2026-11-17 09:04:10.2+00", "bea@example.com"),
+    ]  # fmt: skip

@@ -611,6 +611,15 @@ def _incident(
     if started is None:
         raise InputError(file, line, "no created_at")
     resolved = parse_utc(inc.get("resolved_at"), file, line, "resolved_at")
+    if resolved is None:
+        resolved = next((e["_at"] for e in mine if e["type"] == "resolve_log_entry"), None)
+    if resolved is not None and resolved < started:
+        raise InputError(
+            file,
+            line,
+            f"resolved at {resolved:%Y-%m-%d %H:%M:%S}Z, before it was created "
+            f"({started:%Y-%m-%d %H:%M:%S}Z)",
+        )
     mapped = _severity(inc, severity_by_priority, severity_by_urgency)
     if mapped is None:
         priority = _name(inc.get("priority"))
@@ -629,15 +638,6 @@ def _incident(
     if source == "pagerduty_urgency":
         counts.from_urgency += 1
     ack_at, ack_by = _first_ack(inc, mine, file, line, counts)
-    if resolved is None:
-        resolved = next((e["_at"] for e in mine if e["type"] == "resolve_log_entry"), None)
-    if resolved is not None and resolved < started:
-        raise InputError(
-            file,
-            line,
-            f"resolved at {resolved:%Y-%m-%d %H:%M:%S}Z, before it was created "
-            f"({started:%Y-%m-%d %H:%M:%S}Z)",
-        )
     team, service = _team_service(inc)
     return Incident(
         incident_id=inc_id,

@@ -43,13 +43,14 @@ KIND_TABLES = {
     "people": ("src_people",),
     "tracker": ("src_tracker_items",),
     "pagerduty": ("src_incidents", "src_pages", "src_rotations"),
-    "opsgenie": ("src_pages",),
+    "opsgenie": ("src_incidents", "src_pages", "src_page_acks"),
 }
 ALL_SRC_TABLES = (
     "src_incidents",
     "src_timeline_events",
     "src_action_items",
     "src_pages",
+    "src_page_acks",
     "src_people",
     "src_rotations",
     "src_tracker_items",
@@ -254,6 +255,9 @@ class _Pending:
             row["source_file"] = source_file
             self.rows["src_pages"].append(row)
 
+    def page_acks(self, acks: list[dict], source_file: str) -> None:
+        self.rows["src_page_acks"].extend({**a, "source_file": source_file} for a in acks)
+
     def rotations(self, rows: list[RotationRow], source_file: str) -> None:
         for r in rows:
             d = _row(r)
@@ -343,10 +347,19 @@ def _parse_python(
     if res.kind == "opsgenie":
         from analytics.ingest.opsgenie import parse_opsgenie
 
-        result = parse_opsgenie(data, res.display)
+        result = parse_opsgenie(
+            data,
+            res.display,
+            severity_by_priority=dict(policy.opsgenie_severity_by_priority),
+            team=team,
+        )
         res.warnings.extend(str(w) for w in result.warnings)
+        for inc in result.incidents:
+            pending.incident(inc, src)
         pending.pages(result.pages, src)
-        res.rows = len(result.pages)
+        pending.page_acks(result.page_acks, src)
+        res.rows = len(result.incidents) + len(result.pages) + len(result.page_acks)
+        _partly_rejected(res, result.rejections)
         return []
     if res.kind == "ics":
         from analytics.ingest.ics import parse_ics

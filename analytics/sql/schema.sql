@@ -92,6 +92,16 @@ create table src_pages (
     source_file varchar not null
 );
 
+-- Acknowledgements read from Opsgenie alert logs (SPEC §13): used by `pages` for an alert
+-- whose own report has no ackTime.
+create table src_page_acks (
+    page_id varchar not null,
+    acknowledged_at timestamptz not null,
+    acknowledged_by varchar,
+    line_no integer,
+    source_file varchar not null
+);
+
 create table src_people (
     engineer varchar not null,
     employee_id varchar,

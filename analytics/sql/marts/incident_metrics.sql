@@ -34,7 +34,7 @@
 --   is_open: true while resolved_at is NULL
 --   response_target_s: response target from detection, seconds (SEV-3: business seconds)
 --   response_elapsed_s: detection to acknowledgement (or as_of when unacknowledged), seconds; SEV-3 counts business seconds only
---   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at)
+--   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at, or an Opsgenie incident)
 --   status_update_interval_s: largest allowed gap between status-page updates, seconds (SEV-1/2; NULL for SEV-3)
 --   status_update_max_gap_s: largest gap between detection, each status_update event and the end (resolution, or as_of when open), seconds
 --   status_update_count: status_update events between detection and the end

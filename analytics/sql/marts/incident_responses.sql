@@ -33,7 +33,7 @@
 --   is_open: true while resolved_at is NULL
 --   response_target_s: response target from detection, seconds (SEV-3: business seconds)
 --   response_elapsed_s: detection to acknowledgement (or as_of when unacknowledged), seconds; SEV-3 counts business seconds only
---   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at)
+--   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at, or an Opsgenie incident)
 
 with
 
@@ -116,7 +116,8 @@ responses as (
             when 3 then policy_numbers.response_sev3_business_hours * 3600
         end as response_target_s,
         case
-            when durations.detected_at is null then null
+            -- Opsgenie incidents record no acknowledgement (SPEC §13): response n/a
+            when durations.detected_at is null or durations.source_kind = 'opsgenie' then null
             when durations.severity = 3 then coalesce(sev3_business_seconds.business_s, 0)
             else seconds_between(durations.detected_at, durations.response_end_at)
         end as response_elapsed_s,

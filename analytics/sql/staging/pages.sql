@@ -1,12 +1,13 @@
 -- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
 -- incident found in several files, only the latest version's file gives its pages (SPEC §13).
+-- An Opsgenie alert without its own ack time takes the first acknowledge of its alert log.
 --   page_id: the page's id
 --   sent_at: when the page was sent (UTC)
 --   recipient: who was paged
 --   team: the team paged, trimmed and lower-cased
 --   service: the service, trimmed and lower-cased
 --   incident_id: the incident the page belongs to (NULL for noise)
---   acknowledged_at: when the page was acknowledged (UTC)
+--   acknowledged_at: when the page was acknowledged (UTC; else the first acknowledge in its Opsgenie alert log)
 --   acknowledged_by: who acknowledged it
 --   escalated_at: when the page was escalated (UTC)
 --   urgency: the page's urgency (high, low ...)
@@ -30,6 +31,15 @@ superseded as (
     ) > 1
 ),
 
+-- the first acknowledge log of each alert (Opsgenie alert logs)
+log_acks as (
+    select page_id, acknowledged_at, acknowledged_by,
+    from src_page_acks
+    qualify row_number() over (
+        partition by page_id order by acknowledged_at, source_file
+    ) = 1
+),
+
 final as (
     select
         s.page_id,
@@ -38,8 +48,12 @@ final as (
         s.team,
         s.service,
         s.incident_id,
-        s.acknowledged_at,
-        coalesce(a.engineer, s.acknowledged_by) as acknowledged_by,
+        coalesce(s.acknowledged_at, k.acknowledged_at) as acknowledged_at,
+        coalesce(
+            a.engineer,
+            s.acknowledged_by,
+            case when s.acknowledged_at is null then coalesce(la.engineer, k.acknowledged_by) end
+        ) as acknowledged_by,
         s.escalated_at,
         s.urgency,
         s.source_file,
@@ -48,6 +62,8 @@ final as (
         on o.incident_id = s.incident_id and o.source_file = s.source_file
     left join people as r on r.name_key = lower(trim(s.recipient))
     left join people as a on a.name_key = lower(trim(s.acknowledged_by))
+    left join log_acks as k on k.page_id = s.page_id
+    left join people as la on la.name_key = lower(trim(k.acknowledged_by))
 )
 
 select * from final
