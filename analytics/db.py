@@ -38,7 +38,9 @@ from analytics.errors import AnalyticsError, SchemaError, WarehouseBusy
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-SCHEMA_VERSION = 2  # 2: src_incidents.severity_source, source_updated_at; src_page_acks (§13)
+# 2 (SPEC §13): src_incidents.severity_source and source_updated_at, src_page_acks,
+# src_tracker_items.is_category_done
+SCHEMA_VERSION = 2
 
 # Views in dependency order: (sql file under analytics/sql, view name).
 VIEWS: tuple[tuple[str, str], ...] = (

@@ -496,10 +496,12 @@ def _column_aliases(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
     if not isinstance(value, dict):
         raise _Bad(accepted)
+    from analytics.ingest.jira import COLUMNS  # the importer's own list of the columns it reads
+
     out = []
     for name, aliases in value.items():
-        if not name.strip():
-            raise _Bad(accepted)
+        if name not in COLUMNS:
+            raise _Bad(f"{accepted}; the headers are {', '.join(COLUMNS)} (unknown {name!r})")
         try:
             out.append((name.strip(), _str_list("names", allow_empty=True)(aliases)))
         except _Bad:

@@ -222,3 +222,46 @@ def test_opsgenie_incidents_and_alert_logs_through_ingest(tmp_path):
         ("d1d1d1d1-aaaa-bbbb-cccc-000000000002", "ops",
          "2026-11-17 09:04:10.2+00", "bea@example.com"),
     ]  # fmt: skip
+
+
+TRACKED = """INCIDENT: Payments down
+ID: 2026-04-21-pagos
+SEVERITY: SEV-2
+STARTED: 2026-04-21 22:00 UTC
+RESOLVED: 2026-04-21 23:00 UTC
+ACTION ITEMS:
+- [ ] Alert OPS-201 — Owner: Ana — Due: 2026-04-30
+- [ ] Runbook OPS-202 — Owner: Ana — Due: 2026-09-15
+- [ ] Gap OPS-203 — Owner: Luis — Due: 2026-12-31
+- [ ] Probe OPS-302 — Owner: Eloise — Due: 2026-12-31
+- [ ] Alarm OPS-401 — Owner: Jorg — Due: 2026-03-20
+- [ ] Alert OPS-501 — Owner: Joao — Due: 2026-10-31
+- [ ] Alarm OPS-502 — Owner: Joao — Due: 2026-10-31
+"""
+
+
+def test_localised_trackers_decide_done_through_ingest(tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "action_items").mkdir(parents=True)
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "pagos.md").write_text(TRACKED)
+    for lang in ("es", "fr", "de", "pt"):
+        shutil.copy(FIXTURES / "jira" / f"jira_{lang}.csv", raw / "action_items")
+    # "Concluido" without its accent and in capitals is still a done status.
+    pt = raw / "action_items" / "jira_pt.csv"
+    pt.write_text(pt.read_text().replace("OPS-502,Em andamento,Em andamento", "OPS-502,CONCLUIDO,x"))
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(db), "--quiet")
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    done = dict(con.execute("select ticket, done from action_items").fetchall())
+    con.close()
+    assert done == {
+        "OPS-201": True,  # Finalizada
+        "OPS-202": False,  # Tareas por hacer
+        "OPS-203": True,  # Cerrado
+        "OPS-302": True,  # "Validé", status category Terminé
+        "OPS-401": True,  # Erledigt
+        "OPS-501": True,  # Concluído
+        "OPS-502": True,  # CONCLUIDO
+    }

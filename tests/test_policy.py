@@ -587,3 +587,44 @@ def test_the_example_in_docs_loads(tmp_path: Path) -> None:
     assert policy.response_sev1_minutes == 10.0
     assert policy.holidays_country == "DE"
     assert policy.rate_at(date(2026, 11, 1)).weekly_stipend_usd == Decimal("600.00")
+
+
+def test_importer_keys_of_section_13(tmp_path: Path) -> None:
+    policy = load_text(
+        tmp_path,
+        """
+        [tracker]
+        column_aliases = { "Issue key" = ["Ärende"], Created = ["Skapad", "Skapat"] }
+        timezone = "Europe/Stockholm"
+
+        [pagerduty]
+        severity_by_urgency = { high = 2 }
+
+        [opsgenie]
+        severity_by_priority = { P1 = 1, P2 = 1 }
+        """,
+    )
+    assert policy.tracker_column_aliases == (
+        ("Created", ("Skapad", "Skapat")),
+        ("Issue key", ("Ärende",)),
+    )
+    assert policy.tracker_timezone == "Europe/Stockholm"
+    assert dict(policy.pagerduty_severity_by_urgency) == {"high": 2}  # replaces the table whole
+    assert dict(policy.opsgenie_severity_by_priority) == {"P1": 1, "P2": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[tracker]\ncolumn_aliases = { Key = ["K"] }', "the headers are Issue key, Summary"),
+        ('[tracker]\ncolumn_aliases = { "Issue key" = "K" }', "expected a table of Jira header"),
+        ('[tracker]\ntimezone = "Mars/Base"', "expected an IANA time zone"),
+        ("[pagerduty]\nseverity_by_urgency = { high = 4 }", "urgency = severity 1 to 3"),
+        ("[opsgenie]\nseverity_by_priority = []", "priority = severity 1 to 3"),
+        ("[opsgenie]\nseverity_by_impact = {}", "accepted keys of [opsgenie]"),
+    ],
+)
+def test_importer_keys_reject_bad_values(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(PolicyError) as err:
+        load_text(tmp_path, text)
+    assert needle in str(err.value)

@@ -373,9 +373,15 @@ def _parse_python(
         from analytics.ingest import jira
 
         if res.path.suffix.lower() == ".json":
-            result = jira.parse_jira_json(data, res.display)
+            result = jira.parse_jira_json(data, res.display, timezone=policy.tracker_timezone)
         else:
-            result = jira.parse_jira_csv(data, res.display, date_format=date_format)
+            result = jira.parse_jira_csv(
+                data,
+                res.display,
+                date_format=date_format,
+                column_aliases=dict(policy.tracker_column_aliases),
+                timezone=policy.tracker_timezone,
+            )
         res.warnings.extend(str(w) for w in result.warnings)
         pending.tracker(result.items, src)
         res.rows = len(result.items)

@@ -131,6 +131,7 @@ create table src_tracker_items (
     created_at timestamptz,
     resolved_at timestamptz,
     incident_id varchar,
+    is_category_done boolean default false,
     line_no integer,
     source_file varchar not null
 );
