@@ -249,7 +249,9 @@ def test_localised_trackers_decide_done_through_ingest(tmp_path):
         shutil.copy(FIXTURES / "jira" / f"jira_{lang}.csv", raw / "action_items")
     # "Concluido" without its accent and in capitals is still a done status.
     pt = raw / "action_items" / "jira_pt.csv"
-    pt.write_text(pt.read_text().replace("OPS-502,Em andamento,Em andamento", "OPS-502,CONCLUIDO,x"))
+    pt.write_text(
+        pt.read_text().replace("OPS-502,Em andamento,Em andamento", "OPS-502,CONCLUIDO,x")
+    )
     db = tmp_path / "w.duckdb"
     result = run_cli("ingest", str(raw), "--db", str(db), "--quiet")
     assert result.returncode == 0, result.stderr
