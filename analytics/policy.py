@@ -148,6 +148,13 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    statuspage_severity_by_impact: tuple[tuple[str, int], ...] = (
+        ("critical", 1),
+        ("major", 2),
+        ("minor", 3),
+        ("none", 3),
+    )
+    statuspage_team: str = ""  # the team of Statuspage incidents; "" = --team, else none
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -489,6 +496,16 @@ def _urgencies(value: Any) -> tuple[tuple[str, int], ...]:
     return _severity_table(value, "urgency", "{ high = 2, low = 3 }")
 
 
+def _impacts(value: Any) -> tuple[tuple[str, int], ...]:
+    return _severity_table(value, "impact", "{ critical = 1, major = 2 }")
+
+
+def _team_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad('expected a team name such as "web", or "" for --team')
+    return value.strip().lower()
+
+
 def _column_aliases(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     accepted = (
         "expected a table of Jira header = list of other names, such as "
@@ -571,6 +588,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "opsgenie": {
         "severity_by_priority": ("opsgenie_severity_by_priority", _priorities),
     },
+    "statuspage": {
+        "severity_by_impact": ("statuspage_severity_by_impact", _impacts),
+        "team": ("statuspage_team", _team_name),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -597,6 +618,7 @@ _ALL_SECTIONS = (
     "tracker",
     "pagerduty",
     "opsgenie",
+    "statuspage",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")

@@ -44,6 +44,7 @@ KIND_TABLES = {
     "tracker": ("src_tracker_items",),
     "pagerduty": ("src_incidents", "src_pages", "src_rotations"),
     "opsgenie": ("src_incidents", "src_pages", "src_page_acks"),
+    "statuspage": ("src_incidents", "src_timeline_events"),
 }
 ALL_SRC_TABLES = (
     "src_incidents",
@@ -133,6 +134,8 @@ def classify_file(path: Path) -> str | None:
         return "pagerduty"
     if "opsgenie" in parts and suffix == ".json":
         return "opsgenie"
+    if "statuspage" in parts and suffix == ".json":
+        return "statuspage"
     return None
 
 
@@ -151,8 +154,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if kind is None:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, pages/, rotations/, action_items/, pagerduty/ or "
-                    "opsgenie/, or name it people.csv"
+                    "named timelines/, pages/, rotations/, action_items/, pagerduty/, "
+                    "opsgenie/ or statuspage/, or name it people.csv"
                 )
                 continue
             found[given.resolve()] = kind
@@ -359,6 +362,22 @@ def _parse_python(
         pending.pages(result.pages, src)
         pending.page_acks(result.page_acks, src)
         res.rows = len(result.incidents) + len(result.pages) + len(result.page_acks)
+        _partly_rejected(res, result.rejections)
+        return []
+    if res.kind == "statuspage":
+        from analytics.ingest.statuspage import parse_statuspage
+
+        result = parse_statuspage(
+            data,
+            res.display,
+            severity_by_impact=dict(policy.statuspage_severity_by_impact),
+            team=policy.statuspage_team or team,
+        )
+        res.warnings.extend(str(w) for w in result.warnings)
+        for inc in result.incidents:
+            pending.incident(inc, src)
+        pending.events(result.events, src)
+        res.rows = len(result.incidents) + len(result.events)
         _partly_rejected(res, result.rejections)
         return []
     if res.kind == "ics":
