@@ -221,6 +221,15 @@ class Policy:
                 return kind
         return "note"
 
+    def classify_event_other(self, text: str) -> str:
+        """:meth:`classify_event` without the status_update rule: the kind of a document's
+        "status page" line when a linked status page supplies the updates (SPEC §13)."""
+        folded = (text or "").casefold()
+        for kind, keywords in self.timeline_keywords:
+            if kind != "status_update" and any(k.casefold() in folded for k in keywords):
+                return kind
+        return "note"
+
     def severity_for_priority(self, priority: str | None) -> int | None:
         """The severity a PagerDuty priority maps to, or ``None`` (no or unmapped priority).
 

@@ -267,3 +267,143 @@ def test_localised_trackers_decide_done_through_ingest(tmp_path):
         "OPS-501": True,  # Concluído
         "OPS-502": True,  # CONCLUIDO
     }
+
+
+LINKED = """INCIDENT: Search degraded
+ID: 2026-11-23-search
+SEVERITY: SEV-2
+TEAM: search
+SERVICE: search
+STARTED: 2026-11-23 07:55 UTC
+DETECTED: 2026-11-23 07:58 UTC — alert
+RESOLVED: 2026-11-23 08:55 UTC
+STATUS PAGE: sp-arch-1
+PAGERDUTY: PSRCH1
+TIMELINE:
+[08:00] Status page updated: investigating
+[08:10] Escalated to the database team
+"""
+
+
+def _search_pagerduty() -> str:
+    user = {"id": "PANN01", "type": "user_reference", "summary": "Ann Lee"}
+    service = {"id": "PSVC7", "type": "service_reference", "summary": "Search"}
+
+    def entry(entry_id: str, kind: str, at: str, agent: dict, **more) -> dict:
+        return {"id": entry_id, "type": kind, "created_at": at, "agent": agent, **more}
+
+    return json.dumps(
+        [
+            {
+                "id": "PSRCH1", "type": "incident", "incident_number": 7, "title": "Search slow",
+                "created_at": "2026-11-23T07:58:00Z", "urgency": "high", "priority": None,
+                "resolved_at": None, "service": service, "teams": [],
+                "log_entries": [
+                    entry("S4", "resolve_log_entry", "2026-11-23T08:55:00Z", user),
+                    entry("S3", "acknowledge_log_entry", "2026-11-23T08:01:00Z", user),
+                    entry("S2", "notify_log_entry", "2026-11-23T07:58:05Z", service,
+                          summary="Notified Ann Lee by email."),
+                    entry("S1", "trigger_log_entry", "2026-11-23T07:58:00Z", service),
+                ],
+            }
+        ]
+    )  # fmt: skip
+
+
+UNLINKED = """INCIDENT: Checkout outage
+ID: 2026-11-20-checkout
+SEVERITY: SEV-1
+SERVICE: checkout
+STARTED: 2026-11-20 10:10 UTC
+DETECTED: 2026-11-20 10:12 UTC — alert
+RESOLVED: 2026-11-20 10:45 UTC
+STATUS PAGE: sp-missing-9
+TIMELINE:
+[10:20] Status page updated
+"""
+
+
+def test_status_page_history_linked_and_alone(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "statuspage", raw / "statuspage")
+    (raw / "pagerduty").mkdir()
+    (raw / "pagerduty" / "search.json").write_text(_search_pagerduty())
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "search.md").write_text(LINKED)
+    (raw / "timelines" / "checkout.md").write_text(UNLINKED)
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(raw), "--db", str(db), "--team", "Web", "--quiet", "--wait", "5")
+    assert result.returncode == 0, result.stderr
+    assert "1 scheduled maintenance(s) skipped" in result.stderr
+    assert "sp-zero-1 resolved at the instant it started" in result.stderr
+    assert "STATUS PAGE sp-missing-9 is not loaded" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    ids = {r[0] for r in con.execute("select incident_id from incidents").fetchall()}
+    # the linked records (sp-arch-1, PSRCH1) make no incident of their own
+    assert {"sp-arch-1", "PSRCH1"}.isdisjoint(ids)
+    assert {"2026-11-23-search", "sp-crit-1", "sp-major-1", "sp-zero-1"} <= ids
+    assert "sp-maint-1" not in ids
+    rows = con.execute(
+        "select incident_id, severity, team, ttm_s, ttr_s, tta_s, response_status, "
+        "escalation_status, status_update_max_gap_s, status_cadence_status, status_source, "
+        "is_zero_duration from incident_metrics "
+        "where incident_id in ('sp-crit-1', 'sp-zero-1', '2026-11-23-search', "
+        "'2026-11-20-checkout') order by incident_id"
+    ).fetchall()
+    events = con.execute(
+        "select occurred_at::varchar, kind, text from timeline_events "
+        "where incident_id = '2026-11-23-search' order by occurred_at, kind"
+    ).fetchall()
+    page = con.execute(
+        "select incident_id, acknowledged_by from pages where page_id = 'S2'"
+    ).fetchone()
+    duplicates = con.execute(
+        "select incident_id, other_incident_id, started_apart_s, same_service "
+        "from incident_duplicates"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        # Its own document lines (sp-missing-9 is not loaded): points 10:12, 10:20, 10:45 →
+        # largest gap 25 min = 1500 s > 15 min. Never acknowledged: response breached.
+        ("2026-11-20-checkout", 1, None, None, 2100.0, None, "breached", "n/a", 1500.0,
+         "breached", "timeline", False),
+        # Linked: the document has no ACKNOWLEDGED, PSRCH1's user ack 08:01 fills it: tta
+        # 08:01 - 07:58 = 180 s <= 30 min → met; escalated 08:10 <= 08:01 + 30 min → met.
+        # Cadence points: detection 07:58, the status page's updates 08:00 and 08:55, the end
+        # 08:55: largest gap 55 min = 3300 s > 30 min → breached.
+        ("2026-11-23-search", 2, "search", None, 3600.0, 180.0, "met", "met", 3300.0,
+         "breached", "statuspage", False),
+        # Status page alone: starts 10:00 (the 09:58 draft is shown, not counted), 10:05, 10:18,
+        # 10:31, 10:40, end 10:40: 13 min = 780 s <= 15 min. ttm 31 min, ttr 40 min.
+        ("sp-crit-1", 1, "web", 1860.0, 2400.0, None, "n/a", "n/a", 780.0, "met",
+         "statuspage", False),
+        # Zero duration: out of MTTR and cadence.
+        ("sp-zero-1", 3, "web", None, None, None, "n/a", "n/a", None, "n/a", "statuspage",
+         True),
+    ]  # fmt: skip
+    assert events == [
+        ("2026-11-23 08:00:00+00", "note", "Status page updated: investigating"),
+        ("2026-11-23 08:00:00+00", "status_update", "investigating: Search is slow."),
+        ("2026-11-23 08:10:00+00", "escalation", "Escalated to the database team"),
+        ("2026-11-23 08:55:00+00", "status_update", "resolved: Search is back."),
+    ]
+    assert page == ("2026-11-23-search", "Ann Lee")  # PSRCH1's page attaches to the document
+    # checkout document 10:10 and the status page's sp-crit-1 10:00, service checkout
+    assert duplicates == [("sp-crit-1", "2026-11-20-checkout", 600.0, True)]
+
+
+def test_metrics_count_zero_duration_apart(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "statuspage", raw / "statuspage")
+    db = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
+    result = run_cli(
+        "metrics", "--from", "2026-11-01", "--to", "2026-11-30", "--format", "json",
+        "--db", str(db), "--as-of", "2026-12-01T00:00:00Z",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = {r["severity"]: r for r in json.loads(result.stdout)}
+    # SEV-3: sp-zero-1 only: left out of MTTR, not missing; counted as zero_duration.
+    assert (rows[3]["incidents"], rows[3]["zero_duration"], rows[3]["mttr_missing"]) == (1, 1, 0)
+    # SEV-2: sp-major-1 (open) and sp-arch-1 (55 - 0 = 60 min: 07:55 → 08:55).
+    assert rows[2]["incidents"] == 2 and rows[2]["mttr_median_s"] == 3600.0

@@ -440,7 +440,13 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
     except OSError as exc:
         return (display, 1, f"cannot read: {exc.strerror}")
     try:
-        return parse_timeline(data, display, classify=policy.classify_event, now=now)
+        return parse_timeline(
+            data,
+            display,
+            classify=policy.classify_event,
+            classify_other=policy.classify_event_other,
+            now=now,
+        )
     except InputError as exc:
         return (exc.file, exc.line, exc.reason)
 
@@ -660,6 +666,7 @@ class _Batch:
             if res.status == "loaded" and res.kind in tabular.SPECS:
                 _insert_tabular(con, res)
         counts = self.pending.flush(con)
+        _warn_unlinked(con, results)
         if prune:
             _prune(con, paths, report)
         from analytics.rotations import derive_rotations
@@ -679,6 +686,33 @@ class _Batch:
         dbmod.write_policy(con, self.policy)
         dbmod.install_views(con)
         _log(con, report, self.now)
+
+
+def _warn_unlinked(con, results: list[FileResult]) -> None:
+    """A document naming a Statuspage incident that is not loaded keeps its own "status
+    page" lines as status updates (SPEC §13); say so, naming the id."""
+    loaded = {str(r.path): r for r in results if r.status == "loaded" and r.kind == "timeline"}
+    if not loaded:
+        return
+    rows = con.execute(
+        """
+        select d.source_file, d.linked_statuspage_id
+        from src_incidents as d
+        where d.source_kind = 'timeline' and d.linked_statuspage_id is not null
+            and d.source_file in (select unnest($files))
+            and d.linked_statuspage_id not in (
+                select incident_id from src_incidents where source_kind = 'statuspage'
+            )
+        order by 1
+        """,
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for source_file, statuspage_id in rows:
+        res = loaded[source_file]
+        res.warnings.append(
+            f"{res.display}:1: STATUS PAGE {statuspage_id} is not loaded (no such incident in "
+            "statuspage/): the document's own status-page lines are its status updates"
+        )
 
 
 def _reject(res: FileResult, exc: InputError) -> None:

@@ -53,7 +53,10 @@ create table src_incidents (
     source_file varchar not null,
     source_kind varchar not null,
     severity_source varchar default 'document',
-    source_updated_at timestamptz
+    source_updated_at timestamptz,
+    linked_pagerduty_id varchar,
+    linked_opsgenie_id varchar,
+    linked_statuspage_id varchar
 );
 
 create table src_timeline_events (
@@ -62,7 +65,8 @@ create table src_timeline_events (
     kind varchar not null,
     text varchar,
     line_no integer,
-    source_file varchar not null
+    source_file varchar not null,
+    other_kind varchar
 );
 
 create table src_action_items (

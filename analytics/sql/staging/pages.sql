@@ -1,12 +1,13 @@
 -- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
 -- incident found in several files, only the latest version's file gives its pages (SPEC §13).
--- An Opsgenie alert without its own ack time takes the first acknowledge of its alert log.
+-- An Opsgenie alert without its own ack time takes the first acknowledge of its alert log. The
+-- pages of a PagerDuty incident a document names (PAGERDUTY: header) belong to the document's.
 --   page_id: the page's id
 --   sent_at: when the page was sent (UTC)
 --   recipient: who was paged
 --   team: the team paged, trimmed and lower-cased
 --   service: the service, trimmed and lower-cased
---   incident_id: the incident the page belongs to (NULL for noise)
+--   incident_id: the incident the page belongs to (NULL for noise; a linked document's id)
 --   acknowledged_at: when the page was acknowledged (UTC; else the first acknowledge in its Opsgenie alert log)
 --   acknowledged_by: who acknowledged it
 --   escalated_at: when the page was escalated (UTC)
@@ -31,6 +32,14 @@ superseded as (
     ) > 1
 ),
 
+-- PagerDuty incidents named by a timeline document
+pagerduty_links as (
+    select linked_pagerduty_id as vendor_id, min(incident_id) as document_id,
+    from src_incidents
+    where source_kind = 'timeline' and linked_pagerduty_id is not null
+    group by linked_pagerduty_id
+),
+
 -- the first acknowledge log of each alert (Opsgenie alert logs)
 log_acks as (
     select page_id, acknowledged_at, acknowledged_by,
@@ -47,7 +56,7 @@ final as (
         coalesce(r.engineer, s.recipient) as recipient,
         s.team,
         s.service,
-        s.incident_id,
+        coalesce(pl.document_id, s.incident_id) as incident_id,
         coalesce(s.acknowledged_at, k.acknowledged_at) as acknowledged_at,
         coalesce(
             a.engineer,
@@ -63,6 +72,7 @@ final as (
     left join people as r on r.name_key = lower(trim(s.recipient))
     left join people as a on a.name_key = lower(trim(s.acknowledged_by))
     left join log_acks as k on k.page_id = s.page_id
+    left join pagerduty_links as pl on pl.vendor_id = s.incident_id
     left join people as la on la.name_key = lower(trim(k.acknowledged_by))
 )
 
