@@ -87,7 +87,10 @@ attached as (
     select
         r.*,
         coalesce(r.acknowledged_at, v.acknowledged_at) as ack_at,
-        case when r.acknowledged_at is null then v.acknowledged_by else r.acknowledged_by end as ack_by,
+        case
+            when r.acknowledged_at is null and v.acknowledged_at is not null then v.acknowledged_by
+            else r.acknowledged_by
+        end as ack_by,
     from ranked as r
     left join pagerduty_versions as v on v.incident_id = r.linked_pagerduty_id
     where r.rank_in_id = 1
