@@ -16,6 +16,7 @@ The retired API v1 format is rejected. The functions are pure: bytes in, records
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -94,12 +95,28 @@ def parse_utc(value: Any, file: str, line: int, what: str) -> datetime | None:
         raise InputError(file, line, f"{what} {value!r} is out of range") from None
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+@functools.lru_cache(maxsize=2)
+def _string_lines(text: str) -> dict[str, int]:
+    """Every JSON string literal of the text → the 1-based line of its first occurrence (one
+    pass, so a file of thousands of records is not searched once per record)."""
+    lines: dict[str, int] = {}
+    line, pos = 1, 0
+    for match in _JSON_STRING.finditer(text):
+        line += text.count("\n", pos, match.start())
+        pos = match.start()
+        lines.setdefault(match.group(), line)
+    return lines
+
+
 def line_of(text: str, needle: str | None) -> int:
     """1-based line of the first ``"needle"`` in the text (JSON keeps no positions); else 1."""
     if not needle:
         return 1
-    pos = text.find(json.dumps(needle))
-    return text.count("\n", 0, pos) + 1 if pos >= 0 else 1
+    lines = _string_lines(text)
+    return lines.get(json.dumps(needle)) or lines.get(json.dumps(needle, ensure_ascii=False)) or 1
 
 
 def _s(value: Any) -> str | None:
