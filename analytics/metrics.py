@@ -388,13 +388,19 @@ def weekly_trend(
 # --- compliance, action items, on-call load -------------------------------------------------
 
 
+# incident_metrics.status_source: where an incident's status updates came from (SPEC §13)
+STATUS_SOURCES = ("statuspage", "timeline", "none")
+
+
 def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
     """Per severity (rows 1, 2, 3), the counts and rates of each playbook rule.
 
     Returns:
         ``severity, incidents`` then for each rule in response, postmortem, status_cadence,
         escalation: ``<rule>_met, <rule>_breached, <rule>_pending, <rule>_n_a, <rule>_rate``
-        (rate = met / (met + breached), NaN when nothing is decided).
+        (rate = met / (met + breached), NaN when nothing is decided); then where the status
+        updates came from: ``status_source_statuspage, status_source_timeline,
+        status_source_none`` (incidents, SPEC §13).
     """
     params = _check_period(start, end)
     counts = ", ".join(_status_counts(rule, column) for rule, column in STATUS_RULES.items())
@@ -404,7 +410,14 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
         ),
         severities as (select unnest([1, 2, 3]) as severity),
         aggregated as (
-            select severity, count(*) as incidents, {counts}
+            select
+                severity, count(*) as incidents, {counts},
+                {
+        ", ".join(
+            f"count(*) filter (where status_source = '{source}') as status_source_{source}"
+            for source in STATUS_SOURCES
+        )
+    },
             from scoped
             group by severity
         )
@@ -422,6 +435,7 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
             frame[f"{rule}_met"], frame[f"{rule}_met"] + frame[f"{rule}_breached"]
         )
         columns += [*parts, f"{rule}_rate"]
+    columns += [f"status_source_{source}" for source in STATUS_SOURCES]
     int_columns = [c for c in columns if not c.endswith("_rate")]
     frame[int_columns] = frame[int_columns].astype("int64")
     return frame[columns]

@@ -407,3 +407,25 @@ def test_metrics_count_zero_duration_apart(tmp_path):
     assert (rows[3]["incidents"], rows[3]["zero_duration"], rows[3]["mttr_missing"]) == (1, 1, 0)
     # SEV-2: sp-major-1 (open) and sp-arch-1 (55 - 0 = 60 min: 07:55 → 08:55).
     assert rows[2]["incidents"] == 2 and rows[2]["mttr_median_s"] == 3600.0
+
+
+def test_compliance_says_where_status_updates_came_from(tmp_path):
+    from datetime import UTC, datetime
+
+    from analytics import metrics
+    from analytics.db import reader
+
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "statuspage", raw / "statuspage")
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "checkout.md").write_text(UNLINKED)
+    db = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
+    start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    with reader(db, wait=5, as_of=end) as con:
+        frame = metrics.compliance(con, start, end).set_index("severity")
+    # SEV-1: sp-crit-1 (its status page) and the checkout document (its own lines).
+    assert frame.loc[1, ["status_source_statuspage", "status_source_timeline"]].tolist() == [1, 1]
+    assert frame.loc[1, "status_cadence_met"] == 1  # sp-crit-1: largest gap 13 min
+    # SEV-2: sp-major-1 and sp-arch-1, both from their status pages
+    assert frame.loc[2, "status_source_statuspage"] == 2
