@@ -38,9 +38,9 @@ from analytics.errors import AnalyticsError, SchemaError, WarehouseBusy
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-# 2 (SPEC §13): src_incidents.severity_source, source_updated_at and linked_*_id,
+# 3 (SPEC §13): src_incidents.severity_source, source_updated_at and linked_*_id,
 # src_timeline_events.other_kind, src_page_acks, src_tracker_items.is_category_done
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Views in dependency order: (sql file under analytics/sql, view name).
 VIEWS: tuple[tuple[str, str], ...] = (
@@ -56,6 +56,10 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("marts/page_metrics.sql", "page_metrics"),
     ("marts/action_item_status.sql", "action_item_status"),
     ("marts/oncall_load.sql", "oncall_load"),
+    ("marts/handovers.sql", "handovers"),
+    ("marts/handoff_notes.sql", "handoff_notes"),
+    ("marts/handoff_compliance.sql", "handoff_compliance"),
+    ("marts/data_coverage.sql", "data_coverage"),
 )
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")

@@ -94,6 +94,8 @@ _FLOAT_FIELDS = (
     "status_sev1_minutes",
     "status_sev2_minutes",
     "postmortem_deadline_hours",
+    "handoff_before_hours",
+    "handoff_after_hours",
 )
 
 
@@ -155,6 +157,8 @@ class Policy:
         ("none", 3),
     )
     statuspage_team: str = ""  # the team of Statuspage incidents; "" = --team, else none
+    handoff_before_hours: float = 24.0
+    handoff_after_hours: float = 4.0
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -266,6 +270,8 @@ class Policy:
             "overnight_start": self.overnight_start,
             "overnight_end": self.overnight_end,
             "done_statuses": list(self.tracker_done_statuses),
+            "handoff_before_hours": self.handoff_before_hours,
+            "handoff_after_hours": self.handoff_after_hours,
         }
 
     def pay_rows(self) -> list[dict[str, Any]]:
@@ -381,6 +387,20 @@ def _positive(unit: str) -> Callable[[Any], float]:
             or value <= 0
         ):
             raise _Bad(f"expected a number of {unit} > 0")
+        return float(value)
+
+    return parse
+
+
+def _non_negative(unit: str) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise _Bad(f"expected a number of {unit} >= 0")
         return float(value)
 
     return parse
@@ -601,6 +621,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "severity_by_impact": ("statuspage_severity_by_impact", _impacts),
         "team": ("statuspage_team", _team_name),
     },
+    "handoff": {
+        "before_hours": ("handoff_before_hours", _non_negative("hours")),
+        "after_hours": ("handoff_after_hours", _non_negative("hours")),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -628,6 +652,7 @@ _ALL_SECTIONS = (
     "pagerduty",
     "opsgenie",
     "statuspage",
+    "handoff",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
