@@ -390,6 +390,11 @@ def weekly_trend(
 
 # incident_metrics.status_source: where an incident's status updates came from (SPEC §13)
 STATUS_SOURCES = ("statuspage", "timeline", "none")
+_STATUS_SOURCE_COUNTS = (
+    "count(*) filter (where status_source = 'statuspage') as status_source_statuspage, "
+    "count(*) filter (where status_source = 'timeline') as status_source_timeline, "
+    "count(*) filter (where status_source = 'none') as status_source_none"
+)
 
 
 def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
@@ -410,14 +415,7 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
         ),
         severities as (select unnest([1, 2, 3]) as severity),
         aggregated as (
-            select
-                severity, count(*) as incidents, {counts},
-                {
-        ", ".join(
-            f"count(*) filter (where status_source = '{source}') as status_source_{source}"
-            for source in STATUS_SOURCES
-        )
-    },
+            select severity, count(*) as incidents, {counts}, {_STATUS_SOURCE_COUNTS}
             from scoped
             group by severity
         )
