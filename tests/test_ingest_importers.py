@@ -429,3 +429,19 @@ def test_compliance_says_where_status_updates_came_from(tmp_path):
     assert frame.loc[1, "status_cadence_met"] == 1  # sp-crit-1: largest gap 13 min
     # SEV-2: sp-major-1 and sp-arch-1, both from their status pages
     assert frame.loc[2, "status_source_statuspage"] == 2
+
+
+def test_weekly_report_says_where_each_incidents_status_updates_came_from(tmp_path):
+    from analytics import weekly
+
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "statuspage", raw / "statuspage")
+    (raw / "timelines").mkdir()
+    (raw / "timelines" / "checkout.md").write_text(UNLINKED)
+    db = tmp_path / "w.duckdb"
+    assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
+    data = weekly.load_week(db, "2026-W47", "2026-11-30T00:00:00Z", 12, wait=5)
+    table = weekly.incidents_table(data).set_index("incident")
+    assert table.loc["sp-crit-1", "status updates"] == "met (from status page)"
+    assert table.loc["2026-11-20-checkout", "status updates"] == "breached (from post-mortem)"
+    assert table.loc["sp-zero-1", "status updates"] == "n/a (from status page)"
