@@ -408,3 +408,16 @@ def test_shared_v1_is_rejected() -> None:
         parse(shared("legacy_v1_mapbox_incidents_list.json"))
     assert err.value.reason == V1_REJECTION
     assert err.value.file == "legacy_v1_mapbox_incidents_list.json"
+
+
+def test_a_bad_entry_of_no_incident_is_rejected_alone() -> None:
+    doc = json.loads((OURS / "log_entries_only.json").read_text())
+    for entry in doc["log_entries"]:
+        entry.pop("incident", None)
+    doc["log_entries"].append({"id": "LBAD", "type": "notify_log_entry", "created_at": "later"})
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    # The two notify entries still make pages; only LBAD is rejected, without an incident.
+    assert [p["page_id"] for p in result.pages] == ["L31", "L40"]
+    [rejection] = result.rejections
+    assert "log entry created_at 'later'" in rejection.reason
+    assert "incident" not in rejection.reason.split(":")[0]

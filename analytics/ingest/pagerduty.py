@@ -218,7 +218,7 @@ def parse_pagerduty(
 
     result = PagerDutyResult()
     counts = _Counts()
-    bad: set[str | None] = set()  # incidents rejected alone: their pages go too
+    bad: set[str] = set()  # incidents rejected alone: their pages go too
     entries = _sorted_entries(found.log_entries, file, text, result.rejections, bad)
     versions = _latest_versions(found.incidents, file, text, result, bad)
     result.incidents = _incidents(
@@ -368,7 +368,7 @@ def _sorted_entries(
     file: str,
     text: str,
     rejections: list[InputError],
-    bad: set[str | None],
+    bad: set[str],
 ) -> list[dict[str, Any]]:
     """Log entries with a parsed ``_at``, oldest first (public samples list newest first).
 
@@ -385,7 +385,8 @@ def _sorted_entries(
         except InputError as exc:
             incident_id = _incident_of(entry)
             rejections.append(_alone(file, exc, incident_id))
-            bad.add(incident_id)
+            if incident_id is not None:  # an entry of no incident is rejected by itself
+                bad.add(incident_id)
             continue
         out.append({**entry, "_at": at, "_line": line})
     out.sort(key=lambda e: e["_at"])
@@ -519,7 +520,7 @@ def _latest_versions(
     file: str,
     text: str,
     result: PagerDutyResult,
-    bad: set[str | None],
+    bad: set[str],
 ) -> dict[str, dict[str, Any]]:
     """One version per incident id: the latest ``last_status_change_at``, ties to the later
     one in the file. Each value carries its ``_line`` and ``_version_at``."""
@@ -564,7 +565,7 @@ def _incidents(
     file: str,
     text: str,
     result: PagerDutyResult,
-    bad: set[str | None],
+    bad: set[str],
     counts: _Counts,
 ) -> list[Incident]:
     by_incident: dict[str | None, list[dict[str, Any]]] = {}
