@@ -230,7 +230,6 @@ def parse_pagerduty(
             for name, sev in (severity_by_urgency or DEFAULT_SEVERITY_BY_URGENCY).items()
         },
         file,
-        text,
         result,
         bad,
         counts,
@@ -563,7 +562,6 @@ def _incidents(
     severity_by_priority: Mapping[str, int],
     severity_by_urgency: Mapping[str, int],
     file: str,
-    text: str,
     result: PagerDutyResult,
     bad: set[str],
     counts: _Counts,
