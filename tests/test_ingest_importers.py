@@ -336,7 +336,8 @@ def test_status_page_history_linked_and_alone(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "1 scheduled maintenance(s) skipped" in result.stderr
     assert "sp-zero-1 resolved at the instant it started" in result.stderr
-    assert "STATUS PAGE sp-missing-9 is not loaded" in result.stderr
+    # the header is line 8 of the checkout document
+    assert "checkout.md:8: STATUS PAGE sp-missing-9 is not loaded" in result.stderr
     con = duckdb.connect(str(db), read_only=True)
     ids = {r[0] for r in con.execute("select incident_id from incidents").fetchall()}
     # the linked records (sp-arch-1, PSRCH1) make no incident of their own

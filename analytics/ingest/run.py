@@ -835,9 +835,19 @@ def _warn_unlinked(con, results: list[FileResult]) -> None:
     for source_file, statuspage_id in rows:
         res = loaded[source_file]
         res.warnings.append(
-            f"{res.display}:1: STATUS PAGE {statuspage_id} is not loaded (no such incident in "
-            "statuspage/): the document's own status-page lines are its status updates"
+            f"{res.display}:{_line_naming(res.path, statuspage_id)}: STATUS PAGE "
+            f"{statuspage_id} is not loaded (no such incident in statuspage/): the document's "
+            "own status-page lines are its status updates"
         )
+
+
+def _line_naming(path: Path, record_id: str) -> int:
+    """The first line of a (small) document that names ``record_id``; 1 when unreadable."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, start=1) if record_id in line), 1)
 
 
 def _check_handoff_recipients(con, results: list[FileResult]) -> None:
