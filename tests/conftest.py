@@ -55,6 +55,7 @@ CONTENT_TABLES = (
     "src_timeline_events",
     "src_action_items",
     "src_pages",
+    "src_page_acks",
     "src_people",
     "src_rotations",
     "src_tracker_items",

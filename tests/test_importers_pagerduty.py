@@ -85,9 +85,9 @@ def test_unacked_page_and_team_fallbacks(combined) -> None:
 
 
 def test_incident_from_priority_and_log_entries(combined) -> None:
-    [inc] = combined.incidents
+    inc, search = combined.incidents
     assert inc.incident_id == "PINC001"
-    assert inc.severity == 1
+    assert (inc.severity, inc.severity_source) == (1, "pagerduty_priority")
     assert inc.source_kind == "pagerduty"
     assert inc.started_at == inc.detected_at == utc(2026, 11, 3, 14)
     # First ack of anyone (Bob's acknowledge_log_entry), not Alice's later one.
@@ -96,18 +96,32 @@ def test_incident_from_priority_and_log_entries(combined) -> None:
     # resolved_at is null on the incident: the resolve_log_entry supplies it.
     assert inc.resolved_at == utc(2026, 11, 3, 15, 10)
     assert (inc.team, inc.service, inc.title) == ("payments", "checkout api", "Checkout errors")
+    # PINC002 has priority null: its urgency "low" gives SEV-3 by the default urgency table.
+    assert (search.incident_id, search.severity) == ("PINC002", 3)
+    assert search.severity_source == "pagerduty_urgency"
 
 
-def test_no_priority_is_reported_not_an_incident(combined) -> None:
+def test_urgency_count_is_in_the_summary(combined) -> None:
     messages = [w.message for w in combined.warnings]
-    assert any("PINC002 has no priority" in m for m in messages)
+    assert any(m.startswith("1 incident(s) took their severity from urgency") for m in messages)
 
 
-def test_unmapped_priority_is_reported() -> None:
+def test_unmapped_priority_falls_back_to_urgency() -> None:
     path = OURS / "combined_export.json"
-    result = parse_pagerduty(path.read_bytes(), path.name, severity_by_priority={"P2": 2})
-    assert result.incidents == []
-    assert any("'P1' is not in" in w.message for w in result.warnings)
+    result = parse_pagerduty(
+        path.read_bytes(),
+        path.name,
+        severity_by_priority={"P2": 2},
+        severity_by_urgency={"high": 2},
+    )
+    # PINC001: P1 unmapped, urgency high → 2; PINC002: no priority, urgency low unmapped → none.
+    assert [(i.incident_id, i.severity, i.severity_source) for i in result.incidents] == [
+        ("PINC001", 2, "pagerduty_urgency")
+    ]
+    assert any(
+        "PINC002 has no priority" in w.message and "not an incident" in w.message
+        for w in result.warnings
+    )
 
 
 def test_log_entries_alone_give_pages_without_incident_context() -> None:
@@ -138,6 +152,135 @@ def test_oncalls_dedupe_and_skip_permanent() -> None:
     assert any("permanent on-call" in w.message for w in result.warnings)
 
 
+# ----------------------------------------------------------------- as collectors store it
+
+
+@pytest.fixture(scope="module")
+def collector():
+    return parse(OURS / "collector_incidents.json")
+
+
+def test_embedded_log_entries_hand_computed(collector) -> None:
+    invoices, ledger, cards = collector.incidents
+    # Q1AAA: triggered 10:00:00, acknowledged 05:00:12-05:00 = 10:00:12Z, resolved_at null and
+    # the resolve entry at 10:06:20 → tta = 12 s, ttr = 6 min 20 s = 380 s.
+    assert invoices.incident_id == "Q1AAA"
+    assert (invoices.acknowledged_at - invoices.detected_at).total_seconds() == 12
+    assert (invoices.resolved_at - invoices.started_at).total_seconds() == 380
+    assert invoices.acknowledged_by == "Ann Lee"
+    # priority null, urgency high → the default urgency table's 3.
+    assert (invoices.severity, invoices.severity_source) == (3, "pagerduty_urgency")
+    assert invoices.source_updated_at == utc(2026, 11, 10, 10, 6, 20)
+    assert (ledger.severity, ledger.severity_source) == (2, "pagerduty_priority")  # "SEV-2"
+    assert (cards.severity, cards.severity_source) == (1, "pagerduty_priority")  # "Sev 1"
+    # 23:50-08:00 is 07:50Z the next day; still open, never acknowledged.
+    assert cards.started_at == utc(2026, 11, 13, 7, 50)
+    assert (cards.acknowledged_at, cards.resolved_at) == (None, None)
+
+
+def test_only_users_acknowledge_and_the_first_ack_survives_a_timeout(collector) -> None:
+    ledger = collector.incidents[1]
+    # Datadog (integration_reference) acked at 02:00:05: ignored. Bo acked 02:00:40; the ack
+    # timed out at 02:30:40 (unacknowledge + escalate) and Cy re-acknowledged at 02:33:00.
+    # The incident keeps the first user ack: tta = 40 s.
+    assert ledger.started_at == utc(2026, 11, 11, 2)  # 03:00+01:00
+    assert (ledger.acknowledged_at, ledger.acknowledged_by) == (
+        utc(2026, 11, 11, 2, 0, 40),
+        "Bo Chen",
+    )
+    messages = [w.message for w in collector.warnings]
+    assert any(m.startswith("1 acknowledgement(s) by a service or integration") for m in messages)
+
+
+def test_notify_recipient_from_summary_and_60_s_merge(collector) -> None:
+    pages = [
+        (p["page_id"], p["recipient"], p["sent_at"], p["acknowledged_at"], p["acknowledged_by"])
+        for p in collector.pages
+    ]
+    assert pages == [
+        # RA2 e-mail 10:00:01.123456; RA4 push (+30.38 s) and RA5 SMS (+60.000000 s exactly)
+        # are the same person and incident within 60 s: one page, the earliest.
+        ("RA2", "Ann Lee", utc(2026, 11, 10, 10, 0, 1, 123456), utc(2026, 11, 10, 10, 0, 12),
+         "Ann Lee"),
+        # Bo's own ack at 02:00:40, not Datadog's at 02:00:05.
+        ("RB2", "Bo Chen", utc(2026, 11, 11, 2, 0, 2), utc(2026, 11, 11, 2, 0, 40), "Bo Chen"),
+        # "Notified Cy Park by phone call (+1 555 0100)." → the text before the last " by ".
+        ("RB7", "Cy Park", utc(2026, 11, 11, 2, 30, 41, 1), utc(2026, 11, 11, 2, 33), "Cy Park"),
+    ]  # fmt: skip
+    bo = collector.pages[1]
+    assert bo["escalated_at"] == utc(2026, 11, 11, 2, 30, 40)
+    assert bo["urgency"] == "low" and bo["team"] == "billing"
+    messages = [w.message for w in collector.warnings]
+    assert any(m.startswith("2 notify_log_entry(s) merged") for m in messages)
+    # RC2's summary names nobody: skipped with a warning.
+    assert any(
+        "notify_log_entry without user" in w.message and w.line > 1 for w in collector.warnings
+    )
+
+
+def test_a_notify_61_s_later_is_a_second_page() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    doc[0]["log_entries"][1]["created_at"] = "2026-11-10T10:01:02.123457Z"  # RA5: +61.000001 s
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    assert [p["page_id"] for p in result.pages if p["incident_id"] == "Q1AAA"] == ["RA2", "RA5"]
+
+
+def test_recipient_from_summary_edge_cases() -> None:
+    from analytics.ingest.pagerduty import recipient_from_summary
+
+    assert recipient_from_summary("Notified Ann Lee by email.") == "Ann Lee"
+    assert recipient_from_summary("Notified Anne Bybee by phone by proxy.") == "Anne Bybee by phone"
+    assert recipient_from_summary("Notified Ann Lee") is None
+    assert recipient_from_summary("Triggered through the API.") is None
+    assert recipient_from_summary(None) is None
+
+
+def test_the_latest_version_in_a_file_wins_ties_to_the_later() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    later = json.loads((OURS / "collector_later_version.json").read_text())["incidents"][0]
+    # The later version first in the file: it still wins over the older one after it.
+    result = parse_pagerduty(json.dumps([later, *doc]), "x.json", severity_by_priority=SEVERITY)
+    cards = next(i for i in result.incidents if i.incident_id == "Q3CCC")
+    assert cards.resolved_at == utc(2026, 11, 13, 8, 20)
+    tie = dict(doc[2], title="Card declines (second copy)")
+    result = parse_pagerduty(json.dumps([*doc, tie]), "x.json", severity_by_priority=SEVERITY)
+    assert next(i for i in result.incidents if i.incident_id == "Q3CCC").title.endswith("copy)")
+
+
+def test_a_bad_incident_is_rejected_alone() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    doc[1]["created_at"] = "yesterday"
+    doc[2]["resolved_at"] = "2026-11-13T07:00:00Z"  # before created_at 07:50Z
+    text = json.dumps(doc, indent=2)
+    result = parse_pagerduty(text, "x.json", severity_by_priority=SEVERITY)
+    assert [i.incident_id for i in result.incidents] == ["Q1AAA"]
+    assert {p["incident_id"] for p in result.pages} == {"Q1AAA"}
+    reasons = [str(e) for e in result.rejections]
+    line_b = text.splitlines().index('    "id": "Q2BBB",') + 1
+    assert reasons[0].startswith(f"x.json:{line_b}: incident Q2BBB: created_at 'yesterday'")
+    assert "incident Q3CCC: resolved at 2026-11-13 07:00:00Z, before it was created" in reasons[1]
+
+
+def test_a_bad_log_entry_rejects_its_incident() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    doc[0]["log_entries"][2]["created_at"] = "soon"
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    assert [i.incident_id for i in result.incidents] == ["Q2BBB", "Q3CCC"]
+    [rejection] = result.rejections
+    assert "incident Q1AAA: log entry created_at 'soon'" in str(rejection)
+
+
+def test_combined_file_with_summary_only_notifies() -> None:
+    doc = json.loads((OURS / "combined_export.json").read_text())
+    for entry in doc["log_entries"]:
+        if entry["type"] == "notify_log_entry":
+            entry["summary"] = f"Notified {entry.pop('user')['summary']} by email."
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    assert [p["recipient"] for p in result.pages] == [
+        "Alice Ng", "Bob Ortiz", "Alice Ng", "Carol Diaz", "Dan Wu"
+    ]  # fmt: skip
+
+
 # ----------------------------------------------------------------- malformed input
 
 
@@ -154,8 +297,6 @@ def test_malformed_json_names_the_line() -> None:
         ({"alerts": []}, "expected a PagerDuty REST v2 export"),
         ({"incidents": {"id": "X"}}, "'incidents' must be a list"),
         ([1, 2], "expected a PagerDuty REST v2 export"),
-        ({"incidents": [{"id": "X", "type": "incident", "created_at": "yesterday"}]}, "yesterday"),
-        ({"log_entries": [{"id": "L", "type": "notify_log_entry"}]}, "without created_at"),
     ],
 )
 def test_bad_shapes_are_input_errors(doc: object, needle: str) -> None:
@@ -221,10 +362,15 @@ def test_shared_single_incident_uses_acknowledgements() -> None:
     assert inc.resolved_at is None
 
 
-def test_shared_bare_incident_without_priority() -> None:
+def test_shared_bare_incident_without_priority_takes_urgency() -> None:
     result = parse(shared("port_ocean_incident_d.json"))
-    assert result.incidents == []
-    assert any("Q17MJPM38GKM2Q has no priority" in w.message for w in result.warnings)
+    [inc] = result.incidents
+    # priority null, urgency high: SEV-3 from the default urgency table; still open.
+    assert (inc.incident_id, inc.severity, inc.severity_source) == (
+        "Q17MJPM38GKM2Q", 3, "pagerduty_urgency",
+    )  # fmt: skip
+    assert inc.started_at == utc(2025, 12, 3, 23, 23, 50)
+    assert inc.resolved_at is None
 
 
 @pytest.mark.parametrize(
@@ -262,3 +408,16 @@ def test_shared_v1_is_rejected() -> None:
         parse(shared("legacy_v1_mapbox_incidents_list.json"))
     assert err.value.reason == V1_REJECTION
     assert err.value.file == "legacy_v1_mapbox_incidents_list.json"
+
+
+def test_a_bad_entry_of_no_incident_is_rejected_alone() -> None:
+    doc = json.loads((OURS / "log_entries_only.json").read_text())
+    for entry in doc["log_entries"]:
+        entry.pop("incident", None)
+    doc["log_entries"].append({"id": "LBAD", "type": "notify_log_entry", "created_at": "later"})
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    # The two notify entries still make pages; only LBAD is rejected, without an incident.
+    assert [p["page_id"] for p in result.pages] == ["L31", "L40"]
+    [rejection] = result.rejections
+    assert "log entry created_at 'later'" in rejection.reason
+    assert "incident" not in rejection.reason.split(":")[0]
