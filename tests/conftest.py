@@ -13,7 +13,6 @@ from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 
 settings.register_profile("default", derandomize=True, deadline=None, max_examples=100)
 settings.load_profile("default")

@@ -16,7 +16,6 @@ from analytics.ingest.opsgenie import parse_opsgenie
 from analytics.ingest.records import PAGE_COLUMNS
 
 OURS = Path(__file__).parent / "fixtures" / "importers" / "opsgenie"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "opsgenie"
 
 
 def utc(*args: int) -> datetime:
@@ -127,10 +126,8 @@ def test_malformed_is_input_error(text: str, needle: str) -> None:
     assert needle in err.value.reason
 
 
-def test_shared_opsgenie_incident_loads() -> None:
-    if not SHARED.is_dir():
-        pytest.skip("shared fixtures absent")
-    path = SHARED / "port_ocean_incident_c.json"
+def test_real_opsgenie_incident_loads() -> None:
+    path = OURS / "port_ocean_incident_c.json"
     result = parse_opsgenie(path.read_bytes(), path.name)
     [inc] = result.incidents
     # status "open": impactEndDate is not a resolution yet. P3 → SEV-3.

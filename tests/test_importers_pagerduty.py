@@ -1,4 +1,4 @@
-"""PagerDuty REST v2 importer: our own fixtures always; the shared real-format ones when present."""
+"""PagerDuty REST v2 importer, on fixtures kept in the repository (fixtures/importers/pagerduty)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from analytics.ingest.pagerduty import V1_REJECTION, parse_pagerduty
 from analytics.ingest.records import PAGE_COLUMNS
 
 OURS = Path(__file__).parent / "fixtures" / "importers" / "pagerduty"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pagerduty"
 SEVERITY = {"P1": 1, "P2": 2, "P3": 3, "P4": 3, "P5": 3}
 
 
@@ -28,10 +27,8 @@ def parse(path: Path):
     return parse_pagerduty(path.read_bytes(), path.name, severity_by_priority=SEVERITY)
 
 
-def shared(name: str) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("shared fixtures absent")
-    return SHARED / name
+def ours(name: str) -> Path:
+    return OURS / name
 
 
 # ----------------------------------------------------------------- our combined export
@@ -339,31 +336,31 @@ def test_fuzz_json(doc: object) -> None:
         parse_pagerduty(json.dumps(doc), "fuzz.json", severity_by_priority=SEVERITY)
 
 
-# ----------------------------------------------------------------- shared real-format fixtures
+# ------------------------------------------- REST v2 reference shapes, and real-account objects
 
 
-def test_shared_incidents_list() -> None:
-    result = parse(shared("api_schema_incidents_list.json"))
+def test_incidents_list_envelope() -> None:
+    result = parse(ours("rest_v2_incidents_list.json"))
     [inc] = result.incidents
     assert (inc.incident_id, inc.severity, inc.team, inc.service) == (
-        "PT4KHLK", 2, "engineering", "my mail service",
+        "Q3RESOLV", 2, "payments", "checkout api",
     )  # fmt: skip
-    assert inc.started_at == utc(2015, 10, 6, 21, 30, 42)
-    assert inc.resolved_at == utc(2015, 10, 6, 21, 38, 23)
+    assert inc.started_at == utc(2026, 3, 2, 9, 12, 5)
+    assert inc.resolved_at == utc(2026, 3, 2, 9, 31, 40)
     assert inc.acknowledged_at is None  # acknowledgements[] is empty once resolved
     assert result.pages == []
 
 
-def test_shared_single_incident_uses_acknowledgements() -> None:
-    [inc] = parse(shared("api_schema_incident_single.json")).incidents
-    # PagerDuty's own example: the ack is a month after created_at; shape test, not arithmetic.
-    assert inc.acknowledged_at == utc(2015, 11, 10, 0, 32, 52)
-    assert inc.acknowledged_by == "Earline Greenholt"
+def test_single_incident_uses_acknowledgements() -> None:
+    [inc] = parse(ours("rest_v2_incident_single.json")).incidents
+    # created 22:05:00, acknowledged 22:09:30 by a user
+    assert inc.acknowledged_at == utc(2026, 3, 4, 22, 9, 30)
+    assert inc.acknowledged_by == "Mina Sato"
     assert inc.resolved_at is None
 
 
-def test_shared_bare_incident_without_priority_takes_urgency() -> None:
-    result = parse(shared("port_ocean_incident_d.json"))
+def test_real_bare_incident_without_priority_takes_urgency() -> None:
+    result = parse(ours("port_ocean_incident_d.json"))
     [inc] = result.incidents
     # priority null, urgency high: SEV-3 from the default urgency table; still open.
     assert (inc.incident_id, inc.severity, inc.severity_source) == (
@@ -374,40 +371,40 @@ def test_shared_bare_incident_without_priority_takes_urgency() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["api_schema_incident_log_entries.json", "api_schema_log_entries_list.json"]
+    "name", ["rest_v2_incident_log_entries.json", "rest_v2_log_entries_list.json"]
 )
-def test_shared_trigger_only_log_entries_make_no_pages(name: str) -> None:
-    result = parse(shared(name))
+def test_trigger_only_log_entries_make_no_pages(name: str) -> None:
+    result = parse(ours(name))
     assert (result.pages, result.incidents) == ([], [])
 
 
-def test_shared_oncalls_offsets_to_utc() -> None:
-    [row] = parse(shared("api_schema_oncalls.json")).rotations
-    # 2015-03-06T15:28:51-05:00 → 20:28:51Z
-    assert (row.engineer, row.team) == ("Tim Wright", "daily engineering rotation")
-    assert row.start_at == utc(2015, 3, 6, 20, 28, 51)
-    assert row.end_at == utc(2015, 3, 7, 20, 28, 51)
+def test_oncalls_offsets_to_utc_across_dst() -> None:
+    [row] = parse(ours("rest_v2_oncalls.json")).rotations
+    # 2026-03-09T09:00-05:00 -> 14:00Z; 2026-03-16T09:00-04:00 (after the US change) -> 13:00Z
+    assert (row.engineer, row.team) == ("Omar Haddad", "payments primary")
+    assert row.start_at == utc(2026, 3, 9, 14)
+    assert row.end_at == utc(2026, 3, 16, 13)
 
 
-def test_shared_bare_oncall() -> None:
-    [row] = parse(shared("port_ocean_oncall_d.json")).rotations
+def test_real_bare_oncall() -> None:
+    [row] = parse(ours("port_ocean_oncall_d.json")).rotations
     assert (row.engineer, row.team) == ("John Doe", "port test service - weekly rotation")
     assert (row.start_at, row.end_at) == (utc(2026, 4, 20, 13), utc(2026, 4, 27, 13))
 
 
-def test_shared_schedule_uses_final_schedule_only() -> None:
-    [row] = parse(shared("api_schema_schedule_single.json")).rotations
-    # final entry 2015-11-10 08:00-17:00 -05:00; the layer's 2015-11-09 entry is not used.
-    assert (row.team, row.engineer) == ("engineering", "Regina Phalange")
-    assert (row.start_at, row.end_at) == (utc(2015, 11, 10, 13), utc(2015, 11, 10, 22))
+def test_schedule_uses_final_schedule_only() -> None:
+    [row] = parse(ours("rest_v2_schedule_single.json")).rotations
+    # final entry 2026-03-10 09:00-17:00 -04:00; the layer's 2026-03-09 entry is not used.
+    assert (row.team, row.engineer) == ("payments", "Omar Haddad")
+    assert (row.start_at, row.end_at) == (utc(2026, 3, 10, 13), utc(2026, 3, 10, 21))
     assert row.is_override is False
 
 
-def test_shared_v1_is_rejected() -> None:
+def test_v1_is_rejected() -> None:
     with pytest.raises(InputError) as err:
-        parse(shared("legacy_v1_mapbox_incidents_list.json"))
+        parse(ours("legacy_v1_incidents_list.json"))
     assert err.value.reason == V1_REJECTION
-    assert err.value.file == "legacy_v1_mapbox_incidents_list.json"
+    assert err.value.file == "legacy_v1_incidents_list.json"
 
 
 def test_a_bad_entry_of_no_incident_is_rejected_alone() -> None:
