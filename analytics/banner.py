@@ -36,6 +36,7 @@ _LABELS = {
     "action_items": "action items",
     "handoffs": "hand-off notes",
     "comp_time": "comp time taken",
+    "status_page": "status-page history",
     "rotations": "on-call rotations",
 }
 

@@ -42,6 +42,7 @@ EVENT_SOURCES: tuple[str, ...] = (
     "pages",
     "action_items",
     "handoffs",
+    "status_page",
     "comp_time",
 )
 
