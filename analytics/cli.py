@@ -312,7 +312,7 @@ def metrics(
     from analytics import metrics as m
     from analytics.db import reader
     from analytics.errors import UsageError
-    from analytics.output import metrics_digest, write_frame
+    from analytics.output import natural_order, write_frame, write_metrics
 
     first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     if last < first:
@@ -325,7 +325,10 @@ def metrics(
         policy=ctx.policy if ctx.policy_file else None,
     ) as con:
         frame = m.summary(con, start, end, by=by, seed=seed, intervals=intervals)
-    write_frame(metrics_digest(frame, by) if fmt == "table" else frame, fmt)
+    if fmt == "table":
+        write_metrics(frame, by)
+    else:
+        write_frame(natural_order(frame, by), fmt)
 
 
 @main.group()
