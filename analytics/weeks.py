@@ -9,9 +9,19 @@ from datetime import UTC, date, datetime, timedelta
 
 from analytics.errors import UsageError
 
-__all__ = ["WEEK_RE", "last_complete_week", "parse_as_of", "parse_week"]
+__all__ = [
+    "WEEK_RE",
+    "last_complete_week",
+    "parse_as_of",
+    "parse_period",
+    "parse_week",
+    "period_name",
+    "previous_month",
+]
 
 WEEK_RE = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DAYS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
 
 def parse_week(week: str) -> tuple[datetime, datetime]:
@@ -53,3 +63,48 @@ def last_complete_week(as_of: datetime | None = None) -> str:
     previous = moment.date() - timedelta(days=7)
     year, num, _ = previous.isocalendar()
     return f"{year}-W{num:02d}"
+
+
+def _next_month(first: date) -> date:
+    return date(first.year + 1, 1, 1) if first.month == 12 else date(first.year, first.month + 1, 1)
+
+
+def parse_period(text: str) -> tuple[date, date]:
+    """A pay period as ``(first day, day after the last)``: a calendar month ``2026-10`` or
+    whole days ``2026-10-01..2026-10-15`` (both days included).
+
+    Raises:
+        UsageError: naming the value when it is neither, or the range is reversed.
+    """
+    value = text.strip() if isinstance(text, str) else ""
+    month, days = _MONTH_RE.match(value), _DAYS_RE.match(value)
+    try:
+        if month and 1 <= int(month[2]) <= 12 and int(month[1]) >= 1:
+            first = date(int(month[1]), int(month[2]), 1)
+            return first, _next_month(first)
+        if days:
+            first, last = date.fromisoformat(days[1]), date.fromisoformat(days[2])
+            if last < first:
+                raise UsageError(
+                    f"period {text!r}: the last day {last} is before the first {first}"
+                )
+            return first, last + timedelta(days=1)
+    except ValueError:
+        pass
+    raise UsageError(
+        f"period {text!r} is not a calendar month like 2026-10 "
+        "or a range of days like 2026-10-01..2026-10-15"
+    )
+
+
+def period_name(first: date, end_exclusive: date) -> str:
+    """``2026-10`` for a calendar month, else ``2026-10-01_2026-10-15`` (as payroll files)."""
+    if first.day == 1 and _next_month(first) == end_exclusive:
+        return f"{first:%Y-%m}"
+    return f"{first.isoformat()}_{(end_exclusive - timedelta(days=1)).isoformat()}"
+
+
+def previous_month(moment: datetime) -> str:
+    """The calendar month before ``moment``'s (UTC), e.g. ``2026-10`` for 2026-11-02."""
+    last_of_previous = moment.astimezone(UTC).date().replace(day=1) - timedelta(days=1)
+    return f"{last_of_previous:%Y-%m}"
