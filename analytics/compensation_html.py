@@ -10,6 +10,7 @@ notebook. The report names people (it is about their pay); the weekly report nev
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -79,21 +80,44 @@ def _money(value: Decimal | str) -> str:
 
 
 def _hours(value: Decimal | float | str) -> str:
+    """Hours as in the payroll file (up to two decimals), with a thousands separator."""
     from analytics.pay import format_hours
 
-    return f"{format_hours(Decimal(str(value)))} h"
+    whole, dot, frac = format_hours(Decimal(str(value))).partition(".")
+    return f"{int(whole):,}{dot}{frac} h"
 
 
 def _day(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
-def _instant(value: datetime | str) -> str:
+def _instant(value: datetime | str, *, year: int | None = None) -> str:
+    """``2 Nov 2026 00:00 UTC``; without the year when it is ``year``."""
     if isinstance(value, str):
         if not value:
             return ""
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return f"{value.day} {value:%b %Y %H:%M} UTC"
+    shown = f"{value.day} {value:%b}" if value.year == year else f"{value.day} {value:%b %Y}"
+    return f"{shown} {value:%H:%M} UTC"
+
+
+_PAGE_DETAIL = re.compile(r"^local (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}):\d{2}(?:\.\d+)? (\S+); (.*)$")
+_HANDLED = {
+    "acknowledged": "bonus: acknowledged it",
+    "on call at detection (no acknowledger)": "bonus: on call when it was detected "
+    "(nobody acknowledged)",
+}
+
+
+def _page_detail(detail: str) -> str:
+    """pay's ``local 2026-10-15 23:41:00 Europe/Berlin; first overnight page of incident X``
+    as ``23:41 on 15 Oct, Europe/Berlin time; first overnight page of incident X``."""
+    m = _PAGE_DETAIL.match(detail)
+    if m is None:
+        return detail
+    day = date.fromisoformat(m[1])
+    why = "a page without an incident" if m[4] == "no incident" else m[4]
+    return f"{m[2]} on {day.day} {day:%b}, {m[3]} time; {why}"
 
 
 def _table(
@@ -248,30 +272,26 @@ def show_charts(data: CompensationData) -> None:
     )
 
 
-def _row_cells(row: dict[str, str]) -> list[str]:
+def _row_cells(row: dict[str, str], year: int) -> list[str]:
     kind = row["kind"]
+    when = _instant(row["start_at"], year=year)
     if kind == "shift":
         hours = _hours(Decimal(row["seconds"]) / Decimal(3600))
         return [
             _KIND[kind],
-            f"rotation {row['ref']}",
-            f"{_instant(row['start_at'])} – {_instant(row['end_at'])}",
+            f"{row['ref']} rotation",
+            f"{when} – {_instant(row['end_at'], year=year)}",
             f"{hours} at {_money(row['rate'])} a week",
             _money(row["amount_usd"]),
         ]
     if kind == "sev1":
-        return [
-            _KIND[kind],
-            row["ref"],
-            _instant(row["start_at"]),
-            f"bonus, {row['detail']}",
-            _money(row["amount_usd"]),
-        ]
+        detail = _HANDLED.get(row["detail"], row["detail"])
+        return [_KIND[kind], row["ref"], when, detail, _money(row["amount_usd"])]
     return [
         _KIND.get(kind, kind),
         row["ref"],
-        _instant(row["start_at"]),
-        row["detail"],
+        when,
+        _page_detail(row["detail"]),
         f"{_hours(row['comp_time_hours'])} comp time",
     ]
 
@@ -290,7 +310,7 @@ def show_explanations(data: CompensationData) -> None:
     ]
     for item in data.explanations:
         headers = ["What", "Reference", "When", "How it counts", "Amount"]
-        rows = [_row_cells(r) for r in item.rows]
+        rows = [_row_cells(r, data.start.year) for r in item.rows]
         blocks.append(
             '<div class="comp-person">'
             f"<h3>{_e(item.engineer)} · {_e(item.team or '(no team)')} · "
