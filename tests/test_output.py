@@ -11,10 +11,10 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import run_cli
 from rich.console import Console
 
 from analytics import output
+from tests.conftest import run_cli
 
 NAN = math.nan
 
