@@ -283,6 +283,12 @@ _PAGE_KIND_LABELS = (
 )
 
 
+def _count_axis(most: int) -> alt.Axis:
+    """An axis of whole counts up to ``most``: at most 8 ticks, never a fractional one (the
+    ``tickMinStep`` hint is not honoured by the SVG renderer: 0, 0.5, 1 would read 0, 1, 1)."""
+    return alt.Axis(format="d", tickCount=max(1, min(most, 8)))
+
+
 def _person_axis() -> alt.Y:
     return alt.Y(
         "engineer:N", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelLimit=220)
@@ -316,6 +322,7 @@ def pages_by_person(df: pd.DataFrame) -> alt.Chart:
         df: One row per person: ``engineer``, ``order`` and the counts ``business_pages``,
             ``off_hours_pages``, ``sleep_pages``.
     """
+    most = int(df[_PAGE_KINDS].sum(axis=1).max()) if len(df) else 0
     return (
         alt.Chart(df, title="Pages received")
         .transform_fold(_PAGE_KINDS, as_=["when", "pages_n"])
@@ -323,7 +330,7 @@ def pages_by_person(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=_person_axis(),
-            x=alt.X("sum(pages_n):Q", title="pages", axis=alt.Axis(tickMinStep=1, format="d")),
+            x=alt.X("sum(pages_n):Q", title="pages", axis=_count_axis(most)),
             color=alt.Color(
                 "when:N",
                 title="sent",

@@ -342,3 +342,27 @@ def _screenshot_dir() -> Path | None:
 
     name = os.environ.get("SCREENSHOT_DIR")
     return None if not name else (ROOT / name if not Path(name).is_absolute() else Path(name))
+
+
+# ----------------------------------------------------------------- charts
+
+
+@pytest.mark.parametrize(("most", "labels"), [(1, ["0", "1"]), (3, ["0", "1", "2", "3"])])
+def test_page_counts_have_whole_ticks(most, labels):
+    import pandas as pd
+    import vl_convert as vlc
+
+    from analytics import charts
+
+    df = pd.DataFrame(
+        {
+            "engineer": ["Ann", "Bo"],
+            "order": [0, 1],
+            "business_pages": [0, 0],
+            "off_hours_pages": [most, 0],
+            "sleep_pages": [0, 0],
+        }
+    )
+    svg = vlc.vegalite_to_svg(charts.pages_by_person(df).to_dict())
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts[: texts.index("pages")] == labels
