@@ -34,6 +34,8 @@ __all__ = [
 # One small style block, scoped to the report's own elements (nbconvert's lab CSS
 # right-aligns every table cell and has no card or note styles).
 _STYLE = """<style>
+/* hidden code cells that print nothing (parameters, imports, loading) take no room */
+.jp-Cell.jp-mod-noInput.jp-mod-noOutputs { display: none; }
 .comp-period { margin: 0 0 .6rem; color: #333; }
 .comp-foot { color: #566573; font-size: .85rem; }
 .comp-note { border-left: 4px solid #e67e22; background: #fdf2e9; padding: .5rem .8rem;
