@@ -119,24 +119,27 @@ def load(
     with warehouse.reader(db, wait=wait, as_of=moment, policy=rules) as con:
         payroll = pay.compute_payroll(con, start, end)
         pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
-        exported = warehouse.query_df(
-            con,
+        # fetched as Python values, not a DataFrame: the total stays a Decimal
+        cursor = con.execute(
             warehouse.sql_text("queries/payroll_export_of_period.sql"),
             {"period_start": start, "period_end": end - timedelta(days=1)},
         )
+        found = cursor.fetchone()
+        exported = (
+            dict(zip([d[0] for d in cursor.description], found, strict=True)) if found else None
+        )
     export = None
-    if len(exported):
-        row = exported.iloc[0]
+    if exported is not None:
         csv_sha = hashlib.sha256(pay.render_csv(payroll)).hexdigest()
         export = ExportRecord(
-            exported_at=row["exported_at"].to_pydatetime().astimezone(UTC),
-            file=str(row["out_path"] or ""),
-            rows=int(row["row_count"] or 0),
-            total_pay_usd=Decimal(str(row["total_pay_usd"] or 0)).quantize(Decimal("0.01")),
+            exported_at=exported["exported_at"].astimezone(UTC),
+            file=exported["out_path"] or "",
+            rows=exported["row_count"] or 0,
+            total_pay_usd=(exported["total_pay_usd"] or Decimal(0)).quantize(Decimal("0.01")),
             same_figures=(
-                row["csv_sha256"] == csv_sha
-                and row["inputs_sha256"] == payroll.inputs_sha256
-                and row["policy_version"] == payroll.policy_version
+                exported["csv_sha256"] == csv_sha
+                and exported["inputs_sha256"] == payroll.inputs_sha256
+                and exported["policy_version"] == payroll.policy_version
             ),
         )
     return CompensationData(
