@@ -186,7 +186,7 @@ def sample(
     years: float | None,
     engineers: int | None,
 ) -> None:
-    """Write synthetic inputs in the formats of SPEC §3 (deterministic for a seed).
+    """Write synthetic inputs in the formats of docs/inputs.md (deterministic for a seed).
 
     The default (seed 7, scale 1) is the committed data/sample: 2026-05-04 .. 2026-11-02,
     3 teams, 12 engineers, 150 incidents. OUT must be empty, missing, or a previous sample.
@@ -440,7 +440,7 @@ def payroll(
     out: Path | None,
     force: bool,
 ) -> None:
-    """Export the on-call stipend CSV for payroll (SPEC §7), with manifest and explanation."""
+    """Export the on-call stipend CSV for payroll, with manifest and explanation."""
     from datetime import timedelta
 
     from analytics import pay

@@ -34,6 +34,7 @@ CONTRACT = {
     "has_ticket days_to_close",
     "oncall_load": "team oncall_hours pages pages_per_oncall_hour business_pages "
     "off_hours_pages sleep_pages",
+    "data_coverage": "source team first_at last_at covered_until rows last_ingested_at",
 }
 
 
@@ -73,7 +74,13 @@ def test_public_table_has_its_columns_each_with_a_comment(columns, table):
 def test_the_views_read_in_a_plain_client(sample_warehouse):
     con = duckdb.connect(str(sample_warehouse), read_only=True)
     try:
-        for view in ("incident_metrics", "page_metrics", "action_item_status", "oncall_load"):
+        for view in (
+            "incident_metrics",
+            "page_metrics",
+            "action_item_status",
+            "oncall_load",
+            "data_coverage",
+        ):
             assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
     finally:
         con.close()
