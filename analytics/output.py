@@ -262,9 +262,16 @@ def write_table(
         console.print(_rich_table(part, fitted))
 
 
-def write_metrics(frame: pd.DataFrame, by: str, stream: Any = None, **kw: Any) -> None:
-    """The ``metrics`` table: :func:`metrics_digest` printed with :func:`write_table`."""
-    write_table(metrics_digest(frame, by), stream, split=_RESPONSE_COLUMNS, **kw)
+def write_metrics(
+    frame: pd.DataFrame, by: str, stream: Any = None, *, console: Console | None = None
+) -> None:
+    """The ``metrics`` table: :func:`metrics_digest` printed with :func:`write_table`; one
+    sentence instead of a table of headers when no incident started in the period."""
+    if frame.empty:
+        out = console.file if console is not None else stream or sys.stdout
+        out.write("No incidents started in the period.\n")
+        return
+    write_table(metrics_digest(frame, by), stream, console=console, split=_RESPONSE_COLUMNS)
 
 
 def _rounded(frame):

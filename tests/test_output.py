@@ -186,3 +186,9 @@ def test_metrics_command_in_a_pipe_prints_plain_columns(sample_warehouse):
     named = [s for s in services if not s.startswith("(")]
     assert named == sorted(named, key=output.natural_key)
     assert not any(ch in result.stdout for ch in "─━│┃")
+
+
+def test_a_period_without_incidents_says_so_instead_of_a_bare_header():
+    stream = io.StringIO()
+    output.write_metrics(_summary("team", []), "team", stream)
+    assert stream.getvalue() == "No incidents started in the period.\n"
