@@ -429,9 +429,11 @@ def report_compensation(
     person, and the shifts, SEV-1s and pages behind each line. Writes no payroll file and
     records nothing.
     """
+    from analytics.db import usable_folder
     from analytics.errors import UsageError
     from analytics.reports import compensation_report
 
+    usable_folder(out, "--out")
     if period and (date_from or date_to):
         raise UsageError("give either --period or --from/--to, not both")
     if bool(date_from) != bool(date_to):

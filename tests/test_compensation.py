@@ -182,6 +182,16 @@ def test_usage_errors_exit_2_before_a_kernel(warehouse, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_an_out_folder_that_cannot_be_made_is_a_usage_error(warehouse):
+    result = run_cli(
+        "report", "compensation", "--period", "2026-10", "--out", "/proc/nope",
+        "--db", str(warehouse),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith("incident-analytics: --out /proc/nope:"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_a_missing_warehouse_exits_1_with_one_line(tmp_path):
     result = run_cli(
         "report", "compensation", "--period", "2026-10", "--db", str(tmp_path / "no.duckdb")
