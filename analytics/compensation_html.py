@@ -61,7 +61,7 @@ _STYLE = """<style>
 .comp-person h3 { margin: 0 0 .2rem; font-size: 1.05rem; }
 .comp-person ul { margin: .2rem 0 .3rem 1.2rem; padding: 0; }
 .comp-person details summary { cursor: pointer; color: #2e4053; }
-@media print { .comp-person { break-inside: avoid; } details > * { display: block; } }
+@media print { .comp-person { break-inside: avoid; } }
 </style>"""
 
 _KIND = {"shift": "On call", "sev1": "SEV-1", "overnight_page": "Overnight page"}
