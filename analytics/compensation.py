@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from analytics import db as warehouse
 from analytics import pay
-from analytics.weeks import parse_as_of, parse_period, period_name
+from analytics.periods import parse_as_of, parse_period
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,10 +30,33 @@ __all__ = [
     "LineExplanation",
     "explain_lines",
     "load",
+    "pay_days",
     "people_frame",
+    "period_name",
 ]
 
 _HOUR_S = Decimal(3600)
+
+
+def pay_days(period: str, as_of: datetime | str | None = None) -> tuple[date, date]:
+    """A pay period as ``(first day, day after the last)``, from any period people write
+    (:func:`analytics.periods.parse_period`): ``2026-10``, ``2026-10-01..2026-10-15``,
+    ``last month`` (before ``as_of``) ...; pay periods run from 00:00 UTC to 00:00 UTC.
+
+    Raises:
+        UsageError: naming the value and the forms accepted.
+    """
+    span = parse_period(period, as_of=as_of, what="period")
+    return span.first_day, span.last_day + timedelta(days=1)
+
+
+def period_name(first: date, end_exclusive: date) -> str:
+    """The period as payroll files name it: ``2026-10`` for a calendar month, else
+    ``2026-10-01_2026-10-15`` (first and last day)."""
+    last = end_exclusive - timedelta(days=1)
+    same_month = (first.year, first.month) == (last.year, last.month)
+    whole_month = first.day == 1 and end_exclusive.day == 1 and same_month
+    return f"{first:%Y-%m}" if whole_month else f"{first.isoformat()}_{last.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -93,7 +116,8 @@ def load(
 
     Args:
         db: Warehouse file.
-        period: A calendar month ``2026-10`` or whole days ``2026-10-01..2026-10-15``.
+        period: A calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15``, or any
+            other period of :func:`analytics.periods.parse_period` (``last month`` ...).
         as_of: Report time (ISO 8601 or aware datetime; empty means now): the views' time, and
             whether the period is still provisional.
         wait: Seconds to retry while another process holds the warehouse.
@@ -105,8 +129,8 @@ def load(
         AnalyticsError: the warehouse is missing, busy or of another schema, or no pay rate is
             in force for some of the period.
     """
-    start, end = parse_period(period)
     moment = parse_as_of(as_of or None)
+    start, end = pay_days(period, moment)
     rules = None
     if policy:
         from analytics.policy import load_policy

@@ -380,9 +380,9 @@ def export_payroll(db: str | Path, period: str, *, export: bool, wait: float = 3
     if not export:
         return
     from analytics import pay
-    from analytics.weeks import parse_period
+    from analytics.compensation import pay_days
 
-    start, end = parse_period(period)
+    start, end = pay_days(period)
     result = pay.export_payroll(db, start, end, out=None, force=False, wait=wait)
     files = [result.csv_path, result.manifest_path, result.explain_path]
     _html(

@@ -19,20 +19,13 @@ import re
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from analytics import config
 from analytics.errors import AnalyticsError, UsageError
-from analytics.weeks import (
-    last_complete_week,
-    parse_as_of,
-    parse_period,
-    parse_week,
-    period_name,
-    previous_month,
-)
+from analytics.weeks import last_complete_week, parse_as_of, parse_week
 
 __all__ = [
     "NAME_RE",
@@ -436,8 +429,9 @@ def compensation_report(
     writes no payroll file and records nothing.
 
     Args:
-        period: A calendar month ``2026-10`` or whole days ``2026-10-01..2026-10-15`` (both
-            included); default the month before ``as_of``.
+        period: A calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15`` (both
+            included) or any period of :func:`analytics.periods.parse_period`; default the
+            month before ``as_of``.
         as_of: Report time (aware datetime or ISO 8601 text; default now).
         out_dir: The folder to write into; the report never lands outside it.
         db: Warehouse file (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
@@ -451,11 +445,12 @@ def compensation_report(
             the notebook failed (e.g. no pay rate in force for part of the period).
     """
     from analytics import db as warehouse
+    from analytics.compensation import period_name
+    from analytics.periods import parse_period
 
     moment = parse_as_of(as_of)
-    text = previous_month(moment) if period is None else period
-    start, end = parse_period(text)
-    name = period_name(start, end)
+    span = parse_period("last month" if period is None else period, as_of=moment, what="period")
+    name = period_name(span.first_day, span.last_day + timedelta(days=1))
     out_html = output_path(out_dir, f"compensation-{name}.html")
     db_path = warehouse.resolve_path(db).resolve()
     policy_path = ""
@@ -470,7 +465,7 @@ def compensation_report(
         "oncall_compensation",
         {
             "db": str(db_path),
-            "period": text.strip(),
+            "period": span.label,
             "as_of": moment.isoformat().replace("+00:00", "Z"),
             "wait": float(wait),
             "policy": policy_path,

@@ -17,7 +17,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from test_reports import build_warehouse
 
 from analytics import compensation, pay, reports
 from analytics.errors import UsageError
-from analytics.weeks import parse_period, period_name, previous_month
 from tests.conftest import run_cli
 
 AS_OF = "2026-11-02T00:00:00Z"
@@ -50,17 +49,17 @@ def warehouse(tmp_path_factory) -> Path:
         ("2028-02", date(2028, 2, 1), date(2028, 3, 1)),
         (" 2026-10-01..2026-10-15 ", date(2026, 10, 1), date(2026, 10, 16)),
         ("2026-10-07..2026-10-07", date(2026, 10, 7), date(2026, 10, 8)),  # one day
+        ("last month", date(2026, 10, 1), date(2026, 11, 1)),  # before as_of 2 Nov
     ],
 )
-def test_periods_are_months_or_whole_days(text, first, end):
-    assert parse_period(text) == (first, end)
+def test_pay_periods_are_whole_days_from_any_period_form(text, first, end):
+    assert compensation.pay_days(text, AS_OF) == (first, end)
 
 
 @pytest.mark.parametrize(
     "text",
     [
         "2026-13",
-        "2026-1",
         "2026-00",
         "26-10",
         "2026-10-15..2026-10-01",
@@ -70,15 +69,18 @@ def test_periods_are_months_or_whole_days(text, first, end):
     ],
 )
 def test_bad_periods_are_usage_errors_naming_the_value(text):
-    with pytest.raises(UsageError, match="period"):
-        parse_period(text)
+    with pytest.raises(UsageError):
+        compensation.pay_days(text, AS_OF)
 
 
 def test_period_names_match_the_payroll_files():
-    assert period_name(date(2026, 10, 1), date(2026, 11, 1)) == "2026-10"
-    assert period_name(date(2026, 10, 1), date(2026, 10, 16)) == "2026-10-01_2026-10-15"
-    assert previous_month(datetime(2026, 11, 2, tzinfo=UTC)) == "2026-10"
-    assert previous_month(datetime(2027, 1, 1, tzinfo=UTC)) == "2026-12"
+    assert compensation.period_name(date(2026, 10, 1), date(2026, 11, 1)) == "2026-10"
+    assert compensation.period_name(date(2026, 12, 1), date(2027, 1, 1)) == "2026-12"
+    assert (
+        compensation.period_name(date(2026, 10, 1), date(2026, 10, 16)) == "2026-10-01_2026-10-15"
+    )
+    # a quarter is three months: named by its days, as payroll names a --from/--to export
+    assert compensation.period_name(date(2026, 7, 1), date(2026, 10, 1)) == "2026-07-01_2026-09-30"
 
 
 # ----------------------------------------------------------------- each line in words
