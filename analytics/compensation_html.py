@@ -89,6 +89,10 @@ def _hours(value: Decimal | float | str) -> str:
     return f"{int(whole):,}{dot}{frac} h"
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _day(value: date) -> str:
     return f"{value.day} {value:%b %Y}"
 
@@ -184,12 +188,12 @@ def show_totals(data: CompensationData) -> None:
         ("Total pay", _money(totals["total_pay_usd"])),
         ("On-call stipends", _money(totals["stipend_usd"])),
         (
-            f"SEV-1 bonuses ({totals['sev1_incidents']} incidents)",
+            f"SEV-1 bonuses ({_count(totals['sev1_incidents'], 'incident')})",
             _money(totals["sev1_bonus_usd"]),
         ),
         ("Hours on call", _hours(totals["oncall_hours"])),
         (
-            f"Comp time ({totals['overnight_pages']} overnight pages)",
+            f"Comp time ({_count(totals['overnight_pages'], 'overnight page')})",
             _hours(totals["comp_time_hours"]),
         ),
         ("People paid", str(len(lines))),

@@ -245,7 +245,15 @@ def test_report_smoke_offline_html_with_people_charts_and_no_instructions(report
         "compensation-2026-10.ipynb",
     ]
     text = report_html.read_text("utf-8")
-    for expected in ("$2,114.28", "$1,128.57", "$985.71", "Zebedee Quartermaine", "576 h"):
+    for expected in (
+        "$2,114.28",
+        "$1,128.57",
+        "$985.71",
+        "Zebedee Quartermaine",
+        "576 h",
+        "SEV-1 bonuses (2 incidents)",
+        "Comp time (1 overnight page)",  # one page, not "1 overnight pages"
+    ):
         assert expected in text, expected
     assert "On call 312 h at $500.00 a week: stipend $928.57." in text
     charts = re.findall(r"<svg.*?</svg>", text, flags=re.S)
