@@ -61,7 +61,7 @@ final_exports as (
         and period_end = last_day(period_start)
         and exported_at >= timezone('UTC', cast(period_end + 1 as timestamp))
         and exported_at <= (select as_of from report_time)
-    qualify row_number() over (partition by period_start order by exported_at desc) = 1
+    qualify row_number() over (partition by period_start order by exported_at desc, rowid desc) = 1
 ),
 
 export_lines as (
