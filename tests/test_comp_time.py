@@ -420,3 +420,50 @@ def test_owed_hours_are_the_payroll_count_month_by_month(tmp_path):
     with db.reader(path, wait=0, as_of="2026-03-31T12:00:00Z") as con:
         owed = dict(con.execute("select month, owed_hours from comp_time_ledger").fetchall())
     assert owed == paid
+
+
+def _record_export(con, month_start: str, month_end: str, at: str, lines: dict) -> None:
+    con.execute(
+        "insert into payroll_exports (period_start, period_end, exported_at, csv_sha256, "
+        "inputs_sha256, policy_version, lines_json) values ($1, $2, $3, 'x', 'x', 'x', $4)",
+        [
+            date.fromisoformat(month_start),
+            date.fromisoformat(month_end),
+            ts(at),
+            json.dumps({"inputs": {}, "lines": lines}),
+        ],
+    )
+
+
+def test_export_hours_beyond_the_counted_pages_are_a_lot_on_the_months_last_day():
+    con = memory_warehouse(
+        _policy(20),
+        people=PEOPLE_UTC,
+        pages=[("p1", "2026-02-03 23:00", "Ana", "payments", None)],  # recount: 4 h
+    )
+    _record_export(
+        con, "2026-02-01", "2026-02-28", "2026-03-02 09:00", {"Ana": {"comp_time_hours": "12"}}
+    )
+    # lots: 4 h dated 02-03 (expires 02-03 + 21 = 02-24) and 12 - 4 = 8 h dated 02-28
+    # (expires 03-21); nothing taken: February owes 12 and loses 4, March loses 8
+    assert _ledger(con, "2026-03-25 00:00") == {
+        "2026-02": (D(12), D(0), D(4), D(8)),
+        "2026-03": (D(0), D(0), D(8), D(0)),
+    }
+
+
+def test_a_broken_export_record_does_not_break_the_ledger():
+    con = memory_warehouse(
+        people=PEOPLE_UTC, pages=[("p1", "2026-02-03 23:00", "Ana", "payments", None)]
+    )
+    con.execute(
+        "insert into payroll_exports (period_start, period_end, exported_at, csv_sha256, "
+        "inputs_sha256, policy_version, lines_json) values "
+        "(DATE '2026-02-01', DATE '2026-02-28', $1, 'x', 'x', 'x', '{\"lines\": [1, 2]}')",
+        [ts("2026-03-02 09:00")],
+    )
+    # lines that are not an object by engineer: the month is left to the recount (4 h)
+    assert _ledger(con, "2026-03-10 00:00") == {
+        "2026-02": (D(4), D(0), D(0), D(4)),
+        "2026-03": (D(0), D(0), D(0), D(4)),
+    }

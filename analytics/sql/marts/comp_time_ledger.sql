@@ -48,8 +48,8 @@ last_month as (
 ),
 
 -- the export in force for a calendar month: the latest one of exactly that month, written
--- after the month had ended (a provisional --force export before the end is not final) and
--- by as_of
+-- after the month had ended and by as_of, whose lines can be read (a record it cannot read
+-- leaves the month to the recount rather than owing nothing)
 final_exports as (
     select
         period_start as month_start,
@@ -61,6 +61,7 @@ final_exports as (
         and period_end = last_day(period_start)
         and exported_at >= timezone('UTC', cast(period_end + 1 as timestamp))
         and exported_at <= (select as_of from report_time)
+        and try_cast(json_extract(lines_json, '$.lines') as map(varchar, json)) is not null
     qualify row_number() over (partition by period_start order by exported_at desc, rowid desc) = 1
 ),
 
@@ -76,7 +77,7 @@ export_lines as (
         ) as hours,
     from final_exports,
         unnest(
-            map_entries(cast(json_extract(lines_json, '$.lines') as map(varchar, json)))
+            map_entries(try_cast(json_extract(lines_json, '$.lines') as map(varchar, json)))
         ) as lines(entry)
 ),
 
