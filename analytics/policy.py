@@ -62,6 +62,7 @@ _FLOAT_FIELDS = (
     "postmortem_deadline_hours",
     "handoff_before_hours",
     "handoff_after_hours",
+    "max_offhours_oncall_hours_per_4_weeks",
 )
 
 
@@ -106,6 +107,10 @@ class Policy:
     )
     handoff_before_hours: float = 24.0
     handoff_after_hours: float = 4.0
+    fairness_weeks: int = 13
+    max_consecutive_oncall_days: int = 8
+    max_interrupted_nights_per_week: int = 2
+    max_offhours_oncall_hours_per_4_weeks: float = 400.0
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -210,6 +215,10 @@ class Policy:
             "done_statuses": list(self.tracker_done_statuses),
             "handoff_before_hours": self.handoff_before_hours,
             "handoff_after_hours": self.handoff_after_hours,
+            "fairness_weeks": self.fairness_weeks,
+            "max_consecutive_oncall_days": self.max_consecutive_oncall_days,
+            "max_interrupted_nights_per_week": self.max_interrupted_nights_per_week,
+            "max_offhours_oncall_hours_per_4_weeks": self.max_offhours_oncall_hours_per_4_weeks,
         }
 
     def pay_rows(self) -> list[dict[str, Any]]:
@@ -340,6 +349,15 @@ def _non_negative(unit: str) -> Callable[[Any], float]:
         ):
             raise _Bad(f"expected a number of {unit} >= 0")
         return float(value)
+
+    return parse
+
+
+def _whole(low: int, what: str) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise _Bad(f"expected a whole number of {what} >= {low}")
+        return value
 
     return parse
 
@@ -515,6 +533,21 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "before_hours": ("handoff_before_hours", _non_negative("hours")),
         "after_hours": ("handoff_after_hours", _non_negative("hours")),
     },
+    "working_time": {
+        "fairness_weeks": ("fairness_weeks", _whole(1, "weeks")),
+        "max_consecutive_oncall_days": (
+            "max_consecutive_oncall_days",
+            _whole(0, "days (0 = no limit)"),
+        ),
+        "max_interrupted_nights_per_week": (
+            "max_interrupted_nights_per_week",
+            _whole(0, "nights (0 = no limit)"),
+        ),
+        "max_offhours_oncall_hours_per_4_weeks": (
+            "max_offhours_oncall_hours_per_4_weeks",
+            _non_negative("hours (0 = no limit)"),
+        ),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -541,6 +574,7 @@ _ALL_SECTIONS = (
     "tracker",
     "pagerduty",
     "handoff",
+    "working_time",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")

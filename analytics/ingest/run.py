@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from analytics import db as dbmod
+from analytics.countries import write_country_holidays
 from analytics.errors import AnalyticsError, InputError, UsageError
 from analytics.ingest import tabular
 from analytics.ingest.records import (
@@ -746,6 +747,7 @@ class _Batch:
                 counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
         report.rows_by_kind = counts
         dbmod.write_policy(con, self.policy)
+        write_country_holidays(con)
         dbmod.install_views(con)
         _check_handoff_recipients(con, results)
         _log(con, report, self.now)

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analytics import countries
 from analytics.errors import InputError
 
 # Every SQL fragment below is assembled from these constants only; file paths and values
@@ -27,7 +28,7 @@ from analytics.errors import InputError
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | name | ts | bool
+    kind: str  # text | name | code | ts | bool
     required: bool = False
 
 
@@ -78,9 +79,10 @@ PEOPLE = TableSpec(
         Column("team", "name"),
         Column("timezone", "text"),
         Column("email", "text"),
+        Column("country", "code"),
     ),
     key=None,
-    example="engineer,employee_id,team,timezone,email",
+    example="engineer,employee_id,team,timezone,email,country",
 )
 
 SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE)}
@@ -91,6 +93,7 @@ TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:
 _CAST = {
     "text": "nullif(trim({c}), '')",
     "name": "nullif(lower(trim({c})), '')",
+    "code": "nullif(upper(trim({c})), '')",
     # DuckDB's cast reads Z, +01:00, +0100 and ' UTC'; the regex is only for what it does not.
     "ts": "coalesce(try_cast(trim({c}) as timestamptz), "
     "try_cast(regexp_replace(trim({c}), '\\s*(utc|z)$', '+00:00', 'i') as timestamptz))",
@@ -263,6 +266,15 @@ def stage(
             f"when {tz} is not null and {tz} not in (select name from pg_timezone_names()) "
             f"then 'timezone ' || '''' || {tz} || '''' || "
             "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
+        )
+    if spec.kind == "people" and "country" in by_lower:
+        raw_country = f"cast({_q(by_lower['country'])} as varchar)"
+        code = _CAST["code"].format(c=raw_country)
+        codes = countries.register_codes(con)
+        checks.append(
+            f"when {code} is not null and {code} not in (select code from {codes}) "
+            f"then 'country ' || '''' || trim({raw_country}) || '''' || ' is not accepted: "
+            f"{countries.ACCEPTED_FORM}'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
 
