@@ -14,9 +14,14 @@ import functools
 from datetime import date
 
 import duckdb
-import pyarrow as pa
 
-__all__ = ["ACCEPTED_FORM", "country_codes", "holiday_rows", "write_country_holidays"]
+__all__ = [
+    "ACCEPTED_FORM",
+    "country_codes",
+    "holiday_rows",
+    "register_codes",
+    "write_country_holidays",
+]
 
 ACCEPTED_FORM = (
     "expected an ISO 3166-1 country code known to the holidays package, optionally with a "
@@ -54,12 +59,10 @@ def register_codes(con: duckdb.DuckDBPyConnection) -> str:
         {"name": table},
     ).fetchone()[0]
     if not exists:
-        codes = pa.table({"code": pa.array(country_codes(), pa.string())})
-        con.register("__country_codes_arrow", codes)
-        try:
-            con.execute(f"create temp table {table} as select code from __country_codes_arrow")
-        finally:
-            con.unregister("__country_codes_arrow")
+        con.execute(
+            f"create temp table {table} as select unnest($codes::varchar[]) as code",
+            {"codes": country_codes()},
+        )
     return table
 
 
