@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from metrics_helpers import one, ts, warehouse
 
+import analytics
 from analytics import db, metrics
 from analytics.policy import DEFAULT_POLICY
 from tests.conftest import run_cli
@@ -432,6 +433,9 @@ def test_the_view_reads_in_a_plain_client(tmp_path):
         assert comments == 0
     finally:
         plain.close()
+    # the analyst's API: the same month, by name
+    frame = analytics.oncall_fairness("2026-01", db=path)
+    assert frame[["engineer", "holiday_oncall_hours"]].values.tolist() == [["Ann", 24]]
 
 
 # -------------------------------------------------------------------------- ingest
