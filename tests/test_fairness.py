@@ -9,7 +9,9 @@ on UTC with the policy's holidays.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from metrics_helpers import one, ts, warehouse
 import analytics
 from analytics import db, metrics
 from analytics.policy import DEFAULT_POLICY
-from tests.conftest import run_cli
+from tests.conftest import SAMPLE, run_cli
 
 BERLIN = "Europe/Berlin"
 
@@ -521,3 +523,52 @@ def test_month_and_bounds_are_utc():
     november = fair(con, "ann", "2026-11")
     assert november["oncall_hours"] == 1
     assert november["period_start"] == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+# Countries for the sample's people, as a later sample could give them: holidays then fall in
+# on-call weeks (e.g. Columbus Day, Mon 2026-10-12, in Elena's week; Corpus Christi, Thu
+# 2026-06-04, in Alice's).
+SAMPLE_COUNTRIES = {
+    "Alice Chen": "DE-BY",
+    "Bruno Okafor": "DE-BE",
+    "Chloe Martin": "GB-ENG",
+    "Dev Patel": "AU-NSW",
+    "Elena Rossi": "US",
+    "Farid Haddad": "US-NY",
+    "Hiro Tanaka": "DE",
+    "Ines Garcia": "IN",
+    "Jonas Becker": "IN",
+    "Kavya Iyer": "US",
+    "Liam Murphy": "IE",
+}
+
+
+def test_countries_change_no_payroll_byte(sample_warehouse, tmp_path: Path):
+    plain = tmp_path / "plain.duckdb"
+    shutil.copy(sample_warehouse, plain)
+    raw = tmp_path / "raw"
+    shutil.copytree(SAMPLE, raw)
+    people = list(csv.DictReader((raw / "people.csv").open(encoding="utf-8")))
+    with (raw / "people.csv").open("w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=[*people[0], "country"])
+        writer.writeheader()
+        for person in people:
+            writer.writerow({**person, "country": SAMPLE_COUNTRIES.get(person["engineer"], "")})
+    with_countries = tmp_path / "countries.duckdb"
+    assert run_cli("ingest", str(raw), "--db", str(with_countries), "--quiet").returncode == 0
+    csvs = []
+    for name, path in (("plain", plain), ("countries", with_countries)):
+        out = tmp_path / f"{name}.csv"
+        result = run_cli("payroll", "--period", "2026-10", "--db", str(path), "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        csvs.append(out.read_bytes())
+    assert csvs[0] == csvs[1]
+    con = duckdb.connect(str(with_countries), read_only=True)
+    try:
+        # Columbus Day in Elena's week: 24 holiday hours in her October
+        assert con.execute(
+            "select holiday_oncall_hours from oncall_fairness "
+            "where engineer = 'Elena Rossi' and month = '2026-10'"
+        ).fetchall() == [(24,)]
+    finally:
+        con.close()
