@@ -19,6 +19,7 @@ __all__ = [
     "ACCEPTED_FORM",
     "country_codes",
     "holiday_rows",
+    "is_accepted",
     "register_codes",
     "write_country_holidays",
 ]
@@ -44,6 +45,11 @@ def _supported() -> dict[str, tuple[str, str | None]]:
         for subdivision in subdivisions:
             codes[f"{country}-{subdivision}".upper()] = (country, subdivision)
     return codes
+
+
+def is_accepted(code: str) -> bool:
+    """Whether ``code`` (any case, trimmed) is an accepted ``country`` value."""
+    return code.strip().upper() in _supported()
 
 
 def country_codes() -> list[str]:

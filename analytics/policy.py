@@ -242,6 +242,15 @@ class Policy:
         """
         if not self.holidays_country or first_year > last_year:
             return []
+        from analytics import countries
+
+        if countries.is_accepted(self.holidays_country):
+            return [
+                (day, name)
+                for _, day, name in countries.holiday_rows(
+                    self.holidays_country, first_year, last_year
+                )
+            ]
         import holidays  # imported here: it is slow to import and most commands never need it
 
         found = holidays.country_holidays(
@@ -423,14 +432,18 @@ def _country(value: Any) -> str:
     code = value.strip().upper()
     if not code:
         return ""
+    from analytics import countries
+
+    if countries.is_accepted(code):  # the people.csv forms, subdivisions included (DE-BY)
+        return code
     import holidays  # imported here: it is slow to import and most policies never need it
 
     try:
         holidays.country_holidays(code)
     except (NotImplementedError, KeyError):
         raise _Bad(
-            'expected a country code known to the holidays package such as "US" or "DE", '
-            'or "" for none'
+            'expected a country code known to the holidays package such as "US", "DE" or '
+            '"DE-BY" (with a subdivision), or "" for none'
         ) from None
     return code
 

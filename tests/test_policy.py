@@ -603,6 +603,18 @@ def test_working_time_limits_can_be_switched_off_with_zero(tmp_path: Path) -> No
     assert (row["fairness_weeks"], row["max_consecutive_oncall_days"]) == (4, 0)
 
 
+def test_holidays_country_may_name_a_subdivision(tmp_path: Path) -> None:
+    policy = load_text(tmp_path, '[business_hours]\nholidays_country = "de-by"\n')
+    assert policy.holidays_country == "DE-BY"
+    # Epiphany (Jan 6) is a Bavarian holiday, not a German one
+    assert (date(2026, 1, 6), "Epiphany") in policy.holiday_dates(2026, 2026)
+    german = load_text(tmp_path, '[business_hours]\nholidays_country = "DE"\n')
+    assert date(2026, 1, 6) not in dict(german.holiday_dates(2026, 2026))
+    message = error_for(tmp_path, '[business_hours]\nholidays_country = "DE-XX"\n')
+    assert "business_hours.holidays_country = 'DE-XX'" in message
+    assert '"DE-BY" (with a subdivision)' in message
+
+
 def test_holiday_dates_without_country_is_empty() -> None:
     assert DEFAULT_POLICY.holiday_dates(2026, 2026) == []
 
