@@ -572,3 +572,15 @@ def test_countries_change_no_payroll_byte(sample_warehouse, tmp_path: Path):
         ).fetchall() == [(24,)]
     finally:
         con.close()
+
+
+def test_people_files_that_disagree_about_a_country_warn(tmp_path: Path):
+    raw = tmp_path / "raw"
+    (raw / "a").mkdir(parents=True)
+    (raw / "b").mkdir()
+    (raw / "a" / "people.csv").write_text("engineer,timezone,country\nAnn,Europe/Berlin,DE-BY\n")
+    (raw / "b" / "people.csv").write_text("engineer,timezone,country\nann,Europe/Berlin,de\n")
+    result = run_cli("ingest", str(raw), "--db", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 0, result.stderr
+    out = (result.stdout + result.stderr).replace(str(raw) + "/", "")
+    assert "b/people.csv:2: ann: country 'DE' here, 'DE-BY' there (a/people.csv:2)" in out

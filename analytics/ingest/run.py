@@ -1083,7 +1083,7 @@ def _insert_tabular(con, res: FileResult) -> None:
     con.execute(f"drop table {res.note}")
 
 
-_PERSON_FACTS = ("employee_id", "team", "timezone", "email")
+_PERSON_FACTS = ("employee_id", "team", "timezone", "email", "country")
 
 
 def _check_people(con, results: list[FileResult]) -> None:
@@ -1098,7 +1098,8 @@ def _check_people(con, results: list[FileResult]) -> None:
         with p as (
             select lower(trim(engineer)) as k, trim(engineer) as engineer, line_no, source_file,
                 [nullif(trim(employee_id), ''), nullif(lower(trim(team)), ''),
-                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), '')] as facts
+                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), ''),
+                 nullif(upper(trim(country)), '')] as facts
             from src_people
         )
         select a.source_file, a.line_no, a.facts, a.engineer,
