@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics import db as dbmod
+from analytics.countries import write_country_holidays
 from analytics.errors import AnalyticsError, InputError, InputErrors, UsageError
 from analytics.ingest import tabular
 from analytics.ingest.parsing import out_of_range
@@ -1066,6 +1067,7 @@ class _Batch:
                 counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
         report.rows_by_kind = counts
         dbmod.write_policy(con, self.policy)
+        write_country_holidays(con)
         dbmod.install_views(con)
         _check_handoff_recipients(con, results)
         _check_comp_time_people(con, results)
@@ -1205,7 +1207,7 @@ def _insert_tabular(con, res: FileResult) -> None:
     con.execute(f"drop table {res.note}")
 
 
-_PERSON_FACTS = ("employee_id", "team", "timezone", "email")
+_PERSON_FACTS = ("employee_id", "team", "timezone", "email", "country")
 
 
 def _check_people(con, results: list[FileResult]) -> None:
@@ -1220,7 +1222,8 @@ def _check_people(con, results: list[FileResult]) -> None:
         with p as (
             select lower(trim(engineer)) as k, trim(engineer) as engineer, line_no, source_file,
                 [nullif(trim(employee_id), ''), nullif(lower(trim(team)), ''),
-                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), '')] as facts
+                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), ''),
+                 nullif(upper(trim(country)), '')] as facts
             from src_people
         )
         select a.source_file, a.line_no, a.facts, a.engineer,
