@@ -38,7 +38,7 @@ from analytics.errors import AnalyticsError, SchemaError, WarehouseBusy
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: review documents (src_reviews, src_review_lines), impact_text, §14 policy
 
 # Views in dependency order: (sql file under analytics/sql, view name).
 VIEWS: tuple[tuple[str, str], ...] = (
@@ -54,6 +54,9 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("marts/action_item_status.sql", "action_item_status"),
     ("marts/oncall_load.sql", "oncall_load"),
     ("marts/data_coverage.sql", "data_coverage"),
+    ("marts/postmortem_reviews.sql", "postmortem_reviews"),
+    ("marts/incident_communication.sql", "incident_communication"),
+    ("marts/severity_audit.sql", "severity_audit"),
 )
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
@@ -266,6 +269,10 @@ def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str 
             "$sev1_bonus_usd, $comp_hours_per_overnight_page)",
             rate,
         )
+    con.execute(f"delete from {schema}.communication_rules")
+    rules = policy.communication_rows()
+    if rules:
+        con.executemany(f"insert into {schema}.communication_rules values ($1, $2, $3)", rules)
     con.execute(f"delete from {schema}.holidays")
     holidays = policy.holiday_dates(2000, 2045)
     if holidays:
@@ -282,7 +289,7 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
             {"as_of": as_of},
         )
     if policy is not None:
-        for table in ("policy", "pay_rates", "holidays"):
+        for table in ("policy", "pay_rates", "holidays", "communication_rules"):
             con.execute(
                 f"create or replace temp table {table} as select * from main.{table} limit 0"
             )

@@ -36,7 +36,14 @@ TABULAR_EXT = {".csv", ".json", ".parquet"}
 
 # Which src_* tables hold rows of each kind (to replace a file's rows).
 KIND_TABLES = {
-    "timeline": ("src_incidents", "src_timeline_events", "src_action_items"),
+    "timeline": (
+        "src_incidents",
+        "src_timeline_events",
+        "src_action_items",
+        "src_reviews",
+        "src_review_lines",
+    ),
+    "review": ("src_reviews", "src_review_lines", "src_action_items"),
     "pages": ("src_pages",),
     "rotations": ("src_rotations",),
     "ics": ("src_rotations",),
@@ -53,6 +60,8 @@ ALL_SRC_TABLES = (
     "src_people",
     "src_rotations",
     "src_tracker_items",
+    "src_reviews",
+    "src_review_lines",
 )
 MAX_LOGGED_ERRORS = 50
 
@@ -80,6 +89,7 @@ class IngestReport:
     moved: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     dry_run: bool = False
+    blame: list[str] = field(default_factory=list)  # dry run: file:line: possible blame: ...
 
     @property
     def rejections(self) -> list[str]:
@@ -114,6 +124,8 @@ def classify_file(path: Path) -> str | None:
         and ("timelines" in parts or "postmortems" in parts)
     ):
         return "timeline"
+    if "reviews" in parts and suffix in TIMELINE_EXT and name not in {"readme.md", "manifest.md"}:
+        return "review"
     if "pages" in parts and suffix in TABULAR_EXT:
         return "pages"
     if "rotations" in parts:
@@ -150,7 +162,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if kind is None:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, pages/, rotations/, action_items/, pagerduty/ or "
+                    "named timelines/, reviews/, pages/, rotations/, action_items/, pagerduty/ or "
                     "opsgenie/, or name it people.csv"
                 )
                 continue
@@ -185,7 +197,7 @@ def _file_sha256(path: Path) -> str:
 def _check_size(res: FileResult) -> None:
     """Refuse a file far larger than any input of its kind (before reading it)."""
     size = res.path.stat().st_size
-    limit = MAX_DOCUMENT_BYTES if res.kind == "timeline" else MAX_JSON_BYTES
+    limit = MAX_DOCUMENT_BYTES if res.kind in ("timeline", "review") else MAX_JSON_BYTES
     if size > limit:
         raise InputError(
             res.display,
@@ -243,6 +255,13 @@ class _Pending:
     def items(self, items: list[ActionItem], source_file: str) -> None:
         for a in items:
             self.rows["src_action_items"].append({**_row(a), "source_file": source_file})
+
+    def review(self, doc, source_file: str) -> None:
+        """A review document (or a timeline document's review part): SPEC §3.8."""
+        self.rows["src_reviews"].append({**_row(doc.review), "source_file": source_file})
+        for line in doc.lines:
+            self.rows["src_review_lines"].append({**_row(line), "source_file": source_file})
+        self.items(doc.action_items, source_file)
 
     def pages(self, pages: list[dict], source_file: str) -> None:
         for i, p in enumerate(pages, start=1):
@@ -363,6 +382,14 @@ def _parse_python(
         pending.tracker(result.items, src)
         res.rows = len(result.items)
         return []
+    if res.kind == "review":
+        from analytics.ingest.reviews import parse_review
+
+        doc = parse_review(data, res.display)
+        res.warnings.extend(str(w) for w in doc.warnings)
+        pending.review(doc, src)
+        res.rows = 1 + len(doc.lines) + len(doc.action_items)
+        return []
     raise AssertionError(res.kind)
 
 
@@ -377,6 +404,7 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
 
     Returns the document, or ``(file, line, reason)`` for a rejection (picklable).
     """
+    from analytics.ingest.reviews import timeline_review
     from analytics.ingest.timelines import parse_timeline
 
     path, display, policy, now = job
@@ -385,7 +413,8 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
     except OSError as exc:
         return (display, 1, f"cannot read: {exc.strerror}")
     try:
-        return parse_timeline(data, display, classify=policy.classify_event, now=now)
+        doc = parse_timeline(data, display, classify=policy.classify_event, now=now)
+        return timeline_review(data, doc)
     except InputError as exc:
         return (exc.file, exc.line, exc.reason)
 
@@ -412,6 +441,8 @@ def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
     pending.incident(doc.incident, src)
     pending.events(doc.events, src)
     pending.items(doc.action_items, src)
+    if doc.review is not None:
+        pending.review(doc.review, src)
     res.rows = 1 + len(doc.events) + len(doc.action_items)
     res.status = "loaded"
     return [doc.incident.incident_id]
@@ -498,6 +529,9 @@ def ingest(
             dbmod.create_schema(con)
             batch.parse(con, previous={}, prev_policy=None)
             batch.load(con, prune=False, paths=paths)  # batch checks, on a throwaway database
+            from analytics.ingest.reviews import possible_blame
+
+            report.blame = possible_blame(con, batch.results, db)
         finally:
             con.close()
         return report
@@ -621,6 +655,9 @@ class _Batch:
             if res.status == "loaded" and res.kind in tabular.SPECS:
                 counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
         report.rows_by_kind = counts
+        from analytics.ingest.reviews import review_findings
+
+        review_findings(con, results, lambda f: display_path(Path(f)))
         dbmod.write_policy(con, self.policy)
         dbmod.install_views(con)
         _log(con, report, self.now)

@@ -202,3 +202,64 @@ final as (
 )
 
 select * from final;
+
+-- Whole-word matching (SPEC §14, second edition): a term matches where it is not preceded or
+-- followed by a letter or digit; the check applies on a side where the term itself ends in a
+-- letter or digit ("#exec" matches "#exec-war-room", "exec" does not match "executed", "'s
+-- fault" matches "Bob's fault"). RE2 has no look-around, and a pattern with Unicode classes
+-- costs milliseconds to compile (once per row here): so the text is first marked, once, with
+-- a constant pattern: every character that is not a letter or digit is wrapped in \x01
+-- marks. A boundary is then the plain \x01, and adjacent matches both count (each side of a
+-- separator has its own mark).
+create or replace macro word_marked(text) as
+    regexp_replace(replace(text, chr(1), ''), '([^\pL\pN])', chr(1) || '\1' || chr(1), 'g');
+
+create or replace macro whole_word_pattern(term, ignore_case) as
+    (case when ignore_case then '(?i)' else '' end)
+    || (case when regexp_matches(term, '^[\pL\pN]') then '(?:^|\x01)' else '' end)
+    || '(' || regexp_escape(word_marked(term)) || ')'
+    || (case when regexp_matches(term, '[\pL\pN]$') then '(?:\x01|$)' else '' end);
+
+-- Every whole-word match of term in text, as written in text.
+create or replace macro whole_word_matches(text, term, ignore_case) as
+    list_transform(
+        regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case), 1),
+        lambda m: replace(m, chr(1), '')
+    );
+
+-- Whether term occurs whole-word in text.
+create or replace macro whole_word_in(text, term, ignore_case) as
+    regexp_matches(word_marked(text), whole_word_pattern(term, ignore_case));
+
+-- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
+-- improvement lines of src_review_lines. A person matches by the first token of their
+-- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
+-- always contains its first token, so each mention counts once), whole-word and
+-- case-sensitive; policy.blame_phrases match whole-word, case-insensitively.
+create or replace macro blame_matches() as table
+    with names as (
+        select distinct trim(engineer) as engineer, from src_people
+    ),
+
+    blame_terms as (
+        select distinct
+            case
+                when length(regexp_replace(regexp_extract(engineer, '^\S+'), '[^\pL]', '', 'g')) >= 3
+                    then regexp_extract(engineer, '^\S+')
+                else engineer
+            end as term,
+            false as ignore_case,
+        from names
+        where engineer <> ''
+        union
+        select distinct lower(trim(unnest(blame_phrases))) as term, true as ignore_case,
+        from policy
+    )
+    select
+        l.source_file,
+        l.incident_id,
+        l.section,
+        l.line_no,
+        unnest(whole_word_matches(l.text, t.term, t.ignore_case)) as match,
+    from src_review_lines as l
+    cross join blame_terms as t;

@@ -19,7 +19,7 @@
 --   data_loss: whether data was lost
 --   data_loss_detail: the details written after yes/no
 --   root_cause: the ROOT CAUSE section
---   postmortem_published_at: when the post-mortem was published (UTC)
+--   postmortem_published_at: when the post-mortem was published (UTC): the earliest PUBLISHED: of its review documents, else the timeline's POSTMORTEM:
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
 --   source_file: the file the row was read from
@@ -39,6 +39,13 @@ ranked as (
 
 people as (
     select name_key, engineer from people
+),
+
+-- PUBLISHED: of a review document wins over the timeline's POSTMORTEM: (SPEC §14)
+reviews as (
+    select incident_id, min(published_at) as published_at,
+    from src_reviews
+    group by incident_id
 ),
 
 final as (
@@ -62,12 +69,13 @@ final as (
         r.data_loss,
         r.data_loss_detail,
         r.root_cause,
-        r.postmortem_published_at,
+        coalesce(rv.published_at, r.postmortem_published_at) as postmortem_published_at,
         r.stated_duration_s,
         r.source_kind,
         r.source_file,
     from ranked as r
     left join people as p on p.name_key = lower(trim(r.acknowledged_by))
+    left join reviews as rv on rv.incident_id = r.incident_id
     where r.rank_in_id = 1
 )
 
