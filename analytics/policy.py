@@ -78,7 +78,10 @@ _COMMUNICATION: tuple[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], ...] 
     (
         1,
         (
-            ("vp_engineering", ("vp eng", "vp engineering", "vp of eng", "vp of engineering", "vpe")),
+            (
+                "vp_engineering",
+                ("vp eng", "vp engineering", "vp of eng", "vp of engineering", "vpe"),
+            ),
             ("oncall_sre", _ONCALL_SRE),
             ("team_leads", _TEAM_LEADS),
             ("exec_channel", ("#exec", "exec channel", "exec slack")),
@@ -150,10 +153,12 @@ class Policy:
     postmortem_min_whys: int = 5
     postmortem_blame_phrases: tuple[str, ...] = _BLAME_PHRASES
     communication_within_minutes: float = 60.0
-    communication: tuple[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
-        _COMMUNICATION
+    communication: tuple[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], ...] = _COMMUNICATION
+    severity_audit_sev1_phrases: tuple[str, ...] = (
+        "security breach",
+        "complete outage",
+        "all users",
     )
-    severity_audit_sev1_phrases: tuple[str, ...] = ("security breach", "complete outage", "all users")
     severity_audit_sev2_phrases: tuple[str, ...] = (
         "data integrity",
         "corrupt",

@@ -249,6 +249,11 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
         "overnight_start",
         "overnight_end",
         "done_statuses",
+        "postmortem_min_whys",
+        "blame_phrases",
+        "communication_within_minutes",
+        "sev1_phrases",
+        "sev2_phrases",
     ]
     assert row["policy_version"] == DEFAULT_POLICY.version
     assert row["postmortem_severities"] == [1, 2]

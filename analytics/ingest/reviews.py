@@ -121,9 +121,7 @@ class _Scan:
     title: str | None
 
 
-def parse_review(
-    text: str | bytes, file: str, *, now: datetime | None = None
-) -> ReviewDocument:
+def parse_review(text: str | bytes, file: str, *, now: datetime | None = None) -> ReviewDocument:
     """Parse one review document (SPEC §3.8).
 
     Args:
@@ -182,7 +180,9 @@ def parse_review(
         if not is_placeholder(line)
     ]
     items = _action_items(items_lines, incident_id, warn)
-    return _document(scan, incident_id, title or None, published, "review", id_line, items, warnings)
+    return _document(
+        scan, incident_id, title or None, published, "review", id_line, items, warnings
+    )
 
 
 def timeline_review(text: str | bytes, doc: TimelineDocument) -> TimelineDocument:
@@ -340,9 +340,7 @@ def _scan(lines: list[str], file: str) -> _Scan:
                 blocks[name][-1].lines.append((no, rest))
         elif name in ("ID", "INCIDENT", "PUBLISHED"):
             if name in fields and current not in SECTIONS:
-                raise InputError(
-                    file, no, f"{name} given twice (lines {fields[name][0]} and {no})"
-                )
+                raise InputError(file, no, f"{name} given twice (lines {fields[name][0]} and {no})")
             if name in fields:  # "Incident: ..." as prose inside a section
                 blocks[current][-1].lines.append((no, line))  # type: ignore[index]
                 continue
@@ -490,10 +488,10 @@ def possible_blame(con, files: list, db=None) -> list[str]:
         )
     rows = con.execute(
         """
-        select l.source_file, l.line_no, unnest(blame_matches(l.text)) as match,
-        from src_review_lines as l
-        where l.source_file in (select unnest($files))
-        order by l.source_file, l.line_no
+        select source_file, line_no, match,
+        from blame_matches()
+        where source_file in (select unnest($files))
+        order by source_file, line_no, match
         """,
         {"files": sorted(display)},
     ).fetchall()
