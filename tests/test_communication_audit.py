@@ -5,6 +5,7 @@ Every expected value is worked out by hand in a comment beside it.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
@@ -235,3 +236,52 @@ def test_policy_keys_of_the_review_checks(tmp_path):
         bad.write_text(text)
         with pytest.raises(PolicyError, match=message.replace("[", r"\[").replace("]", r"\]")):
             load_policy(bad)
+
+
+def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
+    import duckdb
+
+    from analytics.pay import export_payroll
+    from tests.pay_helpers import build_warehouse, payroll_of
+
+    wh = build_warehouse(
+        tmp_path / "w.duckdb",
+        people=[("Ann", "E1", "core", "UTC")],
+        incidents=[
+            ("INC-1", 1, "core", "2026-11-03 12:00", "Ann"),
+            ("INC-2", 1, "core", "2026-11-04 12:00", "Ann"),
+            ("INC-3", 1, "core", "2026-11-05 12:00", "Ann"),
+        ],
+    )
+    con = duckdb.connect(str(wh))
+    # INC-1: 20% of users, nothing lost: sev1_without_evidence. INC-2: data lost: consistent.
+    # INC-3: no impact recorded: never flagged.
+    con.execute(
+        "update src_incidents set users_affected_pct = 20, data_loss = false "
+        "where incident_id = 'INC-1'"
+    )
+    con.execute("update src_incidents set data_loss = true where incident_id = 'INC-2'")
+    con.close()
+    payroll = payroll_of(wh, datetime(2026, 11, 1).date(), datetime(2026, 12, 1).date())
+    (line,) = payroll.lines
+    assert (line.sev1_incidents, str(line.sev1_bonus_usd)) == (3, "600.00")  # all still paid
+    details = {r["ref"]: r["detail"] for r in payroll.explain if r["kind"] == "sev1"}
+    assert details == {
+        "INC-1": "acknowledged; SEV-1 without evidence in the recorded impact "
+        "(severity_audit): still paid",
+        "INC-2": "acknowledged",
+        "INC-3": "acknowledged",
+    }
+    assert payroll.sev1_bonuses_without_evidence == 1
+    result = export_payroll(
+        wh,
+        datetime(2026, 11, 1).date(),
+        datetime(2026, 12, 1).date(),
+        out=tmp_path / "pay.csv",
+        force=False,
+        wait=0,
+        now=NOW,
+    )
+    manifest = json.loads(result.manifest_path.read_text())
+    assert manifest["sev1_bonuses_without_evidence"] == 1
+    assert b"still paid" in result.explain_path.read_bytes()

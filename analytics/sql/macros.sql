@@ -220,16 +220,28 @@ create or replace macro whole_word_pattern(term, ignore_case) as
     || '(' || regexp_escape(word_marked(term)) || ')'
     || (case when regexp_matches(term, '[\pL\pN]$') then '(?:\x01|$)' else '' end);
 
+-- A plain substring test first: the regex (compiled per row, as the term varies) runs only
+-- on the rows that contain the term at all.
+create or replace macro contains_term(text, term, ignore_case) as
+    case when ignore_case then contains(lower(text), lower(term)) else contains(text, term) end;
+
 -- Every whole-word match of term in text, as written in text.
 create or replace macro whole_word_matches(text, term, ignore_case) as
-    list_transform(
-        regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case), 1),
-        lambda m: replace(m, chr(1), '')
-    );
+    case
+        when contains_term(text, term, ignore_case) then list_transform(
+            regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case), 1),
+            lambda m: replace(m, chr(1), '')
+        )
+        else []
+    end;
 
 -- Whether term occurs whole-word in text.
 create or replace macro whole_word_in(text, term, ignore_case) as
-    regexp_matches(word_marked(text), whole_word_pattern(term, ignore_case));
+    case
+        when contains_term(text, term, ignore_case)
+            then regexp_matches(word_marked(text), whole_word_pattern(term, ignore_case))
+        else false
+    end;
 
 -- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
 -- improvement lines of src_review_lines. A person matches by the first token of their
