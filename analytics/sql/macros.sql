@@ -243,30 +243,76 @@ create or replace macro whole_word_in(text, term, ignore_case) as
         else false
     end;
 
+-- Post-mortem timeliness (SPEC §6, §11), one body for incident_metrics and postmortem_reviews:
+-- due resolution + policy deadline for the policy's severities; met when published by then;
+-- pending while unresolved or not yet due; n/a for other severities.
+create or replace macro postmortem_due_at(severity, resolved_at) as
+    case
+        when list_contains((select postmortem_severities from policy), severity)
+            then resolved_at + to_seconds((select postmortem_deadline_hours from policy) * 3600)
+    end;
+
+create or replace macro postmortem_status_at(severity, resolved_at, published_at, as_of) as
+    case
+        when not list_contains((select postmortem_severities from policy), severity) then 'n/a'
+        when resolved_at is null then 'pending'
+        when published_at is not null and published_at <= postmortem_due_at(severity, resolved_at)
+            then 'met'
+        when published_at is not null then 'breached'
+        when as_of > postmortem_due_at(severity, resolved_at) then 'breached'
+        else 'pending'
+    end;
+
 -- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
 -- improvement lines of src_review_lines. A person matches by the first token of their
 -- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
 -- always contains its first token, so each mention counts once), whole-word and
--- case-sensitive; policy.blame_phrases match whole-word, case-insensitively.
+-- case-sensitive; policy.blame_phrases match whole-word, case-insensitively. A name that is
+-- one word is matched by joining on the lines' words (fast with a thousand people); other
+-- names and the phrases by whole_word_matches.
 create or replace macro blame_matches() as table
     with names as (
         select distinct trim(engineer) as engineer, from src_people
     ),
 
-    blame_terms as (
+    name_terms as (
         select distinct
             case
                 when length(regexp_replace(regexp_extract(engineer, '^\S+'), '[^\pL]', '', 'g')) >= 3
                     then regexp_extract(engineer, '^\S+')
                 else engineer
             end as term,
-            false as ignore_case,
         from names
         where engineer <> ''
+    ),
+
+    word_terms as (
+        select term, from name_terms where regexp_full_match(term, '[\pL\pN]+')
+    ),
+
+    other_terms as (
+        select term, false as ignore_case,
+        from name_terms
+        where not regexp_full_match(term, '[\pL\pN]+')
         union
         select distinct lower(trim(unnest(blame_phrases))) as term, true as ignore_case,
         from policy
+    ),
+
+    words as (
+        select
+            source_file,
+            incident_id,
+            section,
+            line_no,
+            unnest(regexp_split_to_array(text, '[^\pL\pN]+')) as word,
+        from src_review_lines
     )
+
+    select w.source_file, w.incident_id, w.section, w.line_no, w.word as match,
+    from words as w
+    inner join word_terms as t on t.term = w.word
+    union all
     select
         l.source_file,
         l.incident_id,
@@ -274,4 +320,4 @@ create or replace macro blame_matches() as table
         l.line_no,
         unnest(whole_word_matches(l.text, t.term, t.ignore_case)) as match,
     from src_review_lines as l
-    cross join blame_terms as t;
+    cross join other_terms as t;

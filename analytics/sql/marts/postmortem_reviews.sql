@@ -17,25 +17,30 @@
 --   review_status: met (published in time, no section missing, enough whys, no blame), pending (unresolved, or a check fails before resolution + deadline), breached (a check fails after it), n/a (severity not reviewed)
 with
 
-incidents as (
-    select
-        incident_id,
-        severity,
-        resolved_at,
-        postmortem_published_at,
-        postmortem_due_at,
-        postmortem_status,
-    from incident_metrics
-),
-
 report_time as (
     select as_of from params
+),
+
+reviewed_incidents as (
+    select
+        incidents.incident_id,
+        incidents.severity,
+        incidents.resolved_at,
+        incidents.postmortem_published_at,
+        postmortem_status_at(
+            incidents.severity,
+            incidents.resolved_at,
+            incidents.postmortem_published_at,
+            report_time.as_of
+        ) as postmortem_status,
+        postmortem_due_at(incidents.severity, incidents.resolved_at) as deadline_at,
+    from incidents
+    cross join report_time
 ),
 
 policy_numbers as (
     select
         postmortem_severities,
-        postmortem_deadline_hours,
         postmortem_min_whys,
     from policy
 ),
@@ -100,9 +105,9 @@ checks as (
         coalesce(b.blame_mentions, 0) as blame_mentions,
         list_contains(p.postmortem_severities, i.severity) as is_reviewed,
         i.resolved_at,
-        i.resolved_at + to_seconds(p.postmortem_deadline_hours * 3600) as deadline_at,
+        i.deadline_at,
         r.as_of,
-    from incidents as i
+    from reviewed_incidents as i
     cross join policy_numbers as p
     cross join template as t
     cross join report_time as r
