@@ -285,3 +285,48 @@ def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["sev1_bonuses_without_evidence"] == 1
     assert b"still paid" in result.explain_path.read_bytes()
+
+
+def test_metrics_gain_review_and_communication_rates(tmp_path):
+    import math
+
+    from analytics import metrics
+
+    path = load(tmp_path, {"timelines/INC-1.md": SEV1, "timelines/INC-2.md": OPEN_SEV2})
+    start, end = metrics.period_bounds(datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+    with db.reader(path, as_of=NOW) as con:
+        frame = metrics.summary(con, start, end, by="severity", intervals=False)
+    columns = list(frame.columns)
+    # the existing columns first, the new ones after them
+    assert (
+        columns[: columns.index("open_incidents") + 1]
+        == metrics._summary_columns("severity")[: columns.index("open_incidents") + 1]
+    )
+    assert columns[-8:] == list(metrics.REVIEW_RATE_COLUMNS)
+    got = frame.set_index("severity")[list(metrics.REVIEW_RATE_COLUMNS)].to_dict("index")
+    # SEV-1 INC-1: no review document, resolved Nov 3, deadline passed: review breached.
+    # Communication: oncall_sre, exec_channel, team_leads met; vp_engineering late and
+    # customer_success missing: 3 met / 5 decided = 0.6.
+    assert got[1] == {
+        "review_met": 0,
+        "review_breached": 1,
+        "review_pending": 0,
+        "review_rate": 0.0,
+        "communication_met": 3,
+        "communication_breached": 2,
+        "communication_pending": 0,
+        "communication_rate": 0.6,
+    }
+    # SEV-2 INC-2: unresolved (review pending); engineering_channel met, two pending: 1/1
+    sev2 = got[2]
+    assert math.isnan(sev2.pop("review_rate"))
+    assert sev2 == {
+        "review_met": 0,
+        "review_breached": 0,
+        "review_pending": 1,
+        "communication_met": 1,
+        "communication_breached": 0,
+        "communication_pending": 2,
+        "communication_rate": 1.0,
+    }
+    assert got[3]["communication_met"] == 0 and math.isnan(got[3]["communication_rate"])
