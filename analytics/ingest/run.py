@@ -26,6 +26,7 @@ from analytics.ingest.records import (
     PAGE_COLUMNS,
     ActionItem,
     Incident,
+    InputWarning,
     RotationRow,
     TimelineEvent,
 )
@@ -414,9 +415,15 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
         return (display, 1, f"cannot read: {exc.strerror}")
     try:
         doc = parse_timeline(data, display, classify=policy.classify_event, now=now)
-        return timeline_review(data, doc)
     except InputError as exc:
         return (exc.file, exc.line, exc.reason)
+    try:
+        return timeline_review(data, doc)
+    except Exception as exc:  # the review part (SPEC §14) must never cost the incident its load
+        doc.warnings.append(
+            InputWarning(display, 1, f"review sections not read: internal error ({exc!r:.80})")
+        )
+        return doc
 
 
 def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
