@@ -206,22 +206,19 @@ select * from final;
 -- Whole-word matching (SPEC §14, second edition): a term matches where it is not preceded or
 -- followed by a letter or digit; the check applies on a side where the term itself ends in a
 -- letter or digit ("#exec" matches "#exec-war-room", "exec" does not match "executed", "'s
--- fault" matches "Bob's fault"). RE2 has no look-around, and a pattern with Unicode classes
--- costs milliseconds to compile (once per row here): so the text is first marked, once, with
--- a constant pattern: every character that is not a letter or digit is wrapped in \x01
--- marks. A boundary is then the plain \x01, and adjacent matches both count (each side of a
--- separator has its own mark).
+-- fault" matches "Bob's fault"). Letters are Unicode letters, digits decimal digits.
+-- RE2 has no look-around, and a pattern with Unicode classes costs milliseconds to compile
+-- (once per row here, as the term varies). So text and term are both marked, each run of
+-- letters and digits wrapped in \x01 marks, with one constant pattern: the marked term then
+-- occurs in the marked text exactly where the term occurs whole-word, and the per-row pattern
+-- is a plain escaped string.
 create or replace macro word_marked(text) as
-    regexp_replace(replace(text, chr(1), ''), '([^\pL\pN])', chr(1) || '\1' || chr(1), 'g');
+    regexp_replace(replace(text, chr(1), ''), '([\pL\p{Nd}]+)', chr(1) || '\1' || chr(1), 'g');
 
 create or replace macro whole_word_pattern(term, ignore_case) as
-    (case when ignore_case then '(?i)' else '' end)
-    || (case when regexp_matches(term, '^[\pL\pN]') then '(?:^|\x01)' else '' end)
-    || '(' || regexp_escape(word_marked(term)) || ')'
-    || (case when regexp_matches(term, '[\pL\pN]$') then '(?:\x01|$)' else '' end);
+    (case when ignore_case then '(?i)' else '' end) || regexp_escape(word_marked(term));
 
--- A plain substring test first: the regex (compiled per row, as the term varies) runs only
--- on the rows that contain the term at all.
+-- A plain substring test first: the regex runs only on the rows that contain the term at all.
 create or replace macro contains_term(text, term, ignore_case) as
     case when ignore_case then contains(lower(text), lower(term)) else contains(text, term) end;
 
@@ -229,7 +226,7 @@ create or replace macro contains_term(text, term, ignore_case) as
 create or replace macro whole_word_matches(text, term, ignore_case) as
     case
         when contains_term(text, term, ignore_case) then list_transform(
-            regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case), 1),
+            regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case)),
             lambda m: replace(m, chr(1), '')
         )
         else []
@@ -278,7 +275,7 @@ create or replace macro blame_matches() as table
     name_terms as (
         select distinct
             case
-                when length(regexp_replace(regexp_extract(engineer, '^\S+'), '[^\pL]', '', 'g')) >= 3
+                when len(regexp_extract_all(regexp_extract(engineer, '^\S+'), '\pL')) >= 3
                     then regexp_extract(engineer, '^\S+')
                 else engineer
             end as term,
@@ -286,14 +283,18 @@ create or replace macro blame_matches() as table
         where engineer <> ''
     ),
 
+    classified_terms as (
+        select term, regexp_full_match(term, '[\pL\p{Nd}]+') as is_word, from name_terms
+    ),
+
     word_terms as (
-        select term, from name_terms where regexp_full_match(term, '[\pL\pN]+')
+        select term, from classified_terms where is_word
     ),
 
     other_terms as (
         select term, false as ignore_case,
-        from name_terms
-        where not regexp_full_match(term, '[\pL\pN]+')
+        from classified_terms
+        where not is_word
         union
         select distinct lower(trim(unnest(blame_phrases))) as term, true as ignore_case,
         from policy
@@ -305,7 +306,7 @@ create or replace macro blame_matches() as table
             incident_id,
             section,
             line_no,
-            unnest(regexp_split_to_array(text, '[^\pL\pN]+')) as word,
+            unnest(regexp_extract_all(text, '[\pL\p{Nd}]+')) as word,
         from src_review_lines
     )
 

@@ -48,19 +48,32 @@ requirements as (
 ),
 
 phrases as (
-    select incident_id, requirement, unnest(phrases) as phrase,
+    select incident_id, requirement, lower(unnest(phrases)) as phrase,
     from requirements
+),
+
+events as (
+    select incident_id, occurred_at, lower(text) as text,
+    from timeline_events
+    where incident_id in (select incident_id from requirements)
+),
+
+-- a plain substring join first; the whole-word test only for the pairs it keeps
+candidates as (
+    select ph.incident_id, ph.requirement, ph.phrase, e.occurred_at, e.text,
+    from phrases as ph
+    inner join events as e
+        on e.incident_id = ph.incident_id and contains(e.text, ph.phrase)
 ),
 
 matches as (
     select
-        ph.incident_id,
-        ph.requirement,
-        min(e.occurred_at) as first_at,
-    from phrases as ph
-    inner join timeline_events as e on e.incident_id = ph.incident_id
-    where whole_word_in(e.text, ph.phrase, true)
-    group by ph.incident_id, ph.requirement
+        incident_id,
+        requirement,
+        min(occurred_at) as first_at,
+    from candidates
+    where whole_word_in(text, phrase, true)
+    group by incident_id, requirement
 ),
 
 final as (

@@ -27,51 +27,62 @@ review_files as (
     where source_kind = 'review'
 ),
 
--- the timeline document's items first (rank 0), then each review document's in turn
-candidates as (
-    select a.*, 0 as doc_rank, null::timestamptz as published_at,
+document_items as (
+    select a.*,
     from source as a
     inner join incidents as i
         on i.incident_id = a.incident_id and i.source_file = a.source_file
-    union all
-    select a.*, 1 as doc_rank, r.published_at,
+),
+
+-- an item is the same as another by its ticket, else by its text (case and spacing aside)
+review_candidates as (
+    select
+        a.*,
+        r.published_at,
+        coalesce(a.ticket, lower(trim(regexp_replace(a.description, '\s+', ' ', 'g'))))
+            as item_key,
     from source as a
     inner join review_files as r
         on r.incident_id = a.incident_id and r.source_file = a.source_file
     where a.incident_id in (select incident_id from incidents)
 ),
 
-keyed as (
+listed as (
     select
-        *,
-        row_number() over (
-            partition by
-                incident_id,
-                coalesce(ticket, lower(trim(regexp_replace(description, '\s+', ' ', 'g'))))
-            order by doc_rank, published_at nulls last, source_file, item_no
-        ) as rank_in_key,
-    from candidates
+        incident_id,
+        coalesce(ticket, lower(trim(regexp_replace(description, '\s+', ' ', 'g')))) as item_key,
+        max(item_no) over (partition by incident_id) as last_item_no,
+    from document_items
+    where incident_id in (select incident_id from review_candidates)
 ),
 
-kept as (
-    select * exclude (rank_in_key),
-    from keyed
-    where doc_rank = 0 or rank_in_key = 1
+review_items as (
+    select c.*,
+    from review_candidates as c
+    where not exists (
+        select 1 from listed as l where l.incident_id = c.incident_id and l.item_key = c.item_key
+    )
+    qualify row_number() over (
+        partition by c.incident_id, c.item_key
+        order by c.published_at nulls last, c.source_file, c.item_no
+    ) = 1
+),
+
+-- the review documents' items numbered on after the timeline document's
+numbered_reviews as (
+    select
+        r.* exclude (item_no, published_at, item_key),
+        coalesce((select max(l.last_item_no) from listed as l where l.incident_id = r.incident_id), 0)
+        + row_number() over (
+            partition by r.incident_id order by r.published_at nulls last, r.source_file, r.item_no
+        ) as item_no,
+    from review_items as r
 ),
 
 numbered as (
-    select
-        * exclude (item_no),
-        case
-            when doc_rank = 0 then item_no
-            else
-                coalesce(max(item_no) filter (where doc_rank = 0) over (partition by incident_id), 0)
-                + row_number() over (
-                    partition by incident_id, doc_rank
-                    order by published_at nulls last, source_file, item_no
-                )
-        end as item_no,
-    from kept
+    select * from document_items
+    union all by name
+    select * from numbered_reviews
 ),
 
 tracker as (
