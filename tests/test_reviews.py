@@ -569,3 +569,25 @@ def test_views_readable_by_a_plain_read_only_client(tmp_path):
         assert types == ("VARCHAR[]",)
     finally:
         plain.close()
+
+
+def test_published_line_of_a_timeline_document_that_is_its_own_review(tmp_path):
+    combined = TIMELINE + "PUBLISHED: 2026-11-04 08:00 UTC\n## What went well\n- rollback\n"
+    path, report = load(tmp_path, {"timelines/INC-1.md": combined})
+    # PUBLISHED (Nov 4 08:00) wins over its own POSTMORTEM (Nov 6 09:00): in time
+    assert rows(path, "select published_at, timeliness_status from postmortem_reviews") == [
+        (datetime(2026, 11, 4, 8, tzinfo=UTC), "met")
+    ]
+
+
+def test_cli_dry_run_prints_blame_lines_on_stdout(tmp_path):
+    from tests.conftest import run_cli
+
+    root = write(tmp_path / "raw", {"reviews/INC-1.md": REVIEW, "people.csv": PEOPLE})
+    result = run_cli("ingest", "--dry-run", str(root), "--db", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 0, result.stderr
+    blame = [line for line in result.stdout.splitlines() if "possible blame" in line]
+    # the four matches of test_dry_run_shows_the_author_each_possible_blame, nothing else
+    assert [b.split(": ", 1)[0].rsplit(":", 1)[1] for b in blame] == ["11", "23", "23", "24"]
+    assert blame[0].endswith("reviews/INC-1.md:11: possible blame: Ann")
+    assert "possible blame" not in result.stderr

@@ -190,7 +190,8 @@ def timeline_review(text: str | bytes, doc: TimelineDocument) -> TimelineDocumen
 
     A timeline document is its own review document when it has a ``What went well`` or
     ``What could be improved`` heading (SPEC §14); its action items are already the
-    document's, and its PUBLISHED time is its ``POSTMORTEM:`` (already on the incident).
+    document's, and its publication time is its ``PUBLISHED:`` line when it has one, else its
+    ``POSTMORTEM:`` (already on the incident).
     """
     from dataclasses import replace
 
@@ -202,7 +203,14 @@ def timeline_review(text: str | bytes, doc: TimelineDocument) -> TimelineDocumen
         doc.incident = replace(doc.incident, impact_text=impact)
     if "What went well" in scan.blocks or "What could be improved" in scan.blocks:
         iid = doc.incident.incident_id
-        doc.review = _document(scan, iid, doc.incident.title, None, "timeline", 1, [], [])
+        published = None
+        if "PUBLISHED" in scan.fields:  # a PUBLISHED: line wins over POSTMORTEM: here too
+            line, value = scan.fields["PUBLISHED"]
+            try:
+                published, _ = _timestamp_field("PUBLISHED", unwrap(value))
+            except ValueError as exc:
+                doc.warnings.append(InputWarning(file, line, f"PUBLISHED {exc}; not used"))
+        doc.review = _document(scan, iid, doc.incident.title, published, "timeline", 1, [], [])
     return doc
 
 
