@@ -573,7 +573,7 @@ def test_views_readable_by_a_plain_read_only_client(tmp_path):
 
 def test_published_line_of_a_timeline_document_that_is_its_own_review(tmp_path):
     combined = TIMELINE + "PUBLISHED: 2026-11-04 08:00 UTC\n## What went well\n- rollback\n"
-    path, report = load(tmp_path, {"timelines/INC-1.md": combined})
+    path, _ = load(tmp_path, {"timelines/INC-1.md": combined})
     # PUBLISHED (Nov 4 08:00) wins over its own POSTMORTEM (Nov 6 09:00): in time
     assert rows(path, "select published_at, timeliness_status from postmortem_reviews") == [
         (datetime(2026, 11, 4, 8, tzinfo=UTC), "met")
