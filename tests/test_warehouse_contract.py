@@ -35,6 +35,11 @@ CONTRACT = {
     "oncall_load": "team oncall_hours pages pages_per_oncall_hour business_pages "
     "off_hours_pages sleep_pages",
     "data_coverage": "source team first_at last_at covered_until rows last_ingested_at",
+    # SPEC §14
+    "postmortem_reviews": "incident_id has_document published_at timeliness_status "
+    "sections_missing whys whys_status items_without_owner_or_due blame_mentions review_status",
+    "incident_communication": "incident_id requirement first_at status",
+    "severity_audit": "incident_id declared_severity evidence_severity evidence finding",
 }
 
 
@@ -80,6 +85,9 @@ def test_the_views_read_in_a_plain_client(sample_warehouse):
             "action_item_status",
             "oncall_load",
             "data_coverage",
+            "postmortem_reviews",
+            "incident_communication",
+            "severity_audit",
         ):
             assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
     finally:
