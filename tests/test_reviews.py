@@ -120,6 +120,8 @@ def test_sections_joined_and_split_by_any_heading():
     [
         ("TBD", True),
         ("- TODO: write the root cause", True),
+        ("TBD - owner to confirm", True),
+        ("Todo lists were stale", False),
         ("N/A", True),
         ("...", True),
         ("…", True),

@@ -378,8 +378,8 @@ def is_placeholder(line: str) -> bool:
     s = line.strip()
     if not s:
         return True
-    if re.match(r"(?:[-*+]\s+|[0-9]+[.)]\s+)?(?:TODO|TBD)(?![A-Za-z0-9])", s, re.I):
-        return True  # "TODO: write the root cause"
+    if re.match(r"(?:[-*+]\s+|[0-9]+[.)]\s+)?[*_]*(?:TODO|TBD)[*_]*\s*(?:$|[:.!(—–-])", s, re.I):
+        return True  # "TODO: write the root cause", but not "Todo lists were stale"
     s = _HINT_RE.sub(" ", s)
     s = _PLACEHOLDER_WORD_RE.sub(" ", s)
     s = _LABEL_RE.sub(" ", s)
