@@ -85,8 +85,13 @@ _HEADERS: dict[str, str] = {
 }
 # Keys of the timeline template that end a section in a document that mixes both templates.
 _OTHER_KEYS = (set(TIMELINE_KEYS) | set(TIMELINE_SECTIONS)) - set(_ALIASES) - set(_HEADERS)
-_IMPACT_FIELDS = {"users affected", "affected users", "customers affected", "revenue impact"}
-_IMPACT_FIELDS |= {"data loss"}
+_IMPACT_FIELDS = {
+    "users affected",
+    "affected users",
+    "customers affected",
+    "revenue impact",
+    "data loss",
+}
 _BLAME_SECTIONS = {"Root cause": "root_cause", "What could be improved": "improvements"}
 
 _HEADING_RE = re.compile(r"\s{0,3}#{1,6}(?:\s+|(?=[A-Za-z0-9*_]))(?P<text>.*?)\s*#*\s*")
@@ -358,12 +363,11 @@ def _scan(lines: list[str], file: str) -> _Scan:
             current = "Impact"
             if rest:
                 impact.append(rest)
-        elif name == "impact field":
-            if current == "Impact" or current is None:
-                impact.append(line)
-                current = "Impact" if current == "Impact" else None
+        elif name == "impact field":  # "Users affected: 20%": IMPACT's, else content
+            if current in SECTIONS:
+                blocks[current][-1].lines.append((no, line))  # type: ignore[index]
             else:
-                blocks[current][-1].lines.append((no, line))
+                impact.append(line)
         else:
             if name == "heading" and title is None and re.match(r"\s{0,3}#\s", line):
                 title = unwrap(text) or None
