@@ -259,13 +259,15 @@ def _with_review_rates(
         )
         select
             grp,
-            {
-        ", ".join(
-            f"count(*) filter (where rule = '{rule}' and status = '{status}') as {rule}_{status}"
-            for rule in ("review", "communication")
-            for status in ("met", "breached", "pending")
-        )
-    },
+            count(*) filter (where rule = 'review' and status = 'met') as review_met,
+            count(*) filter (where rule = 'review' and status = 'breached') as review_breached,
+            count(*) filter (where rule = 'review' and status = 'pending') as review_pending,
+            count(*) filter (where rule = 'communication' and status = 'met')
+                as communication_met,
+            count(*) filter (where rule = 'communication' and status = 'breached')
+                as communication_breached,
+            count(*) filter (where rule = 'communication' and status = 'pending')
+                as communication_pending,
         from statuses
         group by grp
     """

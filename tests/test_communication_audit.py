@@ -330,3 +330,17 @@ def test_metrics_gain_review_and_communication_rates(tmp_path):
         "communication_rate": 1.0,
     }
     assert got[3]["communication_met"] == 0 and math.isnan(got[3]["communication_rate"])
+
+
+def test_documented_communication_defaults_are_the_built_in_ones():
+    import tomllib
+
+    text = (Path(__file__).parent.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    block = text.split("[communication.sev1]", 1)[1].split("```", 1)[0]
+    documented = tomllib.loads("[communication.sev1]" + block)["communication"]
+    built_in = {
+        f"sev{severity}": {name: list(phrases) for name, phrases in requirements}
+        for severity, requirements in DEFAULT_POLICY.communication
+        if requirements
+    }
+    assert documented == built_in
