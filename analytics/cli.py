@@ -45,9 +45,29 @@ class Ctx:
             click.echo(text)
 
 
+ENV_DEBUG = "INCIDENT_ANALYTICS_DEBUG"
+
+
 def _fail(exc: AnalyticsError) -> None:
     click.echo(f"{PROG}: {exc}", err=True)
     sys.exit(exc.exit_code)
+
+
+def _unexpected(exc: Exception, db: Path) -> AnalyticsError:
+    """Any other failure as one line (SPEC §9): a disk or file fault names the file and the
+    cure; anything else is a bug, named with the command and where its details are."""
+    from analytics.db import fault
+
+    known = fault(exc, db)
+    if known is not None:
+        return known
+    command = " ".join(click.get_current_context().command_path.split()[1:])  # "report weekly"
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return AnalyticsError(
+        f"{command}: internal error ({type(exc).__name__}{': ' + detail if detail else ''}); "
+        f"this is a bug: run the command again with --debug (or {ENV_DEBUG}=1) for the "
+        "traceback, and report it"
+    )
 
 
 def common(func):
@@ -57,7 +77,7 @@ def common(func):
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help=f"Warehouse file [default: ${ENV_DB} or data/warehouse.duckdb].",
+        help=f"Warehouse file [default: ${ENV_DB}, else data/warehouse.duckdb of the project].",
     )
     @click.option(
         "--policy",
@@ -74,47 +94,45 @@ def common(func):
         help="Seconds to retry while another process holds the warehouse.",
     )
     @click.option("--quiet", "-q", is_flag=True, help="No summary or progress; errors only.")
+    @click.option(
+        "--debug",
+        is_flag=True,
+        help=f"Show the traceback of an unexpected error (also ${ENV_DEBUG}=1).",
+    )
     @functools.wraps(func)
-    def wrapper(*args, db, policy_file, wait, quiet, **kwargs):
+    def wrapper(*args, db, policy_file, wait, quiet, debug, **kwargs):
         ctx = Ctx(db or default_db(), policy_file, wait, quiet)
         try:
             return func(ctx, *args, **kwargs)
         except AnalyticsError as exc:
             _fail(exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own control flow (Exit and Abort are RuntimeErrors)
+        except BrokenPipeError:
+            # The reader of stdout went away (`| head`): nothing to say, and nobody to say it
+            # to. Point stdout at /dev/null so the interpreter's final flush stays quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as exc:
+            if debug or os.environ.get(ENV_DEBUG):
+                raise
+            _fail(_unexpected(exc, ctx.db))
 
     return wrapper
 
 
 def parse_instant(text: str | None, option: str) -> datetime | None:
-    """An ISO date or timestamp as an aware UTC datetime (naive = UTC)."""
-    if text is None:
-        return None
-    from analytics.errors import UsageError
+    """An ISO date or timestamp as an aware UTC datetime (naive = UTC); see analytics.periods."""
+    from analytics.periods import parse_instant as parse
 
-    raw = text.strip()
-    if raw.upper().endswith(" UTC"):
-        raw = raw[:-4]
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise UsageError(
-            f"{option} '{text}' is not a date or timestamp (e.g. 2026-11-02 or "
-            "2026-11-02T00:00:00Z)"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return None if text is None else parse(text, what=option)
 
 
 def parse_day(text: str, option: str) -> date:
-    from analytics.errors import UsageError
+    """A ``YYYY-MM-DD`` option value; see analytics.periods."""
+    from analytics.periods import parse_date
 
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+    return parse_date(text, what=option)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -185,13 +203,15 @@ def sample(
     years: float | None,
     engineers: int | None,
 ) -> None:
-    """Write synthetic inputs in the formats of SPEC §3 (deterministic for a seed).
+    """Write synthetic inputs in the formats of docs/inputs.md (deterministic for a seed).
 
     The default (seed 7, scale 1) is the committed data/sample: 2026-05-04 .. 2026-11-02,
     3 teams, 12 engineers, 150 incidents. OUT must be empty, missing, or a previous sample.
     """
+    from analytics.db import usable_folder
     from analytics.sample import generate
 
+    usable_folder(out, "--out")
     counts = generate(
         out, seed=seed, scale=scale, bulk_pages=bulk_pages, years=years, engineers=engineers
     )
@@ -213,7 +233,9 @@ def sample(
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).",
+    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade), keeping "
+    "its ingest_log and payroll exports; refuses if some are missing unless PATHS name the "
+    "folders to read instead.",
 )
 @common
 def ingest(
@@ -346,8 +368,10 @@ def report() -> None:
 @common
 def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> None:
     """The weekly all-hands report: OUT/weekly/<week>/allhands.html (blameless)."""
+    from analytics.db import usable_folder
     from analytics.reports import weekly_report
 
+    usable_folder(out, "--out")
     path = weekly_report(
         week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
     )
@@ -380,7 +404,7 @@ def payroll(
     out: Path | None,
     force: bool,
 ) -> None:
-    """Export the on-call stipend CSV for payroll (SPEC §7), with manifest and explanation."""
+    """Export the on-call stipend CSV for payroll, with manifest and explanation."""
     from datetime import timedelta
 
     from analytics import pay
@@ -399,6 +423,10 @@ def payroll(
             raise UsageError(f"--to {date_to} is before --from {date_from}")
     else:
         start, end = pay.previous_month(datetime.now(UTC).date())
+    if out is not None:
+        from analytics.db import usable_folder
+
+        usable_folder(out.parent, "--out", out)
     result = pay.export_payroll(
         ctx.db,
         start,
@@ -428,25 +456,66 @@ def export(ctx: Ctx, parquet_dir: Path) -> None:
     Each file is written to a temporary name and moved into place, so a reader never sees a
     half-written file. Re-running replaces the export.
     """
+    from analytics.db import usable_folder
     from analytics.export import export_parquet
 
+    usable_folder(parquet_dir, "--parquet")
     counts = export_parquet(ctx.db, parquet_dir, wait=ctx.wait)
     ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
-@main.command()
-@click.option("--port", type=int, default=None, help="Port for JupyterLab.")
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port for JupyterLab.")
+@click.option("--ip", default=None, help="Address to listen on, e.g. 0.0.0.0 in a container.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option(
+    "--allow-root",
+    is_flag=True,
+    help="Let Jupyter run as root (added by itself when running as root, as in containers).",
+)
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 @common
-def lab(ctx: Ctx, port: int | None) -> None:
-    """Start JupyterLab on notebooks/ with the project's kernel."""
+def lab(
+    ctx: Ctx,
+    port: int | None,
+    ip: str | None,
+    no_browser: bool,
+    allow_root: bool,
+    jupyter_args: tuple[str, ...],
+) -> None:
+    """Start JupyterLab on notebooks/ with the project's kernel and this warehouse.
+
+    The notebooks read the warehouse of --db ($INCIDENT_ANALYTICS_DB, else the project's
+    data/warehouse.duckdb) wherever their kernel runs. Other Jupyter options pass through,
+    after `--` or as they are: `incident-analytics lab --ip 0.0.0.0 --no-browser --
+    --ServerApp.token=secret`.
+    """
     from analytics.config import repo_root
+    from analytics.reports import ensure_kernel
 
     root = repo_root()
     folder = root / "notebooks" if root else Path.cwd()
-    args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
+    db = ctx.db.resolve()
+    if not db.exists():
+        click.echo(
+            f"{PROG}: note: no warehouse at {db} yet; run `{PROG} ingest` (the notebooks need one)",
+            err=True,
+        )
+    ensure_kernel()
+    args = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}"]
     if port:
         args.append(f"--port={port}")
-    os.environ.setdefault(ENV_DB, str(ctx.db.resolve()))
+    if ip:
+        args.append(f"--ip={ip}")
+    if no_browser:
+        args.append("--no-browser")
+    # Jupyter refuses to start as root without this flag; containers run as root.
+    if allow_root or (hasattr(os, "geteuid") and os.geteuid() == 0):
+        args.append("--allow-root")
+    args += [a for a in jupyter_args if a != "--"]
+    os.environ[ENV_DB] = str(db)
+    sys.stdout.flush()
+    sys.stderr.flush()
     os.execv(sys.executable, args)
 
 

@@ -60,6 +60,8 @@ _FLOAT_FIELDS = (
     "status_sev1_minutes",
     "status_sev2_minutes",
     "postmortem_deadline_hours",
+    "handoff_before_hours",
+    "handoff_after_hours",
 )
 
 
@@ -149,6 +151,8 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    handoff_before_hours: float = 24.0
+    handoff_after_hours: float = 4.0
     # Post-incident review (SPEC §14); min_whys and within_minutes are product defaults.
     postmortem_min_whys: int = 5
     postmortem_blame_phrases: tuple[str, ...] = _BLAME_PHRASES
@@ -272,6 +276,8 @@ class Policy:
             "overnight_start": self.overnight_start,
             "overnight_end": self.overnight_end,
             "done_statuses": list(self.tracker_done_statuses),
+            "handoff_before_hours": self.handoff_before_hours,
+            "handoff_after_hours": self.handoff_after_hours,
             "postmortem_min_whys": self.postmortem_min_whys,
             "blame_phrases": list(self.postmortem_blame_phrases),
             "communication_within_minutes": self.communication_within_minutes,
@@ -400,6 +406,20 @@ def _positive(unit: str) -> Callable[[Any], float]:
             or value <= 0
         ):
             raise _Bad(f"expected a number of {unit} > 0")
+        return float(value)
+
+    return parse
+
+
+def _non_negative(unit: str) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise _Bad(f"expected a number of {unit} >= 0")
         return float(value)
 
     return parse
@@ -596,6 +616,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
     },
+    "handoff": {
+        "before_hours": ("handoff_before_hours", _non_negative("hours")),
+        "after_hours": ("handoff_after_hours", _non_negative("hours")),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -621,6 +645,7 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "handoff",
     "communication",
     "severity_audit",
 )

@@ -15,7 +15,6 @@ from analytics.ingest import ics
 from analytics.ingest.ics import parse_ics
 
 OURS = Path(__file__).parent / "fixtures" / "importers" / "ics"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "ical"
 
 
 def utc(*args: int) -> datetime:
@@ -25,12 +24,6 @@ def utc(*args: int) -> datetime:
 def rows(name: str, *, team: str | None = None, window=None, folder: Path = OURS):
     result = parse_ics((folder / name).read_bytes(), name, team=team, window=window)
     return [(r.team, r.engineer, r.start_at, r.end_at, r.is_override) for r in result.rotations]
-
-
-def shared(name: str) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("shared fixtures absent")
-    return SHARED / name
 
 
 def test_pagerduty_feed_utc_summary_and_attendee() -> None:
@@ -199,13 +192,14 @@ def test_fuzz_bytes(data: bytes) -> None:
         parse_ics(b"BEGIN:VCALENDAR\n" + data, "fuzz.ics", team=None)
 
 
-# ----------------------------------------------------------------- Grafana OnCall (AGPL, shared)
+# ------------------------------------------ Google Calendar exports (as Grafana OnCall reads them)
+# Our own files in the shapes of the Grafana OnCall test calendars (AGPL, not copied): see
+# fixtures/importers/ics/PROVENANCE.md.
 
 
-def test_grafana_recurring_event_with_tzid() -> None:
+def test_google_recurring_event_with_tzid() -> None:
     window = (utc(2021, 1, 24), utc(2021, 1, 27))
-    got = rows(shared("grafana_oncall_calendar_with_recurring_event.ics").name, window=window,
-               folder=SHARED)  # fmt: skip
+    got = rows("google_daily_tzid.ics", window=window)
     # 13:00-22:00 Asia/Yekaterinburg (+05:00) daily; "@" stripped from "@Bernard ..."
     assert got == [
         ("t", "Bernard Desruisseaux", utc(2021, 1, d, 8), utc(2021, 1, d, 17), False)
@@ -213,19 +207,19 @@ def test_grafana_recurring_event_with_tzid() -> None:
     ]
 
 
-def test_grafana_unbounded_rrule_default_window_is_two_years() -> None:
-    path = shared("grafana_oncall_calendar_with_recurring_event.ics")
+def test_google_unbounded_rrule_default_window_is_two_years() -> None:
+    path = OURS / "google_daily_tzid.ics"
     result = parse_ics(path.read_bytes(), path.name, team=None)
     assert result.rotations[0].start_at == utc(2021, 1, 24, 8)
     assert result.rotations[-1].start_at < utc(2023, 1, 25)
+    # 2021-01-24 .. 2023-01-24 inclusive: 365 + 365 + 1 days
     assert len(result.rotations) == 731
     assert any("no UNTIL or COUNT" in w.message for w in result.warnings)
 
 
-def test_grafana_recurrence_id_edit() -> None:
-    path = shared("grafana_oncall_calendar_with_edited_recurring_events.ics")
+def test_google_recurrence_id_edit() -> None:
     window = (utc(2021, 1, 26), utc(2021, 1, 29))
-    got = rows(path.name, window=window, folder=SHARED)
+    got = rows("google_daily_edited.ics", window=window)
     assert [(r[1], r[2]) for r in got] == [
         ("Bernard Desruisseaux", utc(2021, 1, 26, 8)),
         ("Bob", utc(2021, 1, 27, 8)),  # the RECURRENCE-ID instance replaced Bernard
@@ -233,17 +227,16 @@ def test_grafana_recurrence_id_edit() -> None:
     ]
 
 
-def test_grafana_all_day_events() -> None:
-    path = shared("grafana_oncall_calendar_with_all_day_event.ics")
+def test_google_all_day_events() -> None:
     window = (utc(2021, 1, 27), utc(2021, 1, 28))
-    got = rows(path.name, window=window, folder=SHARED)
+    got = rows("google_all_day_mixed.ics", window=window)
     assert ("t", "Alex", utc(2021, 1, 27), utc(2021, 1, 28), False) in got
     assert ("t", "Alice", utc(2021, 1, 27), utc(2021, 1, 29), False) in got
     assert ("t", "Bob", utc(2021, 1, 27, 8), utc(2021, 1, 27, 17), False) in got
 
 
-def test_grafana_quality_crlf() -> None:
-    path = shared("grafana_oncall_quality.ics")
+def test_google_crlf() -> None:
+    path = OURS / "google_crlf_many.ics"
     assert b"\r\n" in path.read_bytes()
     result = parse_ics(path.read_bytes(), path.name, team=None)
     assert len(result.rotations) == 26
@@ -253,7 +246,7 @@ def test_grafana_quality_crlf() -> None:
     )  # fmt: skip
 
 
-def test_grafana_email_summary_kept_as_written() -> None:
-    path = shared("grafana_oncall_override_email_case_sensitivity.ics")
+def test_google_email_summary_kept_as_written() -> None:
+    path = OURS / "google_email_summary.ics"
     [row] = parse_ics(path.read_bytes(), path.name, team=None).rotations
     assert (row.engineer, row.start_at) == ("Test@TEST.test", utc(2023, 2, 6, 11))

@@ -24,7 +24,7 @@ from analytics.ingest.parsing import (
 from analytics.ingest.timelines import default_classify, parse_timeline
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
-POSTMORTEMS = Path("/work/shared/fixtures/postmortems")
+POSTMORTEMS = Path(__file__).parent / "fixtures" / "postmortems"
 
 
 def utc(*args: int) -> datetime:
@@ -672,12 +672,10 @@ def test_parse_date(text: str, day: date) -> None:
     assert parse_date(text) == day
 
 
-# --- the DFDS post-mortems in /work/shared/fixtures/postmortems ---------------------------
+# --- the DFDS post-mortems (MIT, copied with provenance) in fixtures/postmortems ----------
 
 
 def _postmortems() -> list[Path]:
-    if not POSTMORTEMS.is_dir():
-        pytest.skip(f"{POSTMORTEMS} is not present")
     return sorted(POSTMORTEMS.glob("dfds_*.md"))
 
 

@@ -147,6 +147,16 @@ create table src_tracker_items (
     source_file varchar not null
 );
 
+create table src_handoffs (
+    team varchar not null,
+    from_engineer varchar not null,
+    to_engineer varchar,
+    written_at timestamptz not null,
+    body_lines integer not null,
+    line_no integer,
+    source_file varchar not null
+);
+
 create table oncall_shifts (
     team varchar not null,
     engineer varchar not null,
@@ -207,6 +217,8 @@ create table policy (
     overnight_start time not null,
     overnight_end time not null,
     done_statuses varchar[] not null,
+    handoff_before_hours double not null,
+    handoff_after_hours double not null,
     postmortem_min_whys integer not null,
     blame_phrases varchar[] not null,
     communication_within_minutes double not null,

@@ -1,5 +1,5 @@
 -- Incident metrics: one row per incident (unique incident_id): every column of `incidents`, the
--- durations in seconds and the playbook statuses (SPEC §5, §6, §11). Built on
+-- durations in seconds and the playbook statuses (docs/metrics.md). Built on
 -- `incident_responses` (durations and response status), adding the other statuses. Statuses are met, breached,
 -- pending (not decided yet at as_of) or n/a (the rule does not apply). Report time = report_time.as_of;
 -- every target comes from `policy`, business days from `business_windows`. "Within" means <=.

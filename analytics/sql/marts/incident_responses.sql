@@ -1,5 +1,5 @@
 -- Incident responses: one row per incident (unique incident_id): every column of `incidents`
--- plus the durations in seconds and the response status (SPEC §5, §6, §11). The first layer of
+-- plus the durations in seconds and the response status (docs/metrics.md). The first layer of
 -- `incident_metrics`, which adds the other statuses; it is what the MTTx summaries read.
 -- Report time = report_time.as_of; targets from `policy`, business days from `business_windows`.
 --   incident_id: the document's ID: header, else its file name stem; or the vendor's id
