@@ -593,3 +593,34 @@ def test_cli_dry_run_prints_blame_lines_on_stdout(tmp_path):
     assert [b.split(": ", 1)[0].rsplit(":", 1)[1] for b in blame] == ["11", "23", "23", "24"]
     assert blame[0].endswith("reviews/INC-1.md:11: possible blame: Ann")
     assert "possible blame" not in result.stderr
+
+
+def test_data_coverage_has_a_reviews_row(tmp_path):
+    later = "ID: INC-1\nPUBLISHED: 2026-12-20 08:00 UTC\n## Summary\nx\n"
+    draft = "ID: INC-1\n## Summary\nnot published yet\n"
+    path, _ = load(
+        tmp_path,
+        {
+            "timelines/INC-1.md": TIMELINE,
+            "reviews/a.md": REVIEW,
+            "reviews/b.md": later,
+            "reviews/c.md": draft,
+        },
+    )
+    got = rows(
+        path,
+        "select source, first_at, last_at, covered_until, rows from data_coverage "
+        "where source in ('incidents', 'reviews') order by source",
+    )
+    started = datetime(2026, 11, 3, 14, tzinfo=UTC)
+    assert got == [
+        ("incidents", started, started, started, 1),
+        # three documents, two published (Nov 4 and Dec 20); covered_until stays the events'
+        (
+            "reviews",
+            datetime(2026, 11, 4, 12, tzinfo=UTC),
+            datetime(2026, 12, 20, 8, tzinfo=UTC),
+            started,
+            3,
+        ),
+    ]
