@@ -624,3 +624,17 @@ def test_data_coverage_has_a_reviews_row(tmp_path):
             3,
         ),
     ]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_any_text_is_a_review_or_a_file_line_rejection(seed):
+    import random
+
+    rng = random.Random(seed)
+    alphabet = "ID:#*_ -\n\t[]()<>WhyRoot cause5.1)TBD…`~é\r\x00PUBLISHED"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        try:
+            parse_review(text, "reviews/r.md", now=NOW)
+        except InputError as exc:
+            assert exc.file == "reviews/r.md" and exc.line >= 1
