@@ -220,7 +220,11 @@ def sample(
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--team", default=None, help="Team for calendar (.ics) files that name none.")
+@click.option(
+    "--team",
+    default=None,
+    help="Team for files that name none (calendar .ics, Statuspage, Opsgenie).",
+)
 @click.option("--prune", is_flag=True, help="Drop rows whose source file under PATHS is gone.")
 @click.option("--dry-run", is_flag=True, help="Parse and check only; write nothing.")
 @click.option(
@@ -251,8 +255,9 @@ def ingest(
 
     PATHS are files or folders (default data/raw). Folders are walked: timelines/**/*.md,
     pages/*.csv|json|parquet, rotations/*.csv|ics, people.csv, action_items/*.csv,
-    pagerduty/*.json, opsgenie/*.json. One transaction per run: a crash leaves the
-    warehouse as it was. Unchanged files are skipped; an edited file replaces its rows.
+    pagerduty/**/*.json, opsgenie/**/*.json, statuspage/**/*.json. One transaction per run:
+    a crash leaves the warehouse as it was. Unchanged files are skipped; an edited file
+    replaces its rows.
     Each rejection prints as FILE:LINE: REASON and the rest still loads (exit 1).
     """
     from analytics.ingest import run
