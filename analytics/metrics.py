@@ -30,6 +30,7 @@ __all__ = [
     "compliance",
     "incidents_in",
     "iso_week_bounds",
+    "oncall_fairness",
     "oncall_load",
     "period_bounds",
     "summary",
@@ -642,6 +643,29 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
     )
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
     return frame
+
+
+def oncall_fairness(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
+    """Fairness and working time per engineer and team for the period ``[start, end)``.
+
+    The ``oncall_fairness`` view's logic (SPEC §15) for one period: a calendar month gives
+    exactly the view's rows of that month; any other period (a pay period, a quarter) is
+    computed as one period, its window the ``[working_time] fairness_weeks`` weeks ending at
+    ``end``. It names people: for the compensation report, never the all-hands report.
+
+    Returns:
+        One row per engineer and team, sorted by team then engineer, with the view's columns
+        (``oncall_hours``, ``offhours_oncall_hours``, ``weekend_oncall_hours``,
+        ``holiday_oncall_hours``, ``pages``, ``nights_interrupted``,
+        ``max_consecutive_oncall_days``, ``window_hours``, ``team_fair_share_hours``,
+        ``share_of_fair``, ``limit_flags``, ...).
+    """
+    return query_df(
+        con,
+        "select * from oncall_fairness_between($start::timestamptz, $end::timestamptz) "
+        "order by team, engineer",
+        _check_period(start, end),
+    )
 
 
 def incidents_in(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:

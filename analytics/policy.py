@@ -96,6 +96,7 @@ _FLOAT_FIELDS = (
     "postmortem_deadline_hours",
     "handoff_before_hours",
     "handoff_after_hours",
+    "max_offhours_oncall_hours_per_4_weeks",
 )
 
 
@@ -207,6 +208,10 @@ class Policy:
     rotations_max_shift_days: int = 31  # product default: a longer shift is a typo in a date
     handoff_before_hours: float = 24.0
     handoff_after_hours: float = 4.0
+    fairness_weeks: int = 13
+    max_consecutive_oncall_days: int = 8
+    max_interrupted_nights_per_week: int = 2
+    max_offhours_oncall_hours_per_4_weeks: float = 400.0
     # Post-incident review (SPEC §14); min_whys and within_minutes are product defaults.
     postmortem_min_whys: int = 5
     postmortem_blame_phrases: tuple[str, ...] = _BLAME_PHRASES
@@ -341,6 +346,10 @@ class Policy:
             "done_statuses": list(self.tracker_done_statuses),
             "handoff_before_hours": self.handoff_before_hours,
             "handoff_after_hours": self.handoff_after_hours,
+            "fairness_weeks": self.fairness_weeks,
+            "max_consecutive_oncall_days": self.max_consecutive_oncall_days,
+            "max_interrupted_nights_per_week": self.max_interrupted_nights_per_week,
+            "max_offhours_oncall_hours_per_4_weeks": self.max_offhours_oncall_hours_per_4_weeks,
             "postmortem_min_whys": self.postmortem_min_whys,
             "blame_phrases": list(self.postmortem_blame_phrases),
             "communication_within_minutes": self.communication_within_minutes,
@@ -377,6 +386,15 @@ class Policy:
         """
         if not self.holidays_country or first_year > last_year:
             return []
+        from analytics import countries
+
+        if countries.is_accepted(self.holidays_country):
+            return [
+                (day, name)
+                for _, day, name in countries.holiday_rows(
+                    self.holidays_country, first_year, last_year
+                )
+            ]
         import holidays  # imported here: it is slow to import and most commands never need it
 
         found = holidays.country_holidays(
@@ -503,6 +521,15 @@ def _non_negative(unit: str) -> Callable[[Any], float]:
     return parse
 
 
+def _whole(low: int, what: str) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise _Bad(f"expected a whole number of {what} >= {low}")
+        return value
+
+    return parse
+
+
 _HHMM = re.compile(r"^(\d{2}):(\d{2})$")
 
 
@@ -573,14 +600,18 @@ def _country(value: Any) -> str:
     code = value.strip().upper()
     if not code:
         return ""
+    from analytics import countries
+
+    if countries.is_accepted(code):  # the people.csv forms, subdivisions included (DE-BY)
+        return code
     import holidays  # imported here: it is slow to import and most policies never need it
 
     try:
         holidays.country_holidays(code)
     except (NotImplementedError, KeyError):
         raise _Bad(
-            'expected a country code known to the holidays package such as "US" or "DE", '
-            'or "" for none'
+            'expected a country code known to the holidays package such as "US", "DE" or '
+            '"DE-BY" (with a subdivision), or "" for none'
         ) from None
     return code
 
@@ -749,6 +780,21 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "before_hours": ("handoff_before_hours", _non_negative("hours")),
         "after_hours": ("handoff_after_hours", _non_negative("hours")),
     },
+    "working_time": {
+        "fairness_weeks": ("fairness_weeks", _whole(1, "weeks")),
+        "max_consecutive_oncall_days": (
+            "max_consecutive_oncall_days",
+            _whole(0, "days (0 = no limit)"),
+        ),
+        "max_interrupted_nights_per_week": (
+            "max_interrupted_nights_per_week",
+            _whole(0, "nights (0 = no limit)"),
+        ),
+        "max_offhours_oncall_hours_per_4_weeks": (
+            "max_offhours_oncall_hours_per_4_weeks",
+            _non_negative("hours (0 = no limit)"),
+        ),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -778,6 +824,7 @@ _ALL_SECTIONS = (
     "statuspage",
     "rotations",
     "handoff",
+    "working_time",
     "communication",
     "severity_audit",
 )

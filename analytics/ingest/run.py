@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics import db as dbmod
+from analytics.countries import write_country_holidays
 from analytics.errors import AnalyticsError, InputError, InputErrors, UsageError
 from analytics.ingest import tabular
 from analytics.ingest.parsing import out_of_range
@@ -1106,6 +1107,7 @@ class _Batch:
 
         review_findings(con, results, lambda f: display_path(Path(f)))
         dbmod.write_policy(con, self.policy)
+        write_country_holidays(con)
         dbmod.install_views(con)
         _check_handoff_recipients(con, results)
         _log(con, report, self.now)
@@ -1223,7 +1225,7 @@ def _insert_tabular(con, res: FileResult) -> None:
     con.execute(f"drop table {res.note}")
 
 
-_PERSON_FACTS = ("employee_id", "team", "timezone", "email")
+_PERSON_FACTS = ("employee_id", "team", "timezone", "email", "country")
 
 
 def _check_people(con, results: list[FileResult]) -> None:
@@ -1238,7 +1240,8 @@ def _check_people(con, results: list[FileResult]) -> None:
         with p as (
             select lower(trim(engineer)) as k, trim(engineer) as engineer, line_no, source_file,
                 [nullif(trim(employee_id), ''), nullif(lower(trim(team)), ''),
-                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), '')] as facts
+                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), ''),
+                 nullif(upper(trim(country)), '')] as facts
             from src_people
         )
         select a.source_file, a.line_no, a.facts, a.engineer,

@@ -2,8 +2,9 @@
 -- used, so a macro that reads `policy` or `holidays` sees the TEMP tables a reader created with
 -- --policy, exactly as the views do. Timestamps are TIMESTAMPTZ (UTC); local times are TIMESTAMP
 -- (no zone) in the zone named. None of them depends on the connection's TimeZone setting.
--- Expansion is textual: a query using them must not name a CTE `policy` or `holidays` (it would
--- capture the macro's subquery); the marts name theirs policy_numbers and report_time.
+-- Expansion is textual: a query using them must not name a CTE `policy`, `holidays` or
+-- `country_holidays` (it would capture the macro's subquery); the marts name theirs
+-- policy_numbers and report_time.
 
 -- Seconds from a to b (DOUBLE, negative when b is before a; NULL when either is NULL).
 create or replace macro seconds_between(a, b) as epoch(b) - epoch(a);
@@ -38,34 +39,90 @@ create or replace macro is_overnight_local(local_time) as
 -- Instant ts is overnight in zone tz (pay's overnight pages, on-call sleep pages).
 create or replace macro is_overnight(ts, tz) as is_overnight_local(local_ts(ts, tz));
 
--- A local calendar date is a business day: an ISO weekday of the policy, not a public holiday.
-create or replace macro is_business_day(d) as
-    list_contains((select business_weekdays from policy), isodow(d))
-    and not coalesce(d in (select holiday_date from holidays), false);
+-- One calendar per person (SPEC §15): the policy's hours and weekdays on the person's clock,
+-- minus the public holidays of the person's country (people.country, e.g. 'DE-BY', whose
+-- holidays ingest writes to country_holidays), else of the policy's holidays_country (the
+-- `holidays` table, which a reader's --policy shadows). `country_code` NULL or '' means the
+-- policy's country: the calendar of someone without a country, and of the SEV-3 clock.
 
--- A local wall-clock time (TIMESTAMP) is in business hours: a business day and
--- [policy.business_start, business_end).
-create or replace macro is_business_local_time(local_time) as
-    is_business_day(cast(local_time as date))
+-- A local calendar date is a weekend day: not one of the policy's ISO business weekdays.
+create or replace macro is_weekend(d) as
+    not list_contains((select business_weekdays from policy), isodow(d));
+
+-- A local calendar date is a public holiday of the calendar of country_code.
+create or replace macro is_holiday_for(d, country_code) as
+    case
+        when coalesce(country_code, '') = ''
+            then coalesce(d in (select holiday_date from holidays), false)
+        else coalesce(
+            d in (select holiday_date from country_holidays where country = country_code), false
+        )
+    end;
+
+-- A local calendar date is a business day of the calendar of country_code: an ISO weekday of
+-- the policy and not a public holiday there.
+create or replace macro is_business_day_for(d, country_code) as
+    not is_weekend(d) and not is_holiday_for(d, country_code);
+
+-- A local calendar date is a business day of the policy's own calendar (policy country).
+create or replace macro is_business_day(d) as is_business_day_for(d, null);
+
+-- A local wall-clock time (TIMESTAMP) is in business hours of the calendar of country_code:
+-- a business day there and [policy.business_start, business_end).
+create or replace macro is_business_local_time_for(local_time, country_code) as
+    is_business_day_for(cast(local_time as date), country_code)
     and clock_in(
         cast(local_time as time),
         (select business_start from policy),
         (select business_end from policy)
     );
 
+-- The same with the policy's holidays.
+create or replace macro is_business_local_time(local_time) as
+    is_business_local_time_for(local_time, null);
+
+-- Instant ts is in business hours of a person: zone tz's clock, country_code's holidays.
+create or replace macro is_business_local_for(ts, tz, country_code) as
+    is_business_local_time_for(local_ts(ts, tz), country_code);
+
 -- Instant ts is in business hours in zone tz (the policy's hours and holidays, that zone's clock).
-create or replace macro is_business_local(ts, tz) as is_business_local_time(local_ts(ts, tz));
+create or replace macro is_business_local(ts, tz) as is_business_local_for(ts, tz, null);
 
 -- Instant ts is in business hours of the policy's own business time zone (SEV-3 clock).
 create or replace macro is_business_time(ts) as
     is_business_local(ts, (select business_timezone from policy));
 
--- Hour class of a local wall-clock time: sleep (overnight wins), business, or off.
-create or replace macro hour_class_local(local_time) as
+-- Hour class of a local wall-clock time on the calendar of country_code: sleep (overnight
+-- wins), business, or off.
+create or replace macro hour_class_local_for(local_time, country_code) as
     case
         when is_overnight_local(local_time) then 'sleep'
-        when is_business_local_time(local_time) then 'business'
+        when is_business_local_time_for(local_time, country_code) then 'business'
         else 'off'
+    end;
+
+-- The same with the policy's holidays.
+create or replace macro hour_class_local(local_time) as hour_class_local_for(local_time, null);
+
+-- The night a local wall-clock time (TIMESTAMP) belongs to, labelled by the local date of the
+-- night's start (policy.overnight_start): with the default [22:00, 07:00), 23:30 on the 24th
+-- and 02:30 on the 25th are both the night of the 24th, whatever DST does to its length.
+-- Meaningful for overnight times (is_overnight_local); other times give their own date.
+create or replace macro night_of_local(local_time) as
+    case
+        when
+            (select overnight_start from policy) > (select overnight_end from policy)
+            and cast(local_time as time) < (select overnight_end from policy)
+            then cast(local_time as date) - 1
+        else cast(local_time as date)
+    end;
+
+-- Seconds of [a_start, a_end) inside the business window [b_start, b_end); 0 when the window
+-- is NULL (not a business day). greatest/least skip NULLs, hence the explicit case.
+create or replace macro business_overlap_s(a_start, a_end, b_start, b_end) as
+    case
+        when b_start is null or b_end is null then 0
+        else greatest(seconds_between(greatest(a_start, b_start), least(a_end, b_end)), 0)
     end;
 
 -- Monday 00:00 UTC (TIMESTAMPTZ) of the ISO week of an instant.

@@ -136,6 +136,7 @@ create table src_people (
     team varchar,
     timezone varchar not null,
     email varchar,
+    country varchar,
     line_no integer,
     source_file varchar not null
 );
@@ -236,6 +237,10 @@ create table policy (
     done_statuses varchar[] not null,
     handoff_before_hours double not null,
     handoff_after_hours double not null,
+    fairness_weeks integer not null,
+    max_consecutive_oncall_days integer not null,
+    max_interrupted_nights_per_week integer not null,
+    max_offhours_oncall_hours_per_4_weeks double not null,
     postmortem_min_whys integer not null,
     blame_phrases varchar[] not null,
     communication_within_minutes double not null,
@@ -264,6 +269,16 @@ create table holidays (
     name varchar
 );
 comment on table holidays is 'Public holidays of the policy country (business-hours clock); empty when no country is set.';
+
+create table country_holidays (
+    country varchar not null,
+    holiday_date date not null,
+    name varchar
+);
+comment on table country_holidays is 'Public holidays of every country named in people.csv (the person''s calendar), for the years the shifts and pages span; written by each ingest.';
+comment on column country_holidays.country is 'Country code as in people.country, upper-cased: ISO 3166-1 alpha-2, optionally -subdivision (e.g. DE-BY).';
+comment on column country_holidays.holiday_date is 'The holiday, a local calendar date.';
+comment on column country_holidays.name is 'The holiday''s name, as the holidays package gives it.';
 
 -- The report time of the stored views. Readers shadow it with a TEMP table holding --as-of.
 create view params as select now() as as_of;
