@@ -77,6 +77,7 @@ def test_a_source_without_rows_is_not_provided_and_never_a_shortfall():
         "comp_time",
         "handoffs",
         "pages",
+        "reviews",
         "rotations",
         "status_page",
     ]
@@ -188,13 +189,16 @@ def test_comp_time_taken_is_an_event_source_dated_by_taken_on():
         "('Bo', DATE '2026-10-09', 1.5, 3, 'comp_time/a.csv')"
     )
     got = _coverage(con)["comp_time", None]
-    # dated 00:00 UTC of taken_on; covered_until the latest event of any source (10-09)
+    # dated 00:00 UTC of taken_on
     assert (got.first_at, got.last_at, got.rows) == (
         ts("2026-10-02 00:00"),
         ts("2026-10-09 00:00"),
         2,
     )
-    assert got.covered_until == ts("2026-10-09 00:00")
+    # a take recorded ahead (10-09, after the last incident) does not claim the incidents
+    # reach 10-09: covered_until is the other event sources' (the incident of 10-03)
+    assert got.covered_until == ts("2026-10-03 10:00")
+    assert _coverage(con)["incidents", None].covered_until == ts("2026-10-03 10:00")
 
 
 def test_status_page_incidents_are_their_own_event_source():
