@@ -703,3 +703,9 @@ def test_importer_keys_reject_bad_values(tmp_path: Path, text: str, needle: str)
     with pytest.raises(PolicyError) as err:
         load_text(tmp_path, text)
     assert needle in str(err.value)
+
+
+def test_comp_time_expiry_changes_the_version_only_when_set() -> None:
+    # a key added after policies were versioned: every earlier policy keeps its version
+    assert "comp_time_expires_after_days" not in DEFAULT_POLICY._canonical()
+    assert Policy(comp_time_expires_after_days=30).version != DEFAULT_POLICY.version
