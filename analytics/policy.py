@@ -14,7 +14,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -31,6 +31,7 @@ __all__ = [
     "PayRate",
     "Policy",
     "load_policy",
+    "pay_policy_version",
 ]
 
 # Timeline event kinds, in the order their keyword rules are tried; "note" is the fallback.
@@ -60,6 +61,7 @@ _FLOAT_FIELDS = (
     "status_sev1_minutes",
     "status_sev2_minutes",
     "postmortem_deadline_hours",
+    "coverage_max_gap_hours",
 )
 
 
@@ -102,6 +104,10 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    # [coverage] (SPEC §12, product defaults): team -> the UTC day its rotation started/ended
+    coverage_team_starts: tuple[tuple[str, date], ...] = ()
+    coverage_team_ends: tuple[tuple[str, date], ...] = ()
+    coverage_max_gap_hours: float = 24.0
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +122,12 @@ class Policy:
         """``sha256:`` and 12 hex digits of a canonical JSON dump of every value but ``source``."""
         dump = json.dumps(self._canonical(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(dump.encode("utf-8")).hexdigest()[:12]
+
+    @cached_property
+    def pay_version(self) -> str:
+        """The version of the keys that change amounts (``[[pay]]``, ``[overnight]``) alone:
+        what payroll finality compares (SPEC §12), so other keys never touch it."""
+        return pay_policy_version(self.pay, self.overnight_start, self.overnight_end)
 
     def _canonical(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -248,6 +260,20 @@ def _canonical_value(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     return value
+
+
+def pay_policy_version(rates: Iterable[PayRate], overnight_start: time, overnight_end: time) -> str:
+    """``sha256:`` and 12 hex digits of the pay keys only (:attr:`Policy.pay_version`).
+
+    Also computed from a warehouse's ``pay_rates`` and ``policy`` rows by the payroll, so
+    both must give the same text for the same values.
+    """
+    body = {
+        "pay": [_canonical_value(r) for r in sorted(rates, key=lambda r: r.effective_from)],
+        "overnight": [_canonical_value(overnight_start), _canonical_value(overnight_end)],
+    }
+    dump = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(dump.encode("utf-8")).hexdigest()[:12]
 
 
 DEFAULT_POLICY = Policy()
@@ -451,6 +477,22 @@ def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(value.items()))
 
 
+def _team_days(value: Any) -> tuple[tuple[str, date], ...]:
+    accepted = 'expected a table of team = "YYYY-MM-DD", such as { legacy = "2026-10-15" }'
+    if not isinstance(value, dict):
+        raise _Bad(accepted)
+    days: dict[str, date] = {}
+    for team, day in value.items():
+        name = team.strip().lower()  # team names are trimmed and lower-cased (SPEC §11)
+        if not name or name in days:
+            raise _Bad(accepted + f"; team names must be distinct and non-empty ({team!r})")
+        try:
+            days[name] = _day(day)
+        except _Bad:
+            raise _Bad(accepted) from None
+    return tuple(sorted(days.items()))
+
+
 # TOML section -> key -> (Policy field, parser). Pay and timeline_keywords are handled apart.
 _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "response": {
@@ -491,6 +533,11 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
     },
+    "coverage": {
+        "team_starts": ("coverage_team_starts", _team_days),
+        "team_ends": ("coverage_team_ends", _team_days),
+        "max_gap_hours": ("coverage_max_gap_hours", _positive("hours")),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -516,6 +563,7 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "coverage",
 )
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
