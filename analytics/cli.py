@@ -395,7 +395,7 @@ def payroll(
     provisional: bool,
     accept_coverage: bool,
 ) -> None:
-    """Export the on-call stipend CSV for payroll (docs/payroll.md), with manifest and explanation.
+    """Export the on-call stipend CSV for payroll, with manifest and explanation.
 
     A final export needs a period that is over and fully covered by the data (rotations of
     every expected team, incidents and pages); otherwise it is refused (exit 1), one line per
