@@ -1136,7 +1136,7 @@ def _ledger(con: duckdb.DuckDBPyConnection, start: date, last_day: date) -> list
     rows = _rows(
         con,
         "select * from payroll_exports where period_start <= $last and period_end >= $start "
-        "order by period_start, period_end, exported_at desc",
+        "order by period_start, period_end, exported_at desc, rowid desc",
         {"start": start, "last": last_day},
     )
     latest: dict[tuple[date, date], dict[str, Any]] = {}
