@@ -38,6 +38,7 @@ from analytics.errors import AnalyticsError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from analytics.coverage import Shortfall
     from analytics.policy import Policy
 
 __all__ = [
@@ -753,8 +754,11 @@ def period_coverage(
 ) -> PeriodCoverage:
     """What the warehouse covers of the pay period ``[start, end_exclusive)`` (SPEC §12).
 
-    The payroll refuses a final export on any blocker or shortfall; reports may call this to
-    say where a period's data ends.
+    Built on :func:`analytics.coverage.shortfalls` (the one definition of uncovered stretches),
+    judged as payroll must: an expected team's edges are shortfalls, its interior gaps only
+    when longer than ``[coverage] max_gap_hours`` (else warnings); incidents and pages must
+    reach the period end (where their data *starts* is no payroll matter: a first page may
+    come any time); a source with no rows at all is a shortfall too (money depends on it).
 
     Args:
         con: A reader connection.
@@ -762,110 +766,108 @@ def period_coverage(
         end_exclusive: The day after its last day.
         now: The wall clock (default the current time): a period ending after it is not over.
         policy: Its ``[coverage]`` keys (default the built-in ones): ``team_starts`` /
-            ``team_ends`` narrow a team's expected window, ``max_gap_hours`` separates
+            ``team_ends`` narrow a team's expected time, ``max_gap_hours`` separates
             shortfall gaps from warnings.
 
     Returns:
-        Findings, in the order: the period itself, each expected team (by name, then time),
-        then incidents and pages.
+        Findings, in the order: the period itself, then rotations by team and time, then
+        incidents and pages.
     """
-    from analytics.db import sql_text
+    from analytics import coverage
     from analytics.policy import DEFAULT_POLICY
 
     rules = policy or DEFAULT_POLICY
     clock = now or datetime.now(UTC)
     p0, p1 = _instant(start), _instant(end_exclusive)
-    params = {"period_start": p0, "period_end": p1}
     period = f"{start.isoformat()} .. {(end_exclusive - timedelta(days=1)).isoformat()}"
     found: list[CoverageFinding] = []
 
     if p1 > clock:
-        found.append(
-            CoverageFinding(
-                "blocker",
-                "period",
-                None,
-                clock,
-                p1,
-                f"period {period} has not ended: it ends {_ts(p1)}, after now ({_ts(clock)})",
-            )
-        )
+        message = f"period {period} has not ended: it ends {_ts(p1)}, after now ({_ts(clock)})"
+        found.append(CoverageFinding("blocker", "period", None, clock, p1, message))
     (shifts,) = con.execute(
-        "select count(*) from oncall_shifts where end_at > $period_start "
-        "and start_at < $period_end",
-        params,
+        "select count(*) from oncall_shifts where end_at > $p0 and start_at < $p1",
+        {"p0": p0, "p1": p1},
     ).fetchone()
     if not shifts:
-        found.append(
-            CoverageFinding(
-                "blocker",
-                "rotations",
-                None,
-                p0,
-                p1,
-                f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})",
-            )
-        )
+        message = f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})"
+        found.append(CoverageFinding("blocker", "rotations", None, p0, p1, message))
 
-    starts, ends = dict(rules.coverage_team_starts), dict(rules.coverage_team_ends)
-    for gap in _rows(con, sql_text("pay/rotation_gaps.sql"), params):
-        team = gap["team"]
-        # a rotation that began or ended during a declared day is expected only on the full
-        # days after it began and before it ended
-        w0 = max(p0, _instant(starts[team] + timedelta(days=1))) if team in starts else p0
-        w1 = min(p1, _instant(ends[team])) if team in ends else p1
-        g0, g1 = max(gap["start_at"], w0), min(gap["end_at"], w1)
-        if g1 <= g0:
-            continue
-        found.append(
-            _rotation_finding(
-                team,
-                (g0, g1),
-                (w0, w1),
-                (w0 != p0, w1 != p1),
-                (gap["team_first_at"], gap["team_last_at"]),
-                rules.coverage_max_gap_hours,
+    rows = coverage.read_coverage(con)
+    spans = {c.team: c for c in rows if c.source == "rotations" and c.provided}
+    declared_starts = dict(rules.coverage_team_starts)
+    declared_ends = dict(rules.coverage_team_ends)
+    uncovered = coverage.shortfalls(
+        con,
+        p0,
+        p1,
+        team_starts=declared_starts,
+        team_ends=declared_ends,
+        sources=("rotations", "incidents", "pages"),
+    )
+    for s in uncovered:
+        if s.source == "rotations":
+            team = spans[s.team]
+            found.append(
+                _rotation_finding(
+                    s,
+                    (team.first_at, team.covered_until),
+                    (
+                        s.team in declared_starts and _at(declared_starts[s.team]) > p0,
+                        s.team in declared_ends and _at(declared_ends[s.team]) < p1,
+                    ),
+                    rules.coverage_max_gap_hours,
+                )
             )
-        )
-
-    found.extend(_event_findings(con, p1))
+    events = {c.source: c for c in rows}
+    for source in ("incidents", "pages"):
+        row = events.get(source)
+        if row is None or not row.provided:
+            message = (
+                f"{source}: no data in the warehouse, so none before {_ts(p1)}; ingest the {source}"
+            )
+            found.append(CoverageFinding("shortfall", source, None, p1, None, message))
+        for s in uncovered:
+            if s.source == source and s.kind == "after_last":
+                message = (
+                    f"{source}: data ends {_ts(s.start_at)}, {_hours(s.end_at - s.start_at)} h "
+                    f"before the period end {_ts(p1)}; ingest the later {source}"
+                )
+                found.append(CoverageFinding("shortfall", source, None, s.start_at, p1, message))
     return PeriodCoverage(p0, p1, tuple(found))
 
 
+def _at(value: date | datetime) -> datetime:
+    """A declared ``[coverage]`` day (00:00 UTC) or instant."""
+    return value if isinstance(value, datetime) else _instant(value)
+
+
 def _rotation_finding(
-    team: str,
-    gap: tuple[datetime, datetime],
-    window: tuple[datetime, datetime],
-    declared: tuple[bool, bool],
+    gap: Shortfall,
     span: tuple[datetime, datetime],
+    declared: tuple[bool, bool],
     max_gap_hours: float,
 ) -> CoverageFinding:
-    """One uncovered stretch of an expected team, clipped to the time it is expected in.
-
-    An edge (touching the start or end of that time) is always a shortfall; an interior gap
-    is one only when longer than ``max_gap_hours``, else a warning.
-    """
-    (g0, g1), (w0, w1), (first_at, last_at) = gap, window, span
+    """How payroll judges one uncovered stretch of an expected team (a coverage.Shortfall):
+    before its first shift piece or after its last (an edge) always a shortfall; between two
+    pieces only when longer than ``max_gap_hours``, else a warning."""
+    g0, g1 = gap.start_at, gap.end_at
+    first_at, last_at = span
     length = f"{_hours(g1 - g0)} h"
     start_name = "its declared start (team_starts)" if declared[0] else "the period start"
     end_name = "its declared end (team_ends)" if declared[1] else "the period end"
     level = "shortfall"
-    if g0 == w0 and g1 == w1:
+    if gap.kind == "after_last":
         message = (
-            f"nobody on call from {_ts(g0)} to {_ts(g1)} ({length}, all the time it is "
-            "expected); ingest its rotation, or declare [coverage] team_starts/team_ends"
+            f"rotation data ends {_ts(last_at)}: uncovered from {_ts(g0)} to {end_name} "
+            f"{_ts(g1)} ({length}); ingest the later rotation, or declare [coverage] "
+            "team_ends if it stopped"
         )
-    elif g1 == w1:
-        cause = f"rotation data ends {_ts(last_at)}" if last_at <= g0 else "nobody on call"
+    elif gap.kind == "before_first":
         message = (
-            f"{cause}: uncovered from {_ts(g0)} to {end_name} {_ts(g1)} ({length}); ingest "
-            "the later rotation, or declare [coverage] team_ends if it stopped"
-        )
-    elif g0 == w0:
-        cause = f"first shift starts {_ts(first_at)}" if first_at >= g1 else "nobody on call"
-        message = (
-            f"{cause}: uncovered from {start_name} {_ts(g0)} to {_ts(g1)} ({length}); ingest "
-            "the earlier rotation, or declare [coverage] team_starts if it began then"
+            f"first shift starts {_ts(first_at)}: uncovered from {start_name} {_ts(g0)} to "
+            f"{_ts(g1)} ({length}); ingest the earlier rotation, or declare [coverage] "
+            "team_starts if it began then"
         )
     elif g1 - g0 > timedelta(hours=max_gap_hours):
         limit = format_hours(Decimal(str(max_gap_hours)))
@@ -876,55 +878,7 @@ def _rotation_finding(
     else:
         level = "warning"
         message = f"nobody on call from {_ts(g0)} to {_ts(g1)} ({length}): nobody is paid for it"
-    return CoverageFinding(level, "rotations", team, g0, g1, f"team {team}: {message}")
-
-
-def _event_findings(con: duckdb.DuckDBPyConnection, p1: datetime) -> list[CoverageFinding]:
-    """Incidents and pages must reach the period end (``data_coverage.covered_until``)."""
-    found = []
-    # TEMPORARY until main's data_coverage view is merged
-    if not con.execute(
-        "select count(*) from duckdb_views() where view_name = 'data_coverage'"
-    ).fetchone()[0]:
-        until = con.execute(
-            "select greatest((select max(sent_at) from pages), "
-            "(select max(coalesce(resolved_at, started_at)) from incidents))"
-        ).fetchone()[0]
-        reach = {"incidents": until, "pages": until}
-    else:
-        reach = dict(
-            con.execute(
-                "select source, covered_until from data_coverage "
-                "where source in ('incidents', 'pages') and team is null"
-            ).fetchall()
-        )
-    for source in ("incidents", "pages"):
-        until = reach.get(source)
-        if until is None:
-            found.append(
-                CoverageFinding(
-                    "shortfall",
-                    source,
-                    None,
-                    p1,
-                    None,
-                    f"{source}: no data in the warehouse, so none before {_ts(p1)}; "
-                    f"ingest the {source}",
-                )
-            )
-        elif until < p1:
-            found.append(
-                CoverageFinding(
-                    "shortfall",
-                    source,
-                    None,
-                    until,
-                    p1,
-                    f"{source}: data ends {_ts(until)}, {_hours(p1 - until)} h before the "
-                    f"period end {_ts(p1)}; ingest the later {source}",
-                )
-            )
-    return found
+    return CoverageFinding(level, "rotations", gap.team, g0, g1, f"team {gap.team}: {message}")
 
 
 class CoverageRefused(AnalyticsError):

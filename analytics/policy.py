@@ -104,9 +104,10 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
-    # [coverage] (SPEC §12, product defaults): team -> the UTC day its rotation started/ended
-    coverage_team_starts: tuple[tuple[str, date], ...] = ()
-    coverage_team_ends: tuple[tuple[str, date], ...] = ()
+    # [coverage] (SPEC §12, product defaults): team -> the day (00:00 UTC) or instant its
+    # rotation really started / ended
+    coverage_team_starts: tuple[tuple[str, date | datetime], ...] = ()
+    coverage_team_ends: tuple[tuple[str, date | datetime], ...] = ()
     coverage_max_gap_hours: float = 24.0
     source: str = field(default="<defaults>", compare=False)
 
@@ -477,15 +478,23 @@ def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(value.items()))
 
 
-def _team_days(value: Any) -> tuple[tuple[str, date], ...]:
-    accepted = 'expected a table of team = "YYYY-MM-DD", such as { legacy = "2026-10-15" }'
+def _team_days(value: Any) -> tuple[tuple[str, date | datetime], ...]:
+    accepted = (
+        'expected a table of team = "YYYY-MM-DD" (00:00 UTC) or an instant with its offset, '
+        "such as { legacy = 2026-10-15 } or { search = 2026-11-10T09:00:00Z }"
+    )
     if not isinstance(value, dict):
         raise _Bad(accepted)
-    days: dict[str, date] = {}
+    days: dict[str, date | datetime] = {}
     for team, day in value.items():
         name = team.strip().lower()  # team names are trimmed and lower-cased (SPEC §11)
         if not name or name in days:
             raise _Bad(accepted + f"; team names must be distinct and non-empty ({team!r})")
+        if isinstance(day, datetime):
+            if day.tzinfo is None:
+                raise _Bad(accepted)
+            days[name] = day.astimezone(UTC)
+            continue
         try:
             days[name] = _day(day)
         except _Bad:
