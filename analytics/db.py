@@ -38,7 +38,7 @@ from analytics.errors import AnalyticsError, SchemaError, WarehouseBusy
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Views in dependency order: (sql file under analytics/sql, view name).
 VIEWS: tuple[tuple[str, str], ...] = (
@@ -53,6 +53,9 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("marts/page_metrics.sql", "page_metrics"),
     ("marts/action_item_status.sql", "action_item_status"),
     ("marts/oncall_load.sql", "oncall_load"),
+    ("marts/handovers.sql", "handovers"),
+    ("marts/handoff_notes.sql", "handoff_notes"),
+    ("marts/handoff_compliance.sql", "handoff_compliance"),
     ("marts/data_coverage.sql", "data_coverage"),
 )
 

@@ -61,6 +61,8 @@ _FLOAT_FIELDS = (
     "status_sev1_minutes",
     "status_sev2_minutes",
     "postmortem_deadline_hours",
+    "handoff_before_hours",
+    "handoff_after_hours",
     "coverage_max_gap_hours",
 )
 
@@ -104,6 +106,8 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    handoff_before_hours: float = 24.0
+    handoff_after_hours: float = 4.0
     # [coverage] (SPEC §12, product defaults): team -> the day (00:00 UTC) or instant its
     # rotation really started / ended
     coverage_team_starts: tuple[tuple[str, date | datetime], ...] = ()
@@ -217,6 +221,8 @@ class Policy:
             "overnight_start": self.overnight_start,
             "overnight_end": self.overnight_end,
             "done_statuses": list(self.tracker_done_statuses),
+            "handoff_before_hours": self.handoff_before_hours,
+            "handoff_after_hours": self.handoff_after_hours,
         }
 
     def pay_rows(self) -> list[dict[str, Any]]:
@@ -346,6 +352,20 @@ def _positive(unit: str) -> Callable[[Any], float]:
             or value <= 0
         ):
             raise _Bad(f"expected a number of {unit} > 0")
+        return float(value)
+
+    return parse
+
+
+def _non_negative(unit: str) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
+            raise _Bad(f"expected a number of {unit} >= 0")
         return float(value)
 
     return parse
@@ -542,6 +562,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
     },
+    "handoff": {
+        "before_hours": ("handoff_before_hours", _non_negative("hours")),
+        "after_hours": ("handoff_after_hours", _non_negative("hours")),
+    },
     "coverage": {
         "team_starts": ("coverage_team_starts", _team_days),
         "team_ends": ("coverage_team_ends", _team_days),
@@ -572,6 +596,7 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "handoff",
     "coverage",
 )
 

@@ -8,6 +8,7 @@ pages/pages.csv                           pages (§3.2)
 rotations/rotations.csv                   weekly rotations plus overrides (§3.3)
 people.csv                                engineers, teams, IANA time zones (§3.4)
 action_items/jira_export.csv              Jira-style tracker export (§3.5)
+handoffs/<team>/<YYYY-MM-DD>.md           hand-off notes (most on time, some late, some missing)
 MANIFEST.md                               which hand-written variant each document uses
 ```
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import random
 import shutil
@@ -392,6 +394,12 @@ def generate(
     incidents = _incidents(random.Random(f"{seed}:incidents"), scale, teams, people, roster, span)
     pages = _pages(random.Random(f"{seed}:pages"), scale, teams, incidents, people, roster, span)
     jira = _jira(random.Random(f"{seed}:jira"), incidents, span)
+    # Hand-off notes for the default span only: benchmarks measure the other inputs.
+    handoffs = (
+        _handoffs(random.Random(f"{seed}:handoffs"), shifts, span)
+        if years is None and engineers is None
+        else []
+    )
 
     total = len(incidents) + 5
     for done, inc in enumerate(incidents, start=1):
@@ -403,8 +411,11 @@ def generate(
     _write(out / "rotations" / "rotations.csv", _rotations_csv(shifts))
     _write(out / "pages" / "pages.csv", _pages_csv(pages))
     _write(out / "action_items" / "jira_export.csv", _jira_csv(jira))
+    for note in handoffs:
+        _write(out / "handoffs" / note.team / f"{note.handover:%Y-%m-%d}.md", _handoff_md(note))
     _write(
-        out / "MANIFEST.md", _manifest(seed, scale, incidents, people, shifts, pages, jira, span)
+        out / "MANIFEST.md",
+        _manifest(seed, scale, incidents, people, shifts, pages, jira, span, handoffs),
     )
     if bulk_pages:
         _bulk_pages(out / "pages" / "bulk-pages.csv", bulk_pages, seed, people, span)
@@ -416,6 +427,7 @@ def generate(
         "rotations": len(shifts),
         "people": len(people),
         "action_items": len(jira),
+        "handoffs": len(handoffs),
     }
 
 
@@ -475,7 +487,15 @@ def _bulk_pages(
 
 # --- output folder ------------------------------------------------------------------------
 
-_OWNED = ("timelines", "pages", "rotations", "action_items", "people.csv", "MANIFEST.md")
+_OWNED = (
+    "timelines",
+    "pages",
+    "rotations",
+    "action_items",
+    "handoffs",
+    "people.csv",
+    "MANIFEST.md",
+)
 
 
 def _prepare(out: Path) -> None:
@@ -565,6 +585,71 @@ def _rotations(
             shifts.append(_Shift(team, cover, start, end, True))
     shifts.sort(key=lambda s: (s.team, s.start, s.override))
     return shifts
+
+
+# --- hand-off notes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Handoff:
+    team: str
+    writer: str
+    to: str
+    handover: datetime
+    written: datetime
+    kind: str  # on_time | late | after
+
+
+_HANDOFF_LINES = (
+    "Quiet week; nothing open.",
+    "The replica-lag alert fired twice overnight; both cleared on their own.",
+    "A deploy freeze runs until Thursday; ask the release channel before shipping.",
+    "Two tickets wait on the vendor; links in the tracker.",
+    "Disk usage on the batch hosts is at 80%; the cleanup job is scheduled.",
+    "Certificate renewal is due next week; the runbook is up to date.",
+)
+
+
+def _handoffs(
+    rng: random.Random, shifts: Sequence[_Shift], span: _Span = _DEFAULT_SPAN
+) -> list[_Handoff]:
+    """A note for most weekly hand-overs: most on time, some written too early, some after the
+    window; about one in eight is missing (no file)."""
+    weekly: dict[str, list[_Shift]] = {}
+    for sh in shifts:
+        if not sh.override:
+            weekly.setdefault(sh.team, []).append(sh)
+    notes: list[_Handoff] = []
+    for team, pieces in sorted(weekly.items()):
+        for before, after in itertools.pairwise(sorted(pieces, key=lambda x: x.start)):
+            if before.engineer == after.engineer or after.start >= span.end:
+                continue
+            roll = rng.random()
+            if roll < 0.125:
+                continue  # missing
+            if roll < 0.22:
+                kind, written = "late", after.start - timedelta(hours=rng.randint(26, 40))
+            elif roll < 0.30:
+                kind, written = "after", after.start + timedelta(hours=rng.randint(5, 30))
+            else:
+                kind = "on_time"
+                written = after.start - timedelta(
+                    hours=rng.randint(1, 20), minutes=rng.randint(0, 59)
+                )
+            notes.append(
+                _Handoff(team, before.engineer, after.engineer, after.start, written, kind)
+            )
+    return notes
+
+
+def _handoff_md(note: _Handoff) -> str:
+    lines = sorted(random.Random(f"{note.team}:{note.handover:%Y%m%d}").sample(_HANDOFF_LINES, 2))
+    return (
+        f"# Hand-off, {note.team}, week of {note.handover:%Y-%m-%d}\n\n"
+        f"**TEAM:** {note.team}\n**FROM:** {note.writer}\n**TO:** {note.to}\n"
+        f"**WRITTEN:** {note.written:%Y-%m-%d %H:%M} UTC\n\n"
+        + "".join(f"- {line}\n" for line in lines)
+    )
 
 
 # --- incidents ----------------------------------------------------------------------------
@@ -1231,6 +1316,7 @@ def _manifest(
     pages: Sequence[_Page],
     jira: Sequence[_JiraRow],
     span: _Span = _DEFAULT_SPAN,
+    handoffs: Sequence[_Handoff] = (),
 ) -> str:
     zone_of = {p.engineer: p.timezone for p in people}
     sev = Counter(i.severity for i in incidents)
@@ -1258,6 +1344,9 @@ def _manifest(
         f"never acknowledged: {len(pages) - len(acked)}; acknowledged after 5 min: {late}; "
         f"sent 22:00–07:00 in the recipient's time zone: {night}",
         f"- action items: {sum(len(i.items) for i in incidents)}; in the Jira export: {len(jira)}",
+        f"- hand-off notes: {len(handoffs)}; written 24 h or more before the hand-over: "
+        f"{sum(1 for h in handoffs if h.kind == 'late')}; more than 4 h after it: "
+        f"{sum(1 for h in handoffs if h.kind == 'after')}",
         "",
         "## Planted cases",
         "",

@@ -79,6 +79,7 @@ def warehouse(
     items: Iterable[Mapping[str, Any]] = (),
     tracker: Iterable[Mapping[str, Any]] = (),
     shifts: Iterable[Mapping[str, Any]] = (),
+    handoffs: Iterable[Mapping[str, Any]] = (),
     policy: Policy = DEFAULT_POLICY,
     as_of: str | datetime | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
@@ -126,6 +127,10 @@ def warehouse(
     for row in shifts:
         full = {"is_override": False, **row}
         _insert(con, "oncall_shifts", {k: _time(v) for k, v in full.items()})
+    for n, row in enumerate(handoffs, start=1):
+        full = {"to_engineer": None, "body_lines": 1, "line_no": 4, **row}
+        full["source_file"] = f"handoffs/{n}.md"
+        _insert(con, "src_handoffs", {k: _time(v) for k, v in full.items()})
     db.install_views(con)
     if as_of is not None:
         set_as_of(con, as_of)

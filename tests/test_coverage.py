@@ -72,7 +72,12 @@ def test_a_source_without_rows_is_not_provided_and_never_a_shortfall():
     got = _coverage(con)
     assert got["pages", None].rows == 0 and got["pages", None].covered_until is None
     assert got["rotations", None].rows == 0  # one row says rotations were not provided
-    assert coverage.not_provided(list(got.values())) == ["action_items", "pages", "rotations"]
+    assert coverage.not_provided(list(got.values())) == [
+        "action_items",
+        "handoffs",
+        "pages",
+        "rotations",
+    ]
     found = coverage.shortfalls(con, ts("2026-10-01 00:00"), ts("2026-11-01 00:00"))
     assert {f.source for f in found} == {"incidents"}
 
@@ -165,6 +170,7 @@ def test_sample_warehouse_coverage(sample_warehouse):
             ("incidents", None, ts("2026-11-01 17:43:08")),
             ("pages", None, ts("2026-11-01 17:43:08")),
             ("action_items", None, ts("2026-11-01 17:43:08")),
+            ("handoffs", None, ts("2026-11-01 17:43:08")),
             ("rotations", "payments", ts("2026-11-02 00:00")),
             ("rotations", "platform", ts("2026-11-02 00:00")),
             ("rotations", "search", ts("2026-11-02 00:00")),

@@ -669,6 +669,39 @@ def _policy_scenario() -> dict:
         ],
         "items": [{"incident_id": "s1", "item_no": 1, "ticket": "OPS-9"}],
         "tracker": [{"ticket": "OPS-9", "status": "Closed"}],
+        # hand-overs ann -> bob and fay -> hal, both at 11-23 09:00
+        "shifts": [
+            {
+                "team": "core",
+                "engineer": "ann",
+                "start_at": "2026-11-16 09:00",
+                "end_at": "2026-11-23 09:00",
+            },
+            {
+                "team": "core",
+                "engineer": "bob",
+                "start_at": "2026-11-23 09:00",
+                "end_at": "2026-11-30 09:00",
+            },
+            {
+                "team": "ops",
+                "engineer": "fay",
+                "start_at": "2026-11-16 09:00",
+                "end_at": "2026-11-23 09:00",
+            },
+            {
+                "team": "ops",
+                "engineer": "hal",
+                "start_at": "2026-11-23 09:00",
+                "end_at": "2026-11-30 09:00",
+            },
+        ],
+        "handoffs": [
+            # 26 h before: late under the 24 h default
+            {"team": "core", "from_engineer": "ann", "written_at": "2026-11-22 07:00"},
+            # 5 h after: late under the 4 h default
+            {"team": "ops", "from_engineer": "fay", "written_at": "2026-11-23 14:00"},
+        ],
     }
 
 
@@ -683,6 +716,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
         ).fetchall(),
         con.execute("select item_no, is_done from action_item_status").fetchall(),
         con.execute("select count(*), min(window_start_at) from business_windows").fetchall(),
+        con.execute("select team, status from handoff_compliance order by team").fetchall(),
     )
 
 
@@ -704,6 +738,8 @@ POLICY_CHANGES = {
     "overnight_start": time(23),
     "overnight_end": time(6),
     "tracker_done_statuses": ("Done",),
+    "handoff_before_hours": 27,
+    "handoff_after_hours": 6,
 }
 
 

@@ -249,6 +249,8 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
         "overnight_start",
         "overnight_end",
         "done_statuses",
+        "handoff_before_hours",
+        "handoff_after_hours",
     ]
     assert row["policy_version"] == DEFAULT_POLICY.version
     assert row["postmortem_severities"] == [1, 2]

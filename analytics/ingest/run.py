@@ -44,6 +44,7 @@ KIND_TABLES = {
     "tracker": ("src_tracker_items",),
     "pagerduty": ("src_incidents", "src_pages", "src_rotations"),
     "opsgenie": ("src_pages",),
+    "handoff": ("src_handoffs",),
 }
 ALL_SRC_TABLES = (
     "src_incidents",
@@ -53,6 +54,7 @@ ALL_SRC_TABLES = (
     "src_people",
     "src_rotations",
     "src_tracker_items",
+    "src_handoffs",
 )
 MAX_LOGGED_ERRORS = 50
 
@@ -108,6 +110,8 @@ def classify_file(path: Path) -> str | None:
     name, suffix = path.name.lower(), path.suffix.lower()
     if name == "people.csv":
         return "people"
+    if suffix in TIMELINE_EXT and "handoffs" in parts and name not in {"readme.md", "manifest.md"}:
+        return "handoff"
     if (
         suffix in TIMELINE_EXT
         and name not in {"readme.md", "manifest.md"}
@@ -150,8 +154,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if kind is None:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, pages/, rotations/, action_items/, pagerduty/ or "
-                    "opsgenie/, or name it people.csv"
+                    "named timelines/, pages/, rotations/, action_items/, handoffs/, pagerduty/ "
+                    "or opsgenie/, or name it people.csv"
                 )
                 continue
             found[given.resolve()] = kind
@@ -185,7 +189,7 @@ def _file_sha256(path: Path) -> str:
 def _check_size(res: FileResult) -> None:
     """Refuse a file far larger than any input of its kind (before reading it)."""
     size = res.path.stat().st_size
-    limit = MAX_DOCUMENT_BYTES if res.kind == "timeline" else MAX_JSON_BYTES
+    limit = MAX_DOCUMENT_BYTES if res.kind in ("timeline", "handoff") else MAX_JSON_BYTES
     if size > limit:
         raise InputError(
             res.display,
@@ -268,6 +272,9 @@ class _Pending:
             row["line_no"] = it.get("line_no", i)
             row["source_file"] = source_file
             self.rows["src_tracker_items"].append(row)
+
+    def handoff(self, note, source_file: str) -> None:
+        self.rows["src_handoffs"].append({**_row(note), "source_file": source_file})
 
     def stage(self, con: duckdb.DuckDBPyConnection) -> None:
         """Move the queued rows into TEMP staging tables (columnar, may spill to disk), so a
@@ -362,6 +369,14 @@ def _parse_python(
         res.warnings.extend(str(w) for w in result.warnings)
         pending.tracker(result.items, src)
         res.rows = len(result.items)
+        return []
+    if res.kind == "handoff":
+        from analytics.ingest.handoffs import parse_handoff
+
+        parsed = parse_handoff(data, res.display)
+        res.warnings.extend(str(w) for w in parsed.warnings)
+        pending.handoff(parsed.note, src)
+        res.rows = 1
         return []
     raise AssertionError(res.kind)
 
@@ -623,7 +638,27 @@ class _Batch:
         report.rows_by_kind = counts
         dbmod.write_policy(con, self.policy)
         dbmod.install_views(con)
+        _check_handoff_recipients(con, results)
         _log(con, report, self.now)
+
+
+def _check_handoff_recipients(con, results: list[FileResult]) -> None:
+    """Warn when a loaded hand-off note's TO is not the engineer who took over."""
+    loaded = {str(r.path): r for r in results if r.status == "loaded" and r.kind == "handoff"}
+    if not loaded:
+        return
+    mismatches = con.execute(
+        "select source_file, line_no, note_to, to_engineer, handover_at from handoff_notes "
+        "where source_file in (select unnest($files)) and note_to is not null "
+        "and lower(trim(note_to)) <> lower(trim(to_engineer)) order by source_file, handover_at",
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for source_file, line_no, note_to, to_engineer, handover_at in mismatches:
+        res = loaded[source_file]
+        res.warnings.append(
+            f"{res.display}:{line_no}: TO '{note_to}', but {to_engineer} took over at "
+            f"{handover_at:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 def _reject(res: FileResult, exc: InputError) -> None:

@@ -19,6 +19,7 @@ KIND_LABELS = {
     "src_people": "people",
     "src_rotations": "rotation rows",
     "src_tracker_items": "tracker items",
+    "src_handoffs": "hand-off notes",
 }
 
 

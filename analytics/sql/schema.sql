@@ -123,6 +123,16 @@ create table src_tracker_items (
     source_file varchar not null
 );
 
+create table src_handoffs (
+    team varchar not null,
+    from_engineer varchar not null,
+    to_engineer varchar,
+    written_at timestamptz not null,
+    body_lines integer not null,
+    line_no integer,
+    source_file varchar not null
+);
+
 create table oncall_shifts (
     team varchar not null,
     engineer varchar not null,
@@ -183,7 +193,9 @@ create table policy (
     holidays_country varchar not null,
     overnight_start time not null,
     overnight_end time not null,
-    done_statuses varchar[] not null
+    done_statuses varchar[] not null,
+    handoff_before_hours double not null,
+    handoff_after_hours double not null
 );
 comment on table policy is 'The playbook numbers the stored views use (one row), written with each ingest from the policy then in force.';
 
