@@ -255,3 +255,69 @@ def test_findings_come_in_a_stable_order():
         ("shortfall", "incidents", None),
         ("shortfall", "pages", None),
     ]
+
+
+# --- the [coverage] policy keys and the pay version -----------------------------------------
+
+
+def test_coverage_keys_parse_days_and_instants(tmp_path):
+    policy = policy_file(
+        tmp_path,
+        "[coverage]\n"
+        'team_ends = { " Legacy " = "2026-10-15", db = 2026-10-20 }\n'
+        "team_starts = { search = 2026-11-10T10:00:00+01:00 }\n"
+        "max_gap_hours = 12\n",
+    )
+    assert policy.coverage_team_ends == (("db", date(2026, 10, 20)), ("legacy", date(2026, 10, 15)))
+    # +01:00 is stored as the UTC instant
+    assert policy.coverage_team_starts == (("search", datetime(2026, 11, 10, 9, tzinfo=UTC)),)
+    assert policy.coverage_max_gap_hours == 12.0
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            "max_gap_hours = 0",
+            "coverage.max_gap_hours = 0 (line 2): expected a number of hours > 0",
+        ),
+        ("max_gap_hours = 'x'", "expected a number of hours > 0"),
+        ('team_ends = { a = "soon" }', "expected a table of team ="),
+        ("team_ends = { a = 2026-10-15T00:00:00 }", "an instant with its offset"),
+        ('team_starts = { A = 2026-10-15, " a" = 2026-10-16 }', "must be distinct"),
+        ("team_starts = 3", "expected a table of team ="),
+        ("gap_hours = 3", "unknown key 'coverage.gap_hours'"),
+    ],
+)
+def test_bad_coverage_keys_are_policy_errors(tmp_path, text, says):
+    from analytics.errors import PolicyError
+
+    with pytest.raises(PolicyError, match=r"policy\.toml: ") as err:
+        policy_file(tmp_path, f"[coverage]\n{text}\n")
+    assert says in str(err.value)
+
+
+def test_the_pay_version_hashes_the_pay_keys_only(tmp_path):
+    from analytics.policy import DEFAULT_POLICY
+
+    others = policy_file(
+        tmp_path,
+        "[response]\nsev1_minutes = 10\n[coverage]\nmax_gap_hours = 6\n"
+        "[business_hours]\ntimezone = 'Europe/Berlin'\n",
+    )
+    assert others.version != DEFAULT_POLICY.version
+    assert others.pay_version == DEFAULT_POLICY.pay_version
+    overnight = policy_file(tmp_path, "[overnight]\nstart = '23:00'\n")
+    assert overnight.pay_version != DEFAULT_POLICY.pay_version
+    respelled = policy_file(
+        tmp_path,
+        "[[pay]]\neffective_from = 2000-01-01\nweekly_stipend_usd = 500\n"
+        "sev1_bonus_usd = '200.00'\ncomp_hours_per_overnight_page = '4.0'\n",
+    )
+    assert respelled.pay_version == DEFAULT_POLICY.pay_version
+    raised = policy_file(
+        tmp_path,
+        "[[pay]]\neffective_from = 2000-01-01\nweekly_stipend_usd = 501\n"
+        "sev1_bonus_usd = '200.00'\ncomp_hours_per_overnight_page = 4\n",
+    )
+    assert raised.pay_version != DEFAULT_POLICY.pay_version

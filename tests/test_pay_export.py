@@ -380,6 +380,29 @@ def test_exports_that_share_no_day_are_independent(wh, tmp_path):
     assert b"E2,Bob,platform,168,500.00," in result.csv_path.read_bytes()
 
 
+def test_sharing_days_that_pay_nobody_is_not_paying_twice(wh, tmp_path):
+    # final 11-08 .. 11-15: Alice's Sunday 11-08 (24 h), then nobody (accepted shortfall)
+    con = duckdb.connect(str(wh))
+    try:
+        con.execute("SET TimeZone='UTC'")
+        add_rows(
+            con,
+            shifts=[("platform", "Bob", "2026-11-16 00:00", "2026-11-21 00:00")],
+            pages=[("p10", "2026-11-21 08:00", "Bob", "platform", None)],
+        )
+    finally:
+        con.close()
+    later = datetime(2026, 11, 22, tzinfo=UTC)
+    first = (date(2026, 11, 8), date(2026, 11, 16))
+    assert export(wh, tmp_path / "a.csv", period=first, now=later, accept_coverage=True).final
+    # 11-10 .. 11-20 shares 11-10 .. 11-15 with it, when nobody was on call and nothing paged
+    second = (date(2026, 11, 10), date(2026, 11, 21))
+    result = export(wh, tmp_path / "b.csv", period=second, now=later, accept_coverage=True)
+    assert result.status == "written"
+    assert b"E2,Bob,platform,120,357.14," in result.csv_path.read_bytes()  # 5 days: 500x120/168
+    assert len(ledger(wh)) == 2
+
+
 # --- the three files as a set ---------------------------------------------------------------
 
 
