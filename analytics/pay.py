@@ -923,10 +923,14 @@ def provisional_path(csv_path: Path) -> Path:
     return csv_path.with_name(_stem(csv_path) + ".provisional.csv")
 
 
-def _check_out(csv_path: Path) -> None:
+def _check_out(csv_path: Path, db: Path) -> None:
     """Refuse, before any work, an output path that cannot be a file (exit 2)."""
     if csv_path.is_dir():
         raise UsageError(f"--out {csv_path}: is a folder; name the CSV file to write")
+    warehouse = db.resolve()
+    for path in (csv_path, *_sidecars(csv_path)):
+        if path.resolve() in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+            raise UsageError(f"--out {csv_path}: {path} is the warehouse; name another file")
     folder = csv_path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -1166,7 +1170,7 @@ def export_payroll(
             ``out`` cannot be a file.
         WarehouseBusy: Another process held the warehouse for longer than ``wait``.
     """
-    from analytics.db import reader
+    from analytics.db import reader, resolve_path
 
     if end_exclusive <= start:
         raise UsageError(
@@ -1187,7 +1191,7 @@ def export_payroll(
     csv_path = Path(out) if out is not None else _default_out(start, end_exclusive)
     if provisional:
         csv_path = provisional_path(csv_path)
-    _check_out(csv_path)
+    _check_out(csv_path, resolve_path(db))
 
     with reader(db, wait=wait, policy=policy) as con:
         coverage = period_coverage(con, start, end_exclusive, now=clock, policy=policy)

@@ -148,11 +148,12 @@ def test_paying_october_again_through_a_custom_range_is_refused(db, tmp_path):
         (("--period", "2026-10", "--out", "README.md/x.csv"), 2, "is a file, not a folder"),
         (("--period", "2026-10", "--out", "/proc/nope/x.csv"), 1, "cannot write the payroll"),
         (("--period", "2026-10", "--provisional", "--force"), 2, "--provisional"),
+        (("--period", "2026-10", "--out", "@DB"), 2, "is the warehouse"),
     ],
 )
 def test_bad_options_are_one_line_and_write_nothing(db, tmp_path, monkeypatch, args, code, says):
     monkeypatch.chdir(ROOT)
-    result = payroll(db, *args)
+    result = payroll(db, *(str(db) if a == "@DB" else a for a in args))
     assert result.returncode == code, result.stderr
     (line,) = result.stderr.splitlines()
     assert says in line and "Traceback" not in line
