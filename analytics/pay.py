@@ -1204,7 +1204,7 @@ def export_payroll(
         overlaps = {
             (row["period_start"], row["period_end"]): _overlap_payroll(con, start, last_day, row)
             for row in finals
-            if (row["period_start"], row["period_end"]) != (start, last_day)
+            if (row["period_start"], row["period_end"]) != (start, last_day) and not provisional
         }
 
     warnings = [*coverage.warnings, *payroll.warnings]
