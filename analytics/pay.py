@@ -977,7 +977,12 @@ class _FileSet:
             missing.append(folder)
             folder = folder.parent
         for new in reversed(missing):
-            new.mkdir()
+            try:
+                new.mkdir()
+            except FileExistsError:
+                if new.is_dir():  # "a/.." exists once "a" does
+                    continue
+                raise
             self.created_dirs.append(new)
 
     def swap(self) -> None:

@@ -539,3 +539,14 @@ def test_spreadsheet_safe_prefixes_exactly_the_formula_starts():
         assert spreadsheet_safe(text) == "'" + text
     for text in ("", "Alice", " =1", "1-2", "a=b", "'=1", "\nx"):
         assert spreadsheet_safe(text) == text
+
+
+def test_an_out_through_a_missing_folder_and_dot_dot_is_honoured(wh, tmp_path):
+    # "new/.." only exists once "new" does: the folders are made one by one
+    result = export(wh, tmp_path / "new" / ".." / "new" / "week.csv")
+    assert (tmp_path / "new" / "week.csv").read_bytes() == result.csv_path.read_bytes()
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == [
+        "week.csv",
+        "week.explain.csv",
+        "week.manifest.json",
+    ]
