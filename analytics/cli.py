@@ -375,8 +375,8 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
 @click.option(
     "--provisional",
     is_flag=True,
-    help="Write a draft, <stem>.provisional.csv/.manifest.json/.explain.csv, whatever the "
-    "data covers; records nothing and never touches the final files.",
+    help="Write a draft (<stem>.provisional.csv, with its manifest and explanation) whatever "
+    "the data covers; records nothing and never touches the final files.",
 )
 @click.option(
     "--accept-coverage",

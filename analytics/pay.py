@@ -925,12 +925,21 @@ def provisional_path(csv_path: Path) -> Path:
 
 def _check_out(csv_path: Path, db: Path) -> None:
     """Refuse, before any work, an output path that cannot be a file (exit 2)."""
+    try:
+        _check_out_path(csv_path, db)
+    except OSError as exc:  # a name too long, a loop of symlinks, ...
+        raise UsageError(f"--out {csv_path}: {exc.strerror or exc}") from None
+
+
+def _check_out_path(csv_path: Path, db: Path) -> None:
     if csv_path.is_dir():
         raise UsageError(f"--out {csv_path}: is a folder; name the CSV file to write")
     warehouse = db.resolve()
     for path in (csv_path, *_sidecars(csv_path)):
         if path.resolve() in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
             raise UsageError(f"--out {csv_path}: {path} is the warehouse; name another file")
+        if path.exists() and not path.is_file():  # a device, a FIFO, a socket: never replaced
+            raise UsageError(f"--out {csv_path}: {path} exists and is not a regular file")
     folder = csv_path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent

@@ -149,6 +149,8 @@ def test_paying_october_again_through_a_custom_range_is_refused(db, tmp_path):
         (("--period", "2026-10", "--out", "/proc/nope/x.csv"), 1, "cannot write the payroll"),
         (("--period", "2026-10", "--provisional", "--force"), 2, "--provisional"),
         (("--period", "2026-10", "--out", "@DB"), 2, "is the warehouse"),
+        (("--period", "2026-10", "--out", "/dev/null"), 2, "is not a regular file"),
+        (("--period", "2026-10", "--out", "a" * 300 + ".csv"), 2, "File name too long"),
     ],
 )
 def test_bad_options_are_one_line_and_write_nothing(db, tmp_path, monkeypatch, args, code, says):
