@@ -1,4 +1,4 @@
-"""On-call compensation (SPEC §7, §11) and the payroll export.
+"""On-call compensation (SPEC §7, §11) and the payroll export (SPEC §12).
 
 The heavy work is set-based SQL in ``analytics/sql/pay`` (shift pieces, SEV-1 handlers, counted
 overnight pages, the people behind the lines, the inputs' checksums), run on a read-only
@@ -6,9 +6,12 @@ connection into TEMP tables. Python then does the money on the small per-piece r
 :class:`~decimal.Decimal` and :class:`~fractions.Fraction`: every piece's exact amount is summed
 and each line is rounded half-up to cents once. Nothing that pays ever passes through a float.
 
-The export (:func:`export_payroll`) computes with a reader that is closed before anything is
-written, then holds the warehouse read-write only long enough to check finality against
-``payroll_exports``, write the three files atomically and record the export.
+The export (:func:`export_payroll`) first asks what the data covers of the period
+(:func:`period_coverage`): a final export needs a period that is over and covered. It computes
+with a reader that is closed before anything is written, then holds the warehouse read-write
+only long enough to compare with every final export sharing days with it (finality by instant,
+in ``payroll_exports``), swap the three files in as a set and record the export. A provisional
+export writes ``<stem>.provisional.*`` files and records nothing.
 """
 
 from __future__ import annotations
@@ -44,16 +47,23 @@ if TYPE_CHECKING:
 __all__ = [
     "CSV_COLUMNS",
     "EXPLAIN_COLUMNS",
+    "CoverageFinding",
+    "CoverageRefused",
     "ExportResult",
     "Payroll",
     "PayrollLine",
+    "PeriodCoverage",
     "compute_payroll",
+    "day_period",
     "export_payroll",
     "format_hours",
     "month_period",
+    "period_coverage",
     "previous_month",
+    "provisional_path",
     "render_csv",
     "render_explain",
+    "spreadsheet_safe",
 ]
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -607,9 +617,8 @@ def _render(
         safe = dict(row)
         for column in text_columns:
             value = safe.get(column) or ""
-            if value.startswith(_FORMULA_STARTS):
-                safe[column] = "'" + value
-                escaped += 1
+            safe[column] = spreadsheet_safe(value)
+            escaped += safe[column] != value
         safe_rows.append(safe)
     buffer = io.StringIO(newline="")
     out = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
