@@ -45,9 +45,29 @@ class Ctx:
             click.echo(text)
 
 
+ENV_DEBUG = "INCIDENT_ANALYTICS_DEBUG"
+
+
 def _fail(exc: AnalyticsError) -> None:
     click.echo(f"{PROG}: {exc}", err=True)
     sys.exit(exc.exit_code)
+
+
+def _unexpected(exc: Exception, db: Path) -> AnalyticsError:
+    """Any other failure as one line (SPEC §9): a disk or file fault names the file and the
+    cure; anything else is a bug, named with the command and where its details are."""
+    from analytics.db import fault
+
+    known = fault(exc, db)
+    if known is not None:
+        return known
+    command = " ".join(click.get_current_context().command_path.split()[1:])  # "report weekly"
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return AnalyticsError(
+        f"{command}: internal error ({type(exc).__name__}{': ' + detail if detail else ''}); "
+        f"this is a bug: run the command again with --debug (or {ENV_DEBUG}=1) for the "
+        "traceback, and report it"
+    )
 
 
 def common(func):
@@ -74,13 +94,29 @@ def common(func):
         help="Seconds to retry while another process holds the warehouse.",
     )
     @click.option("--quiet", "-q", is_flag=True, help="No summary or progress; errors only.")
+    @click.option(
+        "--debug",
+        is_flag=True,
+        help=f"Show the traceback of an unexpected error (also ${ENV_DEBUG}=1).",
+    )
     @functools.wraps(func)
-    def wrapper(*args, db, policy_file, wait, quiet, **kwargs):
+    def wrapper(*args, db, policy_file, wait, quiet, debug, **kwargs):
         ctx = Ctx(db or default_db(), policy_file, wait, quiet)
         try:
             return func(ctx, *args, **kwargs)
         except AnalyticsError as exc:
             _fail(exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own control flow (Exit and Abort are RuntimeErrors)
+        except BrokenPipeError:
+            # The reader of stdout went away (`| head`): nothing to say, and nobody to say it
+            # to. Point stdout at /dev/null so the interpreter's final flush stays quiet.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except Exception as exc:
+            if debug or os.environ.get(ENV_DEBUG):
+                raise
+            _fail(_unexpected(exc, ctx.db))
 
     return wrapper
 
@@ -190,8 +226,10 @@ def sample(
     The default (seed 7, scale 1) is the committed data/sample: 2026-05-04 .. 2026-11-02,
     3 teams, 12 engineers, 150 incidents. OUT must be empty, missing, or a previous sample.
     """
+    from analytics.db import usable_folder
     from analytics.sample import generate
 
+    usable_folder(out, "--out")
     counts = generate(
         out, seed=seed, scale=scale, bulk_pages=bulk_pages, years=years, engineers=engineers
     )
@@ -213,7 +251,9 @@ def sample(
 @click.option(
     "--rebuild",
     is_flag=True,
-    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade).",
+    help="Rebuild the warehouse from the files in its ingest_log (after an upgrade), keeping "
+    "its ingest_log and payroll exports; refuses if some are missing unless PATHS name the "
+    "folders to read instead.",
 )
 @common
 def ingest(
@@ -346,8 +386,10 @@ def report() -> None:
 @common
 def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> None:
     """The weekly all-hands report: OUT/weekly/<week>/allhands.html (blameless)."""
+    from analytics.db import usable_folder
     from analytics.reports import weekly_report
 
+    usable_folder(out, "--out")
     path = weekly_report(
         week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
     )
@@ -414,6 +456,10 @@ def payroll(
         start, end = pay.day_period(parse_day(date_from, "--from"), parse_day(date_to, "--to"))
     else:
         start, end = pay.previous_month(datetime.now(UTC).date())
+    if out is not None:
+        from analytics.db import usable_folder
+
+        usable_folder(out.parent, "--out", out)
     try:
         result = pay.export_payroll(
             ctx.db,
@@ -451,8 +497,10 @@ def export(ctx: Ctx, parquet_dir: Path) -> None:
     Each file is written to a temporary name and moved into place, so a reader never sees a
     half-written file. Re-running replaces the export.
     """
+    from analytics.db import usable_folder
     from analytics.export import export_parquet
 
+    usable_folder(parquet_dir, "--parquet")
     counts = export_parquet(ctx.db, parquet_dir, wait=ctx.wait)
     ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 

@@ -19,8 +19,10 @@ and the policy of the last ingest.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -33,7 +35,7 @@ import duckdb
 
 from analytics import __version__
 from analytics.config import default_db
-from analytics.errors import AnalyticsError, SchemaError, WarehouseBusy
+from analytics.errors import AnalyticsError, SchemaError, UsageError, WarehouseBusy
 
 if TYPE_CHECKING:
     from analytics.policy import Policy
@@ -80,9 +82,14 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def memory_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the same settings as the warehouse connections."""
-    con = duckdb.connect()
+def memory_connection(temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the same settings as the warehouse connections.
+
+    ``temp_directory`` is where large intermediate results spill (DuckDB's default is
+    ``.tmp`` in the working directory).
+    """
+    config = {"temp_directory": str(temp_directory)} if temp_directory is not None else {}
+    con = duckdb.connect(config=config)
     con.execute("SET TimeZone='UTC'")
     _no_progress_bar(con)
     return con
@@ -105,21 +112,76 @@ def _holder(message: str) -> str:
     return f"PID {m['pid']} ({m['proc']})"
 
 
-def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file, retrying with backoff while another process holds its lock.
+_DAMAGED = (
+    "corrupt",
+    "checksum",
+    "could not read enough bytes",
+    "not a valid duckdb",
+    "invalid database",
+    "unable to read",
+)
+_FULL = ("no space left", "file too large", "disk quota")
 
-    No schema check: :func:`reader` and :func:`writer` add that; ``ingest --rebuild`` needs
-    to open a warehouse of any version.
-    """
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (DuckDB's run over two or three: join them)."""
+    lines = [x.strip() for x in str(exc).splitlines() if x.strip()]
+    text = " ".join(lines) if len(lines) <= 3 else lines[0]
+    return text or type(exc).__name__
+
+
+def fault(exc: BaseException, path: Path) -> AnalyticsError | None:
+    """A disk, file-system or damaged-file failure around the warehouse ``path`` as one line
+    naming the file and the cure (exit 1); ``None`` for anything else (a bug, say)."""
+    detail = _one_line(exc)
+    low = detail.lower()
+    errno_full = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    if errno_full or any(word in low for word in _FULL):
+        where = exc.filename if isinstance(exc, OSError) and exc.filename else path
+        if "checkpoint" in low:
+            return AnalyticsError(
+                f"{path}: the batch was committed (kept in {path}.wal) but could not be "
+                f"written into the file ({detail}); free disk space, and the next ingest or "
+                "payroll export on it finishes the write"
+            )
+        return AnalyticsError(
+            f"{where}: out of disk space ({detail}); free space on that disk (for the "
+            f"warehouse: its folder, and {path}.tmp where large batches spill) and run it "
+            "again; the warehouse is as it was before this command"
+        )
+    if isinstance(exc, duckdb.Error) and any(word in low for word in _DAMAGED):
+        return AnalyticsError(
+            f"{path}: the warehouse file is damaged ({detail}); restore it from a backup, or "
+            "move it aside and run `incident-analytics ingest` to build a new one (the "
+            "payroll exports recorded in it are then lost); nothing was changed"
+        )
+    if isinstance(exc, OSError):
+        where = exc.filename if exc.filename is not None else path
+        return AnalyticsError(
+            f"{where}: {exc.strerror or detail}; check that path, its folder and their "
+            "permissions, then run it again"
+        )
+    if isinstance(exc, duckdb.IOException):
+        return AnalyticsError(
+            f"{path}: cannot read or write the warehouse ({detail}); check the file, its "
+            "folder and the free disk space, then run it again"
+        )
+    return None
+
+
+def _retrying(path: Path, wait: float, open_once):
+    """``open_once()``, retried with backoff while another process holds the file's lock."""
     deadline = time.monotonic() + max(0.0, wait)
     delay = 0.05
     while True:
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
+            return open_once()
         except duckdb.IOException as exc:
             message = str(exc)
             if "lock" not in message.lower():
-                raise AnalyticsError(f"{path}: cannot open the warehouse: {message}") from exc
+                raise fault(exc, path) or AnalyticsError(
+                    f"{path}: cannot open the warehouse: {_one_line(exc)}"
+                ) from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
                     f"{path}: warehouse busy: held by {_holder(message)}; "
@@ -128,19 +190,29 @@ def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyCon
                 ) from exc
             time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
             delay = min(delay * 2, 1.0)
-            continue
         except duckdb.Error as exc:
-            raise AnalyticsError(f"{path}: cannot open the warehouse: {exc}") from exc
-        con.execute("SET TimeZone='UTC'")
-        _no_progress_bar(con)
-        return con
+            raise fault(exc, path) or AnalyticsError(
+                f"{path}: cannot open the warehouse: {_one_line(exc)}"
+            ) from exc
+
+
+def open_file(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file, retrying with backoff while another process holds its lock.
+
+    No schema check: :func:`reader` and :func:`writer` add that; ``ingest --rebuild`` needs
+    to open a warehouse of any version.
+    """
+    con = _retrying(path, wait, lambda: duckdb.connect(str(path), read_only=read_only))
+    con.execute("SET TimeZone='UTC'")
+    _no_progress_bar(con)
+    return con
 
 
 def _has_schema(con: duckdb.DuckDBPyConnection) -> bool:
     # fetchall, not fetchone: a result left half-read blocks the connection's next query.
     rows = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'main' "
-        "and table_name = 'warehouse_meta'"
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'main' and table_name = 'warehouse_meta'"
     ).fetchall()
     return bool(rows[0][0])
 
@@ -366,7 +438,7 @@ def writer(
     process dies before the commit DuckDB rolls the batch back on next open.
     """
     path = resolve_path(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder_for_new(path)
     con = open_file(path, read_only=False, wait=wait)
     try:
         if schema_version(con) is None:
@@ -378,6 +450,83 @@ def writer(
         yield con
     finally:
         con.close()
+
+
+def usable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
+    """Check that output named by ``option`` (whose value was ``given``, a file in ``folder``,
+    if not the folder itself) can be written in ``folder``, or raise a :class:`UsageError`
+    (exit 2) saying why not: a bad output path is a bad option, caught before any work.
+
+    Missing folders are created to prove they can be, then removed again: a command that
+    fails later leaves nothing behind.
+    """
+    option = f"{option} {given}: its folder" if given is not None else option
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    cannot = f"{option} {folder}: cannot create that folder"
+    if blocker is not None and not blocker.is_dir():
+        raise UsageError(f"{cannot} ({blocker} is a file, not a folder); name a folder")
+    try:
+        for part in reversed(missing):
+            part.mkdir()
+    except OSError as exc:
+        raise UsageError(
+            f"{cannot} ({exc.strerror or exc}); name a folder you can write to"
+        ) from exc
+    finally:
+        for part in missing:  # deepest first
+            with contextlib.suppress(OSError):
+                part.rmdir()
+    writable = os.access(folder if folder.exists() else missing[-1].parent, os.W_OK | os.X_OK)
+    if not writable:
+        raise UsageError(
+            f"{option} {folder}: that folder is not writable; name one you can write to"
+        )
+    return folder
+
+
+def folder_for_new(path: Path) -> None:
+    """A warehouse that does not exist yet needs a folder it can be created in."""
+    if not path.exists():
+        usable_folder(path.parent, "--db", path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+WRITE_ALIAS = "warehouse"
+
+
+@contextlib.contextmanager
+def attached_writer(
+    con: duckdb.DuckDBPyConnection, db: str | Path | None = None, *, wait: float = 30.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Attach the warehouse read-write to ``con`` (an in-memory connection) and make it the
+    default database, for as long as the block runs: the file lock is held only then.
+
+    Whatever ``con`` staged before (TEMP tables, its own in-memory tables) stays readable,
+    so an ingest parses with the file closed and opens it only to load (docs/design.md).
+    Unqualified names and ``main.<table>`` mean the warehouse's tables inside the block.
+    """
+    path = resolve_path(db)
+    folder_for_new(path)
+    _retrying(
+        path, wait, lambda: con.execute(f"attach $path as {WRITE_ALIAS}", {"path": str(path)})
+    )
+    try:
+        con.execute(f"use {WRITE_ALIAS}")
+        if schema_version(con) is None:
+            con.execute("begin")
+            create_schema(con)
+            con.execute("commit")
+        else:
+            check_schema(con, path)
+        yield con
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # the first error is the one to report
+            con.execute("use memory")
+            con.execute(f"detach {WRITE_ALIAS}")
+        raise
+    con.execute("use memory")
+    con.execute(f"detach {WRITE_ALIAS}")  # checkpoints: may fail, e.g. on a full disk
 
 
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None):

@@ -123,3 +123,101 @@ def test_a_writer_gets_through_once_the_kernel_lets_go(warehouse, tmp_path):
         proc.wait()
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "p.csv").is_file()
+
+
+# ---------------------------------------------------------------- parsing with the file closed
+
+_OPEN_RO = "import sys, duckdb; duckdb.connect(sys.argv[1], read_only=True).close()"
+
+PAGED_DOC = (
+    "INCIDENT: Checkout errors\nSEVERITY: SEV-2\nSTARTED: 2026-11-03 14:00 UTC\n"
+    "DETECTED: 2026-11-03 14:05 UTC — alert\nRESOLVED: 2026-11-03 15:00 UTC\n\n"
+    "TIMELINE:\n[14:20] Paged the database team\n"
+)
+
+
+def _small_raw(tmp_path: Path, n: int) -> Path:
+    raw = tmp_path / "raw"
+    (raw / "timelines").mkdir(parents=True, exist_ok=True)
+    for i in range(1, n + 1):
+        (raw / "timelines" / f"inc-{i}.md").write_text(PAGED_DOC)
+    return raw
+
+
+def test_ingest_parses_with_the_warehouse_closed(tmp_path):
+    """While an ingest reads and parses its files, other processes can open the warehouse:
+    it is opened read-write only to load (issue #15.3)."""
+    import subprocess
+    import sys
+
+    from analytics.ingest import run
+    from analytics.policy import DEFAULT_POLICY
+
+    raw = _small_raw(tmp_path, 1)
+    db = tmp_path / "w.duckdb"
+    run.ingest([raw], db=db, policy=DEFAULT_POLICY)
+    (raw / "timelines" / "inc-2.md").write_text(PAGED_DOC)
+    opened: list[int] = []
+
+    def progress(done: int, total: int, file: str) -> None:
+        if not opened:  # during the parse of the batch: another process opens the file
+            opened.append(subprocess.run([sys.executable, "-c", _OPEN_RO, str(db)]).returncode)
+
+    report = run.ingest([raw], db=db, policy=DEFAULT_POLICY, progress=progress)
+    assert opened == [0]
+    assert {f.display.rsplit("/", 1)[-1]: f.status for f in report.files} == {
+        "inc-1.md": "unchanged",
+        "inc-2.md": "loaded",
+    }
+
+
+def test_an_ingest_committed_during_the_parse_makes_the_parse_start_again(tmp_path):
+    """A parses under policy P taking every file as unchanged; meanwhile B ingests under a
+    policy whose `page` keywords differ (re-parsing every file). A must not store P over
+    rows classified by B's policy: it sees the stored state moved and parses again."""
+    from analytics.ingest import run
+    from analytics.policy import DEFAULT_POLICY
+
+    raw = _small_raw(tmp_path, 2)
+    db = tmp_path / "w.duckdb"
+    run.ingest([raw], db=db, policy=DEFAULT_POLICY)
+    other = tmp_path / "other.toml"
+    other.write_text('[timeline_keywords]\npage = ["zzz"]\n')
+    ran: list = []
+
+    def progress(done: int, total: int, file: str) -> None:
+        if not ran:
+            ran.append(run_process("ingest", str(raw), "--db", str(db), "--policy", str(other),
+                                   "--wait", "5", "--quiet"))  # fmt: skip
+
+    report = run.ingest([raw], db=db, policy=DEFAULT_POLICY, progress=progress)
+    assert ran[0].returncode == 0, ran[0].stderr
+    assert {f.status for f in report.files} == {"loaded"}  # parsed again, under P
+    rows = table_rows(db, ["src_timeline_events"])["src_timeline_events"]
+    # "Paged the database team" is a `page` under the default keywords (["paged"]), a `note`
+    # under B's (["zzz"]): both documents hold it once, so two page events.
+    assert sum("'page'" in r for r in rows) == 2, rows
+
+
+def test_a_file_taken_as_unchanged_whose_stored_version_moved_makes_the_parse_stale():
+    """The sha256 half of the check above, on the decision itself: a file skipped as
+    unchanged (sha 'a') while another ingest stored version 'b' of it must not be logged as
+    unchanged; a file this batch parses is replaced anyway, whatever was stored meanwhile."""
+    from analytics.ingest.run import FileResult, _Batch
+    from analytics.policy import DEFAULT_POLICY
+
+    p = DEFAULT_POLICY.version
+    batch = _Batch(policy=DEFAULT_POLICY, team=None, now=None, progress=None)  # type: ignore[arg-type]
+    batch.results = [
+        FileResult(Path("/r/x.md"), "x.md", "timeline", sha256="a", status="unchanged"),
+        FileResult(Path("/r/y.md"), "y.md", "timeline", sha256="c", status="loaded"),
+    ]
+    parsed_with = ({"/r/x.md": "a", "/r/y.md": "old"}, p)
+    assert not batch.stale({"/r/x.md": "a", "/r/y.md": "d"}, p, parsed_with=parsed_with)
+    assert batch.stale({"/r/x.md": "b", "/r/y.md": "old"}, p, parsed_with=parsed_with)
+    assert batch.stale({"/r/y.md": "old"}, p, parsed_with=parsed_with)  # x pruned meanwhile
+    assert batch.stale({"/r/x.md": "a"}, "other", parsed_with=parsed_with)  # policy moved
+    # parsed everything (the stored policy differed): any stored policy is fine afterwards
+    everything = ({}, "older")
+    batch.results[0].status = "loaded"
+    assert not batch.stale({}, "other", parsed_with=everything)

@@ -134,3 +134,62 @@ def test_twenty_kills_across_large_batches_leave_before_or_after(scenarios):
         seen.append(scenario.kill_and_check(delay, n))
     # Seeded delays spread over the whole run: some kills land before the commit.
     assert "before" in seen, seen
+
+
+def _children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid``, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+def test_parsing_workers_die_with_a_killed_ingest(tmp_path):
+    """SIGKILL of the ingest alone (not its process group) must not leave parsing workers
+    behind (issue #15.3: 3 orphans of ~170 MB in 14 of 60 kills)."""
+    from analytics.ingest.run import PARALLEL_MIN_DOCS
+
+    folder = tmp_path / "raw" / "timelines"
+    folder.mkdir(parents=True)
+    for i in range(PARALLEL_MIN_DOCS * 10):  # enough documents for the worker pool
+        (folder / f"inc-{i}.md").write_text(SMALL_DOC.replace("SEED-1", f"KILL-{i}"))
+    child = subprocess.Popen(
+        _ingest_cmd(tmp_path / "raw", tmp_path / "w.duckdb"),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline and child.poll() is None:
+            workers = _children(child.pid)  # the resource tracker and the workers
+            time.sleep(0.02)
+        assert len(workers) >= 2, "the ingest finished before its workers were seen"
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers outlived the killed ingest"
+    finally:
+        for w in workers:
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+        if child.poll() is None:
+            child.kill()

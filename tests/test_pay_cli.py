@@ -146,7 +146,7 @@ def test_paying_october_again_through_a_custom_range_is_refused(db, tmp_path):
         (("--from", "2026-10-01", "--to", "9999-12-31"), 2, "expected a day from 1970-01-01"),
         (("--from", "2026-10-02", "--to", "2026-10-01"), 2, "is before --from"),
         (("--period", "2026-10", "--out", "README.md/x.csv"), 2, "is a file, not a folder"),
-        (("--period", "2026-10", "--out", "/proc/nope/x.csv"), 1, "cannot write the payroll"),
+        (("--period", "2026-10", "--out", "/proc/nope/x.csv"), 2, "cannot create that folder"),
         (("--period", "2026-10", "--provisional", "--force"), 2, "--provisional"),
         (("--period", "2026-10", "--out", "@DB"), 2, "is the warehouse"),
         (("--period", "2026-10", "--out", "/dev/null"), 2, "is not a regular file"),

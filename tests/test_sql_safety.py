@@ -60,6 +60,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     "'__checked_<kind>_<digits>'",
     ("ingest/run.py", "staged"): "the same staging table name, from tabular.stage()",
     ("ingest/run.py", "good"): "tabular.good_rows(): SELECT of _q()-quoted staging columns",
+    ("ingest/run.py", "names"): "_carry_over(): _q()-quoted column names that both warehouses' "
+    "ingest_log/payroll_exports have (duckdb_columns() of our own schema)",
     # ingest/tabular.py
     ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",

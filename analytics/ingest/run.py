@@ -8,6 +8,7 @@ it was); honest (every file gets an ``ingest_log`` row; every rejection is repor
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -405,6 +406,37 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
         return (exc.file, exc.line, exc.reason)
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: end this worker when the ingest that started it dies.
+
+    A SIGKILLed parent cannot shut its pool down, and its workers would parse on as orphans
+    (~60 MB each). On Linux the kernel sends SIGKILL at the parent's death (prctl
+    PR_SET_PDEATHSIG); elsewhere, or should that call fail, a thread polls the parent PID.
+    """
+    import signal
+    import sys
+    import threading
+    import time
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    # Also covers a parent that died before prctl took effect (then getppid() differs now).
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
 def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
     """Parsed documents in the order of ``jobs``, on every core for a large batch."""
     workers = min(os.cpu_count() or 1, 4)
@@ -415,7 +447,12 @@ def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the parent holds DuckDB threads and locks.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from pool.map(_parse_document, jobs, chunksize=max(1, min(64, len(jobs) // 64)))
 
 
@@ -490,24 +527,35 @@ def ingest(
             dates follow the exporting user's locale (default: ISO, then Jira's English forms
             such as ``22/Sep/25 9:26 AM``).
     """
-    batch = _Batch(
-        policy=policy,
-        team=team,
-        now=now or datetime.now(UTC),
-        progress=progress,
-        date_format=date_format,
-    )
-    report = batch.report
-    report.dry_run = dry_run
-    found, errors = discover(paths)
-    for err in errors:
-        file = err.partition(":1: ")[0]
-        report.files.append(
-            FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
+    absent = [p for p in paths if not p.exists()]
+    if absent:  # a typo in the command line: nothing is read, nothing is created
+        raise UsageError(
+            f"{absent[0]}: no such file or folder"
+            + (f" (nor {len(absent) - 1} more of the paths given)" if len(absent) > 1 else "")
+            + "; name the files or folders to ingest; nothing was read"
         )
-    batch.results = [FileResult(p, display_path(p), kind) for p, kind in found]
-    report.files.extend(batch.results)
+    found, errors = discover(paths)
+
+    def new_batch() -> _Batch:
+        batch = _Batch(
+            policy=policy,
+            team=team,
+            now=now or datetime.now(UTC),
+            progress=progress,
+            date_format=date_format,
+        )
+        batch.report.dry_run = dry_run
+        for err in errors:
+            file = err.partition(":1: ")[0]
+            batch.report.files.append(
+                FileResult(Path(file), file, "unknown", status="rejected", rejected=1, errors=[err])
+            )
+        batch.results = [FileResult(p, display_path(p), kind) for p, kind in found]
+        batch.report.files.extend(batch.results)
+        return batch
+
     if dry_run:
+        batch = new_batch()
         con = dbmod.memory_connection()
         try:
             dbmod.create_schema(con)
@@ -515,22 +563,68 @@ def ingest(
             batch.load(con, prune=False, paths=paths)  # batch checks, on a throwaway database
         finally:
             con.close()
-        return report
-    with dbmod.writer(db, wait=wait) as con:
-        previous, prev_policy = _previous_state(con)
-        # Parsing and staging only create TEMP tables (memory, never the file), and any
-        # DuckDB error inside a transaction aborts all of it: so they run before BEGIN.
-        batch.parse(con, previous=previous, prev_policy=prev_policy)
-        con.execute("begin transaction")
+        return batch.report
+    dbmod.folder_for_new(db)  # a bad --db is a usage error before any parsing
+    # Parse with the warehouse closed: read what was loaded before (a short read-only open),
+    # parse and stage into an in-memory DuckDB, then attach the file read-write only to load.
+    # If another ingest committed in between and changed what "unchanged" meant, parse again;
+    # the last attempt parses with the file attached, so a busy warehouse cannot starve it.
+    for attempt in range(PARSE_ATTEMPTS):
+        batch = new_batch()
+        under_lock = attempt == PARSE_ATTEMPTS - 1
+        con = dbmod.memory_connection(temp_directory=Path(str(db) + ".tmp"))
         try:
-            batch.load(con, prune=prune, paths=paths)
-            if before_commit is not None:
-                before_commit()
-            con.execute("commit")
-        except BaseException:
+            dbmod.create_schema(con)  # the in-memory copy gives staging its column types
+            if under_lock:
+                with dbmod.attached_writer(con, db, wait=wait):
+                    previous, prev_policy = _previous_state(con)
+                    batch.parse(con, previous=previous, prev_policy=prev_policy)
+                    _load(con, batch, prune=prune, paths=paths, before_commit=before_commit)
+                return batch.report
+            previous, prev_policy = _stored_state(db, wait)
+            batch.parse(con, previous=previous, prev_policy=prev_policy)
+            with dbmod.attached_writer(con, db, wait=wait):
+                if batch.stale(*_previous_state(con), parsed_with=(previous, prev_policy)):
+                    continue
+                _load(con, batch, prune=prune, paths=paths, before_commit=before_commit)
+            return batch.report
+        finally:
+            con.close()
+    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+PARSE_ATTEMPTS = 3
+
+
+def _stored_state(db: Path, wait: float) -> tuple[dict[str, str], str | None]:
+    """:func:`_previous_state` of the warehouse file, read with a short read-only open."""
+    if not db.exists():
+        return {}, None
+    con = dbmod.open_file(db, read_only=True, wait=wait)
+    try:
+        if dbmod.schema_version(con) is None:
+            return {}, None
+        dbmod.check_schema(con, db)
+        return _previous_state(con)
+    finally:
+        con.close()
+
+
+def _load(con, batch: _Batch, *, prune: bool, paths: list[Path], before_commit) -> None:
+    """Phase 2: one transaction on the attached warehouse."""
+    # Parsing and staging only created TEMP tables (never the file), and any DuckDB error
+    # inside a transaction aborts all of it: so they ran before BEGIN.
+    con.execute("begin transaction")
+    try:
+        batch.load(con, prune=prune, paths=paths)
+        if before_commit is not None:
+            before_commit()
+        con.execute("commit")
+    except BaseException:
+        # A failed COMMIT has already ended the transaction: then there is nothing to undo.
+        with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
-            raise
-    return report
+        raise
 
 
 @dataclass
@@ -608,6 +702,21 @@ class _Batch:
                 self.pending.stage(con)
         if self.progress is not None:
             self.progress(total, total, "")
+
+    def stale(
+        self,
+        previous: dict[str, str],
+        prev_policy: str | None,
+        *,
+        parsed_with: tuple[dict[str, str], str | None],
+    ) -> bool:
+        """Whether another ingest, committed since ``parsed_with`` was read, invalidated this
+        parse: the policy the unchanged files were parsed with, or a file taken as unchanged."""
+        if parsed_with[1] == self.policy.version and prev_policy != self.policy.version:
+            return True  # "unchanged" meant parsed with this policy; no longer so
+        return any(
+            previous.get(str(r.path)) != r.sha256 for r in self.results if r.status == "unchanged"
+        )
 
     def load(self, con, *, prune: bool, paths: list[Path]) -> None:
         """Phase 2, inside the transaction: replace rows, derive, store policy and views, log."""
@@ -820,23 +929,41 @@ def _log(con, report: IngestReport, now: datetime) -> None:
         )
 
 
-def files_in_log(db: Path, wait: float) -> list[Path]:
-    """The files a warehouse was built from (for ``--rebuild``), whatever its schema version."""
+def files_in_log(db: Path, wait: float) -> dict[str, str]:
+    """The files a warehouse was built from, with their sha256 as last loaded (``--rebuild``):
+    every file loaded once and not pruned since, whatever the warehouse's schema version."""
     con = dbmod.open_file(db, read_only=True, wait=wait)
     try:
-        try:
-            rows = con.execute(
-                "select distinct file from ingest_log where status in ('loaded', 'unchanged') "
-                "order by file"
-            ).fetchall()
-        except duckdb.Error as exc:
-            raise AnalyticsError(
-                f"{db}: cannot read its ingest_log to rebuild ({str(exc).splitlines()[0]}); "
-                "delete the file and ingest the inputs again"
-            ) from exc
+        return _logged_files(con, db)
     finally:
         con.close()
-    return [Path(r[0]) for r in rows]
+
+
+def _logged_files(con: duckdb.DuckDBPyConnection, db: Path) -> dict[str, str]:
+    try:
+        # A file whose last version was rejected still has rows of an earlier good version
+        # in the warehouse: it is read again too (its rejection is then reported again).
+        rows = con.execute(
+            """
+            select file,
+                arg_max(sha256, run_started_at) filter (status in ('loaded', 'unchanged'))
+            from main.ingest_log
+            group by file
+            having arg_max(status, run_started_at) in ('loaded', 'unchanged', 'rejected')
+                and count(*) filter (status in ('loaded', 'unchanged')) > 0
+            order by file
+            """
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise AnalyticsError(
+            f"{db}: cannot read its ingest_log to rebuild ({str(exc).splitlines()[0]}); "
+            "delete the file and ingest the inputs again"
+        ) from exc
+    return dict(rows)
+
+
+MAX_LISTED_MISSING = 20
+CARRIED_OVER = ("ingest_log", "payroll_exports")  # history a rebuild must not lose (SPEC §12)
 
 
 def rebuild(
@@ -848,32 +975,109 @@ def rebuild(
     wait: float,
     progress=None,
     date_format: str | None = None,
+    now: datetime | None = None,
 ) -> IngestReport:
-    """Rebuild the warehouse from the files in its ingest_log (plus ``paths``), atomically:
-    a new file is built beside it and moved over it only when complete."""
+    """Rebuild the warehouse from the files in its ingest_log (plus ``paths``), atomically.
+
+    A new file is built beside the old one and moved over it only when complete, with the
+    old ``ingest_log`` and ``payroll_exports`` copied in (payroll finality survives).
+    Refuses when files the old warehouse was built from are missing, unless ``paths`` say
+    where to read instead; the missing files are then logged ``pruned``.
+    """
     if not db.exists():
         raise UsageError(f"{db}: no warehouse to rebuild")
-    old_files = [p for p in files_in_log(db, wait) if p.exists()]
+    logged = files_in_log(db, wait)
+    missing = [f for f in logged if not Path(f).exists()]
+    if missing and not paths:
+        listed = [f"  missing: {display_path(Path(f))}" for f in missing[:MAX_LISTED_MISSING]]
+        if len(missing) > MAX_LISTED_MISSING:
+            listed.append(f"  ... and {len(missing) - MAX_LISTED_MISSING} more")
+        raise AnalyticsError(
+            f"{db}: refusing to rebuild: {len(missing)} of the {len(logged)} files it was "
+            "built from are missing (listed below); restore them, or name the folders to "
+            f"read instead: `incident-analytics ingest --rebuild FOLDER ... --db {db}`; "
+            "nothing was changed\n" + "\n".join(listed)
+        )
     tmp = db.with_name(db.name + ".rebuild-tmp")
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
+    now = now or datetime.now(UTC)
     try:
         report = ingest(
-            old_files + list(paths),
+            [Path(f) for f in logged if f not in missing] + list(paths),
             db=tmp,
             policy=policy,
             team=team,
             wait=wait,
             progress=progress,
             date_format=date_format,
+            now=now,
         )
-        # Hold the old file while swapping, so no writer is mid-batch on it.
+        for n, f in enumerate(missing):
+            shown = display_path(Path(f))
+            report.files.append(FileResult(Path(f), shown, "gone", logged[f], status="pruned"))
+            if n < MAX_LISTED_MISSING:
+                report.pruned.append(f"{shown}: missing; its rows are not in the rebuilt warehouse")
+        if len(missing) > MAX_LISTED_MISSING:
+            report.pruned.append(
+                f"... and {len(missing) - MAX_LISTED_MISSING} more missing files (status "
+                "'pruned' in ingest_log)"
+            )
+        # Hold the old file while copying its history and swapping, so no writer is
+        # mid-batch on it and nothing it records meanwhile is lost.
         holder = dbmod.open_file(db, read_only=False, wait=wait)
         try:
+            if _logged_files(holder, db) != logged:
+                raise AnalyticsError(
+                    f"{db}: another ingest changed the warehouse during the rebuild; run the "
+                    "rebuild again; nothing was changed"
+                )
+            _carry_over(holder, tmp, missing, logged, now)
+            holder.execute("checkpoint")  # no WAL of the old file may outlive it
             os.replace(tmp, db)
         finally:
             holder.close()
-        Path(str(db) + ".wal").unlink(missing_ok=True)
     finally:
         tmp.unlink(missing_ok=True)
     return report
+
+
+def _carry_over(
+    old: duckdb.DuckDBPyConnection, tmp: Path, missing: list[str], logged: dict, now: datetime
+) -> None:
+    """Copy the old warehouse's history into the rebuilt one (columns both have, by name)."""
+    old.execute("attach $path as rebuilt", {"path": str(tmp)})
+    try:
+        old.execute("begin")
+        for table in CARRIED_OVER:
+            columns = [
+                r[0]
+                for r in old.execute(
+                    "select column_name from duckdb_columns() where schema_name = 'main' "
+                    "and table_name = $t and database_name = current_database() "
+                    "and column_name in (select column_name from duckdb_columns() "
+                    "where database_name = 'rebuilt' and schema_name = 'main' "
+                    "and table_name = $t) order by column_index",
+                    {"t": table},
+                ).fetchall()
+            ]
+            if columns:
+                names = ", ".join(tabular._q(c) for c in columns)
+                old.execute(
+                    f"insert into rebuilt.main.{table} ({names}) select {names} from main.{table}"
+                )
+        if missing:
+            run_id = uuid.uuid4().hex
+            old.executemany(
+                "insert into rebuilt.main.ingest_log values ($1, $2, $3, $4, 'gone', 0, 0, "
+                "'pruned', 'missing at rebuild: its rows are not in the rebuilt warehouse')",
+                [(run_id, now, f, logged[f]) for f in missing],
+            )
+        old.execute("commit")
+        old.execute("checkpoint rebuilt")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            old.execute("rollback")
+        raise
+    finally:
+        old.execute("detach rebuilt")
