@@ -269,3 +269,64 @@ def oncall_load(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
         )
         .properties(width=alt.Step(70))
     )
+
+
+def group_intervals(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """Median per group (team, service ...) with its interval as a bar, in hours.
+
+    Args:
+        df: One row per group: ``group`` (label), ``median_s``, ``lo_s``, ``hi_s`` (seconds;
+            ``lo_s``/``hi_s`` may be NaN) and ``n``.
+        title: The chart title (names the metric and the interval's level).
+    """
+    base = alt.Chart(df, title=title).transform_calculate(
+        median_h=_hours("median_s"),
+        lo_h=_hours("lo_s"),
+        hi_h=_hours("hi_s"),
+        label="datum.group + '  (n=' + datum.n + ')'",
+    )
+    y = alt.Y("label:N", title=None, sort=alt.SortField("median_s", order="descending"))
+    bars = base.mark_rule(strokeWidth=2, color="#5d6d7e").encode(
+        y=y, x=alt.X("lo_h:Q", title="hours"), x2="hi_h:Q"
+    )
+    points = base.mark_point(filled=True, size=70, color="#1f4e79").encode(
+        y=y, x="median_h:Q", tooltip=["group:N", "n:Q", "median_h:Q", "lo_h:Q", "hi_h:Q"]
+    )
+    return alt.layer(bars, points).properties(height=alt.Step(24), width=360)
+
+
+def group_trend(df: pd.DataFrame, *, title: str) -> alt.FacetChart:
+    """Weekly median time to resolve, one small chart per group, with its interval as a band.
+
+    The hours axis stops at twice the largest weekly median: a week of two incidents can have
+    an interval of days, which would flatten every other line (the band is clipped there).
+
+    Args:
+        df: One row per week and group: ``week_start``, ``group`` (label),
+            ``mttr_median_s``, ``mttr_median_lo_s``, ``mttr_median_hi_s`` (seconds; NaN for
+            weeks without data) and ``mttr_n``.
+        title: The chart title.
+    """
+    top = float(df["mttr_median_s"].max())  # NaN when no week has a resolved incident
+    top_h = 2 * top / 3600 if top > 0 else 1.0
+    y_scale = alt.Scale(domain=[0, top_h], clamp=True)
+    # the data sits on the layer, not on its parts, so that it can be faceted
+    base = alt.Chart().transform_calculate(
+        median_h=_hours("mttr_median_s"),
+        lo_h=_hours("mttr_median_lo_s"),
+        hi_h=_hours("mttr_median_hi_s"),
+    )
+    x = alt.X("week_start:T", title="week starting", axis=alt.Axis(format="%d %b"))
+    band = base.mark_area(opacity=0.2, clip=True, color="#5d6d7e").encode(
+        x=x, y=alt.Y("lo_h:Q", title="hours", scale=y_scale), y2="hi_h:Q"
+    )
+    line = base.mark_line(point=True, clip=True, color="#1f4e79").encode(
+        x=x,
+        y=alt.Y("median_h:Q", scale=y_scale),
+        tooltip=["week_start:T", "group:N", "mttr_n:Q", "median_h:Q", "lo_h:Q", "hi_h:Q"],
+    )
+    return (
+        alt.layer(band, line, data=df)
+        .properties(width=520, height=90)
+        .facet(row=alt.Row("group:N", title=None, header=alt.Header(labelAngle=0)), title=title)
+    )

@@ -77,7 +77,7 @@ def common(func):
         "--db",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help=f"Warehouse file [default: ${ENV_DB} or data/warehouse.duckdb].",
+        help=f"Warehouse file [default: ${ENV_DB}, else data/warehouse.duckdb of the project].",
     )
     @click.option(
         "--policy",
@@ -122,35 +122,17 @@ def common(func):
 
 
 def parse_instant(text: str | None, option: str) -> datetime | None:
-    """An ISO date or timestamp as an aware UTC datetime (naive = UTC)."""
-    if text is None:
-        return None
-    from analytics.errors import UsageError
+    """An ISO date or timestamp as an aware UTC datetime (naive = UTC); see analytics.periods."""
+    from analytics.periods import parse_instant as parse
 
-    raw = text.strip()
-    if raw.upper().endswith(" UTC"):
-        raw = raw[:-4]
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise UsageError(
-            f"{option} '{text}' is not a date or timestamp (e.g. 2026-11-02 or "
-            "2026-11-02T00:00:00Z)"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    return None if text is None else parse(text, what=option)
 
 
 def parse_day(text: str, option: str) -> date:
-    from analytics.errors import UsageError
+    """A ``YYYY-MM-DD`` option value; see analytics.periods."""
+    from analytics.periods import parse_date
 
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} '{text}' is not a date (YYYY-MM-DD)") from None
+    return parse_date(text, what=option)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -505,19 +487,58 @@ def export(ctx: Ctx, parquet_dir: Path) -> None:
     ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
-@main.command()
-@click.option("--port", type=int, default=None, help="Port for JupyterLab.")
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port for JupyterLab.")
+@click.option("--ip", default=None, help="Address to listen on, e.g. 0.0.0.0 in a container.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+@click.option(
+    "--allow-root",
+    is_flag=True,
+    help="Let Jupyter run as root (added by itself when running as root, as in containers).",
+)
+@click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
 @common
-def lab(ctx: Ctx, port: int | None) -> None:
-    """Start JupyterLab on notebooks/ with the project's kernel."""
+def lab(
+    ctx: Ctx,
+    port: int | None,
+    ip: str | None,
+    no_browser: bool,
+    allow_root: bool,
+    jupyter_args: tuple[str, ...],
+) -> None:
+    """Start JupyterLab on notebooks/ with the project's kernel and this warehouse.
+
+    The notebooks read the warehouse of --db ($INCIDENT_ANALYTICS_DB, else the project's
+    data/warehouse.duckdb) wherever their kernel runs. Other Jupyter options pass through,
+    after `--` or as they are: `incident-analytics lab --ip 0.0.0.0 --no-browser --
+    --ServerApp.token=secret`.
+    """
     from analytics.config import repo_root
+    from analytics.reports import ensure_kernel
 
     root = repo_root()
     folder = root / "notebooks" if root else Path.cwd()
-    args = [sys.executable, "-m", "jupyter", "lab", f"--notebook-dir={folder}"]
+    db = ctx.db.resolve()
+    if not db.exists():
+        click.echo(
+            f"{PROG}: note: no warehouse at {db} yet; run `{PROG} ingest` (the notebooks need one)",
+            err=True,
+        )
+    ensure_kernel()
+    args = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}"]
     if port:
         args.append(f"--port={port}")
-    os.environ.setdefault(ENV_DB, str(ctx.db.resolve()))
+    if ip:
+        args.append(f"--ip={ip}")
+    if no_browser:
+        args.append("--no-browser")
+    # Jupyter refuses to start as root without this flag; containers run as root.
+    if allow_root or (hasattr(os, "geteuid") and os.geteuid() == 0):
+        args.append("--allow-root")
+    args += [a for a in jupyter_args if a != "--"]
+    os.environ[ENV_DB] = str(db)
+    sys.stdout.flush()
+    sys.stderr.flush()
     os.execv(sys.executable, args)
 
 

@@ -14,8 +14,18 @@ KERNEL_NAME = "incident-analytics"
 
 
 def default_db() -> Path:
-    """The warehouse path: ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``."""
-    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+    """The configured warehouse: ``$INCIDENT_ANALYTICS_DB``, else the project's.
+
+    The project's is ``data/warehouse.duckdb`` of the checkout this package runs from, whatever
+    the working folder (a notebook's kernel runs in ``notebooks/``, a papermill run anywhere);
+    a pip-installed package has no checkout and uses ``data/warehouse.duckdb`` of the working
+    folder.
+    """
+    env = os.environ.get(ENV_DB)
+    if env:
+        return Path(env)
+    root = repo_root()
+    return root / DEFAULT_DB if root is not None else DEFAULT_DB
 
 
 def package_dir() -> Path:

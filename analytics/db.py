@@ -26,7 +26,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,7 @@ import duckdb
 from analytics import __version__
 from analytics.config import default_db
 from analytics.errors import AnalyticsError, SchemaError, UsageError, WarehouseBusy
+from analytics.periods import parse_instant
 
 if TYPE_CHECKING:
     from analytics.policy import Policy
@@ -71,7 +72,11 @@ def sql_text(name: str) -> str:
 
 
 def resolve_path(db: str | Path | None) -> Path:
-    return Path(db) if db is not None else default_db()
+    """``db`` as given, or the configured warehouse (:func:`~analytics.config.default_db`)
+    when it is None or empty (a notebook parameter left at its default)."""
+    if db is None or (isinstance(db, str) and not db.strip()):
+        return default_db()
+    return Path(db)
 
 
 def quote_literal(text: str) -> str:
@@ -380,7 +385,7 @@ def connect_reader(
     db: str | Path | None = None,
     *,
     wait: float = 30.0,
-    as_of: datetime | None = None,
+    as_of: datetime | date | str | None = None,
     policy: Policy | None = None,
     materialized: tuple[str, ...] = (),
 ) -> duckdb.DuckDBPyConnection:
@@ -389,7 +394,8 @@ def connect_reader(
     Args:
         db: Warehouse path; default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``.
         wait: Seconds to retry while another process holds the file read-write.
-        as_of: Report time the views use (default: now, as the stored views do).
+        as_of: Report time the views use: a datetime (naive = UTC), a date or ISO 8601 text
+            (:func:`analytics.periods.parse_instant`); default now, as the stored views do.
         policy: Playbook numbers the views use (default: those of the last ingest).
         materialized: Views to compute once up front (see :func:`materialize`): worth it
             when the caller queries them several times.
@@ -399,11 +405,12 @@ def connect_reader(
         raise AnalyticsError(
             f"{path}: no warehouse here; run `incident-analytics ingest` first (or pass --db)"
         )
+    moment = None if as_of is None else parse_instant(as_of, what="as_of")
     con = open_file(path, read_only=True, wait=wait)
     try:
         check_schema(con, path)
         check_views(con, path)
-        _shadow(con, as_of, policy)
+        _shadow(con, moment, policy)
         materialize(con, *materialized)
     except BaseException:
         con.close()
@@ -416,7 +423,7 @@ def reader(
     db: str | Path | None = None,
     *,
     wait: float = 30.0,
-    as_of: datetime | None = None,
+    as_of: datetime | date | str | None = None,
     policy: Policy | None = None,
     materialized: tuple[str, ...] = (),
 ) -> Iterator[duckdb.DuckDBPyConnection]:

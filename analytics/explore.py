@@ -1,5 +1,9 @@
 """Display helpers for the exploration and compensation notebooks.
 
+The exploration notebook asks a manager's questions of one period, each answered by one call
+here that reads through the analyst's API (:mod:`analytics.api`) and shows the answer with
+its ``n`` and intervals, and the API call that gives the same numbers as a DataFrame.
+
 Every helper opens the warehouse read-only for one query and closes it at once
 (:func:`analytics.db.reader`), so an idle JupyterLab kernel never blocks a scheduled ingest
 or payroll export (SPEC §9). The worked examples are SQL with bound ``$params``; they are
@@ -9,24 +13,38 @@ printed beside their result so an analyst can copy and adapt them.
 from __future__ import annotations
 
 import html
-from dataclasses import asdict
+import math
+from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from analytics import api, periods
 from analytics import db as warehouse
 from analytics.errors import UsageError
+from analytics.periods import Period
 
 __all__ = [
     "EXAMPLES",
+    "Scope",
     "export_payroll",
+    "overview",
     "payroll_frame",
+    "scope",
+    "show_compliance",
+    "show_glance",
+    "show_incidents",
+    "show_mttx",
+    "show_oncall_load",
     "show_overview",
     "show_payroll",
     "show_payroll_totals",
     "show_payroll_warnings",
+    "show_sql",
     "show_table",
+    "show_trend",
 ]
 
 # Public tables and views (SPEC §5) with one worked example each: (sql, params, what it shows).
@@ -154,10 +172,10 @@ def _as_of(as_of: str | None):
     return parse_as_of(as_of or None)
 
 
-def show_overview(db: str | Path, *, as_of: str | None = "", wait: float = 30.0) -> None:
-    """Display every public table and view with its row count and description."""
+def overview(db: str | Path | None = None, *, wait: float = 30.0) -> pd.DataFrame:
+    """Every public table and view: ``table, rows, what it is``."""
     rows = []
-    with warehouse.reader(db, wait=wait, as_of=_as_of(as_of)) as con:
+    with warehouse.reader(db, wait=wait) as con:
         for name in EXAMPLES:
             doc = warehouse.query_df(con, _DOC_SQL, {"name": name})
             count = int(warehouse.query_df(con, f"select count(*) as n from {name}")["n"].iloc[0])
@@ -168,7 +186,12 @@ def show_overview(db: str | Path, *, as_of: str | None = "", wait: float = 30.0)
                     "what it is": doc["comment"].iloc[0] if len(doc) else "",
                 }
             )
-    _html(_table(pd.DataFrame(rows)))
+    return pd.DataFrame(rows, columns=["table", "rows", "what it is"])
+
+
+def show_overview(db: str | Path, *, as_of: str | None = "", wait: float = 30.0) -> None:
+    """Display every public table and view with its row count and description."""
+    _html(_table(overview(db, wait=wait)))
 
 
 def show_table(
@@ -265,4 +288,410 @@ def export_payroll(db: str | Path, period: str, *, export: bool, wait: float = 3
                 }
             )
         )
+    )
+
+
+# --------------------------------------------------------------------------- exploration
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the exploration notebook looks at, built once from its parameters.
+
+    Attributes:
+        db: The warehouse file (absolute).
+        period: The period every section reports on.
+        as_of: The report time statuses are computed at (aware UTC).
+        confidence: The level of every interval (0.90 by default).
+    """
+
+    db: Path
+    period: Period
+    as_of: datetime
+    confidence: float = 0.90
+
+    def api(self) -> dict[str, Any]:
+        """The keyword arguments that point an API call at this scope."""
+        return {"db": self.db, "as_of": self.as_of}
+
+    def call(self, function: str, *args: str, **kwargs: Any) -> str:
+        """The API call giving a section's numbers, as text to copy into a cell."""
+        parts = [repr(self.period.label), *args]
+        parts += [f"{k}={v!r}" for k, v in kwargs.items()]
+        parts.append(f"as_of={_iso(self.as_of)!r}")
+        if self.confidence != 0.90 and function in ("mttx", "change", "trend"):
+            parts.append(f"confidence={self.confidence:g}")
+        return f"analytics.{function}({', '.join(parts)})"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def scope(
+    db: str | Path | None = "",
+    period: str = "last quarter",
+    as_of: str = "",
+    *,
+    confidence: float = 0.90,
+    wait: float = 30.0,
+) -> Scope:
+    """Read the notebook's parameters once (errors say what was expected) and show them.
+
+    Args:
+        db: Warehouse file; empty means the configured one (``--db`` of ``incident-analytics
+            lab``, ``$INCIDENT_ANALYTICS_DB``, else the project's ``data/warehouse.duckdb``).
+        period: Any period form (``2026-Q3``, ``2026-10``, ``last quarter`` ...).
+        as_of: Report time (ISO 8601); empty means now.
+        confidence: Level of the intervals.
+        wait: Seconds to wait while another process writes the warehouse.
+    """
+    # whole seconds: the report time is shown, and copied into the API calls shown
+    moment = periods.parse_as_of(as_of).replace(microsecond=0)
+    span = periods.parse_period(period, as_of=moment)
+    api._confidence(confidence)
+    path = api.warehouse(db or None)
+    with warehouse.reader(path, wait=wait):  # fail here, once, if it cannot be read
+        pass
+    chosen = Scope(path, span, moment, float(confidence))
+    _html(
+        f"<p><b>{html.escape(span.label)}</b>: {span.first_day:%a %d %b %Y} – "
+        f"{span.last_day:%a %d %b %Y} (UTC), statuses as of {_iso(moment)}; "
+        f"intervals at {confidence:.0%}. Warehouse <code>{html.escape(str(path))}</code>.</p>"
+    )
+    return chosen
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"
+
+
+def _dur(value: Any) -> str:
+    return api.format_duration(value)
+
+
+def _interval(median: Any, lo: Any, hi: Any) -> str:
+    if median is None or pd.isna(median):
+        return "—"
+    if lo is None or pd.isna(lo):
+        return _dur(median)
+    return f"{_dur(median)} ({_dur(lo)} – {_dur(hi)})"
+
+
+def _code(text: str) -> str:
+    return f'<p class="api">In Python: <code>{html.escape(text)}</code></p>'
+
+
+def _label(by: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "(none)"
+    return f"SEV-{int(value)}" if by == "severity" else str(value)
+
+
+def _overall(frame: pd.DataFrame, column: str, level: float) -> str:
+    from analytics.stats import bootstrap
+
+    result = bootstrap(frame[column].to_numpy(dtype=float), confidence=level)
+    if result.n == 0:
+        return "—"
+    return f"{_interval(result.median, result.median_lo, result.median_hi)}, n = {result.n}"
+
+
+def show_glance(s: Scope) -> None:
+    """How did the period go? Its headline numbers beside the period before."""
+    before = s.period.previous()
+    rows: dict[str, list[str]] = {}
+    for span in (s.period, before):
+        inc = api.incidents(span, **s.api())
+        decided = inc["response_status"].isin(["met", "breached"]).sum()
+        met = (inc["response_status"] == "met").sum()
+        per_sev = " / ".join(str(int((inc["severity"] == k).sum())) for k in (1, 2, 3))
+        load = api.oncall_load(span, **s.api())
+        pages = int(load["pages"].sum()) if len(load) else 0
+        sleep = int(load["sleep_pages"].sum()) if len(load) else 0
+        items = api.action_items(span, **s.api())
+        values = {
+            "incidents (SEV-1 / SEV-2 / SEV-3)": f"{len(inc)} ({per_sev})",
+            "median time to acknowledge": _overall(inc, "tta_s", s.confidence),
+            "median time to resolve": _overall(inc, "ttr_s", s.confidence),
+            "response on time": f"{_pct(met / decided if decided else math.nan)} "
+            f"({met} of {decided} decided)",
+            "still open": str(int(inc["is_open"].sum())),
+            "action items opened / closed": f"{int(items['opened'].sum())} / "
+            f"{int(items['closed'].sum())}",
+            "pages (of them in sleep hours)": f"{pages} ({sleep})",
+        }
+        for key, value in values.items():
+            rows.setdefault(key, []).append(value)
+    table = pd.DataFrame(
+        [[k, *v] for k, v in rows.items()], columns=["", s.period.label, before.label]
+    )
+    _html(
+        _table(table)
+        + f"<p>Medians with their {s.confidence:.0%} bootstrap interval; incidents are counted "
+        "in the period they started in.</p>" + _code(s.call("mttx", by="severity"))
+    )
+
+
+def show_mttx(s: Scope, by: str = "team") -> None:
+    """Who is slow to acknowledge and to resolve? Medians with intervals and n per group."""
+    import altair as alt
+
+    from analytics import charts
+
+    frame = api.mttx(s.period, by=by, confidence=s.confidence, **s.api())
+    frame = frame[frame["incidents"] > 0]
+    if frame.empty:
+        _html(f"<p>No incidents started in {html.escape(s.period.label)}.</p>")
+        return
+    table = pd.DataFrame(
+        {
+            by: [_label(by, v) for v in frame[by]],
+            "incidents": frame["incidents"],
+            "acknowledge: median (interval)": [
+                _interval(*r)
+                for r in zip(
+                    frame["mtta_median_s"],
+                    frame["mtta_median_lo_s"],
+                    frame["mtta_median_hi_s"],
+                    strict=True,
+                )
+            ],
+            "p90": frame["mtta_p90_s"].map(_dur),
+            "resolve: median (interval)": [
+                _interval(*r)
+                for r in zip(
+                    frame["mttr_median_s"],
+                    frame["mttr_median_lo_s"],
+                    frame["mttr_median_hi_s"],
+                    strict=True,
+                )
+            ],
+            "p90 ": frame["mttr_p90_s"].map(_dur),
+            "n (resolved)": frame["mttr_n"],
+            "response on time": frame["response_compliance"].map(_pct),
+        }
+    )
+    _html(_table(table))
+    chart_data = pd.DataFrame(
+        {
+            "group": [_label(by, v) for v in frame[by]],
+            "median_s": frame["mttr_median_s"],
+            "lo_s": frame["mttr_median_lo_s"],
+            "hi_s": frame["mttr_median_hi_s"],
+            "n": frame["mttr_n"],
+        }
+    )
+    chart = charts.group_intervals(
+        chart_data, title=f"Time to resolve by {by}: median and {s.confidence:.0%} interval"
+    )
+    _display(alt.vconcat(chart) if by == "service" else chart)
+    _html(
+        "<p>Overlapping intervals mean the data cannot tell those groups apart; the p90 is "
+        "the slow tail people remember.</p>" + _code(s.call("mttx", by=by, units="h"))
+    )
+
+
+def show_trend(s: Scope, by: str = "team", weeks: int = 12, effect: float = 0.20) -> None:
+    """Is it getting better, and can we tell a change from noise?"""
+    from analytics import charts
+
+    trend = api.trend(s.period, weeks=weeks, by=by, confidence=s.confidence, **s.api())
+    if trend["incidents"].sum() == 0:
+        _html("<p>No incidents in these weeks.</p>")
+        return
+    data = trend.rename(columns={by: "group"})
+    data["group"] = [_label(by, v) for v in data["group"]]
+    data["week_start"] = pd.to_datetime(data["week_start"])  # Altair takes no date objects
+    _display(
+        charts.group_trend(
+            data,
+            title=f"Median time to resolve per week by {by}, with {s.confidence:.0%} interval",
+        )
+    )
+    change = api.change(s.period, by=by, confidence=s.confidence, **s.api())
+    detect = api.detectable(s.period, by=by, effect=effect, **s.api()).set_index(by)
+    rows = []
+    for row in change.to_dict("records"):
+        key = row[by]
+        power = detect.loc[key] if key in detect.index else None
+        rows.append(
+            {
+                by: _label(by, key),
+                s.period.label: _dur(row["current"]),
+                "interval": f"{_dur(row['lo'])} – {_dur(row['hi'])}",
+                s.period.previous().label: _dur(row["previous"]),
+                "n": f"{_int(row['n_current'])} / {_int(row['n_previous'])}",
+                "verdict": row["verdict"],
+                f"a real {effect:.0%} gain shows, week to week": _pct(
+                    None if power is None else power["detect_week"]
+                ),
+                "period to period": _pct(None if power is None else power["detect_period"]),
+            }
+        )
+    _html(
+        f"<p>Median time to resolve, {html.escape(s.period.label)} against the period before. "
+        "When the earlier median lies inside this period's interval the two cannot be told "
+        f"apart. The last two columns say how often a real {effect:.0%} improvement would "
+        "be detected at this volume of incidents (Davidovič, <i>Incident Metrics in SRE</i>): "
+        "below about 80%, most real changes of that size are invisible, and most visible "
+        "week-to-week swings are noise.</p>"
+        + _table(pd.DataFrame(rows))
+        + _code(s.call("change", by=by))
+        + _code(s.call("trend", by=by, weeks=weeks))
+    )
+
+
+def _int(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else str(int(value))
+
+
+_CHECKS = {
+    "response": "acknowledged within the response target",
+    "postmortem": "post-mortem published within 48 h of resolution",
+    "status_cadence": "status updates at the required cadence",
+    "escalation": "escalated within 30 min of acknowledgement when needed",
+}
+
+
+def show_compliance(s: Scope) -> None:
+    """Are we following the playbook? Each check: met, breached, pending, rate, per severity."""
+    frame = api.compliance(s.period, **s.api())
+    rows = []
+    for check, meaning in _CHECKS.items():
+        met = int(frame[f"{check}_met"].sum())
+        breached = int(frame[f"{check}_breached"].sum())
+        row = {
+            "check": check.replace("_", " "),
+            "what it asks": meaning,
+            "met": met,
+            "breached": breached,
+            "pending": int(frame[f"{check}_pending"].sum()),
+            "not applicable": int(frame[f"{check}_n_a"].sum()),
+            "rate": _pct(met / (met + breached) if met + breached else math.nan),
+        }
+        for sev, rate in zip(frame["severity"], frame[f"{check}_rate"], strict=True):
+            row[f"SEV-{sev}"] = _pct(rate)
+        rows.append(row)
+    _html(
+        _table(pd.DataFrame(rows))
+        + "<p>rate = met / (met + breached): pending checks (still inside their deadline) and "
+        "checks that do not apply are left out. The targets are the playbook's "
+        "(<code>docs/policy.md</code>).</p>" + _code(s.call("compliance"))
+    )
+
+
+def show_incidents(
+    s: Scope, *, team: str = "", severity: int = 0, service: str = "", limit: int = 15
+) -> None:
+    """Which incidents are behind a number? The period's incidents of one team (default: the
+    one with the slowest median time to resolve), slowest first."""
+    chosen = team.strip().lower()
+    if not chosen and not service:
+        by_team = api.mttx(s.period, by="team", intervals=False, **s.api())
+        by_team = by_team[by_team["mttr_n"] > 0].dropna(subset=["team"])
+        if by_team.empty:
+            _html(f"<p>No resolved incidents in {html.escape(s.period.label)}.</p>")
+            return
+        chosen = str(by_team.sort_values("mttr_median_s", ascending=False)["team"].iloc[0])
+    frame = api.incidents(
+        s.period,
+        team=chosen or None,
+        service=service or None,
+        severity=severity or None,
+        **s.api(),
+    )
+    what = " ".join(
+        x
+        for x in (
+            f"team {chosen}" if chosen else "",
+            f"service {service.strip().lower()}" if service else "",
+            f"SEV-{severity}" if severity else "",
+        )
+        if x
+    )
+    if frame.empty:
+        _html(f"<p>No incidents of {html.escape(what)} in {html.escape(s.period.label)}.</p>")
+        return
+    frame = frame.sort_values("ttr_s", ascending=False, na_position="first")
+    shown = pd.DataFrame(
+        {
+            "incident": frame["incident_id"],
+            "started": frame["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
+            "severity": [f"SEV-{v}" for v in frame["severity"]],
+            "service": frame["service"],
+            "title": frame["title"],
+            "acknowledge": frame["tta_s"].map(_dur),
+            "resolve": [
+                "open" if is_open else _dur(v)
+                for v, is_open in zip(frame["ttr_s"], frame["is_open"], strict=True)
+            ],
+            "response": frame["response_status"],
+            "post-mortem": frame["postmortem_status"],
+        }
+    ).head(limit)
+    more = len(frame) - len(shown)
+    _html(
+        f"<p>{len(frame)} incidents of {html.escape(what)} in {html.escape(s.period.label)}, "
+        f"slowest to resolve first{f' (the first {limit})' if more > 0 else ''}.</p>"
+        + _table(shown)
+        + _code(
+            s.call(
+                "incidents",
+                **{k: v for k, v in (("team", chosen), ("severity", severity)) if v},
+                **({"service": service} if service else {}),
+            )
+        )
+    )
+
+
+def show_oncall_load(s: Scope) -> None:
+    """How heavy is on-call? Hours on call and pages per team, and how many woke someone."""
+    from analytics import charts
+
+    load = api.oncall_load(s.period, **s.api())
+    if load.empty:
+        _html("<p>No on-call shifts or pages in this period.</p>")
+        return
+    per_team = load.groupby("team", as_index=False)[
+        ["oncall_hours", "pages", "business_pages", "off_hours_pages", "sleep_pages"]
+    ].sum()
+    weeks = load.groupby("team")["week_start"].nunique().reindex(per_team["team"]).to_numpy()
+    table = pd.DataFrame(
+        {
+            "team": per_team["team"],
+            "hours on call": per_team["oncall_hours"].round(0).astype("int64"),
+            "pages": per_team["pages"],
+            "pages a week": (per_team["pages"] / weeks).round(1),
+            "in business hours": per_team["business_pages"],
+            "off hours": per_team["off_hours_pages"],
+            "sleep hours": per_team["sleep_pages"],
+            "share in sleep hours": (per_team["sleep_pages"] / per_team["pages"]).map(_pct),
+        }
+    )
+    _html(
+        _table(table)
+        + "<p>Weeks are the ISO weeks overlapping the period; times of day are the recipient's "
+        "own (<code>docs/metrics.md</code>). Teams, never people.</p>"
+    )
+    _display(charts.oncall_load(per_team, subtitle=f"{s.period.label}, ISO weeks overlapping"))
+    _html(_code(s.call("oncall_load")))
+
+
+def show_sql(s: Scope, table: str = "incident_metrics") -> None:
+    """How do I ask my own question? The public tables, and one worked query to adapt."""
+    if table not in EXAMPLES:
+        raise UsageError(f"{table!r} is not a public table; try one of {', '.join(EXAMPLES)}")
+    sql, params, what = EXAMPLES[table]
+    result = api.query(sql, params, **s.api())
+    _html(
+        _table(overview(s.db))
+        + f"<p>Example — {html.escape(what)}</p>"
+        + f"<pre><code>{html.escape(sql)}</code></pre>"
+        + _table(result)
+        + "<p>Run your own with <code>analytics.query(sql, params)</code>: read-only, values "
+        "bound as <code>$name</code> (never pasted into the text), the views computed at "
+        "<code>as_of</code>. Every column's meaning and unit: <code>docs/warehouse.md</code>, "
+        "or <code>select * from duckdb_columns()</code>. With <code>sql</code> the text "
+        "above:</p>" + _code(f"analytics.query(sql, {params!r}, as_of={_iso(s.as_of)!r})")
     )

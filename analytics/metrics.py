@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -19,8 +18,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from analytics import periods
 from analytics.db import query_df
-from analytics.stats import DEFAULT_RESAMPLES, bootstrap, bootstrap_many
+from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, bootstrap, bootstrap_many
 
 __all__ = [
     "DURATION_METRICS",
@@ -52,26 +52,23 @@ STATUS_RULES: dict[str, str] = {
     "escalation": "escalation_status",
 }
 _ACTION_GROUPINGS = ("team", "service", "severity")
-_ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 # --- periods --------------------------------------------------------------------------------
 
 
-def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+def period_bounds(
+    date_from: date | datetime | str, date_to: date | datetime | str
+) -> tuple[datetime, datetime]:
     """Whole days, both included: ``[date_from 00:00Z, date_to + 1 day 00:00Z)`` (SPEC §10).
 
+    Days are ``date``, ``datetime`` (its UTC day) or ``YYYY-MM-DD`` text
+    (:func:`analytics.periods.days`).
+
     Raises:
-        ValueError: ``date_to`` is before ``date_from``.
+        ValueError: a value is not a day, or ``date_to`` is before ``date_from``.
     """
-    if date_to < date_from:
-        raise ValueError(
-            f"--to {date_to.isoformat()} is before --from {date_from.isoformat()}; "
-            "both days are included, so --to must be on or after --from"
-        )
-    start = datetime.combine(date_from, time(0), tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time(0), tzinfo=UTC)
-    return start, end
+    return tuple(periods.days(date_from, date_to))  # type: ignore[return-value]
 
 
 def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
@@ -80,23 +77,23 @@ def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
     Raises:
         ValueError: Not of the form ``YYYY-Www``, or a week the year does not have.
     """
-    m = _ISO_WEEK.match(week.strip()) if isinstance(week, str) else None
-    if not m:
-        raise ValueError(f"week {week!r} is not an ISO week such as '2026-W47'")
-    try:
-        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
-    except ValueError:
-        raise ValueError(f"week {week!r} does not exist (year {m[1]} has no week {m[2]})") from None
-    start = datetime.combine(monday, time(0), tzinfo=UTC)
-    return start, start + timedelta(days=7)
+    return periods.parse_week(week)
 
 
 def _check_period(start: datetime, end: datetime) -> dict[str, datetime]:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValueError("period bounds must be timezone-aware datetimes (UTC)")
-    if end <= start:
-        raise ValueError(f"empty period: end {end.isoformat()} is not after {start.isoformat()}")
-    return {"start": start, "end": end}
+    """The bound ``$start``/``$end`` of ``[start, end)``; instants as :mod:`analytics.periods`
+    reads them (a datetime, naive meaning UTC, a date or ISO text).
+
+    Raises:
+        ValueError: a bound is not an instant, or the period is empty.
+    """
+    first = periods.parse_instant(start, what="start")
+    after = periods.parse_instant(end, what="end")
+    if after <= first:
+        raise periods.PeriodError(
+            f"empty period: end {after.isoformat()} is not after {first.isoformat()}"
+        )
+    return {"start": first, "end": after}
 
 
 def _check_by(by: str, allowed: Sequence[str]) -> str:
@@ -181,6 +178,7 @@ def summary(
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
     intervals: bool = True,
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
     """MTTA/MTTR/MTTD/MTTM and response compliance per group of the incidents started in the period.
 
@@ -191,8 +189,9 @@ def summary(
         by: ``severity`` (always the rows 1, 2, 3, zeros included), ``team`` or ``service``.
         seed: Seed of the bootstrap.
         resamples: Bootstrap resamples per statistic.
-        intervals: Compute the 90% bootstrap intervals (the ``*_lo_s``/``*_hi_s`` columns are
+        intervals: Compute the bootstrap intervals (the ``*_lo_s``/``*_hi_s`` columns are
             NaN when False).
+        confidence: Two-sided level of the intervals (0.90: the 5th to 95th percentiles).
 
     Returns:
         One row per group, sorted by group, columns in the order of SPEC §10 first:
@@ -218,7 +217,7 @@ def summary(
     try:
         frame = _aggregate(con, by)
         if intervals and len(frame):
-            _fill_intervals(con, frame, by, seed=seed, resamples=resamples)
+            _fill_intervals(con, frame, by, seed=seed, resamples=resamples, confidence=confidence)
     finally:
         con.execute("drop table if exists summary_scope")
     return frame[_summary_columns(by)].reset_index(drop=True)
@@ -275,6 +274,7 @@ def _fill_intervals(
     *,
     seed: int,
     resamples: int,
+    confidence: float,
 ) -> None:
     columns = ", ".join(DURATION_METRICS.values())
     raw = query_df(con, f"select grp, {columns} from summary_scope")
@@ -288,7 +288,11 @@ def _fill_intervals(
         for column in DURATION_METRICS.values():
             samples.append(empty if part is None else part[column].to_numpy())
     results = bootstrap_many(
-        samples, resamples=resamples, seed=seed, workers=min(4, os.cpu_count() or 1)
+        samples,
+        resamples=resamples,
+        confidence=confidence,
+        seed=seed,
+        workers=min(4, os.cpu_count() or 1),
     )
     # Collect per column, assign once: cell-by-cell .loc writes cost more than the bootstrap.
     filled: dict[str, list[float]] = {}
@@ -319,8 +323,10 @@ def weekly_trend(
     weeks: int = 12,
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
+    by: str = "severity",
+    confidence: float = DEFAULT_CONFIDENCE,
 ) -> pd.DataFrame:
-    """Per ISO week and severity, the median MTTA/MTTR with 90% intervals and ``n``.
+    """Per ISO week and group, the median MTTA/MTTR with bootstrap intervals and ``n``.
 
     Args:
         con: A reader connection.
@@ -329,50 +335,60 @@ def weekly_trend(
         weeks: Number of ISO weeks, the last one included.
         seed: Seed of the bootstrap.
         resamples: Bootstrap resamples.
+        by: ``severity`` (rows 1, 2, 3 every week), ``team`` or ``service`` (every group that
+            has an incident in the window, every week).
+        confidence: Two-sided level of the intervals (default 0.90).
 
     Returns:
-        ``weeks x 3`` rows (zero-incident weeks included) sorted by week_start then severity:
-        ``week_start`` (date), ``iso_week``, ``severity``, ``incidents``, and for mtta and mttr
+        ``weeks x groups`` rows (zero-incident weeks included) sorted by week_start then group:
+        ``week_start`` (date), ``iso_week``, ``<by>``, ``incidents``, and for mtta and mttr
         ``*_median_s``, ``*_median_lo_s``, ``*_median_hi_s``, ``*_n``, ``*_missing``.
     """
-    if end.tzinfo is None:
-        raise ValueError("end must be a timezone-aware datetime (UTC)")
+    end = periods.parse_instant(end, what="end")
     if weeks < 1:
         raise ValueError(f"weeks must be >= 1, got {weeks}")
+    by = _check_by(by, GROUPINGS)
     last_day = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
     last_monday = last_day - timedelta(days=last_day.weekday())
     mondays = [last_monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
     start = datetime.combine(mondays[0], time(0), tzinfo=UTC)
+    # by is one of GROUPINGS (checked above), so it may be spliced; values are bound
     raw = query_df(
         con,
-        "select iso_week_start(started_at) as week_start, severity, tta_s, ttr_s "
+        f"select iso_week_start(started_at) as week_start, {by} as grp, tta_s, ttr_s "
         "from incident_metrics where started_at >= $start and started_at < $end",
         {"start": start, "end": end},
     )
     raw["week_start"] = pd.to_datetime(raw["week_start"]).dt.date
-    grouped = dict(tuple(raw.groupby(["week_start", "severity"], sort=False)))
+    grouped = dict(tuple(raw.groupby(["week_start", "grp"], sort=False)))
+    groups = SEVERITIES if by == "severity" else sorted(raw["grp"].dropna().unique().tolist())
     rows = []
     for monday in mondays:
-        for severity in SEVERITIES:
-            part = grouped.get((monday, severity))
+        for group in groups:
+            part = grouped.get((monday, group))
             row: dict[str, object] = {
                 "week_start": monday,
                 "iso_week": f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}",
-                "severity": severity,
+                by: group,
                 "incidents": 0 if part is None else len(part),
             }
             for prefix in ("mtta", "mttr"):
                 column = DURATION_METRICS[prefix]
                 values = np.array([]) if part is None else part[column].to_numpy(dtype=float)
-                result = bootstrap(values, resamples=resamples, seed=seed)
+                result = bootstrap(values, resamples=resamples, confidence=confidence, seed=seed)
                 row[f"{prefix}_median_s"] = result.median
                 row[f"{prefix}_median_lo_s"] = result.median_lo
                 row[f"{prefix}_median_hi_s"] = result.median_hi
                 row[f"{prefix}_n"] = result.n
                 row[f"{prefix}_missing"] = row["incidents"] - result.n
             rows.append(row)
-    frame = pd.DataFrame(rows)
-    for column in ("severity", "incidents", "mtta_n", "mtta_missing", "mttr_n", "mttr_missing"):
+    columns = ["week_start", "iso_week", by, "incidents"]
+    for prefix in ("mtta", "mttr"):
+        columns += [f"{prefix}_median_s", f"{prefix}_median_lo_s", f"{prefix}_median_hi_s"]
+        columns += [f"{prefix}_n", f"{prefix}_missing"]
+    frame = pd.DataFrame(rows, columns=columns)
+    counts = ["incidents", "mtta_n", "mtta_missing", "mttr_n", "mttr_missing"]
+    for column in ([by] if by == "severity" else []) + counts:
         frame[column] = frame[column].astype("int64")
     return frame
 

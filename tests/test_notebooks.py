@@ -136,7 +136,59 @@ def test_other_notebooks_run(name, tmp_path):
     params = {"db": str(db)}
     if name == "oncall_compensation":
         params["period"] = "2026-10"
+    if name == "explore":  # the period of the warehouse's incidents, so every section has rows
+        params |= {"period": "2026-10", "as_of": "2026-11-02T00:00:00Z", "team": "payments"}
     out = reports.run_report(name, params, tmp_path / f"{name}.html")
     text = out.read_text("utf-8")
     assert "Traceback" not in text
     assert re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, flags=re.I) == []
+
+
+@pytest.fixture(scope="module")
+def small_warehouse(tmp_path_factory) -> Path:
+    from test_reports import build_warehouse
+
+    return build_warehouse(tmp_path_factory.mktemp("nb") / "warehouse.duckdb")
+
+
+def _run_with_defaults(path: Path, out: Path, cwd: Path) -> nbformat.NotebookNode:
+    """papermill with no parameters: the kernel's working folder is ``cwd``, as in JupyterLab."""
+    import papermill
+
+    from analytics import reports
+
+    return papermill.execute_notebook(
+        str(path),
+        str(out),
+        parameters={},
+        kernel_name=reports.ensure_kernel(),
+        cwd=str(cwd),
+        progress_bar=False,
+        log_output=False,
+    )
+
+
+# From notebooks/ in the fast tier (where JupyterLab runs a kernel); from another folder in
+# the slow one (three more kernel starts, ~30 s on the reference machine).
+@pytest.mark.parametrize("where", ["notebooks", pytest.param("elsewhere", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids)
+def test_every_notebook_runs_with_default_parameters_wherever_the_kernel_runs(
+    path, where, small_warehouse, tmp_path, monkeypatch
+):
+    """Left at its default, `db` is the configured warehouse ($INCIDENT_ANALYTICS_DB here), not
+    a path relative to the kernel's folder (JupyterLab runs it in notebooks/)."""
+    monkeypatch.setenv("INCIDENT_ANALYTICS_DB", str(small_warehouse))
+    cwd = path.parent if where == "notebooks" else tmp_path
+    monkeypatch.chdir(cwd)
+    nb = _run_with_defaults(path, tmp_path / path.name, cwd)
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
+    assert errors == []
+    text = "\n".join(
+        str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", [])
+    )
+    assert "no warehouse here" not in text
+    if path.stem == "explore":
+        assert str(small_warehouse) in text  # the scope line names the warehouse it read
+    assert not (cwd / "data").exists()  # nothing looked for or made beside the kernel

@@ -30,6 +30,7 @@ def test_the_wheel_ships_sql_templates_and_notebooks(tmp_path):
     expected |= {
         "analytics/templates/offline/index.html.j2",
         "analytics/templates/offline/conf.json",
+        "analytics/py.typed",  # the API is typed (PEP 561)
     }
     assert len(expected) > 20
     assert expected <= names, sorted(expected - names)

@@ -93,6 +93,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("weekly.py", "sql"): "_df(con, sql, **params): callers are checked where they call it",
     ("explore.py", "sql"): "example query from the constant EXAMPLES dict (values bound)",
     ("explore.py", "name"): "a key of explore.EXAMPLES (checked before use)",
+    ("api.py", "sql"): "api.query(): the analyst's own query, run as given on a read-only "
+    "connection with its values bound as $params (that is the function's purpose)",
 }
 
 
