@@ -23,7 +23,6 @@ import io
 import json
 import math
 import os
-import re
 import secrets
 import shutil
 import tempfile
@@ -126,7 +125,6 @@ select
 from pay_overnight_pages
 order by name_key, sent_at, page_id
 """
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
 # and the day after a period's last day must still be a date.
 _FIRST_DAY = date(1970, 1, 1)
@@ -211,22 +209,29 @@ def previous_month(today: date) -> tuple[date, date]:
 def month_period(text: str) -> tuple[date, date]:
     """A ``--period`` value ``YYYY-MM`` as ``(first day, first day of the next month)``.
 
+    Read by :func:`analytics.periods.month` (one parser for every period), then held to the
+    dates a payroll can cover (:func:`day_period`).
+
     Raises:
         UsageError: The text is not a calendar month such as ``2026-11``, or the month lies
-            outside the dates a payroll can cover (:func:`day_period`).
+            outside 1970-01 .. 9999-11.
     """
-    m = _MONTH.match(text.strip()) if isinstance(text, str) else None
-    if not m or not 1 <= int(m[2]) <= 12:
-        raise UsageError(f"--period {text!r}: expected a calendar month YYYY-MM such as 2026-11")
-    year, month = int(m[1]), int(m[2])
-    if not _FIRST_DAY.year <= year <= _LAST_DAY.year - (month == 12):
+    from analytics import periods
+
+    try:
+        month = periods.month(text)
+    except periods.PeriodError:
+        raise UsageError(
+            f"--period {text!r}: expected a calendar month YYYY-MM such as 2026-11"
+        ) from None
+    except ValueError:  # a month whose end is past year 9999
+        month = None
+    if month is None or not _FIRST_DAY <= month.start.date() < month.end.date() <= _LAST_DAY:
         raise UsageError(
             f"--period {text!r}: expected a month from {_FIRST_DAY:%Y-%m} to "
             f"{_LAST_DAY.year}-11 (a period must end by {_LAST_DAY.isoformat()})"
         )
-    start = date(year, month, 1)
-    end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return start, end
+    return month.start.date(), month.end.date()
 
 
 def day_period(first: date, last: date) -> tuple[date, date]:
@@ -236,15 +241,16 @@ def day_period(first: date, last: date) -> tuple[date, date]:
         UsageError: ``last`` is before ``first``, or a day lies outside 1970-01-01 ..
             9999-12-30 (a period's end, the day after its last, must be a date too).
     """
-    if last < first:
-        raise UsageError(f"--to {last.isoformat()} is before --from {first.isoformat()}")
+    from analytics import periods
+
     for option, day in (("--from", first), ("--to", last)):
         if not _FIRST_DAY <= day < _LAST_DAY:
             raise UsageError(
                 f"{option} {day.isoformat()}: expected a day from {_FIRST_DAY.isoformat()} "
                 f"to {(_LAST_DAY - timedelta(days=1)).isoformat()}"
             )
-    return first, last + timedelta(days=1)
+    span = periods.days(first, last)  # refuses --to before --from
+    return span.start.date(), span.end.date()
 
 
 def _instant(day: date) -> datetime:
