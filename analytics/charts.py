@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "SEVERITY_COLORS",
     "THEME",
     "action_items_by_team",
     "compliance",
@@ -36,6 +37,25 @@ THEME = "incident_analytics"
 # Severity is a fixed, ordered domain: SEV-1 is always the same red in every chart.
 _SEVERITY_DOMAIN = [1, 2, 3]
 _SEVERITY_COLORS = ["#c0392b", "#e67e22", "#2e86c1"]
+# The same colours for HTML outside the charts (the weekly headline strip).
+SEVERITY_COLORS = dict(zip(_SEVERITY_DOMAIN, _SEVERITY_COLORS, strict=True))
+
+
+def _count_axis(largest: object) -> alt.Axis:
+    """An axis for counts with whole-number ticks only (never "0.2 incidents").
+
+    Vega's ``tickMinStep`` is not kept by every stacked chart, so small ranges list their
+    ticks outright.
+    """
+    try:
+        top = int(float(largest))  # NaN (no data) raises ValueError
+    except (TypeError, ValueError):
+        top = 0
+    if top <= 10:
+        return alt.Axis(values=list(range(max(top, 1) + 1)), format="d")
+    return alt.Axis(tickMinStep=1, format="d")
+
+
 _STATUS_DOMAIN = ["met", "breached", "pending"]
 _STATUS_COLORS = ["#27ae60", "#c0392b", "#95a5a6"]
 
@@ -76,57 +96,100 @@ def _severity_color(title: str = "severity") -> alt.Color:
     )
 
 
-def incidents_by_severity(df: pd.DataFrame) -> alt.Chart:
-    """Stacked bars of incidents per ISO week and severity.
+_MISSING_NOTE = "Grey: weeks the data does not cover (missing, not zero)."
+
+
+def _missing_weeks(df: pd.DataFrame) -> pd.DataFrame | None:
+    """One row per week the data does not cover (``covered`` False), or None when none."""
+    if "covered" not in df or df["covered"].all():
+        return None
+    return df.loc[~df["covered"].astype(bool), ["week_start"]].drop_duplicates()
+
+
+def incidents_by_severity(df: pd.DataFrame) -> alt.Chart | alt.LayerChart:
+    """Stacked bars of incidents per ISO week and severity; weeks without data marked so.
 
     Args:
         df: One row per week and severity: ``week_start`` (date), ``severity`` (1..3),
-            ``incidents`` (count, zeros included so every week shows).
+            ``incidents`` (count, zeros included so every week shows; missing for weeks the
+            data does not cover) and optionally ``covered`` (bool).
     """
-    return (
+    # an ordinal time unit gives each week a full-width band (x="...:T" draws hairlines)
+    x = alt.X(
+        "yearmonthdate(week_start):O",
+        title="week starting",
+        axis=alt.Axis(format="%d %b", labelAngle=-45, grid=False),
+        # a rect layer (the grey weeks) would otherwise take the bars' gaps away
+        scale=alt.Scale(paddingInner=0.15),
+    )
+    bars = (
         alt.Chart(df, title="Incidents per week by severity")
         .mark_bar()
         .encode(
-            # an ordinal time unit gives each week a full-width band (x="...:T" draws hairlines)
-            x=alt.X(
-                "yearmonthdate(week_start):O",
-                title="week starting",
-                axis=alt.Axis(format="%d %b", labelAngle=-45),
+            x=x,
+            y=alt.Y(
+                "sum(incidents):Q",
+                title="incidents",
+                axis=_count_axis(df.groupby("week_start")["incidents"].sum().max()),
             ),
-            y=alt.Y("sum(incidents):Q", title="incidents"),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["week_start:T", "severity:O", "incidents:Q"],
         )
     )
+    missing = _missing_weeks(df)
+    if missing is None:
+        return bars
+    shade = (
+        alt.Chart(missing)
+        .mark_rect(color="#bdc3c7", opacity=0.35)
+        .encode(x=x, tooltip=[alt.Tooltip("week_start:T", title="no data for the week of")])
+    )
+    label = (
+        alt.Chart(missing)
+        .mark_text(text="no data", angle=270, color="#555", fontSize=11, baseline="middle")
+        .encode(x=x)
+    )
+    return alt.layer(shade, label, bars).properties(
+        title=_title("Incidents per week by severity", _MISSING_NOTE)
+    )
 
 
-def duration_intervals(df: pd.DataFrame, *, metric: str) -> alt.LayerChart:
-    """Median per severity with its 90% interval as an error bar, in hours.
+_PER_UNIT_S = {"minutes": 60, "hours": 3600}
+
+
+def duration_intervals(df: pd.DataFrame, *, metric: str, unit: str = "hours") -> alt.LayerChart:
+    """Median per severity with its 90% interval as an error bar.
 
     Args:
         df: One row per severity: ``severity``, ``median_s``, ``lo_s``, ``hi_s`` (seconds;
-            ``lo_s``/``hi_s`` may be NaN when the interval is unknown) and ``n``.
+            ``lo_s``/``hi_s`` NaN when there is no interval to show) and ``n``.
         metric: ``"MTTA"`` or ``"MTTR"``, used in titles.
+        unit: ``"minutes"`` or ``"hours"``: the axis unit (the table's unit for the metric).
     """
+    per = _PER_UNIT_S[unit]
+
+    def scaled(field: str) -> str:
+        return f"isValid(datum.{field}) ? datum.{field} / {per} : null"
+
     base = alt.Chart(df, title=f"{metric}: median with 90% interval").transform_calculate(
-        median_h=_hours("median_s"),
-        lo_h=_hours("lo_s"),
-        hi_h=_hours("hi_s"),
+        median_v=scaled("median_s"),
+        lo_v=scaled("lo_s"),
+        hi_v=scaled("hi_s"),
         label="'SEV-' + datum.severity + '  (n=' + datum.n + ')'",
     )
     y = alt.Y("label:N", title=None, sort=alt.SortField("severity"))
     bars = base.mark_rule(strokeWidth=2).encode(
         y=y,
-        x=alt.X("lo_h:Q", title="hours"),
-        x2="hi_h:Q",
+        x=alt.X("lo_v:Q", title=unit),
+        x2="hi_v:Q",
         color=_severity_color(),
     )
     points = base.mark_point(filled=True, size=70).encode(
         y=y,
-        x="median_h:Q",
+        x="median_v:Q",
         color=_severity_color(),
-        tooltip=["severity:O", "n:Q", "median_h:Q", "lo_h:Q", "hi_h:Q"],
+        tooltip=["severity:O", "n:Q", "median_v:Q", "lo_v:Q", "hi_v:Q"],
     )
     return alt.layer(bars, points).properties(height=alt.Step(28), width=260)
 
@@ -136,7 +199,8 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
 
     Args:
         df: One row per week and severity: ``week_start``, ``severity``, ``mttr_median_s``,
-            ``mttr_median_lo_s``, ``mttr_median_hi_s`` (seconds; NaN for weeks without data).
+            ``mttr_median_lo_s``, ``mttr_median_hi_s`` (seconds; NaN for weeks without data)
+            and optionally ``covered`` (bool): weeks the data does not cover are shaded.
     """
     base = alt.Chart(
         df, title="Median time to resolve, weekly, with 90% interval"
@@ -145,9 +209,30 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
         lo_h=_hours("mttr_median_lo_s"),
         hi_h=_hours("mttr_median_hi_s"),
     )
-    x = alt.X("week_start:T", title="week starting", axis=alt.Axis(format="%d %b"))
+    import pandas as pd
+
+    weeks = sorted(pd.to_datetime(df["week_start"]).dropna().unique()) if len(df) else []
+    # every week labelled, the first one too (Vega's automatic ticks skip it), up to 26 weeks
+    labels = (
+        [alt.DateTime(year=w.year, month=w.month, date=w.day) for w in map(pd.Timestamp, weeks)]
+        if len(weeks) <= 26
+        else alt.Undefined
+    )
+    x = alt.X(
+        "week_start:T",
+        title="week starting",
+        axis=alt.Axis(format="%d %b", values=labels, labelAngle=-45),
+    )
+    # the band takes the line's colour but no legend entry: the legend shows the lines
     band = base.mark_area(opacity=0.18).encode(
-        x=x, y=alt.Y("lo_h:Q", title="hours"), y2="hi_h:Q", color=_severity_color()
+        x=x,
+        y=alt.Y("lo_h:Q", title="hours"),
+        y2="hi_h:Q",
+        color=alt.Color(
+            "severity:O",
+            scale=alt.Scale(domain=_SEVERITY_DOMAIN, range=_SEVERITY_COLORS),
+            legend=None,
+        ),
     )
     line = base.mark_line(point=True).encode(
         x=x,
@@ -155,7 +240,22 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
         color=_severity_color(),
         tooltip=["week_start:T", "severity:O", "median_h:Q", "lo_h:Q", "hi_h:Q"],
     )
-    return alt.layer(band, line)
+    missing = _missing_weeks(df)
+    if missing is None:
+        return alt.layer(band, line).resolve_legend(color="independent")
+    shade = (
+        alt.Chart(missing)
+        .transform_calculate(week_end="timeOffset('day', datum.week_start, 7)")
+        .mark_rect(color="#bdc3c7", opacity=0.35)
+        .encode(x=x, x2="week_end:T")
+    )
+    return (
+        alt.layer(shade, band, line)
+        .resolve_legend(color="independent")
+        .properties(
+            title=_title("Median time to resolve, weekly, with 90% interval", _MISSING_NOTE)
+        )
+    )
 
 
 def compliance(df: pd.DataFrame) -> alt.Chart:
@@ -170,7 +270,11 @@ def compliance(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("check:N", title=None, sort=None),
-            x=alt.X("sum(incidents):Q", title="incidents"),
+            x=alt.X(
+                "sum(incidents):Q",
+                title="incidents",
+                axis=_count_axis(df.groupby("check")["incidents"].sum().max()),
+            ),
             color=alt.Color(
                 "status:N", scale=alt.Scale(domain=_STATUS_DOMAIN, range=_STATUS_COLORS)
             ),
@@ -186,32 +290,46 @@ def _title(text: str, subtitle: str | None) -> str | alt.TitleParams:
     return text if subtitle is None else alt.TitleParams(text, subtitle=subtitle)
 
 
+_ITEM_STATES = ["opened", "closed", "open_backlog", "overdue_backlog"]
+_ITEM_LABELS = {
+    "opened": "opened this week",
+    "closed": "closed this week",
+    "open_backlog": "open backlog",
+    "overdue_backlog": "overdue backlog",
+}
+
+
 def action_items_by_team(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
-    """Grouped bars of action items opened, closed and overdue per team.
+    """Grouped bars per team: items opened and closed this week, open and overdue backlog.
 
     Args:
-        df: One row per team: ``team``, ``opened``, ``closed``, ``overdue`` (counts).
+        df: One row per team: ``team``, ``opened``, ``closed``, ``open_backlog``,
+            ``overdue_backlog`` (counts; ``analytics.weekly.ACTION_ITEM_COLUMNS`` defines them).
         subtitle: A line under the title, e.g. which teams a shortened chart shows.
     """
+    labels = ", ".join(f"'{k}': '{v}'" for k, v in _ITEM_LABELS.items())
     return (
         alt.Chart(df, title=_title("Action items by team", subtitle))
-        .transform_fold(["opened", "closed", "overdue"], as_=["state", "items"])
+        .transform_fold(_ITEM_STATES, as_=["state", "items"])
         .mark_bar()
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("state:N", sort=["opened", "closed", "overdue"]),
-            y=alt.Y("items:Q", title="action items"),
+            xOffset=alt.XOffset("state:N", sort=_ITEM_STATES),
+            y=alt.Y(
+                "items:Q", title="action items", axis=_count_axis(df[_ITEM_STATES].max().max())
+            ),
             color=alt.Color(
                 "state:N",
-                sort=["opened", "closed", "overdue"],
+                title=None,
+                sort=_ITEM_STATES,
                 scale=alt.Scale(
-                    domain=["opened", "closed", "overdue"],
-                    range=["#2e86c1", "#27ae60", "#c0392b"],
+                    domain=_ITEM_STATES, range=["#2e86c1", "#27ae60", "#95a5a6", "#c0392b"]
                 ),
+                legend=alt.Legend(labelExpr="{" + labels + "}[datum.label]"),
             ),
             tooltip=["team:N", "state:N", "items:Q"],
         )
-        .properties(width=alt.Step(90))
+        .properties(width=alt.Step(22))
     )
 
 
@@ -226,7 +344,11 @@ def top_services(df: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("service:N", title=None, sort="-x"),
-            x=alt.X("sum(incidents):Q", title="incidents"),
+            x=alt.X(
+                "sum(incidents):Q",
+                title="incidents",
+                axis=_count_axis(df.groupby("service")["incidents"].sum().max()),
+            ),
             color=_severity_color(),
             order=alt.Order("severity:O", sort="ascending"),
             tooltip=["service:N", "severity:O", "incidents:Q"],
@@ -254,7 +376,7 @@ def oncall_load(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("team:N", title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("sum(pages_n):Q", title="pages"),
+            y=alt.Y("sum(pages_n):Q", title="pages", axis=_count_axis(df[kinds].sum(axis=1).max())),
             color=alt.Color(
                 "when:N",
                 title="sent",

@@ -332,6 +332,7 @@ def metrics(
     response_pending, response_compliance; then mtta_missing, mttr_missing, intervals ...
     """
     from analytics import metrics as m
+    from analytics.banner import data_ends
     from analytics.db import reader
     from analytics.errors import UsageError
     from analytics.output import metrics_digest, write_frame
@@ -340,13 +341,17 @@ def metrics(
     if last < first:
         raise UsageError(f"--to {last} is before --from {first}")
     start, end = m.period_bounds(first, last)
+    moment = parse_instant(as_of, "--as-of")
     with reader(
         ctx.db,
         wait=ctx.wait,
-        as_of=parse_instant(as_of, "--as-of"),
+        as_of=moment,
         policy=ctx.policy if ctx.policy_file else None,
     ) as con:
         frame = m.summary(con, start, end, by=by, seed=seed, intervals=intervals)
+        ends = data_ends(con, start, end, moment or datetime.now(UTC), sources=("incidents",))
+    if ends:
+        click.echo(ends.warning(), err=True)
     write_frame(metrics_digest(frame, by) if fmt == "table" else frame, fmt)
 
 

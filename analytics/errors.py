@@ -47,3 +47,16 @@ class InputError(AnalyticsError):
         self.line = int(line)
         self.reason = reason
         super().__init__(f"{self.file}:{self.line}: {reason}")
+
+
+class InputErrors(InputError):
+    """Every problem found in one file, each ``file:line: reason`` (a document reports all its
+    problems in one pass, not only the first). Prints one problem per line."""
+
+    def __init__(self, problems: list[InputError]) -> None:
+        first = problems[0]
+        super().__init__(first.file, first.line, first.reason)
+        self.problems = list(problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)

@@ -449,8 +449,9 @@ def action_items_summary(
         ``closed`` (of those, done), ``open``, ``overdue`` (open and due before as_of's date),
         ``completion_rate`` = closed / opened, ``rule3_rate`` = items with an owner and a due
         date and a ticket / opened, the three parts ``with_owner, with_due, with_ticket``,
-        ``closed_in_period`` (any incident's items the tracker resolved in the period) and
-        ``overdue_backlog`` (every item overdue at as_of, whatever its incident's date).
+        ``closed_in_period`` (any incident's items the tracker resolved in the period),
+        ``open_backlog`` (every item not done at as_of, whatever its incident's date) and
+        ``overdue_backlog`` (of those, the overdue ones).
     """
     params = _check_period(start, end)
     by = _check_by(by, _ACTION_GROUPINGS)
@@ -480,9 +481,12 @@ def action_items_summary(
             group by {by}
         ),
         backlog as (
-            select {by} as grp, count(*) as overdue_backlog,
+            select
+                {by} as grp,
+                count(*) as open_backlog,
+                count(*) filter (where is_overdue) as overdue_backlog,
             from items
-            where is_overdue
+            where is_open
             group by {by}
         ),
         groups as (
@@ -496,6 +500,7 @@ def action_items_summary(
             groups.grp as {by},
             opened.* exclude (grp),
             closed_in_period.closed_in_period,
+            backlog.open_backlog,
             backlog.overdue_backlog,
         from groups
         left join opened on opened.grp is not distinct from groups.grp
@@ -514,6 +519,7 @@ def action_items_summary(
         "with_due",
         "with_ticket",
         "closed_in_period",
+        "open_backlog",
         "overdue_backlog",
     ]
     frame[counts] = frame[counts].fillna(0).astype("int64")
@@ -534,6 +540,7 @@ def action_items_summary(
             "with_due",
             "with_ticket",
             "closed_in_period",
+            "open_backlog",
             "overdue_backlog",
         ]
     ]

@@ -106,6 +106,7 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    rotations_max_shift_days: int = 31  # product default: a longer shift is a typo in a date
     handoff_before_hours: float = 24.0
     handoff_after_hours: float = 4.0
     # [coverage] (SPEC §12, product defaults): team -> the day (00:00 UTC) or instant its
@@ -311,11 +312,20 @@ def load_policy(path: str | Path | None) -> Policy:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PolicyError(f"{src}: invalid TOML: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PolicyError(
+            f"{src}: invalid TOML: not UTF-8 text (byte {exc.start}, line {line})"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{src}: invalid TOML: {exc}") from None
+        last = f"at end of document, line {len(text.splitlines()) or 1}"
+        message = str(exc).replace("at end of document", last)
+        raise PolicyError(f"{src}: invalid TOML: {message}") from None
+    except RecursionError:  # tomllib recurses per nested array or table
+        nested = re.search(r"[\[{]{20,}", text)
+        line = text.count("\n", 0, nested.start()) + 1 if nested else 1
+        raise PolicyError(f"{src}: invalid TOML: values nested too deeply (line {line})") from None
     return _Loader(src, text).build(data)
 
 
@@ -355,6 +365,12 @@ def _positive(unit: str) -> Callable[[Any], float]:
         return float(value)
 
     return parse
+
+
+def _whole_days(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
+        raise _Bad("expected a whole number of days from 1 to 3660")
+    return value
 
 
 def _non_negative(unit: str) -> Callable[[Any], float]:
@@ -562,6 +578,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
     },
+    "rotations": {
+        "max_shift_days": ("rotations_max_shift_days", _whole_days),
+    },
     "handoff": {
         "before_hours": ("handoff_before_hours", _non_negative("hours")),
         "after_hours": ("handoff_after_hours", _non_negative("hours")),
@@ -596,6 +615,7 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "rotations",
     "handoff",
     "coverage",
 )
@@ -719,9 +739,13 @@ class _Loader:
         raise PolicyError(f"{self.src}: {message}")
 
     def _at(self, section: str, key: str | None = None, occurrence: int = 0) -> str:
-        """`` (line N)`` where the key is written, best effort ('' for dotted or inline forms)."""
+        """`` (line N)`` where the key is written, best effort: else the line of its section's
+        header, else '' (dotted or inline forms)."""
         line = self._find_line(section, key, occurrence)
-        return f" (line {line})" if line else ""
+        if line:
+            return f" (line {line})"
+        header = self._find_line(section, None, occurrence) if key is not None else None
+        return f" (in [{section}] at line {header})" if header else ""
 
     def _find_line(self, section: str, key: str | None, occurrence: int) -> int | None:
         headers = [

@@ -5,27 +5,33 @@ into small DataFrames (aggregated in SQL or by :mod:`analytics.metrics`), and cl
 connection before any chart is drawn, so a report never holds the file while it renders.
 The ``show_*`` helpers each display one section of ``notebooks/weekly_allhands.ipynb``.
 
-Blameless by construction: every text the report shows goes through :class:`Scrubber`,
-which replaces the names of people (``people``, acknowledgers, page recipients, action item
-owners, rotation engineers) with "someone"; the report groups by team and service only.
+Blameless by construction: every text the report shows goes through
+:class:`analytics.scrub.Scrubber`, which replaces the names of people (``people``,
+acknowledgers, page recipients, action item owners, rotation engineers), handles and e-mail
+addresses with "someone"; the report groups by team and service only.
+
+Honest about its data: :func:`analytics.banner.data_ends` says where the sources end (the
+banner, ``show_banner``); a week the incidents data does not cover is missing, not zero, in
+the headline, the sections and the trend; rotation edges inside the week are gaps.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analytics import __version__, metrics
+from analytics import __version__, banner, coverage, metrics
 from analytics import db as warehouse
 from analytics.errors import UsageError
+from analytics.scrub import Scrubber
 from analytics.stats import detectable_change
 from analytics.weeks import WEEK_RE, last_complete_week, parse_as_of, parse_week
 
@@ -38,6 +44,7 @@ __all__ = [
     "parse_as_of",
     "parse_week",
     "show_action_items",
+    "show_banner",
     "show_compliance",
     "show_footer",
     "show_freshness",
@@ -51,83 +58,16 @@ __all__ = [
 ]
 
 SEVERITIES = (1, 2, 3)
-PERSON = "someone"
+# The sources this report reads: the banner speaks of these only.
+REPORT_SOURCES = ("incidents", "pages", "action_items", "rotations")
 # Below this many durations a bootstrap interval is too coarse to call a change.
 MIN_N_TO_COMPARE = 3
+# Below this many covered weeks before the report week, no typical range is given.
+MIN_WEEKS_FOR_RANGE = 4
 # Per-team charts draw at most this many teams, those with the most (ties by name); the
 # table above each chart lists every team. 250 teams would be a chart ~20,000 px wide that
 # takes vl-convert ~0.6 s to draw and adds ~1 MB of SVG to the page.
 CHART_TEAMS = 20
-
-
-# --------------------------------------------------------------------------- blameless
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex alternation of ``words`` (matched with IGNORECASE) factored as a trie.
-
-    It matches what ``"|".join(words, longest first)`` matches, longest word first: at
-    every branch the longer continuation is tried before stopping. Python's re tries a flat
-    alternation word by word at every position (thousands of names: ~0.1 ms per string);
-    the trie tests one character per level. Keys are lower-cased, so that words differing
-    only in case share one path (a character whose lower case is longer stays as it is).
-    """
-    trie: dict[str, dict] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            low = char.lower()
-            node = node.setdefault(low if len(low) == 1 else char, {})
-        node[""] = {}  # a word ends here
-
-    def pattern(node: dict[str, dict]) -> str:
-        branches = [re.escape(k) + pattern(child) for k, child in sorted(node.items()) if k]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return "(?:" + body + ")?" if "" in node else body
-
-    return pattern(trie)
-
-
-class Scrubber:
-    """Replaces people's names in free text with "someone" (word boundaries, any case).
-
-    Full names are matched, and so are the single words of multi-word names that are at
-    least three letters long ("Ana Lima" also hides "Lima" on its own).
-    """
-
-    def __init__(self, names: Iterable[str]) -> None:
-        words: set[str] = set()
-        for raw in names:
-            name = " ".join(str(raw or "").split())
-            if not name:
-                continue
-            words.add(name)
-            parts = name.split(" ")
-            if len(parts) > 1:
-                words.update(p for p in parts if len(p) >= 3)
-            if "@" in name:
-                words.add(name.split("@", 1)[0])
-        self._re = (
-            re.compile(r"(?<!\w)(?:" + _trie_pattern(words) + r")(?!\w)", re.IGNORECASE)
-            if words
-            else None
-        )
-
-    def text(self, value: Any) -> Any:
-        """``value`` with names replaced when it is a string; anything else unchanged."""
-        if self._re is None or not isinstance(value, str):
-            return value
-        return self._re.sub(PERSON, value)
-
-    def frame(self, df: pd.DataFrame) -> pd.DataFrame:
-        """A copy of ``df`` with every text column scrubbed."""
-        out = df.copy()
-        for col in out.columns:
-            if out[col].dtype == "str" or out[col].dtype == object:
-                out[col] = out[col].map(self.text)
-        return out
 
 
 # --------------------------------------------------------------------------- data
@@ -174,13 +114,6 @@ where status = 'rejected' and run_id = $run_id
 order by file
 """
 
-_GAPS_SQL = """
-select team, start_at, end_at, date_diff('second', start_at, end_at) / 3600.0 as hours,
-from rotation_findings
-where kind = 'gap' and start_at < $end and end_at > $start
-order by team, start_at
-"""
-
 _FOOTER_SQL = """
 select
     (select policy_version from policy limit 1) as policy_version,
@@ -212,6 +145,9 @@ class WeeklyData:
     rotation_gaps: pd.DataFrame
     detectable: dict[int, Any]
     footer: dict[str, Any]
+    coverage: banner.DataEnds
+    # open and overdue action items of SEV-1/SEV-2 incidents at as_of (any incident date)
+    followups: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
     scrubber: Scrubber = field(default_factory=lambda: Scrubber(()), repr=False)
 
@@ -254,18 +190,47 @@ def _compliance_long(wide: pd.DataFrame) -> pd.DataFrame:
 
 
 def _action_items(summary: pd.DataFrame) -> pd.DataFrame:
-    """Per team: opened (this week's incidents), closed this week, overdue at as_of."""
+    """Per team, one definition per column (the ones :data:`ACTION_ITEM_COLUMNS` states)."""
+    opened = summary["opened"].astype("int64")
     out = pd.DataFrame(
         {
             "team": summary["team"].fillna("(no team)"),
-            "opened": summary["opened"],
-            "closed": summary["closed_in_period"],
-            "overdue": summary["overdue_backlog"],
-            "open": summary["open"],
-            "rule3_rate": summary["rule3_rate"].round(2),
+            "opened": opened,
+            "closed": summary["closed_in_period"].astype("int64"),
+            "open_backlog": summary["open_backlog"].astype("int64"),
+            "overdue_backlog": summary["overdue_backlog"].astype("int64"),
+            # rule3_rate is rule3 / opened: back to the whole count of items
+            "rule3": (summary["rule3_rate"].fillna(0) * opened).round().astype("int64"),
         }
     )
     return out.reset_index(drop=True)
+
+
+# The action-item table's columns: header shown, and what it counts (one definition each).
+ACTION_ITEM_COLUMNS = {
+    "opened": (
+        "opened this week",
+        "items of the incidents that started this week",
+    ),
+    "closed": (
+        "closed this week",
+        "items of any incident that the tracker resolved this week (an item ticked done in "
+        "its document without a tracker date cannot be dated, so it is not counted here)",
+    ),
+    "open_backlog": (
+        "open backlog",
+        "every item of the team not done at the report time, whatever its incident's date",
+    ),
+    "overdue_backlog": (
+        "overdue backlog",
+        "of the open backlog, the items due before the report date",
+    ),
+    "rule3": (
+        "with owner, due date and ticket",
+        "of the items opened this week, how many have an owner, a due date and a tracker "
+        "ticket (playbook rule 3)",
+    ),
+}
 
 
 def _detectable(durations: pd.DataFrame, summary: pd.DataFrame) -> dict[int, Any]:
@@ -279,6 +244,60 @@ def _detectable(durations: pd.DataFrame, summary: pd.DataFrame) -> dict[int, Any
             out[sev] = (n, math.nan)
             continue
         out[sev] = (n, float(detectable_change(values, effect=0.10, n=n)))
+    return out
+
+
+def _declared_teams(rules: Any) -> dict[str, dict]:
+    """The ``[coverage]`` team_starts/team_ends of a ``--policy`` file, as payroll reads them.
+
+    A team whose rotation really ended (or began) is not expected outside its span, so its
+    edges there are no gap. Without ``--policy`` nothing is declared, as for ``payroll``.
+    """
+    return {
+        "team_starts": dict(getattr(rules, "coverage_team_starts", ()) or ()),
+        "team_ends": dict(getattr(rules, "coverage_team_ends", ()) or ()),
+    }
+
+
+def _followups(by_severity: pd.DataFrame) -> tuple[int, int]:
+    """Open and overdue action items of SEV-1 and SEV-2 incidents, the whole backlog."""
+    serious = by_severity[by_severity["severity"].isin([1, 2])]
+    return int(serious["open_backlog"].sum()), int(serious["overdue_backlog"].sum())
+
+
+def _rotation_gaps(found: list[coverage.Shortfall]) -> pd.DataFrame:
+    """The week's uncovered rotation stretches (edges and gaps), one row per team and stretch."""
+    rows = sorted({(s.team, s.start_at, s.end_at, s.kind) for s in found})
+    kept: list[tuple] = []
+    for row in rows:  # an edge that is also a recorded gap is listed once
+        if kept and kept[-1][:3] == row[:3]:
+            continue
+        kept.append(row)
+    return pd.DataFrame(
+        {
+            "team": [r[0] for r in kept],
+            "start_at": [r[1] for r in kept],
+            "end_at": [r[2] for r in kept],
+            "hours": [(r[2] - r[1]).total_seconds() / 3600 for r in kept],
+            "kind": [r[3] for r in kept],
+        }
+    )
+
+
+def _mark_uncovered(trend: pd.DataFrame, ends: banner.DataEnds) -> pd.DataFrame:
+    """The trend with ``covered`` per week; figures of uncovered weeks are missing, not zero.
+
+    A week is covered when the incidents data covers all of it (up to ``as_of``): a week the
+    data only half reaches would count half its incidents.
+    """
+    out = trend.copy()
+    starts = [pd.Timestamp(d).to_pydatetime().replace(tzinfo=UTC) for d in out["week_start"]]
+    out["covered"] = [ends.covers("incidents", w, w + timedelta(days=7)) for w in starts]
+    values = [c for c in out.select_dtypes("number").columns if c not in ("severity", "covered")]
+    out[values] = out[values].astype("float64")
+    out.loc[~out["covered"], values] = math.nan
+    # Altair serialises datetime64 columns, not datetime.date objects
+    out["week_start"] = pd.to_datetime(out["week_start"])
     return out
 
 
@@ -330,11 +349,9 @@ def load_week(
         summary = metrics.summary(con, start, end, by="severity")
         previous_summary = metrics.summary(con, start - timedelta(days=7), start, intervals=False)
         trend = metrics.weekly_trend(con, end, weeks=weeks)
-        # Altair serialises datetime64 columns, not datetime.date objects
-        trend["week_start"] = pd.to_datetime(trend["week_start"])
-        weekly_counts = trend[["week_start", "severity", "incidents"]]
         compliance = _compliance_long(metrics.compliance(con, start, end))
         action_items = _action_items(metrics.action_items_summary(con, start, end, by="team"))
+        by_severity = metrics.action_items_summary(con, start, end, by="severity")
         top_services = _df(con, _TOP_SERVICES_SQL, start=start, end=end)
         oncall = metrics.oncall_load(con, start, end)
         durations = _df(con, _DURATIONS_SQL, start=first, end=end)
@@ -342,10 +359,20 @@ def load_week(
         last_ingest_at = last["last_ingest_at"].iloc[0] if len(last) else None
         run_id = last["last_run_id"].iloc[0] if len(last) else None
         rejected = _df(con, _REJECTED_SQL, run_id=run_id)
-        gaps = _df(con, _GAPS_SQL, start=start, end=end)
+        declared = _declared_teams(rules)
+        data_ends = banner.data_ends(con, start, end, moment, sources=REPORT_SOURCES, **declared)
+        trend_ends = banner.data_ends(con, first, end, moment, sources=("incidents",))
+        gaps = _rotation_gaps(
+            coverage.shortfalls(con, start, end, sources=("rotations",), **declared)
+        )
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()
     if pd.isna(last_ingest_at):
         last_ingest_at = None
+    trend = _mark_uncovered(trend, trend_ends)
+    for metric in ("mtta", "mttr"):  # no band from fewer durations than an interval needs
+        few = trend[f"{metric}_n"] < MIN_N_TO_COMPARE
+        trend.loc[few, [f"{metric}_median_lo_s", f"{metric}_median_hi_s"]] = math.nan
+    weekly_counts = trend[["week_start", "severity", "incidents", "covered"]]
     footer.update(package_version=__version__, as_of=moment)
     oncall = oncall[
         [
@@ -378,6 +405,8 @@ def load_week(
         rotation_gaps=scrubber.frame(gaps),
         detectable=_detectable(durations, summary),
         footer=footer,
+        coverage=data_ends,
+        followups=_followups(by_severity),
         notes=notes,
         scrubber=scrubber,
     )
@@ -402,15 +431,28 @@ def _p(text: str) -> str:
     return f"<p>{html.escape(text)}</p>"
 
 
-def _fmt_duration(seconds: Any) -> str:
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)) or pd.isna(seconds):
+def _missing(value: Any) -> bool:
+    return value is None or pd.isna(value)
+
+
+def _unit(seconds: float) -> str:
+    """The unit a duration reads best in: min below an hour, h below two days, else d."""
+    if seconds < 3600:
+        return "min"
+    return "h" if seconds < 48 * 3600 else "d"
+
+
+_UNIT_S = {"min": 60, "h": 3600, "d": 86400}
+
+
+def _fmt_duration(seconds: Any, unit: str | None = None) -> str:
+    """``"9 min"``, ``"10.5 h"``, ``"2.1 d"``; ``unit`` forces one (a row in one unit)."""
+    if _missing(seconds):
         return "—"
     seconds = float(seconds)
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} d"
+    unit = unit or _unit(seconds)
+    digits = 0 if unit == "min" else 1
+    return f"{seconds / _UNIT_S[unit]:.{digits}f} {unit}"
 
 
 def _fmt_time(value: Any) -> str:
@@ -419,28 +461,70 @@ def _fmt_time(value: Any) -> str:
     return pd.Timestamp(value).tz_convert("UTC").strftime("%a %d %b %Y %H:%M UTC")
 
 
-def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, escape=True, border=0, na_rep="—", classes="dataframe")
+_TABLES = itertools.count(1)
+
+
+def _table(df: pd.DataFrame, numbers: Iterable[str] = ()) -> str:
+    """``df`` as an HTML table: text columns left-aligned, numbers right-aligned.
+
+    Columns of a numeric dtype are numbers; ``numbers`` names text columns that hold them
+    ("9 min", "2 of 3 (67%)"). The notebook's stylesheet right-aligns every cell, so the
+    table carries a rule of its own for its text columns.
+    """
+    right = set(numbers)
+    text = [
+        i
+        for i, col in enumerate(df.columns, start=1)
+        if col not in right and not pd.api.types.is_numeric_dtype(df[col])
+    ]
+    name = f"ia-table-{next(_TABLES)}"
+    body = df.to_html(index=False, escape=True, border=0, na_rep="—", classes=f"dataframe {name}")
+    if not text:
+        return body
+    cells = ", ".join(f".{name} td:nth-child({i}), .{name} th:nth-child({i})" for i in text)
+    return f"<style>{cells} {{ text-align: left; }}</style>{body}"
 
 
 def _col(df: pd.DataFrame, name: str, default: Any = math.nan) -> pd.Series:
     return df[name] if name in df else pd.Series([default] * len(df), index=df.index)
 
 
+_NO_DATA = "No incident data for this week: see the note at the top."
+
+
+def _incident_data(data: WeeklyData) -> str:
+    """``all``, ``part`` or ``none``: how much of the week the incidents data covers."""
+    uncovered = data.coverage.uncovered("incidents")
+    if not uncovered:
+        return "all"
+    looked = (data.coverage.until - data.coverage.start).total_seconds()
+    missing = sum((b - a).total_seconds() for a, b in uncovered)
+    return "none" if missing >= looked else "part"
+
+
 def headline(data: WeeklyData) -> list[str]:
-    """The report's opening sentences, computed from the data (one per line)."""
+    """The report's opening sentences, computed from the data (one per line).
+
+    Weeks the incidents data does not cover are left out of the typical range; a week the
+    data does not reach at all has no counts, only a sentence saying so.
+    """
     counts = data.weekly_counts
     monday = pd.Timestamp(data.start.date())
-    this = counts[counts["week_start"] == monday]
-    before = counts[counts["week_start"] < monday]
+    before = counts[(counts["week_start"] < monday) & counts["covered"]]
     n_before = before["week_start"].nunique()
+    reach = _incident_data(data)
+    if reach == "none":
+        return [_NO_DATA]
     lines = []
     for sev in SEVERITIES:
-        now_n = int(this.loc[this["severity"] == sev, "incidents"].sum())
+        now_n = int((data.incidents["severity"] == sev).sum())
         text = f"{now_n} SEV-{sev} this week"
+        if reach == "part":
+            text += " (in the part the data covers)"
         if n_before:
             avg = before.loc[before["severity"] == sev, "incidents"].sum() / n_before
-            text += f"; average of the previous {n_before} weeks {avg:.1f}"
+            weeks = "week" if n_before == 1 else f"{n_before} weeks"
+            text += f"; average of the previous {weeks} {avg:.1f}"
         lines.append(text + ".")
     comp = data.compliance[data.compliance["check"] == "response"]
     met = int(comp.loc[comp["status"] == "met", "incidents"].sum())
@@ -453,8 +537,86 @@ def headline(data: WeeklyData) -> list[str]:
         )
     still_open = int(data.incidents["resolved_at"].isna().sum())
     if still_open:
-        lines.append(f"{still_open} of this week's incidents are still open.")
+        verb = "is" if still_open == 1 else "are"
+        lines.append(f"{still_open} of this week's incidents {verb} still open.")
     return lines
+
+
+def typical_range(counts: Iterable[float]) -> tuple[int, int] | None:
+    """The typical weekly count: the 10th to the 90th percentile, rounded to whole incidents.
+
+    Args:
+        counts: The counts of the previous weeks the data covers (uncovered weeks left out).
+
+    Returns:
+        ``(low, high)``, or None with fewer than :data:`MIN_WEEKS_FOR_RANGE` weeks.
+    """
+    values = sorted(float(c) for c in counts if not pd.isna(c))
+    if len(values) < MIN_WEEKS_FOR_RANGE:
+        return None
+    low, high = (pd.Series(values).quantile(q) for q in (0.1, 0.9))  # linear, as SPEC §6
+    return math.floor(low + 0.5), math.floor(high + 0.5)
+
+
+def headline_strip(data: WeeklyData) -> list[tuple[str, str, str, str | None]]:
+    """The boxes at the top: ``(figure, what, detail, colour)`` for each severity's count
+    against its typical range, response compliance, and the open SEV-1/2 follow-ups."""
+    counts = data.weekly_counts
+    monday = pd.Timestamp(data.start.date())
+    before = counts[(counts["week_start"] < monday) & counts["covered"]]
+    reach = _incident_data(data)
+    boxes = []
+    for sev in SEVERITIES:
+        colour = _severity_colour(sev)
+        if reach == "none":
+            boxes.append(("—", f"SEV-{sev} this week", "no data", colour))
+            continue
+        usual = typical_range(before.loc[before["severity"] == sev, "incidents"])
+        if usual is None:
+            detail = "too few weeks to say what is typical"
+        else:
+            span = f"{usual[0]}" if usual[0] == usual[1] else f"{usual[0]}–{usual[1]}"
+            detail = f"typical week: {span}"
+        now_n = int((data.incidents["severity"] == sev).sum())
+        boxes.append((str(now_n), f"SEV-{sev} this week", detail, colour))
+    comp = data.compliance[data.compliance["check"] == "response"]
+    met = int(comp.loc[comp["status"] == "met", "incidents"].sum())
+    decided = met + int(comp.loc[comp["status"] == "breached", "incidents"].sum())
+    boxes.append(
+        (f"{met / decided:.0%}", "response targets met", f"{met} of {decided} decided", None)
+        if decided
+        else ("—", "response targets met", "none decided this week", None)
+    )
+    open_n, overdue_n = data.followups
+    boxes.append((str(open_n), "open SEV-1/2 action items", f"{overdue_n} overdue", None))
+    return boxes
+
+
+def _severity_colour(sev: int) -> str | None:
+    from analytics.charts import SEVERITY_COLORS
+
+    return SEVERITY_COLORS.get(sev)
+
+
+def _strip_html(boxes: list[tuple[str, str, str, str | None]]) -> str:
+    cells = "".join(
+        '<div style="border: 1px solid #d5d8dc; border-radius: 4px; padding: 6px 14px; '
+        'min-width: 130px;">'
+        f'<div style="font-size: 1.9em; font-weight: 600; color: {colour or "#1a1a1a"};">'
+        f"{html.escape(figure)}</div><div>{html.escape(what)}</div>"
+        f'<div style="color: #555; font-size: 0.9em;">{html.escape(detail)}</div></div>'
+        for figure, what, detail, colour in boxes
+    )
+    return (
+        '<div class="headline-strip" style="display: flex; flex-wrap: wrap; gap: 10px; '
+        f'margin: 0.4em 0 0.8em;">{cells}</div>'
+    )
+
+
+def show_banner(data: WeeklyData) -> None:
+    """Display where the data ends, when the week reaches past (or before) any source."""
+    if data.coverage:
+        _html(banner.html(data.coverage))
 
 
 def show_headline(data: WeeklyData) -> None:
@@ -463,6 +625,7 @@ def show_headline(data: WeeklyData) -> None:
     parts = [
         f"<p><strong>{html.escape(data.week)}</strong>: "
         f"{data.start:%a %d %b %Y} – {last_day} (UTC), as of {_fmt_time(data.as_of)}.</p>",
+        _strip_html(headline_strip(data)),
         "<ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in headline(data)) + "</ul>",
     ]
     parts += [_p(n) for n in data.notes]
@@ -493,9 +656,12 @@ def incidents_table(data: WeeklyData) -> pd.DataFrame:
 def show_incidents(data: WeeklyData) -> None:
     """Display the table of incidents that started this week."""
     if data.incidents.empty:
-        _html(_p("No incidents started this week."))
+        if _incident_data(data) == "none":
+            _html(_p(_NO_DATA))
+        else:
+            _html(_p("No incidents started this week."))
         return
-    _html(_table(data.scrubber.frame(incidents_table(data))))
+    _html(_table(data.scrubber.frame(incidents_table(data)), numbers=["time to resolve"]))
 
 
 def show_incidents_by_severity(data: WeeklyData) -> None:
@@ -506,37 +672,62 @@ def show_incidents_by_severity(data: WeeklyData) -> None:
 
 
 def _interval_frame(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Per severity: median, and its interval only where n allows one (else missing)."""
+    n = _col(summary, f"{metric}_n", 0).fillna(0).astype(int)
+    enough = n >= MIN_N_TO_COMPARE
     return pd.DataFrame(
         {
             "severity": summary["severity"].astype(int),
             "median_s": _col(summary, f"{metric}_median_s"),
-            "lo_s": _col(summary, f"{metric}_median_lo_s"),
-            "hi_s": _col(summary, f"{metric}_median_hi_s"),
-            "n": _col(summary, f"{metric}_n", 0).fillna(0).astype(int),
+            "lo_s": _col(summary, f"{metric}_median_lo_s").where(enough),
+            "hi_s": _col(summary, f"{metric}_median_hi_s").where(enough),
+            "n": n,
         }
     )
 
 
+_METRIC_NAMES = {"mtta": "time to acknowledge", "mttr": "time to resolve"}
+TOO_FEW = "too few to say"
+
+
 def _change_note(metric: str, sev: int, row: pd.Series, previous: pd.DataFrame) -> str | None:
-    """Is last week's median inside this week's 90% interval? (SPEC §6, honest statistics)."""
+    """Is the previous week's median inside this week's 90% interval? (SPEC §6).
+
+    None when either week has no median, or when this week has too few incidents to tell
+    (the severity's single "too few" note says so once).
+    """
     prev = previous.loc[previous["severity"] == sev, f"{metric}_median_s"]
-    if prev.empty or pd.isna(prev.iloc[0]) or pd.isna(row.get(f"{metric}_median_s")):
+    if prev.empty or _missing(prev.iloc[0]) or _missing(row.get(f"{metric}_median_s")):
         return None
-    name, was = metric.upper(), _fmt_duration(prev.iloc[0])
-    n = int(row.get(f"{metric}_n", 0) or 0)
     lo, hi = row.get(f"{metric}_median_lo_s"), row.get(f"{metric}_median_hi_s")
-    if n < MIN_N_TO_COMPARE or lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
-        return f"SEV-{sev} median {name}: last week {was}; n={n} is too few to compare."
+    n = int(row.get(f"{metric}_n", 0) or 0)
+    if n < MIN_N_TO_COMPARE or _missing(lo) or _missing(hi):
+        return None
+    # the week before in this week's unit, so that the two read side by side
+    unit = _unit(float(row[f"{metric}_median_s"]))
+    name, was = _METRIC_NAMES[metric], _fmt_duration(prev.iloc[0], unit)
     if lo <= prev.iloc[0] <= hi:
-        return f"SEV-{sev} median {name}: not distinguishable from last week ({was})."
+        return (
+            f"SEV-{sev} median {name}: about the same as the week before ({was}); "
+            "the difference is within normal week-to-week variation."
+        )
     return (
-        f"SEV-{sev} median {name}: changed from last week ({was}), "
-        "which lies outside this week's 90% interval."
+        f"SEV-{sev} median {name}: a real change from the week before ({was}), "
+        "larger than normal week-to-week variation."
     )
 
 
+_MTTX_NUMBERS = [
+    f"{m} {part}" for m in ("MTTA", "MTTR") for part in ("median", "90% interval", "p90")
+]
+
+
 def mttx_table(data: WeeklyData) -> pd.DataFrame:
-    """Per severity: n, missing, median with its 90% interval, and p90, for MTTA and MTTR."""
+    """Per severity: n, missing, median with its 90% interval, and p90, for MTTA and MTTR.
+
+    Each metric of a row is in one unit (the median's); the interval says "too few to say"
+    below :data:`MIN_N_TO_COMPARE` durations.
+    """
     s = data.summary
     rows = []
     for _, r in s.sort_values("severity").iterrows():
@@ -546,28 +737,58 @@ def mttx_table(data: WeeklyData) -> pd.DataFrame:
         }
         for metric in ("mtta", "mttr"):
             name = metric.upper()
+            n = int(r.get(f"{metric}_n", 0) or 0)
+            median = r.get(f"{metric}_median_s")
+            unit = None if _missing(median) else _unit(float(median))
             lo, hi = r.get(f"{metric}_median_lo_s"), r.get(f"{metric}_median_hi_s")
-            interval = (
-                "—" if lo is None or pd.isna(lo) else f"{_fmt_duration(lo)} – {_fmt_duration(hi)}"
-            )
-            row[f"{name} n"] = int(r.get(f"{metric}_n", 0) or 0)
+            if n == 0:
+                interval = "—"
+            elif n < MIN_N_TO_COMPARE or _missing(lo) or _missing(hi):
+                interval = TOO_FEW
+            else:
+                interval = f"{_fmt_duration(lo, unit)} – {_fmt_duration(hi, unit)}"
+            row[f"{name} n"] = n
             row[f"{name} missing"] = int(r.get(f"{metric}_missing", 0) or 0)
-            row[f"{name} median"] = _fmt_duration(r.get(f"{metric}_median_s"))
+            row[f"{name} median"] = _fmt_duration(median, unit)
             row[f"{name} 90% interval"] = interval
-            row[f"{name} p90"] = _fmt_duration(r.get(f"{metric}_p90_s"))
+            row[f"{name} p90"] = _fmt_duration(r.get(f"{metric}_p90_s"), unit)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _detectable_text(sev: int, value: tuple[int, float]) -> str:
+def _detectable_text(sev: int, value: tuple[int, float]) -> str | None:
     n, power = value
-    if math.isnan(power):
-        return f"SEV-{sev} MTTR: with n={n} this week, no change can be told apart from noise."
+    if n < MIN_N_TO_COMPARE or math.isnan(power):
+        return None  # the severity's "too few" note says it
     return (
-        f"SEV-{sev} MTTR: with n={n} incidents a week, a real 10% improvement would show "
-        f"in {power:.0%} of weeks"
-        + (" — week-to-week changes here are mostly noise." if power < 0.8 else ".")
+        f"SEV-{sev} time to resolve: at {n} incidents a week, a real 10% improvement would "
+        f"show in {power:.0%} of weeks"
+        + (", so week-to-week changes here are mostly noise." if power < 0.8 else ".")
     )
+
+
+def mttx_notes(data: WeeklyData) -> list[str]:
+    """One plain sentence per finding: too few to say, a change or not, and how much shows."""
+    notes = []
+    for _, r in data.summary.sort_values("severity").iterrows():
+        sev, incidents = int(r["severity"]), int(r["incidents"])
+        if incidents == 0:
+            continue
+        n = int(r.get("mttr_n", 0) or 0)
+        if min(n, int(r.get("mtta_n", 0) or 0)) < MIN_N_TO_COMPARE:
+            count = "1 incident" if incidents == 1 else f"{incidents} incidents"
+            notes.append(
+                f"SEV-{sev}: {count} this week, too few to say whether response or "
+                "resolution times changed."
+            )
+        for metric in ("mtta", "mttr"):
+            note = _change_note(metric, sev, r, data.previous_summary)
+            if note:
+                notes.append(note)
+        detectable = _detectable_text(sev, data.detectable.get(sev, (0, math.nan)))
+        if detectable:
+            notes.append(detectable)
+    return notes
 
 
 def show_mttx(data: WeeklyData) -> None:
@@ -576,21 +797,29 @@ def show_mttx(data: WeeklyData) -> None:
 
     from analytics import charts
 
+    if _incident_data(data) == "none":
+        _html(_p(_NO_DATA))
+        return
     if data.summary.empty:
         _html(_p("No incidents this week: nothing to measure."))
         return
-    notes = []
-    for _, r in data.summary.iterrows():
-        for metric in ("mtta", "mttr"):
-            note = _change_note(metric, int(r["severity"]), r, data.previous_summary)
-            if note:
-                notes.append(note)
-    notes += [_detectable_text(sev, v) for sev, v in sorted(data.detectable.items())]
-    parts = [
-        _table(mttx_table(data)),
+    notes = mttx_notes(data)
+    table = mttx_table(data)
+    parts = []
+    for name, title in (("MTTA", "Time to acknowledge (MTTA)"), ("MTTR", "Time to resolve (MTTR)")):
+        # one table per metric: seven columns read in a room and fit a printed page
+        mine = [c for c in table.columns if c.startswith(name + " ")]
+        shown = table[["severity", "incidents", *mine]].rename(
+            columns={c: c.removeprefix(name + " ") for c in mine}
+        )
+        numbers = [c.removeprefix(name + " ") for c in _MTTX_NUMBERS if c.startswith(name)]
+        parts += [f"<h4>{html.escape(title)}</h4>", _table(shown, numbers=numbers)]
+    parts += [
         _p(
-            "Medians with a 90% bootstrap interval; incidents missing a timestamp are left "
-            "out of that metric and counted under 'missing'."
+            "Median: half of the incidents were faster. 90% interval: where the median would "
+            f"fall in 9 of 10 similar weeks (shown from {MIN_N_TO_COMPARE} incidents up). "
+            "p90: 9 in 10 incidents were faster. Incidents missing a timestamp are left out of "
+            "that metric and counted under 'missing'."
         ),
     ]
     if notes:
@@ -598,8 +827,12 @@ def show_mttx(data: WeeklyData) -> None:
     _html("\n".join(parts))
     _display(
         alt.hconcat(
-            charts.duration_intervals(_interval_frame(data.summary, "mtta"), metric="MTTA"),
-            charts.duration_intervals(_interval_frame(data.summary, "mttr"), metric="MTTR"),
+            charts.duration_intervals(
+                _interval_frame(data.summary, "mtta"), metric="MTTA", unit="minutes"
+            ),
+            charts.duration_intervals(
+                _interval_frame(data.summary, "mttr"), metric="MTTR", unit="hours"
+            ),
         )
     )
 
@@ -616,7 +849,8 @@ def show_compliance(data: WeeklyData) -> None:
     from analytics import charts
 
     if data.compliance.empty:
-        _html(_p("No compliance checks apply to this week's incidents."))
+        no_data = _incident_data(data) == "none"
+        _html(_p(_NO_DATA if no_data else "No compliance checks apply to this week's incidents."))
         return
     wide = (
         data.compliance.pivot_table(
@@ -636,7 +870,7 @@ def show_compliance(data: WeeklyData) -> None:
     ]
     wide.columns.name = None
     _html(
-        _table(wide)
+        _table(wide, numbers=["compliance"])
         + _p("Compliance = met / (met + breached); pending is shown beside it, not counted.")
     )
     _display(charts.compliance(data.compliance))
@@ -662,26 +896,33 @@ def top_teams(
     )
 
 
+def action_items_table(data: WeeklyData) -> pd.DataFrame:
+    """The action-item table as shown: human headers, the rule-3 share as "2 of 3 (67%)"."""
+    df = data.action_items
+    share = [
+        f"{r} of {o} ({r / o:.0%})" if o else "—"
+        for r, o in zip(df["rule3"], df["opened"], strict=True)
+    ]
+    shown = df.drop(columns="rule3").assign(rule3=share)
+    names = {key: header for key, (header, _) in ACTION_ITEM_COLUMNS.items()}
+    return shown.rename(columns=names)
+
+
 def show_action_items(data: WeeklyData) -> None:
-    """Display action items opened, closed and overdue per team."""
+    """Display action items per team: this week's flow and the backlog at the report time."""
     from analytics import charts
 
     if data.action_items.empty:
-        _html(_p("No action items opened, closed or overdue."))
+        _html(_p("No action items opened or closed this week, and none open."))
         return
-    _html(
-        _table(data.action_items)
-        + _p(
-            "Opened: items of incidents that started this week. Closed: items the tracker "
-            "resolved this week. Overdue and open: all of the team's items at the report time. "
-            "rule3_rate: share of this week's items with an owner, a due date and a ticket."
-        )
+    definitions = "".join(
+        f"<li><strong>{html.escape(header)}</strong>: {html.escape(meaning)}.</li>"
+        for header, meaning in ACTION_ITEM_COLUMNS.values()
     )
-    teams, subtitle = top_teams(
-        data.action_items,
-        ["opened", "closed", "overdue"],
-        "action items opened, closed and overdue",
-    )
+    share = ACTION_ITEM_COLUMNS["rule3"][0]
+    _html(_table(action_items_table(data), numbers=[share]) + f"<ul>{definitions}</ul>")
+    counts = ["opened", "closed", "open_backlog", "overdue_backlog"]
+    teams, subtitle = top_teams(data.action_items, counts, "action items")
     _display(charts.action_items_by_team(teams, subtitle=subtitle))
 
 
@@ -691,10 +932,20 @@ def show_top_services(data: WeeklyData, limit: int = 10) -> None:
 
     df = data.top_services
     if df.empty:
-        _html(_p("No incidents this week."))
+        no_data = _incident_data(data) == "none"
+        _html(_p(_NO_DATA if no_data else "No incidents this week."))
         return
     keep = df.groupby("service")["incidents"].sum().nlargest(limit).index
     _display(charts.top_services(df[df["service"].isin(keep)]))
+
+
+ONCALL_HEADERS = {
+    "oncall_hours": "hours on call",
+    "pages_per_oncall_hour": "pages per on-call hour",
+    "business_pages": "business hours",
+    "off_hours_pages": "off hours",
+    "sleep_pages": "sleep hours",
+}
 
 
 def show_oncall_load(data: WeeklyData) -> None:
@@ -707,7 +958,13 @@ def show_oncall_load(data: WeeklyData) -> None:
     shown = data.oncall.copy()
     shown["pages_per_oncall_hour"] = shown["pages_per_oncall_hour"].round(3)
     shown["oncall_hours"] = shown["oncall_hours"].round(1)
-    _html(_table(shown))
+    _html(
+        _table(shown.rename(columns=ONCALL_HEADERS))
+        + _p(
+            "Pages by the time of day on the recipient's own clock: business hours, sleep "
+            "hours (22:00–07:00) and off hours (neither); the three add up to the pages."
+        )
+    )
     teams, subtitle = top_teams(data.oncall, ["pages"], "pages")
     _display(charts.oncall_load(teams, subtitle=subtitle))
 
@@ -730,7 +987,9 @@ def show_freshness(data: WeeklyData) -> None:
         )
         parts.append(_p(f"{len(rejected)} file(s) rejected by the last ingest:"))
         parts.append(_table(data.scrubber.frame(rejected)))
-    if data.rotation_gaps.empty:
+    if "rotations" in data.coverage.not_provided:
+        parts.append(_p("No on-call rotations were provided: nothing can be said about gaps."))
+    elif data.rotation_gaps.empty:
         parts.append(_p("No gaps in the on-call rotations this week."))
     else:
         gaps = pd.DataFrame(
@@ -739,11 +998,29 @@ def show_freshness(data: WeeklyData) -> None:
                 "from": data.rotation_gaps["start_at"].map(_fmt_time),
                 "to": data.rotation_gaps["end_at"].map(_fmt_time),
                 "hours": data.rotation_gaps["hours"].round(1),
+                "why": data.rotation_gaps["kind"].map(_GAP_KINDS),
             }
         )
-        parts.append(_p("Gaps in the on-call rotations (nobody on call):"))
+        parts.append(
+            _p(
+                "Stretches of the week without anyone on call (gaps in a rotation, and the "
+                "time before a team's first or after its last shift in the data):"
+            )
+        )
         parts.append(_table(gaps))
     _html("\n".join(parts))
+
+
+_GAP_KINDS = {
+    "gap": "gap in the rotation",
+    "before_first": "before the team's first shift",
+    "after_last": "after the team's last shift",
+}
+
+
+def _not_provided(data: WeeklyData) -> str:
+    missing = [m.replace("_", " ") for m in data.coverage.not_provided]
+    return f" Not provided: {', '.join(missing)}." if missing else ""
 
 
 def show_footer(data: WeeklyData) -> None:
@@ -755,6 +1032,7 @@ def show_footer(data: WeeklyData) -> None:
             f"incident-analytics {f['package_version']} · policy {f.get('policy_version')} · "
             f"warehouse schema {f.get('schema_version')} · as of {_fmt_time(f['as_of'])} · "
             "blameless: teams and services only, people's names replaced by 'someone'."
+            + _not_provided(data)
         )
         + "</small></p>"
     )

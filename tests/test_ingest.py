@@ -253,7 +253,7 @@ def test_pages_load_from_json_and_parquet_with_record_numbers(tmp_path):
             "sent_at": "2026-11-03T14:05:00Z",
             "recipient": "Alice",
             "team": "Payments",
-            "acknowledged_at": "2026-11-03T14:06:00+01:00",
+            "acknowledged_at": "2026-11-03T15:06:00+01:00",  # 14:06Z, after sent_at
         },
         {"page_id": "j2", "sent_at": "not a time", "recipient": "Bob", "team": "search"},
     ]
@@ -283,7 +283,7 @@ def test_pages_load_from_json_and_parquet_with_record_numbers(tmp_path):
     ).fetchall()
     con.close()
     assert rows == [
-        ("j1", "payments", "2026-11-03 14:05:00+00", "2026-11-03 13:06:00+00"),
+        ("j1", "payments", "2026-11-03 14:05:00+00", "2026-11-03 14:06:00+00"),
         ("q1", "search", "2026-11-03 14:05:00+00", None),
     ]
 

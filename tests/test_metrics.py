@@ -197,6 +197,9 @@ def test_action_items_summary(november):
     assert (web["opened"], web["open"], web["overdue"], web["rule3_rate"]) == (1, 1, 0, 0.0)
     # the October incident's item is overdue too: in the backlog, not in the period's counts
     assert core["overdue_backlog"] == 2
+    # open backlog: every item not done, whatever its incident's date: core s1-0 item 1 and
+    # old item 1 (both overdue); web s3 item 1 (no due date, so not overdue)
+    assert (core["open_backlog"], web["open_backlog"], web["overdue_backlog"]) == (2, 1, 0)
 
 
 def test_weekly_trend_has_every_week_and_severity(november):

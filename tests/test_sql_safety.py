@@ -32,7 +32,7 @@ CHECKED_CALLS = {
     "_rows": 1,  # pay._rows(con, sql, params)
     "_df": 1,  # weekly._df(con, sql, **params)
 }
-QUOTING_CALLS = {"_q", "quote_literal", "quote_path"}
+QUOTING_CALLS = {"_q", "quote_ident", "quote_literal", "quote_path"}
 SQL_FILE_CALLS = {
     "sql_text": "reads a .sql file shipped in analytics/sql (package data, not input)",
     "_derive_sql": "reads a .sql file shipped in analytics/sql/derive",
@@ -60,6 +60,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     "'__checked_<kind>_<digits>'",
     ("ingest/run.py", "staged"): "the same staging table name, from tabular.stage()",
     ("ingest/run.py", "good"): "tabular.good_rows(): SELECT of _q()-quoted staging columns",
+    ("ingest/run.py", "which"): "_check_not_null(): CASE over quote_ident()-quoted NOT NULL "
+    "column names read from duckdb_columns() of a src_* table",
     ("ingest/run.py", "names"): "_carry_over(): _q()-quoted column names that both warehouses' "
     "ingest_log/payroll_exports have (duckdb_columns() of our own schema)",
     # ingest/tabular.py
@@ -67,6 +69,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",
     ("ingest/tabular.py", "', '.join(selects)"): "casts from the constant _CAST applied to "
     "_q()-quoted column names; aliases from TableSpec constants",
+    ("ingest/tabular.py", "casts"): "inner SELECT: _CAST constants over _q()-quoted columns, "
+    "aliased __r<i>/__v<i>",
     ("ingest/tabular.py", "reason"): "CASE of constant checks over _q()-quoted columns; "
     "the offending value is concatenated in SQL, never in Python",
     ("ingest/tabular.py", "table"): "'__checked_<kind>_<digits>': kind from TableSpec, "

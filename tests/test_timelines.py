@@ -533,9 +533,12 @@ def test_incident_id_is_the_bare_stem(file: str, stem: str) -> None:
 def test_required_headers_missing_is_line_1_even_with_other_errors() -> None:
     with pytest.raises(InputError) as err:
         parse_timeline("TEAM: a\nSTARTED: nonsense\n", "m.md")
-    assert (
-        str(err.value) == "m.md:1: SEVERITY is missing; expected a line such as 'SEVERITY: SEV-2'"
-    )
+    # Every problem is reported, in line order (issue 16: one round trip, not one per mistake).
+    assert str(err.value).splitlines() == [
+        "m.md:1: SEVERITY is missing; expected a line such as 'SEVERITY: SEV-2'",
+        "m.md:2: STARTED 'nonsense' is not a timestamp; accepted: 2026-11-03 14:05 UTC, "
+        "2026-11-03 14:05[:30[.123]], 2026-11-03T14:05:00Z, 2026-11-03T15:05:00+01:00",
+    ]
 
 
 # --- shared helpers -----------------------------------------------------------------------
@@ -685,7 +688,7 @@ def test_dfds_postmortems_as_is_are_rejected_at_line_1() -> None:
     for path in files:
         with pytest.raises(InputError) as err:
             parse_timeline(path.read_bytes(), path.name)
-        assert str(err.value) == (
+        assert str(err.value).splitlines()[0] == (
             f"{path.name}:1: SEVERITY is missing; expected a line such as 'SEVERITY: SEV-2'"
         )
 

@@ -10,6 +10,7 @@ The mapping is in ``docs/importers.md``.
 from __future__ import annotations
 
 import re
+import time as clock
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,8 +19,9 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
-from analytics.errors import InputError
+from analytics.errors import InputError, InputErrors
 from analytics.ingest.pagerduty import decode_text
+from analytics.ingest.parsing import out_of_range
 from analytics.ingest.records import InputWarning, RotationRow
 
 # Without a window, an RRULE with no UNTIL/COUNT is expanded this far past the first event.
@@ -27,6 +29,9 @@ DEFAULT_HORIZON = timedelta(days=731)
 # Shifts one file may expand to. Five years of hourly shifts are 43,800; a three-line RRULE
 # with FREQ=SECONDLY would otherwise be tens of millions of events held in memory.
 MAX_SHIFTS = 100_000
+# ... and the time one file may take to expand (a year of daily shifts takes ~0.1 s).
+MAX_EXPAND_SECONDS = 10
+WINDOW_EVENTS = 2_000  # a window holding fewer events doubles, more halves
 
 _PAGERDUTY_SUMMARY = re.compile(r"^on[\s-]*call\s+-\s+(?P<name>.+?)(?:\s+-\s+.*)?$", re.IGNORECASE)
 _LAYER_SUMMARY = re.compile(r"^[^:]*:\s*(?P<name>.+)$")
@@ -49,6 +54,7 @@ def parse_ics(
     *,
     team: str | None,
     window: tuple[datetime, datetime] | None = None,
+    now: datetime | None = None,
 ) -> IcsResult:
     """Expand an iCalendar schedule into rotation rows.
 
@@ -59,6 +65,8 @@ def parse_ics(
         window: ``[start, end)`` to expand recurring events over (aware datetimes). None: from
             the earliest DTSTART to the latest DTEND/UNTIL, at most ``DEFAULT_HORIZON`` (2 years)
             after the earliest DTSTART.
+        now: The ingest's clock: a VEVENT starting or ending outside the sane window of
+            rotations (1970-01-01 to five years after it) rejects the file. None: unchecked.
 
     Returns:
         IcsResult: rotation rows (UTC, sorted by start) and warnings.
@@ -85,7 +93,7 @@ def parse_ics(
     if not events:
         result.warnings.append(InputWarning(file, 1, "calendar has no VEVENT: no rotations"))
         return result
-    masters, edits = _source_lines(events, lines, file)
+    masters, edits = _source_lines(events, lines, file, now)
 
     if window is None:
         window = _default_window(events, lines, file, result.warnings)
@@ -111,27 +119,56 @@ def _expand(
     text: str,
     masters: dict[str, int],
 ) -> Iterator[Any]:
-    """The events overlapping ``[start, end)``, in start order, at most :data:`MAX_SHIFTS`.
+    """The events overlapping ``[start, end)``, in start order, at most :data:`MAX_SHIFTS`,
+    in at most :data:`MAX_EXPAND_SECONDS`.
 
-    Drawn lazily, so a rule that would expand to millions of events is refused after
-    ``MAX_SHIFTS`` of them instead of filling memory first.
+    Drawn window by window, so a rule that would expand to millions of events is refused
+    after ``MAX_SHIFTS`` of them instead of filling memory first. The library's own lazy
+    iterator (``after``) halves its window whenever it finds an event, down to 15 minutes,
+    and asks every series each time: a year of daily shifts took ~53 s. Here a window grows
+    while it holds few events and shrinks only when it holds many.
     """
+    query = recurring_ical_events.of(cal)
+    deadline = clock.monotonic() + MAX_EXPAND_SECONDS
+    seen: set[tuple[str, datetime, str]] = set()
     count = 0
+    span = timedelta(hours=1)
+    low = start
     try:
-        for occ in recurring_ical_events.of(cal).after(start):
-            line = masters.get(str(occ.get("UID", "")), 1)
-            if _utc(occ["DTSTART"].dt, file, line, "DTSTART") >= end:
-                return
-            if count == MAX_SHIFTS:
+        while low < end:
+            high = min(low + span, end)
+            window = query.between(low, high)
+            fresh = []
+            for occ in window:
+                line = masters.get(str(occ.get("UID", "")), 1)
+                begin = _utc(occ["DTSTART"].dt, file, line, "DTSTART")
+                key = (str(occ.get("UID", "")), begin, str(occ.get("RECURRENCE-ID", "")))
+                if begin >= end or key in seen:
+                    continue
+                seen.add(key)
+                fresh.append((begin, line, occ))
+            fresh.sort(key=lambda item: item[0])
+            for _, line, occ in fresh:
+                if count == MAX_SHIFTS:
+                    raise InputError(
+                        file,
+                        line,
+                        f"expands to more than {MAX_SHIFTS:,} shifts between {start:%Y-%m-%d} "
+                        f"and {end:%Y-%m-%d} (is an RRULE's FREQ finer than the rotation?); "
+                        "split the calendar or give its rules an UNTIL",
+                    )
+                count += 1
+                yield occ
+            if clock.monotonic() > deadline:
                 raise InputError(
                     file,
-                    line,
-                    f"expands to more than {MAX_SHIFTS:,} shifts between {start:%Y-%m-%d} and "
-                    f"{end:%Y-%m-%d} (is an RRULE's FREQ finer than the rotation?); "
-                    "split the calendar or give its rules an UNTIL",
+                    1,
+                    f"expanding its events took more than {MAX_EXPAND_SECONDS} s (reached "
+                    f"{high:%Y-%m-%d}, {count:,} shifts); split the calendar or give its "
+                    "rules an UNTIL",
                 )
-            count += 1
-            yield occ
+            span = span * 2 if len(window) < WINDOW_EVENTS else max(span / 2, timedelta(minutes=1))
+            low = high
     except InputError:
         raise
     except Exception as exc:
@@ -158,11 +195,12 @@ def _vevent_lines(text: str) -> list[int]:
 
 
 def _source_lines(
-    events: list[Any], lines: list[int], file: str
+    events: list[Any], lines: list[int], file: str, now: datetime | None = None
 ) -> tuple[dict[str, int], dict[tuple[str, datetime], int]]:
     """Line of each series' master VEVENT, and of each RECURRENCE-ID edit."""
     masters: dict[str, int] = {}
     edits: dict[tuple[str, datetime], int] = {}
+    problems: list[InputError] = []
     for index, event in enumerate(events):
         line = lines[index] if index < len(lines) else 1
         for prop, problem in getattr(event, "errors", []) or []:
@@ -170,12 +208,31 @@ def _source_lines(
                 raise InputError(file, line, f"{prop}: {problem}")
         if event.get("DTSTART") is None:
             raise InputError(file, line, "VEVENT without DTSTART")
+        begin = _utc(event["DTSTART"].dt, file, line, "DTSTART")
+        finish = _utc(event["DTEND"].dt, file, line, "DTEND") if event.get("DTEND") else begin
+        if now is not None:
+            # Checked on the VEVENT itself: the expansion window would silently leave out
+            # an event in 9999 (or 1900) instead of saying so.
+            for what, ts in (("DTSTART", begin), ("DTEND", finish)):
+                if why := out_of_range(ts, now, rotations=True):
+                    problems.append(InputError(file, line, f"{what} {why}"))
+        if finish < begin:
+            problems.append(
+                InputError(
+                    file,
+                    line,
+                    f"DTEND {finish:%Y-%m-%d %H:%M}Z is before DTSTART "
+                    f"{begin:%Y-%m-%d %H:%M}Z: a shift cannot end before it starts",
+                )
+            )
         uid = str(event.get("UID", ""))
         recid = event.get("RECURRENCE-ID")
         if recid is None:
             masters.setdefault(uid, line)
         else:
             edits[(uid, _utc(recid.dt, file, line, "RECURRENCE-ID"))] = line
+    if problems:  # every such event at once, not one per round trip
+        raise problems[0] if len(problems) == 1 else InputErrors(problems)
     for (uid, _), line in sorted(edits.items(), key=lambda item: item[1]):
         masters.setdefault(uid, line)  # an edit whose series is absent
     return masters, edits

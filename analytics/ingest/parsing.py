@@ -305,7 +305,13 @@ def parse_count(s: str) -> int | None:
     )
     if not m:
         raise ValueError(f"'{text}' is not a count; accepted: 1,200, ~3k, 12%, unknown")
-    return int(_scaled(m[1], m[2]).to_integral_value(ROUND_HALF_UP))
+    count = int(_scaled(m[1], m[2]).to_integral_value(ROUND_HALF_UP))
+    if count > MAX_COUNT:
+        raise ValueError(f"'{text}' is too large a count (more than {MAX_COUNT:,})")
+    return count
+
+
+MAX_COUNT = 2**63 - 1  # the warehouse's BIGINT
 
 
 def parse_percent(s: str) -> float | None:
@@ -350,9 +356,15 @@ def parse_money(s: str) -> Decimal | None:
     if not m or (m[3] and re.match(r"\s*(?:€|£|EUR|GBP|DKK|SEK|NOK|JPY|¥)", m[3], re.I)):
         raise ValueError(f"'{text}' is not a dollar amount; accepted: $12,000, ~$3.5k, unknown")
     try:
-        return _scaled(m[1], m[2]).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        amount = _scaled(m[1], m[2]).quantize(Decimal("0.01"), ROUND_HALF_UP)
     except InvalidOperation:
         raise ValueError(f"'{text}' is too large an amount") from None
+    if amount >= MAX_MONEY:
+        raise ValueError(f"'{text}' is too large an amount (the most is $9,999,999,999,999,999.99)")
+    return amount
+
+
+MAX_MONEY = Decimal("1e16")  # the warehouse's DECIMAL(18, 2)
 
 
 def parse_bool_detail(s: str) -> tuple[bool | None, str | None]:
@@ -388,3 +400,35 @@ def unwrap(s: str) -> str:
                 text = text[len(mark) : -len(mark)].strip()
                 changed = True
     return text
+
+
+# The sane window of timestamps (SPEC §12): earlier or later is an "out of range" rejection.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+EVENT_YEARS_AHEAD = 2
+ROTATION_YEARS_AHEAD = 5
+
+
+def time_window(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """``(earliest, latest, latest for rotations)`` instants an input may hold (SPEC §12):
+    1970-01-01, two years after ``now``, five years after ``now`` for rotations."""
+    return EARLIEST, _years_after(now, EVENT_YEARS_AHEAD), _years_after(now, ROTATION_YEARS_AHEAD)
+
+
+def _years_after(now: datetime, years: int) -> datetime:
+    try:
+        return now.replace(year=now.year + years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + years, day=28)
+
+
+def out_of_range(ts: datetime, now: datetime, *, rotations: bool = False) -> str | None:
+    """Why ``ts`` is outside the sane window of :func:`time_window`, or None."""
+    lo, hi, hi_rotations = time_window(now)
+    top = hi_rotations if rotations else hi
+    if lo <= ts <= top:
+        return None
+    try:
+        shown = ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M") + "Z"
+    except (OverflowError, ValueError):
+        shown = ts.isoformat()
+    return f"{shown} is out of range ({lo:%Y-%m-%d} .. {top:%Y-%m-%d})"

@@ -11,18 +11,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from analytics import db as dbmod
-from analytics.errors import AnalyticsError, InputError, UsageError
+from analytics.errors import AnalyticsError, InputError, InputErrors, UsageError
 from analytics.ingest import tabular
+from analytics.ingest.parsing import out_of_range
 from analytics.ingest.records import (
     PAGE_COLUMNS,
     ActionItem,
@@ -57,7 +60,8 @@ ALL_SRC_TABLES = (
     "src_tracker_items",
     "src_handoffs",
 )
-MAX_LOGGED_ERRORS = 50
+# Rejections and warnings kept per file in ingest_log.error (the terminal shows fewer).
+MAX_LOGGED_ERRORS = 10_000
 
 
 @dataclass
@@ -72,6 +76,7 @@ class FileResult:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     note: str = ""
+    details: str = ""  # an internal error's traceback, for ingest_log.error
 
 
 @dataclass
@@ -140,13 +145,38 @@ def classify_file(path: Path) -> str | None:
     return None
 
 
+def _special(path: Path) -> str | None:
+    """What a path is when it is neither a regular file nor a folder (a FIFO would block the
+    reader forever, a device never ends), else None."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    for test, what in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Files to ingest with their kinds, and errors for paths that cannot be used."""
+    """Files to ingest with their kinds, and errors for paths that cannot be used. Special
+    files (FIFOs, sockets, devices, dangling links) have the kind ``special``: the batch skips
+    them with a warning."""
     found: dict[Path, str] = {}
     errors: list[str] = []
     for given in paths:
         if not given.exists():
             errors.append(f"{given}:1: no such file or folder")
+            continue
+        if _special(given) is not None:
+            found[given.absolute()] = "special"
             continue
         if given.is_file():
             kind = classify_file(given.resolve())
@@ -168,8 +198,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
                     continue
                 path = (Path(root) / name).resolve()
                 kind = classify_file(path)
-                if kind is not None:
-                    found[path] = kind
+                if kind is None:
+                    continue
+                if _special(Path(root) / name) is not None:
+                    found[(Path(root) / name).absolute()] = "special"
+                    continue
+                found[path] = kind
     return sorted(found.items()), errors
 
 
@@ -216,8 +250,6 @@ def _read_small(res: FileResult) -> bytes:
 
 def _arrow(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]):
     """Rows as an Arrow table with the warehouse table's own column types (schema.sql)."""
-    import pyarrow as pa
-
     schema = con.sql(f"select * from main.{table} limit 0").to_arrow_table().schema
     return pa.Table.from_pylist(rows, schema=schema)
 
@@ -277,11 +309,18 @@ class _Pending:
     def handoff(self, note, source_file: str) -> None:
         self.rows["src_handoffs"].append({**_row(note), "source_file": source_file})
 
-    def stage(self, con: duckdb.DuckDBPyConnection) -> None:
+    def stage(self, con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         """Move the queued rows into TEMP staging tables (columnar, may spill to disk), so a
-        batch of 100,000 documents never holds all its rows as Python objects."""
+        batch of 100,000 documents never holds all its rows as Python objects.
+
+        Returns:
+            Files whose rows the warehouse cannot hold (a number too large for its column, a
+            NULL where none is allowed), with the reason; their other rows are still staged:
+            the caller rejects and :meth:`discard`s them.
+        """
+        bad: dict[str, str] = {}
         if not any(self.rows.values()):
-            return
+            return bad
         for table, rows in self.rows.items():
             if not rows:
                 continue
@@ -289,11 +328,61 @@ class _Pending:
                 f"create temp table if not exists __stage_{table} as "
                 f"select * from main.{table} limit 0"
             )
-            con.register("__pending", _arrow(con, table, rows))
-            con.execute(f"insert into __stage_{table} by name select * from __pending")
-            con.unregister("__pending")
+            for arrow in self._arrow_tables(con, table, rows, bad):
+                con.register("__pending", arrow)
+                try:
+                    self._check_not_null(con, table, bad)
+                    con.execute(
+                        f"insert into __stage_{table} by name select * from __pending "
+                        "where source_file not in (select unnest($bad::varchar[]))",
+                        {"bad": sorted(bad)},
+                    )
+                finally:
+                    con.unregister("__pending")
             self.staged.add(table)
             rows.clear()
+        return bad
+
+    @staticmethod
+    def _arrow_tables(con, table: str, rows: list[dict], bad: dict[str, str]) -> list:
+        """The rows as Arrow, in one table; when that fails, one per file, and the files that
+        cannot be converted go to ``bad``."""
+        try:
+            return [_arrow(con, table, rows)]
+        except (pa.ArrowException, OverflowError, TypeError, ValueError):
+            pass
+        by_file: dict[str, list[dict]] = {}
+        for row in rows:
+            by_file.setdefault(row["source_file"], []).append(row)
+        tables = []
+        for file, file_rows in by_file.items():
+            try:
+                tables.append(_arrow(con, table, file_rows))
+            except (pa.ArrowException, OverflowError, TypeError, ValueError) as exc:
+                first = (str(exc).splitlines() or [type(exc).__name__])[0]
+                bad.setdefault(file, f"a value cannot be stored in {table[4:]}: {first}")
+        return tables
+
+    @staticmethod
+    def _check_not_null(con, table: str, bad: dict[str, str]) -> None:
+        """Files in ``__pending`` with a NULL in a column the warehouse requires go to ``bad``."""
+        required = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where database_name = "
+                "current_database() and schema_name = 'main' and table_name = $t "
+                "and not is_nullable order by column_index",
+                {"t": table},
+            ).fetchall()
+        ]
+        if not required:
+            return
+        which = " ".join(f"when {tabular.quote_ident(c)} is null then '{c}'" for c in required)
+        for file, column in con.execute(
+            f"select source_file, any_value(case {which} end) from __pending "
+            f"where case {which} end is not null group by source_file"
+        ).fetchall():
+            bad.setdefault(file, f"{column} is empty in a row of {table[4:]} (it needs a value)")
 
     def discard(self, con: duckdb.DuckDBPyConnection, tables, files: set[str]) -> None:
         """Forget the rows of rejected files, queued or staged."""
@@ -313,12 +402,98 @@ class _Pending:
             (n,) = con.execute(f"select count(*) from __stage_{table}").fetchall()[0]
             con.execute(f"insert into {table} by name select * from __stage_{table}")
             con.execute(f"drop table __stage_{table}")
-            counts[table] = n
+            if n:  # a table whose staged rows were all of rejected files says nothing
+                counts[table] = n
         self.staged.clear()
         return counts
 
 
 # ---------------------------------------------------------------- parsing one file
+
+
+@dataclass
+class _RecordChecks:
+    """The checks of the tabular inputs (SPEC §12, issue 15), applied to the records a Python
+    parser made: timestamps in the sane window, shifts that end after they start and are no
+    longer than ``[rotations] max_shift_days``. Any problem rejects the file, listing every
+    problem with its line (records without a line of their own are line 1). Warnings only: a
+    page acknowledged before it was sent (vendors log an acknowledgement by another channel
+    before the notification), a long shift in a PagerDuty schedule (rendered by PagerDuty
+    itself, not typed by a person)."""
+
+    res: FileResult
+    policy: Policy
+    now: datetime
+
+    def tracker_rows(self, items: list[dict]) -> list[dict]:
+        """The tracker rows in the sane window; each other row is rejected alone, at its line
+        (a Jira export is tabular: one bad row does not reject the file)."""
+        kept = []
+        for item in items:
+            why = next(
+                (
+                    f"{item.get('ticket')}: {name} {reason}"
+                    for name in ("created_at", "resolved_at")
+                    if isinstance(ts := item.get(name), datetime)
+                    and (reason := out_of_range(ts, self.now))
+                ),
+                None,
+            )
+            if why is None:
+                kept.append(item)
+            else:
+                self.res.errors.append(f"{self.res.display}:{item.get('line_no') or 1}: {why}")
+                self.res.rejected += 1
+        return kept
+
+    def check(self, incidents=(), pages=(), rotations=(), notes=()) -> None:
+        problems: list[InputError] = []
+
+        def bad(line, what: str, ts) -> None:
+            why = out_of_range(ts, self.now, rotations=what in ("start", "end"))
+            if why:
+                problems.append(InputError(self.res.display, line or 1, f"{what} {why}"))
+
+        for inc in incidents:
+            for name in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
+                         "resolved_at", "postmortem_published_at"):  # fmt: skip
+                if (ts := getattr(inc, name, None)) is not None:
+                    bad(1, f"incident {inc.incident_id}: {name}", ts)
+        for page in pages:
+            line = page.get("line_no")
+            for name in ("sent_at", "acknowledged_at", "escalated_at"):
+                if isinstance(ts := page.get(name), datetime):
+                    bad(line, f"page {page.get('page_id')}: {name}", ts)
+            sent, ack = page.get("sent_at"), page.get("acknowledged_at")
+            if isinstance(sent, datetime) and isinstance(ack, datetime) and ack < sent:
+                self.res.warnings.append(
+                    f"{self.res.display}:{line or 1}: page {page.get('page_id')}: acknowledged "
+                    f"at {ack:%Y-%m-%d %H:%M:%S}Z, before it was sent ({sent:%Y-%m-%d %H:%M:%S}Z)"
+                )
+        longest = timedelta(days=self.policy.rotations_max_shift_days)
+        for row in rotations:
+            bad(row.line_no, "start", row.start_at)
+            bad(row.line_no, "end", row.end_at)
+            if row.end_at <= row.start_at:
+                problems.append(
+                    InputError(self.res.display, row.line_no or 1, "end is not after start")
+                )
+            elif row.end_at - row.start_at > longest:
+                days = (row.end_at - row.start_at).total_seconds() / 86400
+                problem = InputError(
+                    self.res.display,
+                    row.line_no or 1,
+                    f"shift of {row.engineer} of {days:.1f} days is longer than [rotations] "
+                    f"max_shift_days = {self.policy.rotations_max_shift_days} (a typo in a date?)",
+                )
+                if self.res.kind == "pagerduty":  # PagerDuty renders what it pages by: real
+                    self.res.warnings.append(str(problem))
+                else:
+                    problems.append(problem)
+        for note in notes:
+            bad(note.line_no, "WRITTEN", note.written_at)
+        if problems:
+            raise problems[0] if len(problems) == 1 else InputErrors(problems)
 
 
 def _parse_python(
@@ -328,15 +503,18 @@ def _parse_python(
     team: str | None,
     pending: _Pending,
     date_format: str | None,
+    now: datetime,
 ) -> list[str]:
     """Parse a file whose format needs Python; queue its rows. Returns incident ids."""
     src = str(res.path)
+    sane = _RecordChecks(res, policy, now)
     if res.kind == "pagerduty":
         from analytics.ingest.pagerduty import parse_pagerduty
 
         result = parse_pagerduty(
             data, res.display, severity_by_priority=dict(policy.pagerduty_severity_by_priority)
         )
+        sane.check(result.incidents, result.pages, result.rotations)
         res.warnings.extend(str(w) for w in result.warnings)
         for inc in result.incidents:
             pending.incident(inc, src)
@@ -348,6 +526,7 @@ def _parse_python(
         from analytics.ingest.opsgenie import parse_opsgenie
 
         result = parse_opsgenie(data, res.display)
+        sane.check(pages=result.pages)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.pages(result.pages, src)
         res.rows = len(result.pages)
@@ -355,7 +534,8 @@ def _parse_python(
     if res.kind == "ics":
         from analytics.ingest.ics import parse_ics
 
-        result = parse_ics(data, res.display, team=team)
+        result = parse_ics(data, res.display, team=team, now=now)
+        sane.check(rotations=result.rotations)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.rotations(result.rotations, src)
         res.rows = len(result.rotations)
@@ -367,14 +547,16 @@ def _parse_python(
             result = jira.parse_jira_json(data, res.display)
         else:
             result = jira.parse_jira_csv(data, res.display, date_format=date_format)
+        items = sane.tracker_rows(result.items)
         res.warnings.extend(str(w) for w in result.warnings)
-        pending.tracker(result.items, src)
-        res.rows = len(result.items)
+        pending.tracker(items, src)
+        res.rows = len(items)
         return []
     if res.kind == "handoff":
         from analytics.ingest.handoffs import parse_handoff
 
         parsed = parse_handoff(data, res.display)
+        sane.check(notes=[parsed.note])
         res.warnings.extend(str(w) for w in parsed.warnings)
         pending.handoff(parsed.note, src)
         res.rows = 1
@@ -391,7 +573,7 @@ STAGE_EVERY_DOCS = 2000  # queued document rows move to DuckDB staging this ofte
 def _parse_document(job: tuple[str, str, Policy, datetime]):
     """Read and parse one document (in a worker process for large batches).
 
-    Returns the document, or ``(file, line, reason)`` for a rejection (picklable).
+    Returns the document, or a list of ``(file, line, reason)`` for a rejection (picklable).
     """
     from analytics.ingest.timelines import parse_timeline
 
@@ -403,7 +585,20 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
     try:
         return parse_timeline(data, display, classify=policy.classify_event, now=now)
     except InputError as exc:
-        return (exc.file, exc.line, exc.reason)
+        return [(p.file, p.line, p.reason) for p in getattr(exc, "problems", [exc])]
+    except Exception as exc:  # an unexpected failure rejects this document alone
+        import traceback
+
+        return _InternalError(type(exc).__name__, "".join(traceback.format_exception(exc)))
+
+
+@dataclass(frozen=True)
+class _InternalError:
+    """What a parsing worker returns for an unexpected failure (picklable, unlike some
+    exceptions)."""
+
+    type_name: str
+    details: str
 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -457,8 +652,15 @@ def _parse_documents(jobs: list[tuple[str, str, Policy, datetime]]) -> Iterator:
 
 
 def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
-    if isinstance(doc, tuple):
-        raise InputError(*doc)
+    if isinstance(doc, list):
+        raise InputErrors([InputError(*problem) for problem in doc])
+    if isinstance(doc, _InternalError):
+        res.status, res.rejected, res.rows = "rejected", 1, 0
+        res.errors.append(
+            f"{res.display}:1: internal error ({doc.type_name}); details in ingest_log.error"
+        )
+        res.details = doc.details
+        return []
     src = str(res.path)
     res.warnings.extend(str(w) for w in doc.warnings)
     pending.incident(doc.incident, src)
@@ -641,7 +843,9 @@ class _Batch:
 
     def parse(self, con, *, previous: dict[str, str], prev_policy: str | None) -> None:
         """Phase 1, outside the transaction: read, parse and stage every changed file."""
-        tabular.ensure_macros(con)
+        tabular.ensure_macros(
+            con, now=self.now, max_shift_days=self.policy.rotations_max_shift_days
+        )
         reparse_all = prev_policy != self.policy.version
         documents: list[tuple[FileResult, tuple]] = []
         total = len(self.results)
@@ -649,47 +853,10 @@ class _Batch:
             for n, res in enumerate(self.results, start=1):
                 if self.progress is not None:
                     self.progress(n - 1, total, res.display)
-                if res.kind in tabular.SPECS and str(res.path) not in previous:
-                    # Never loaded, so staged whatever its digest: DuckDB reads the file while a
-                    # thread hashes it (both release the GIL; hashing a GB takes ~0.7 s).
-                    digest = hasher.submit(_file_sha256, res.path)
-                    try:
-                        _stage_tabular(con, res)
-                    except InputError as exc:
-                        _reject(res, exc)
-                    try:
-                        res.sha256 = digest.result()
-                    except OSError as exc:
-                        res.errors.clear()  # DuckDB's message for the same failure
-                        _unreadable(res, exc)
-                    continue
                 try:
-                    res.sha256 = _file_sha256(res.path)
-                except OSError as exc:
-                    _unreadable(res, exc)
-                    continue
-                if not reparse_all and previous.get(str(res.path)) == res.sha256:
-                    res.status = "unchanged"
-                    continue
-                try:
-                    if res.kind == "timeline":
-                        _check_size(res)  # read by the parsing worker
-                        documents.append((res, (str(res.path), res.display, self.policy, self.now)))
-                        continue
-                    if res.kind in tabular.SPECS:
-                        _stage_tabular(con, res)
-                        continue
-                    self.ids_by_file[str(res.path)] = _parse_python(
-                        res,
-                        _read_small(res),
-                        self.policy,
-                        self.team,
-                        self.pending,
-                        self.date_format,
-                    )
-                    res.status = "loaded"
-                except InputError as exc:
-                    _reject(res, exc)
+                    self._parse_file(con, res, hasher, previous, reparse_all, documents)
+                except Exception as exc:  # one file's failure is its rejection
+                    self._internal_error(con, res, exc)
         parsed = _parse_documents([job for _, job in documents])
         for n, ((res, _), doc) in enumerate(zip(documents, parsed, strict=True), start=1):
             if self.progress is not None and n % 100 == 0:
@@ -698,10 +865,97 @@ class _Batch:
                 self.ids_by_file[str(res.path)] = _queue_document(res, doc, self.pending)
             except InputError as exc:
                 _reject(res, exc)
+            except Exception as exc:  # one file's failure is its rejection
+                self._internal_error(con, res, exc)
             if n % STAGE_EVERY_DOCS == 0:
-                self.pending.stage(con)
+                self._stage_pending(con)
+        # Everything into staging now, outside the transaction: a row DuckDB cannot store
+        # (a number too large, a NULL where none is allowed) rejects its file here.
+        self._stage_pending(con)
         if self.progress is not None:
             self.progress(total, total, "")
+
+    def _parse_file(
+        self,
+        con,
+        res: FileResult,
+        hasher: ThreadPoolExecutor,
+        previous: dict[str, str],
+        reparse_all: bool,
+        documents: list[tuple[FileResult, tuple]],
+    ) -> None:
+        """Read one file: stage it (tabular), queue its rows (Python formats) or add it to
+        ``documents`` (parsed together, on every core)."""
+        if res.kind == "special":
+            what = _special(res.path) or "not a regular file"
+            res.status = "skipped"
+            res.warnings.append(f"{res.display}:1: skipped: {what}; only regular files are read")
+            return
+        if res.kind in tabular.SPECS and str(res.path) not in previous:
+            # Never loaded, so staged whatever its digest: DuckDB reads the file while a
+            # thread hashes it (both release the GIL; hashing a GB takes ~0.7 s).
+            digest = hasher.submit(_file_sha256, res.path)
+            try:
+                _stage_tabular(con, res)
+            except InputError as exc:
+                _reject(res, exc)
+            try:
+                res.sha256 = digest.result()
+            except OSError as exc:
+                res.errors.clear()  # DuckDB's message for the same failure
+                _unreadable(res, exc)
+            return
+        try:
+            res.sha256 = _file_sha256(res.path)
+        except OSError as exc:
+            _unreadable(res, exc)
+            return
+        if not reparse_all and previous.get(str(res.path)) == res.sha256:
+            res.status = "unchanged"
+            return
+        try:
+            if res.kind == "timeline":
+                _check_size(res)  # read by the parsing worker
+                documents.append((res, (str(res.path), res.display, self.policy, self.now)))
+                return
+            if res.kind in tabular.SPECS:
+                _stage_tabular(con, res)
+                return
+            self.ids_by_file[str(res.path)] = _parse_python(
+                res,
+                _read_small(res),
+                self.policy,
+                self.team,
+                self.pending,
+                self.date_format,
+                self.now,
+            )
+            res.status = "loaded"
+        except InputError as exc:
+            _reject(res, exc)
+
+    def _internal_error(self, con, res: FileResult, exc: BaseException) -> None:
+        """An unexpected failure while reading one file rejects that file alone (SPEC §12);
+        the traceback goes to its ``ingest_log.error``."""
+        import traceback
+
+        res.status, res.rejected, res.rows = "rejected", 1, 0
+        res.errors = [
+            f"{res.display}:1: internal error ({type(exc).__name__}); details in ingest_log.error"
+        ]
+        res.details = "".join(traceback.format_exception(exc, limit=-8)).strip()
+        self.ids_by_file.pop(str(res.path), None)
+        self.pending.discard(con, KIND_TABLES.get(res.kind, ()), {str(res.path)})
+
+    def _stage_pending(self, con) -> None:
+        """Move queued rows to staging; a file whose rows DuckDB cannot store is rejected."""
+        by_path = {str(r.path): r for r in self.results}
+        for path, reason in sorted(self.pending.stage(con).items()):
+            res = by_path[path]
+            res.status, res.rejected, res.rows = "rejected", 1, 0
+            res.errors.append(f"{res.display}:1: {reason}")
+            self.ids_by_file.pop(path, None)
+            self.pending.discard(con, KIND_TABLES[res.kind], {path})
 
     def stale(
         self,
@@ -728,6 +982,7 @@ class _Batch:
         for res in results:
             if res.status == "loaded" and res.kind in tabular.SPECS:
                 _insert_tabular(con, res)
+        _check_people(con, results)
         counts = self.pending.flush(con)
         if prune:
             _prune(con, paths, report)
@@ -772,7 +1027,7 @@ def _check_handoff_recipients(con, results: list[FileResult]) -> None:
 
 def _reject(res: FileResult, exc: InputError) -> None:
     res.status, res.rejected, res.rows = "rejected", 1, 0
-    res.errors.append(str(exc))
+    res.errors.extend(str(p) for p in getattr(exc, "problems", [exc]))
 
 
 def _unreadable(res: FileResult, exc: OSError) -> None:
@@ -824,6 +1079,81 @@ def _insert_tabular(con, res: FileResult) -> None:
             {"file": str(res.path)},
         )
     con.execute(f"drop table {res.note}")
+
+
+_PERSON_FACTS = ("employee_id", "team", "timezone", "email")
+
+
+def _check_people(con, results: list[FileResult]) -> None:
+    """Two people files that say different things about one person (matched by name, as
+    everywhere): a warning on the file of this batch, naming both files. The first file in
+    path order wins (the ``people`` view)."""
+    loaded = {str(r.path): r for r in results if r.kind == "people" and r.status == "loaded"}
+    if not loaded:
+        return
+    rows = con.execute(
+        """
+        with p as (
+            select lower(trim(engineer)) as k, trim(engineer) as engineer, line_no, source_file,
+                [nullif(trim(employee_id), ''), nullif(lower(trim(team)), ''),
+                 coalesce(nullif(trim(timezone), ''), 'UTC'), nullif(trim(email), '')] as facts
+            from src_people
+        )
+        select a.source_file, a.line_no, a.facts, a.engineer,
+            b.source_file, b.line_no, b.facts, b.engineer
+        from p as a join p as b on a.k = b.k and a.source_file < b.source_file
+        where a.facts is distinct from b.facts
+            and (a.source_file in (select unnest($files))
+                 or b.source_file in (select unnest($files)))
+        order by b.source_file, b.line_no
+        """,
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for (
+        first,
+        first_line,
+        first_facts,
+        first_name,
+        later,
+        later_line,
+        later_facts,
+        later_name,
+    ) in rows:
+        if later in loaded:
+            here, line, engineer, mine, there, there_line, theirs = (
+                later,
+                later_line,
+                later_name,
+                later_facts,
+                first,
+                first_line,
+                first_facts,
+            )
+        else:
+            here, line, engineer, mine, there, there_line, theirs = (
+                first,
+                first_line,
+                first_name,
+                first_facts,
+                later,
+                later_line,
+                later_facts,
+            )
+        differences = ", ".join(
+            f"{name} {_shown(a)} here, {_shown(b)} there"
+            for name, a, b in zip(_PERSON_FACTS, mine, theirs, strict=True)
+            if a != b
+        )
+        res = loaded[here]
+        res.warnings.append(
+            f"{res.display}:{line}: {engineer}: {differences} ({display_path(Path(there))}:"
+            f"{there_line}); the people files disagree and {display_path(Path(first))} wins "
+            "(first in path order)"
+        )
+
+
+def _shown(value: str | None) -> str:
+    return "empty" if value is None else f"'{value}'"
 
 
 def _check_incident_ids(con, results, ids_by_file, pending: _Pending, report) -> None:
@@ -906,6 +1236,11 @@ def _log(con, report: IngestReport, now: datetime) -> None:
     rows = []
     for f in report.files:
         messages = f.errors + [f"warning: {w}" for w in f.warnings]
+        if len(messages) > MAX_LOGGED_ERRORS:
+            left = len(messages) - MAX_LOGGED_ERRORS
+            messages = [*messages[:MAX_LOGGED_ERRORS], f"... and {left} more not logged"]
+        if f.details:
+            messages.append(f.details)
         rows.append(
             (
                 run_id,
@@ -916,7 +1251,7 @@ def _log(con, report: IngestReport, now: datetime) -> None:
                 f.rows,
                 f.rejected,
                 f.status,
-                "\n".join(messages[:MAX_LOGGED_ERRORS]) or None,
+                "\n".join(messages) or None,
             )
         )
     if rows:

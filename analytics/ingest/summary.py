@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import click
 
-from analytics.ingest.run import IngestReport
+from analytics.ingest.run import MAX_LOGGED_ERRORS, IngestReport
 
 KIND_LABELS = {
     "src_incidents": "incidents",
@@ -50,11 +50,30 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[int, int, str], None] | No
         yield update
 
 
+# Rejection (and warning) lines printed before the rest is summed up in one line.
+MAX_PRINTED = 50
+
+
+def _capped(lines: list[str], report: IngestReport, what: str) -> list[str]:
+    """The first :data:`MAX_PRINTED` lines and, when there are more, one line saying where the
+    rest are (860 rejections on a terminal help nobody)."""
+    if len(lines) <= MAX_PRINTED:
+        return lines
+    left = len(lines) - MAX_PRINTED
+    if report.dry_run:
+        where = "a dry run logs nothing: fix these and check again"
+    elif any(len(f.errors) + len(f.warnings) > MAX_LOGGED_ERRORS for f in report.files):
+        where = f"the first {MAX_LOGGED_ERRORS:,} of each file are in ingest_log"
+    else:
+        where = "all are in ingest_log"
+    return [*lines[:MAX_PRINTED], f"… and {left} more {what}; {where}"]
+
+
 def print_report(report: IngestReport, *, quiet: bool, rich_output: bool) -> None:
-    for line in report.rejections:
+    for line in _capped(report.rejections, report, "rejections"):
         click.echo(line, err=True)
-    for line in report.warnings:
-        click.echo(f"warning: {line}", err=True)
+    for line in _capped([f"warning: {w}" for w in report.warnings], report, "warnings"):
+        click.echo(line, err=True)
     if quiet:
         return
     counts = {f.status: 0 for f in report.files}

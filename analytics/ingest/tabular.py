@@ -12,13 +12,18 @@ cell spans lines; for JSON and Parquet, the record's 1-based position.
 from __future__ import annotations
 
 import csv
+import shutil
+import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from analytics.errors import InputError
+from analytics.ingest.parsing import time_window
+from analytics.policy import DEFAULT_POLICY
 
 # Every SQL fragment below is assembled from these constants only; file paths and values
 # are always bound parameters.
@@ -29,6 +34,7 @@ class Column:
     name: str
     kind: str  # text | name | ts | bool
     required: bool = False
+    default: str | None = None  # what an empty or absent optional cell becomes (docs/inputs.md)
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ PEOPLE = TableSpec(
         Column("engineer", "text", True),
         Column("employee_id", "text"),
         Column("team", "name"),
-        Column("timezone", "text"),
+        Column("timezone", "text", default="UTC"),
         Column("email", "text"),
     ),
     key=None,
@@ -104,13 +110,48 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+quote_ident = _q
+
+
+def _literal(text: str) -> str:
+    """A constant of this module (a column default) as a SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def quote_path(path: Path) -> str:
     """A file path as a SQL string literal (views cannot hold bound parameters)."""
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
+def literal_glob(path: Path) -> Path:
+    """A path DuckDB's readers take literally: they expand ``*``, ``?`` and ``[...]`` as glob
+    patterns, so a file named ``p[ab].csv`` would read ``pa.csv`` and ``pb.csv`` instead. Each
+    such character becomes a one-character class (``[*]``), which matches only itself."""
+    return Path("".join(f"[{c}]" if c in "*?[" else c for c in str(path)))
+
+
+def ensure_macros(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime | None = None,
+    max_shift_days: int = DEFAULT_POLICY.rotations_max_shift_days,
+) -> None:
+    """The timestamp cast macro and the batch's limits (``__ingest_limits``: the sane window
+    of timestamps around ``now``, the longest shift) that :func:`stage` checks rows against."""
     con.execute("create or replace temp macro ia_ts(s) as " + _CAST["ts"].format(c="s"))
+    lo, hi, hi_rotations = time_window(now or datetime.now(UTC))
+    con.execute(
+        "create or replace temp table __ingest_limits as select $lo::timestamptz as lo, "
+        "$hi::timestamptz as hi, $hi_rot::timestamptz as hi_rotations, "
+        "$max_shift::interval as max_shift, $max_days::integer as max_shift_days",
+        {
+            "lo": lo,
+            "hi": hi,
+            "hi_rot": hi_rotations,
+            "max_shift": timedelta(days=max_shift_days),
+            "max_days": max_shift_days,
+        },
+    )
 
 
 def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
@@ -189,7 +230,31 @@ def _fix_line_numbers(con: duckdb.DuckDBPyConnection, table: str, path: Path) ->
         con.unregister("__record_lines")
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def stage(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
+) -> tuple[str, list[str]]:
+    """Read and check one file (see :func:`_stage`).
+
+    DuckDB's JSON reader does not skip a UTF-8 byte-order mark (its CSV reader does): such a
+    file is read from a copy without it.
+    """
+    if path.suffix.lower() == ".json":
+        with path.open("rb") as fh:
+            has_bom = fh.read(3) == _BOM
+        if has_bom:
+            with tempfile.TemporaryDirectory(prefix="ia-json-") as tmp:
+                copy = Path(tmp) / "records.json"
+                with path.open("rb") as src, copy.open("wb") as dst:
+                    src.seek(3)
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                return _stage(con, spec, copy, display)
+    return _stage(con, spec, path, display)
+
+
+def _stage(
     con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
 ) -> tuple[str, list[str]]:
     """Read and check one file; return (TEMP staging table, rejection lines).
@@ -207,7 +272,7 @@ def stage(
     try:
         # A view, not a table: the file is read once, by the checking pass below.
         reader, line_offset = _reader_sql(path)
-        reader = reader.replace("$path", quote_path(path))
+        reader = reader.replace("$path", quote_path(literal_glob(path)))
         con.execute(f"create or replace temp view __raw as {reader}")
         con.execute("select * from __raw limit 0")
     except duckdb.Error as exc:
@@ -227,17 +292,26 @@ def stage(
         )
 
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
-    selects, checks = [], []
-    for col in spec.columns:
+    # Each present column is cast once, in an inner SELECT (``__r<i>`` its text, ``__v<i>`` its
+    # value); the checks below compare those instead of casting again in every branch.
+    inner, selects, checks = [], [], []
+    raw_of: dict[str, str] = {}
+    val_of: dict[str, str] = {}
+    for i, col in enumerate(spec.columns):
         src = by_lower.get(col.name)
         if src is None:
             expr = "false" if col.kind == "bool" else "null"
             cast_type = {"ts": "timestamptz", "bool": "boolean"}.get(col.kind, "varchar")
+            if col.default is not None:
+                expr = _literal(col.default)
             selects.append(f"{expr}::{cast_type} as {_q(out_name.get(col.name, col.name))}")
             continue
-        rawc = f"cast({_q(src)} as varchar)"
-        cast = _CAST[col.kind].format(c=rawc)
-        selects.append(f"{cast} as {_q(out_name.get(col.name, col.name))}")
+        rawc, cast = f"__r{i}", f"__v{i}"
+        raw_of[col.name], val_of[col.name] = rawc, cast
+        inner.append(f"cast({_q(src)} as varchar) as {rawc}")
+        inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
+        value = cast if col.default is None else f"coalesce({cast}, {_literal(col.default)})"
+        selects.append(f"{value} as {_q(out_name.get(col.name, col.name))}")
         present = f"nullif(trim({rawc}), '') is not null"
         if col.required:
             checks.append(f"when not ({present}) then '{col.name} is empty (required)'")
@@ -246,31 +320,49 @@ def stage(
                 f"when {present} and {cast} is null then '{col.name} ' || "
                 f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
             )
+            top = "hi_rotations" if spec.kind == "rotations" else "hi"
+            checks.append(
+                f"when {cast} < (select lo from __ingest_limits) "
+                f"or {cast} > (select {top} from __ingest_limits) then '{col.name} ' || "
+                f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
+                "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
+                f"strftime((select {top} from __ingest_limits), '%Y-%m-%d') || ')'"
+            )
         if col.kind == "bool":
             checks.append(
                 f"when ({cast}) is null then '{col.name} ' || '''' || {rawc} || '''' || "
                 "' is not true/false'"
             )
     if spec.kind == "rotations":
-        s, e = (
-            _CAST["ts"].format(c=f"cast({_q(by_lower['start'])} as varchar)"),
-            _CAST["ts"].format(c=f"cast({_q(by_lower['end'])} as varchar)"),
-        )
+        s, e = val_of["start"], val_of["end"]
         checks.append(f"when {e} <= {s} then 'end is not after start'")
-    if spec.kind == "people" and "timezone" in by_lower:
-        tz = f"nullif(trim(cast({_q(by_lower['timezone'])} as varchar)), '')"
+        checks.append(
+            f"when {e} - {s} > (select max_shift from __ingest_limits) then 'shift of ' || "
+            f"round(epoch({e} - {s}) / 86400, 1) || ' days is longer than [rotations] "
+            "max_shift_days = ' || (select max_shift_days from __ingest_limits) || "
+            "' (a typo in a date?)'"
+        )
+    if spec.kind == "pages" and "acknowledged_at" in val_of:
+        sent, ack = val_of["sent_at"], val_of["acknowledged_at"]
+        checks.append(
+            f"when {ack} < {sent} then 'acknowledged_at ' || strftime({ack}, '%Y-%m-%d %H:%M:%S') "
+            f"|| 'Z is before sent_at ' || strftime({sent}, '%Y-%m-%d %H:%M:%S') || 'Z'"
+        )
+    if spec.kind == "people" and "timezone" in raw_of:
+        tz = f"nullif(trim({raw_of['timezone']}), '')"
         checks.append(
             f"when {tz} is not null and {tz} not in (select name from pg_timezone_names()) "
             f"then 'timezone ' || '''' || {tz} || '''' || "
             "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
+    casts = ", ".join(inner) or "null as __none"
 
     def check() -> None:
         con.execute(
             f"create or replace temp table __checked as select {', '.join(selects)}, "
             f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
-            "from __raw"
+            f"from (select {casts} from __raw)"
         )
 
     try:
@@ -282,7 +374,7 @@ def stage(
             # DuckDB's parallel reader stops at a quoted line break (with null_padding):
             # read such a file again, serially
             reader, _ = _reader_sql(path, parallel=False)
-            reader = reader.replace("$path", quote_path(path))
+            reader = reader.replace("$path", quote_path(literal_glob(path)))
             con.execute(f"create or replace temp view __raw as {reader}")
             check()
     except duckdb.Error as exc:

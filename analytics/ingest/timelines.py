@@ -19,12 +19,13 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import PurePosixPath
 
-from analytics.errors import InputError
+from analytics.errors import InputError, InputErrors
 from analytics.ingest.parsing import (
     DATE_FORMS,
     TIMESTAMP_FORMS,
     UNKNOWN_WORDS,
     match_timestamp,
+    out_of_range,
     parse_bool_detail,
     parse_clock,
     parse_count,
@@ -180,7 +181,10 @@ def parse_timeline(
             file, 1, "empty document; expected the incident template (SEVERITY:, STARTED:, ...)"
         )
     lines = re.split(r"\r\n|\r|\n", body)
-    scan = _scan(lines, file)
+    # Every problem is collected and reported together (file:line each), so one round trip
+    # shows them all; the document is rejected when there is any.
+    problems: list[InputError] = []
+    scan = _scan(lines, file, problems)
     warnings: list[InputWarning] = []
 
     def warn(line: int, message: str) -> None:
@@ -191,17 +195,27 @@ def parse_timeline(
         ("STARTED", "STARTED: 2026-11-03 14:05 UTC"),
     ):
         if required not in scan.fields:
-            raise InputError(file, 1, f"{required} is missing; expected a line such as '{example}'")
+            problems.append(
+                InputError(file, 1, f"{required} is missing; expected a line such as '{example}'")
+            )
 
     values: dict[str, object] = {}
     for f in sorted(scan.fields.values(), key=lambda f: f.line):
         try:
             _read_field(f, values, warn)
         except ValueError as exc:
-            raise InputError(file, f.line, f"{f.name} {exc}") from None
+            problems.append(InputError(file, f.line, f"{f.name} {exc}"))
+    for name in _TIMESTAMP_FIELDS:
+        ts = values.get(name)
+        if isinstance(ts, datetime) and (why := out_of_range(ts, now)):
+            f = scan.fields[name]
+            problems.append(InputError(file, f.line, f"{name} '{_ts_text(f.value)}': {why}"))
+            values[name] = None  # checked no further
+    if not isinstance(values.get("STARTED"), datetime):
+        _raise(problems)
 
     started: datetime = values["STARTED"]  # type: ignore[assignment]
-    _check_order(scan.fields, values, file, warn)
+    _check_order(scan.fields, values, file, warn, problems)
     for name in _TIMESTAMP_FIELDS:
         ts = values.get(name)
         if isinstance(ts, datetime) and ts > now:
@@ -220,6 +234,9 @@ def parse_timeline(
             )
 
     incident_id = str(values.get("ID") or "") or PurePosixPath(file.replace("\\", "/")).stem
+    events = _events(scan.timeline, incident_id, started, classify, now, warn, problems, file)
+    items = _action_items(scan.actions, incident_id, warn)
+    _raise(problems)
     incident = Incident(
         incident_id=incident_id,
         title=values.get("INCIDENT") or scan.heading_title,  # type: ignore[arg-type]
@@ -244,10 +261,16 @@ def parse_timeline(
         stated_duration_s=stated if isinstance(stated, float) else None,
         source_file=file,
     )
-    events = _events(scan.timeline, incident_id, started, classify, now, warn)
-    items = _action_items(scan.actions, incident_id, warn)
     warnings.sort(key=lambda w: w.line)
     return TimelineDocument(incident=incident, events=events, action_items=items, warnings=warnings)
+
+
+def _raise(problems: list[InputError]) -> None:
+    """Reject the document with every problem found, in line order."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise InputErrors(sorted(problems, key=lambda p: p.line))
 
 
 def _decode(text: str | bytes, file: str) -> str:
@@ -260,6 +283,9 @@ def _decode(text: str | bytes, file: str) -> str:
             raise InputError(
                 file, line, f"not valid UTF-8: byte 0x{byte:02x} at byte offset {exc.start}"
             ) from None
+    if "\x00" in text:  # a binary or damaged file: its lines would be misread, not rejected
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(file, line, "NUL byte: not text; expected the incident template")
     return text.removeprefix("\ufeff")
 
 
@@ -297,7 +323,7 @@ def _header(line: str) -> tuple[str, str] | None:
     return None
 
 
-def _scan(lines: list[str], file: str) -> _Scan:
+def _scan(lines: list[str], file: str, problems: list[InputError]) -> _Scan:
     fields: dict[str, _Field] = {}
     sections: dict[str, list[tuple[int, str]]] = {
         "ROOT CAUSE": [],
@@ -324,9 +350,10 @@ def _scan(lines: list[str], file: str) -> _Scan:
                 sections[section].append((no, line))
                 continue
             if name in fields:
-                raise InputError(
-                    file, no, f"{name} given twice (lines {fields[name].line} and {no})"
+                problems.append(
+                    InputError(file, no, f"{name} given twice (lines {fields[name].line} and {no})")
                 )
+                continue
             fields[name] = _Field(name, value, no)
             if name not in _IMPACT_FIELDS:
                 section = None
@@ -449,6 +476,7 @@ def _check_order(
     values: dict[str, object],
     file: str,
     warn: Callable[[int, str], None],
+    problems: list[InputError],
 ) -> None:
     started = values["STARTED"]
     assert isinstance(started, datetime)
@@ -457,8 +485,12 @@ def _check_order(
         ts = values.get(name)
         if isinstance(ts, datetime) and ts < started:
             f = fields[name]
-            raise InputError(
-                file, f.line, f"{name} '{_ts_text(f.value)}' is before STARTED '{_ts_text(shown)}'"
+            problems.append(
+                InputError(
+                    file,
+                    f.line,
+                    f"{name} '{_ts_text(f.value)}' is before STARTED '{_ts_text(shown)}'",
+                )
             )
     # Later steps out of order are odd but not impossible to load: warn.
     chain = [n for n in ("DETECTED", "ACKNOWLEDGED", "MITIGATED", "RESOLVED") if values.get(n)]
@@ -486,6 +518,8 @@ def _events(
     classify: Callable[[str], str],
     now: datetime,
     warn: Callable[[int, str], None],
+    problems: list[InputError],
+    file: str,
 ) -> list[TimelineEvent]:
     events: list[TimelineEvent] = []
     tz: tzinfo = UTC
@@ -532,6 +566,9 @@ def _events(
             )
             continue
         occurred, day, prev_clock = got
+        if why := out_of_range(occurred, now):
+            problems.append(InputError(file, no, f"TIMELINE entry '{_clip(s)}': {why}"))
+            continue
         if occurred > now:
             warn(no, f"TIMELINE entry at {_show(occurred)} is later than now ({_show(now)})")
         events.append(TimelineEvent(incident_id, occurred, classify(text), text, no))
