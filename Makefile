@@ -45,6 +45,7 @@ demo: $(STAMP)
 	$(BIN)/incident-analytics ingest data/sample --db $(DEMO_DB) --quiet
 	$(BIN)/incident-analytics report weekly --week $(DEMO_WEEK) --as-of $(DEMO_AS_OF) --db $(DEMO_DB)
 	$(BIN)/incident-analytics payroll --period $(DEMO_PERIOD) --db $(DEMO_DB)
+	$(BIN)/incident-analytics report compensation --period $(DEMO_PERIOD) --as-of $(DEMO_AS_OF) --db $(DEMO_DB)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

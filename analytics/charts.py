@@ -25,8 +25,11 @@ __all__ = [
     "action_items_by_team",
     "compliance",
     "duration_intervals",
+    "hours_and_pages_by_person",
     "incidents_by_severity",
+    "oncall_hours_by_person",
     "oncall_load",
+    "pages_by_person",
     "setup",
     "top_services",
     "ttr_trend",
@@ -391,6 +394,82 @@ def oncall_load(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
         )
         .properties(width=alt.Step(70))
     )
+
+
+# --------------------------------------------------------------------------- compensation
+
+_PAGE_KINDS = ["business_pages", "off_hours_pages", "sleep_pages"]
+_PAGE_KIND_LABELS = (
+    "{'business_pages': 'business hours', 'off_hours_pages': 'off hours', "
+    "'sleep_pages': 'sleep hours'}[datum.label]"
+)
+
+
+def _count_axis(most: int) -> alt.Axis:
+    """An axis of whole counts up to ``most``: at most 8 ticks, never a fractional one (the
+    ``tickMinStep`` hint is not honoured by the SVG renderer: 0, 0.5, 1 would read 0, 1, 1)."""
+    return alt.Axis(format="d", tickCount=max(1, min(most, 8)))
+
+
+def _person_axis() -> alt.Y:
+    return alt.Y(
+        "engineer:N", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelLimit=220)
+    )
+
+
+def oncall_hours_by_person(df: pd.DataFrame) -> alt.Chart:
+    """Horizontal bars of hours on call per person in the pay period.
+
+    Args:
+        df: One row per person: ``engineer``, ``team``, ``oncall_hours`` (hours) and
+            ``order`` (the row's place, top first).
+    """
+    return (
+        alt.Chart(df, title="Hours on call")
+        .mark_bar(color="#5d6d7e")
+        .encode(
+            y=_person_axis(),
+            x=alt.X("oncall_hours:Q", title="hours", axis=alt.Axis(tickMinStep=1)),
+            tooltip=["engineer:N", "team:N", alt.Tooltip("oncall_hours:Q", format=",.2f")],
+        )
+        .properties(width=300, height=alt.Step(22))
+    )
+
+
+def pages_by_person(df: pd.DataFrame) -> alt.Chart:
+    """Stacked horizontal bars of the pages each person received in the pay period, by time
+    of day on their own clock (the colours of :func:`oncall_load`), names on the left.
+
+    Args:
+        df: One row per person: ``engineer``, ``order`` and the counts ``business_pages``,
+            ``off_hours_pages``, ``sleep_pages``.
+    """
+    most = int(df[_PAGE_KINDS].sum(axis=1).max()) if len(df) else 0
+    return (
+        alt.Chart(df, title="Pages received")
+        .transform_fold(_PAGE_KINDS, as_=["when", "pages_n"])
+        .transform_calculate(when_order=f"indexof({_PAGE_KINDS!r}, datum.when)")
+        .mark_bar()
+        .encode(
+            y=_person_axis(),
+            x=alt.X("sum(pages_n):Q", title="pages", axis=_count_axis(most)),
+            color=alt.Color(
+                "when:N",
+                title="sent",
+                scale=alt.Scale(domain=_PAGE_KINDS, range=["#85c1e9", "#f5b041", "#6c3483"]),
+                legend=alt.Legend(labelExpr=_PAGE_KIND_LABELS),
+            ),
+            order=alt.Order("when_order:Q"),
+            tooltip=["engineer:N", "when:N", "pages_n:Q"],
+        )
+        .properties(width=300, height=alt.Step(22))
+    )
+
+
+def hours_and_pages_by_person(df: pd.DataFrame) -> alt.ConcatChart:
+    """:func:`oncall_hours_by_person` and :func:`pages_by_person` side by side, one row per
+    person in both, in the same order."""
+    return alt.hconcat(oncall_hours_by_person(df), pages_by_person(df), spacing=32)
 
 
 def group_intervals(df: pd.DataFrame, *, title: str) -> alt.LayerChart:

@@ -149,6 +149,7 @@ def main() -> None:
       incident-analytics ingest data/raw
       incident-analytics metrics --from 2026-10-01 --to 2026-10-31
       incident-analytics report weekly
+      incident-analytics report compensation --period 2026-10
       incident-analytics payroll --period 2026-10
       incident-analytics export --parquet exports/
 
@@ -220,7 +221,11 @@ def sample(
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--team", default=None, help="Team for calendar (.ics) files that name none.")
+@click.option(
+    "--team",
+    default=None,
+    help="Team for files that name none (calendar .ics, Statuspage, Opsgenie).",
+)
 @click.option("--prune", is_flag=True, help="Drop rows whose source file under PATHS is gone.")
 @click.option("--dry-run", is_flag=True, help="Parse and check only; write nothing.")
 @click.option(
@@ -251,8 +256,9 @@ def ingest(
 
     PATHS are files or folders (default data/raw). Folders are walked: timelines/**/*.md,
     pages/*.csv|json|parquet, rotations/*.csv|ics, people.csv, action_items/*.csv,
-    pagerduty/*.json, opsgenie/*.json. One transaction per run: a crash leaves the
-    warehouse as it was. Unchanged files are skipped; an edited file replaces its rows.
+    pagerduty/**/*.json, opsgenie/**/*.json, statuspage/**/*.json. One transaction per run:
+    a crash leaves the warehouse as it was. Unchanged files are skipped; an edited file
+    replaces its rows.
     Each rejection prints as FILE:LINE: REASON and the rest still loads (exit 1).
     """
     from analytics.ingest import run
@@ -335,7 +341,7 @@ def metrics(
     from analytics.banner import data_ends
     from analytics.db import reader
     from analytics.errors import UsageError
-    from analytics.output import metrics_digest, write_frame
+    from analytics.output import natural_order, write_frame, write_metrics
 
     first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     if last < first:
@@ -352,7 +358,10 @@ def metrics(
         ends = data_ends(con, start, end, moment or datetime.now(UTC), sources=("incidents",))
     if ends:
         click.echo(ends.warning(), err=True)
-    write_frame(metrics_digest(frame, by) if fmt == "table" else frame, fmt)
+    if fmt == "table":
+        write_metrics(frame, by)
+    else:
+        write_frame(natural_order(frame, by), fmt)
 
 
 @main.group()
@@ -381,6 +390,65 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
         week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
     )
     ctx.say(f"weekly report: {path}")
+
+
+@report.command("compensation")
+@click.option(
+    "--period",
+    default=None,
+    help="Calendar month YYYY-MM, or another period of docs/api.md such as 2026-Q3 "
+    "(default: the month before --as-of).",
+)
+@click.option("--from", "date_from", default=None, help="First day (YYYY-MM-DD), included.")
+@click.option("--to", "date_to", default=None, help="Last day (YYYY-MM-DD), included.")
+@click.option("--as-of", "as_of", default=None, help="Report time (default: now).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_REPORTS / "payroll",
+    show_default=True,
+    help="Output folder (beside the payroll files: the report names people).",
+)
+@common
+def report_compensation(
+    ctx: Ctx,
+    period: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    as_of: str | None,
+    out: Path,
+) -> None:
+    """On-call pay per person with the reasons: OUT/compensation-<period>.html.
+
+    The same figures as `payroll` for the period, with totals, charts of hours and pages per
+    person, and the shifts, SEV-1s and pages behind each line. Writes no payroll file and
+    records nothing.
+    """
+    from analytics.db import usable_folder
+    from analytics.errors import UsageError
+    from analytics.reports import compensation_report
+
+    usable_folder(out, "--out")
+    if period and (date_from or date_to):
+        raise UsageError("give either --period or --from/--to, not both")
+    if bool(date_from) != bool(date_to):
+        raise UsageError("--from and --to go together")
+    if date_from:
+        first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
+        if last < first:
+            raise UsageError(f"--to {date_to} is before --from {date_from}")
+        period = f"{first.isoformat()}..{last.isoformat()}"
+    elif period is not None:
+        from analytics.periods import parse_period
+
+        try:
+            parse_period(period, as_of=parse_instant(as_of, "--as-of"), what="--period")
+        except UsageError as exc:
+            raise UsageError(f"--period {period!r}: {exc}") from None
+    path = compensation_report(
+        period, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
+    )
+    ctx.say(f"compensation report: {path}")
 
 
 @main.command()

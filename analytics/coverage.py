@@ -37,7 +37,7 @@ __all__ = [
     "shortfalls",
 ]
 
-EVENT_SOURCES: tuple[str, ...] = ("incidents", "pages", "action_items", "handoffs")
+EVENT_SOURCES: tuple[str, ...] = ("incidents", "pages", "action_items", "handoffs", "status_page")
 
 ShortfallKind = Literal["before_first", "after_last", "gap"]
 

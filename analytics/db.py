@@ -41,7 +41,9 @@ from analytics.periods import parse_instant
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-SCHEMA_VERSION = 2
+# 3 (SPEC §13): src_incidents.severity_source, source_updated_at and linked_*_id,
+# src_timeline_events.other_kind, src_page_acks, src_tracker_items.is_category_done
+SCHEMA_VERSION = 3
 
 # Views in dependency order: (sql file under analytics/sql, view name).
 VIEWS: tuple[tuple[str, str], ...] = (
@@ -53,6 +55,7 @@ VIEWS: tuple[tuple[str, str], ...] = (
     ("marts/business_windows.sql", "business_windows"),
     ("marts/incident_responses.sql", "incident_responses"),
     ("marts/incident_metrics.sql", "incident_metrics"),
+    ("marts/incident_duplicates.sql", "incident_duplicates"),
     ("marts/page_metrics.sql", "page_metrics"),
     ("marts/action_item_status.sql", "action_item_status"),
     ("marts/oncall_load.sql", "oncall_load"),

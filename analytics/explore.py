@@ -1,4 +1,5 @@
-"""Display helpers for the exploration and compensation notebooks.
+"""Display helpers for the exploration notebook (the compensation report's are in
+:mod:`analytics.compensation_html`).
 
 The exploration notebook asks a manager's questions of one period, each answered by one call
 here that reads through the analyst's API (:mod:`analytics.api`) and shows the answer with
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,7 @@ from analytics.periods import Period
 __all__ = [
     "EXAMPLES",
     "Scope",
-    "export_payroll",
     "overview",
-    "payroll_frame",
     "scope",
     "show_compliance",
     "show_glance",
@@ -39,9 +38,6 @@ __all__ = [
     "show_mttx",
     "show_oncall_load",
     "show_overview",
-    "show_payroll",
-    "show_payroll_totals",
-    "show_payroll_warnings",
     "show_sql",
     "show_table",
     "show_trend",
@@ -233,62 +229,6 @@ def show_table(
         parts.append(f"<p>parameters: <code>{html.escape(repr(params))}</code></p>")
     parts.append(_table(example))
     _html("\n".join(parts))
-
-
-# --------------------------------------------------------------------------- compensation
-
-
-def payroll_frame(payroll: Any) -> pd.DataFrame:
-    """The payroll lines as a DataFrame (money stays ``Decimal``: no float rounding)."""
-    return pd.DataFrame([asdict(line) for line in payroll.lines])
-
-
-def show_payroll(db: str | Path, period: str, *, wait: float = 30.0) -> Any:
-    """Compute and display the payroll lines of a calendar month; returns the ``Payroll``."""
-    from analytics import pay
-
-    start, end = pay.month_period(period)
-    with warehouse.reader(db, wait=wait, as_of=_as_of(None)) as con:
-        payroll = pay.compute_payroll(con, start, end)
-    if payroll.lines:
-        _html(_table(payroll_frame(payroll)))
-    else:
-        _html(f"<p>No payroll lines for {html.escape(period)}.</p>")
-    return payroll
-
-
-def show_payroll_totals(payroll: Any) -> None:
-    """Display the sums over the payroll lines, formatted as in the CSV."""
-    _html(_table(pd.DataFrame([payroll.totals()])))
-
-
-def show_payroll_warnings(payroll: Any) -> None:
-    """Display the data-quality warnings found while computing the payroll."""
-    if not payroll.warnings:
-        _html("<p>No warnings.</p>")
-        return
-    _html("<ul>" + "".join(f"<li>{html.escape(w)}</li>" for w in payroll.warnings) + "</ul>")
-
-
-def export_payroll(db: str | Path, period: str, *, export: bool, wait: float = 30.0) -> None:
-    """Write the payroll CSV, manifest and explanation when ``export`` is true."""
-    if not export:
-        _html("<p>Not exported: run with <code>export = True</code> to write the CSV.</p>")
-        return
-    from analytics import pay
-
-    start, end = pay.month_period(period)
-    result = pay.export_payroll(db, start, end, out=None, force=False, wait=wait)
-    _html(
-        _table(
-            pd.DataFrame(
-                {
-                    "file": [result.csv_path, result.manifest_path, result.explain_path],
-                    "status": [result.status, "", ""],
-                }
-            )
-        )
-    )
 
 
 # --------------------------------------------------------------------------- exploration

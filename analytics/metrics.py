@@ -112,12 +112,15 @@ def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def _duration_aggregates(prefix: str, column: str) -> str:
+    # A zero-duration status-page incident is left out of MTTR and MTTM on purpose (SPEC §3.7):
+    # counted in zero_duration, not as missing.
+    skipped = " and not is_zero_duration" if prefix in ("mttr", "mttm") else ""
     return (
         f"avg({column}) as {prefix}_mean_s, "
         f"quantile_cont({column}, 0.5) as {prefix}_median_s, "
         f"quantile_cont({column}, 0.9) as {prefix}_p90_s, "
         f"count({column}) as {prefix}_n, "
-        f"count(*) - count({column}) as {prefix}_missing"
+        f"count(*) filter (where {column} is null{skipped}) as {prefix}_missing"
     )
 
 
@@ -165,7 +168,7 @@ def _summary_columns(by: str) -> list[str]:
         ]
         for stat in ("mean", "median"):
             head += [f"{prefix}_{stat}_lo_s", f"{prefix}_{stat}_hi_s"]
-    head += ["response_n_a", "open_incidents"]
+    head += ["response_n_a", "open_incidents", "zero_duration"]
     return head
 
 
@@ -198,7 +201,9 @@ def summary(
         ``<by>, incidents, mtta_mean_s, mtta_median_s, mtta_p90_s, mttr_mean_s, mttr_median_s,
         mttr_p90_s, response_met, response_breached, response_pending, response_compliance``,
         then ``mtta_missing, mttr_missing, mtta_n, mttr_n``, the intervals, MTTD/MTTM and
-        ``response_n_a, open_incidents``. ``incidents`` counts every incident started in the
+        ``response_n_a, open_incidents, zero_duration`` (status-page incidents resolved at the
+        instant they started: left out of MTTR and MTTM, not counted as missing).
+        ``incidents`` counts every incident started in the
         period; each MTTx leaves out the incidents missing its timestamp and counts them in
         ``*_missing``. ``response_compliance`` = met / (met + breached), NaN when none decided.
     """
@@ -210,7 +215,8 @@ def summary(
     columns = ", ".join(DURATION_METRICS.values())
     con.execute(
         "create or replace temp table summary_scope as "
-        f"select {by} as grp, resolved_at, response_status, {columns} from incident_responses "
+        f"select {by} as grp, resolved_at, response_status, is_zero_duration, {columns} "
+        "from incident_responses "
         "where started_at >= $start and started_at < $end",
         params,
     )
@@ -243,6 +249,7 @@ def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
                 {aggregates},
                 {_status_counts("response", "response_status")},
                 count(*) filter (where resolved_at is null) as open_incidents,
+                count(*) filter (where is_zero_duration) as zero_duration,
             from summary_scope
             group by grp
         )
@@ -253,7 +260,8 @@ def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
     """
     frame = query_df(con, sql)
     counts = [c for c in frame.columns if c == "incidents" or c.endswith(("_n", "_missing"))]
-    counts += [f"response_{s}" for s in ("met", "breached", "pending", "n_a")] + ["open_incidents"]
+    counts += [f"response_{s}" for s in ("met", "breached", "pending", "n_a")]
+    counts += ["open_incidents", "zero_duration"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     if by == "severity":
         frame["severity"] = frame["severity"].astype("int64")
@@ -396,13 +404,24 @@ def weekly_trend(
 # --- compliance, action items, on-call load -------------------------------------------------
 
 
+# incident_metrics.status_source: where an incident's status updates came from (SPEC §13)
+STATUS_SOURCES = ("statuspage", "timeline", "none")
+_STATUS_SOURCE_COUNTS = (
+    "count(*) filter (where status_source = 'statuspage') as status_source_statuspage, "
+    "count(*) filter (where status_source = 'timeline') as status_source_timeline, "
+    "count(*) filter (where status_source = 'none') as status_source_none"
+)
+
+
 def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
     """Per severity (rows 1, 2, 3), the counts and rates of each playbook rule.
 
     Returns:
         ``severity, incidents`` then for each rule in response, postmortem, status_cadence,
         escalation: ``<rule>_met, <rule>_breached, <rule>_pending, <rule>_n_a, <rule>_rate``
-        (rate = met / (met + breached), NaN when nothing is decided).
+        (rate = met / (met + breached), NaN when nothing is decided); then where the status
+        updates came from: ``status_source_statuspage, status_source_timeline,
+        status_source_none`` (incidents, SPEC §13).
     """
     params = _check_period(start, end)
     counts = ", ".join(_status_counts(rule, column) for rule, column in STATUS_RULES.items())
@@ -412,7 +431,7 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
         ),
         severities as (select unnest([1, 2, 3]) as severity),
         aggregated as (
-            select severity, count(*) as incidents, {counts}
+            select severity, count(*) as incidents, {counts}, {_STATUS_SOURCE_COUNTS}
             from scoped
             group by severity
         )
@@ -430,6 +449,7 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
             frame[f"{rule}_met"], frame[f"{rule}_met"] + frame[f"{rule}_breached"]
         )
         columns += [*parts, f"{rule}_rate"]
+    columns += [f"status_source_{source}" for source in STATUS_SOURCES]
     int_columns = [c for c in columns if not c.endswith("_rate")]
     frame[int_columns] = frame[int_columns].astype("int64")
     return frame[columns]

@@ -39,6 +39,40 @@ EVENT_KINDS: tuple[str, ...] = ("status_update", "escalation", "page", "note")
 
 _CENT = Decimal("0.01")
 
+# Done/Closed/Resolved as Jira writes them in English, Spanish, French, German and Portuguese
+# (SPEC §13); matched case- and accent-insensitively.
+DEFAULT_DONE_STATUSES: tuple[str, ...] = (
+    "Done",
+    "Closed",
+    "Resolved",
+    "Finalizada",
+    "Finalizado",
+    "Listo",
+    "Hecho",
+    "Cerrada",
+    "Cerrado",
+    "Resuelta",
+    "Resuelto",
+    "Terminé",
+    "Terminée",
+    "Fait",
+    "Fermé",
+    "Fermée",
+    "Résolu",
+    "Résolue",
+    "Erledigt",
+    "Fertig",
+    "Geschlossen",
+    "Gelöst",
+    "Concluído",
+    "Concluída",
+    "Feito",
+    "Fechado",
+    "Fechada",
+    "Resolvido",
+    "Resolvida",
+)
+
 
 @dataclass(frozen=True)
 class PayRate:
@@ -98,7 +132,10 @@ class Policy:
         ("escalation", ("escalat",)),
         ("page", ("paged",)),
     )
-    tracker_done_statuses: tuple[str, ...] = ("Done", "Closed", "Resolved")
+    tracker_done_statuses: tuple[str, ...] = DEFAULT_DONE_STATUSES
+    # Jira header → extra names for it (SPEC §13), beyond the built-in languages.
+    tracker_column_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tracker_timezone: str = "UTC"  # naive tracker times are in this zone
     pagerduty_severity_by_priority: tuple[tuple[str, int], ...] = (
         ("P1", 1),
         ("P2", 2),
@@ -106,6 +143,22 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
+    # Product default (SPEC §13): urgency never makes a SEV-1/2 unless the policy says so.
+    pagerduty_severity_by_urgency: tuple[tuple[str, int], ...] = (("high", 3), ("low", 3))
+    opsgenie_severity_by_priority: tuple[tuple[str, int], ...] = (
+        ("P1", 1),
+        ("P2", 2),
+        ("P3", 3),
+        ("P4", 3),
+        ("P5", 3),
+    )
+    statuspage_severity_by_impact: tuple[tuple[str, int], ...] = (
+        ("critical", 1),
+        ("major", 2),
+        ("minor", 3),
+        ("none", 3),
+    )
+    statuspage_team: str = ""  # the team of Statuspage incidents; "" = --team, else none
     rotations_max_shift_days: int = 31  # product default: a longer shift is a typo in a date
     handoff_before_hours: float = 24.0
     handoff_after_hours: float = 4.0
@@ -183,6 +236,15 @@ class Policy:
         folded = (text or "").casefold()
         for kind, keywords in self.timeline_keywords:
             if any(k.casefold() in folded for k in keywords):
+                return kind
+        return "note"
+
+    def classify_event_other(self, text: str) -> str:
+        """:meth:`classify_event` without the status_update rule: the kind of a document's
+        "status page" line when a linked status page supplies the updates (SPEC §13)."""
+        folded = (text or "").casefold()
+        for kind, keywords in self.timeline_keywords:
+            if kind != "status_update" and any(k.casefold() in folded for k in keywords):
                 return kind
         return "note"
 
@@ -499,7 +561,45 @@ def _day(value: Any) -> date:
 
 
 def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
-    accepted = "expected a table of priority = severity 1 to 3, such as { P1 = 1, P2 = 2 }"
+    return _severity_table(value, "priority", "{ P1 = 1, P2 = 2 }")
+
+
+def _urgencies(value: Any) -> tuple[tuple[str, int], ...]:
+    return _severity_table(value, "urgency", "{ high = 2, low = 3 }")
+
+
+def _impacts(value: Any) -> tuple[tuple[str, int], ...]:
+    return _severity_table(value, "impact", "{ critical = 1, major = 2 }")
+
+
+def _team_name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad('expected a team name such as "web", or "" for --team')
+    return value.strip().lower()
+
+
+def _column_aliases(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    accepted = (
+        "expected a table of Jira header = list of other names, such as "
+        '{ "Issue key" = ["Vorgangsschlüssel"] }'
+    )
+    if not isinstance(value, dict):
+        raise _Bad(accepted)
+    from analytics.ingest.jira import COLUMNS  # the importer's own list of the columns it reads
+
+    out = []
+    for name, aliases in value.items():
+        if name not in COLUMNS:
+            raise _Bad(f"{accepted}; the headers are {', '.join(COLUMNS)} (unknown {name!r})")
+        try:
+            out.append((name.strip(), _str_list("names", allow_empty=True)(aliases)))
+        except _Bad:
+            raise _Bad(accepted) from None
+    return tuple(sorted(out))
+
+
+def _severity_table(value: Any, what: str, example: str) -> tuple[tuple[str, int], ...]:
+    accepted = f"expected a table of {what} = severity 1 to 3, such as {example}"
     if not isinstance(value, dict):
         raise _Bad(accepted)
     seen: set[str] = set()
@@ -508,7 +608,7 @@ def _priorities(value: Any) -> tuple[tuple[str, int], ...]:
             raise _Bad(accepted)
         folded = name.strip().casefold()
         if not folded or folded in seen:
-            raise _Bad(accepted + f"; priority names must be distinct and non-empty ({name!r})")
+            raise _Bad(accepted + f"; {what} names must be distinct and non-empty ({name!r})")
         seen.add(folded)
     # Sorted so that the same table written in another order is the same policy version.
     return tuple(sorted(value.items()))
@@ -574,9 +674,19 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     },
     "tracker": {
         "done_statuses": ("tracker_done_statuses", _str_list("status names", allow_empty=False)),
+        "column_aliases": ("tracker_column_aliases", _column_aliases),
+        "timezone": ("tracker_timezone", _timezone),
     },
     "pagerduty": {
         "severity_by_priority": ("pagerduty_severity_by_priority", _priorities),
+        "severity_by_urgency": ("pagerduty_severity_by_urgency", _urgencies),
+    },
+    "opsgenie": {
+        "severity_by_priority": ("opsgenie_severity_by_priority", _priorities),
+    },
+    "statuspage": {
+        "severity_by_impact": ("statuspage_severity_by_impact", _impacts),
+        "team": ("statuspage_team", _team_name),
     },
     "rotations": {
         "max_shift_days": ("rotations_max_shift_days", _whole_days),
@@ -615,6 +725,8 @@ _ALL_SECTIONS = (
     "timeline_keywords",
     "tracker",
     "pagerduty",
+    "opsgenie",
+    "statuspage",
     "rotations",
     "handoff",
     "coverage",

@@ -7,7 +7,7 @@ keeps the executed notebook beside the HTML, and converts it with nbconvert and 
 from a CDN, charts as inline SVG. Every file is written to a temporary name and moved into
 place with ``os.replace``, so a reader never sees half a report.
 
-Paths built from parameters (week, report names) never leave the output folder.
+Paths built from parameters (week, period, report names) never leave the output folder.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from analytics.weeks import last_complete_week, parse_as_of, parse_week
 
 __all__ = [
     "NAME_RE",
+    "compensation_report",
     "ensure_kernel",
     "find_notebook",
     "notebook_parameters",
@@ -403,4 +404,73 @@ def weekly_report(
         out_html,
         kernel=kernel,
         title=f"Weekly incident report {week}",
+    )
+
+
+# --------------------------------------------------------------------------- compensation
+
+PAYROLL_DIR = config.DEFAULT_REPORTS / "payroll"
+
+
+def compensation_report(
+    period: str | None = None,
+    as_of: datetime | str | None = None,
+    out_dir: Path = PAYROLL_DIR,
+    db: Path | None = None,
+    wait: float = config.DEFAULT_WAIT_S,
+    *,
+    kernel: str | None = None,
+    policy: Path | None = None,
+) -> Path:
+    """Render the compensation report to ``<out_dir>/compensation-<period>.html``.
+
+    Beside the payroll files by default (``reports/payroll/``): it names people and their
+    pay. The report computes the payroll exactly as ``incident-analytics payroll`` does but
+    writes no payroll file and records nothing.
+
+    Args:
+        period: A calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15`` (both
+            included) or any period of :func:`analytics.periods.parse_period`; default the
+            month before ``as_of``.
+        as_of: Report time (aware datetime or ISO 8601 text; default now).
+        out_dir: The folder to write into; the report never lands outside it.
+        db: Warehouse file (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
+        wait: Seconds to retry while another process holds the warehouse.
+        kernel: Kernel name (default: the project's).
+        policy: Policy TOML file (``--policy``); default the one stored by the last ingest.
+
+    Raises:
+        UsageError: a bad period, as_of, policy or output path (before any kernel starts).
+        AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
+            the notebook failed (e.g. no pay rate in force for part of the period).
+    """
+    from analytics import db as warehouse
+    from analytics.compensation import period_name
+    from analytics.periods import parse_period
+
+    moment = parse_as_of(as_of)
+    span = parse_period("last month" if period is None else period, as_of=moment, what="period")
+    name = period_name(span.first_day, span.last_day + timedelta(days=1))
+    out_html = output_path(out_dir, f"compensation-{name}.html")
+    db_path = warehouse.resolve_path(db).resolve()
+    policy_path = ""
+    if policy is not None:
+        from analytics.policy import load_policy
+
+        load_policy(Path(policy))  # a bad file is a usage error here, not in the kernel
+        policy_path = str(Path(policy).resolve())
+    with warehouse.reader(db_path, wait=wait):
+        pass
+    return run_report(
+        "oncall_compensation",
+        {
+            "db": str(db_path),
+            "period": span.label,
+            "as_of": moment.isoformat().replace("+00:00", "Z"),
+            "wait": float(wait),
+            "policy": policy_path,
+        },
+        out_html,
+        kernel=kernel,
+        title=f"On-call compensation {name}",
     )

@@ -168,7 +168,10 @@ _INCIDENT_COLUMNS = [
     "response_status",
     "postmortem_status",
     "status_cadence_status",
+    "status_source",
 ]
+# Where an incident's status updates came from (incident_metrics.status_source, SPEC §13).
+_STATUS_SOURCE_LABELS = {"statuspage": "status page", "timeline": "post-mortem", "none": "none"}
 _CHECKS = {
     "response": "response",
     "postmortem": "post-mortem",
@@ -649,6 +652,12 @@ def incidents_table(data: WeeklyData) -> pd.DataFrame:
             ],
             "response": df["response_status"],
             "post-mortem": df["postmortem_status"],
+            "status updates": [
+                f"{cadence} (from {_STATUS_SOURCE_LABELS.get(source, source)})"
+                for cadence, source in zip(
+                    df["status_cadence_status"], df["status_source"], strict=True
+                )
+            ],
         }
     )
 

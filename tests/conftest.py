@@ -13,7 +13,6 @@ from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
 
 settings.register_profile("default", derandomize=True, deadline=None, max_examples=100)
 settings.load_profile("default")
@@ -55,6 +54,7 @@ CONTENT_TABLES = (
     "src_timeline_events",
     "src_action_items",
     "src_pages",
+    "src_page_acks",
     "src_people",
     "src_rotations",
     "src_tracker_items",

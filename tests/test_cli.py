@@ -13,7 +13,17 @@ import pytest
 from analytics import __version__
 from tests.conftest import run_cli
 
-SUBCOMMANDS = ["sample", "ingest", "metrics", "report", "report weekly", "payroll", "lab", "export"]
+SUBCOMMANDS = [
+    "sample",
+    "ingest",
+    "metrics",
+    "report",
+    "report weekly",
+    "report compensation",
+    "payroll",
+    "lab",
+    "export",
+]
 
 
 def test_help_is_fast_and_imports_nothing_heavy():

@@ -77,6 +77,7 @@ def test_a_source_without_rows_is_not_provided_and_never_a_shortfall():
         "handoffs",
         "pages",
         "rotations",
+        "status_page",
     ]
     found = coverage.shortfalls(con, ts("2026-10-01 00:00"), ts("2026-11-01 00:00"))
     assert {f.source for f in found} == {"incidents"}
@@ -175,3 +176,26 @@ def test_sample_warehouse_coverage(sample_warehouse):
             ("rotations", "platform", ts("2026-11-02 00:00")),
             ("rotations", "search", ts("2026-11-02 00:00")),
         }
+
+
+def test_status_page_incidents_are_their_own_event_source():
+    con = warehouse(
+        incidents=[
+            {"incident_id": "doc", "severity": 2, "started_at": "2026-10-03 10:00"},
+            {
+                "incident_id": "sp1",
+                "severity": 3,
+                "started_at": "2026-10-09 12:00",
+                "source_kind": "statuspage",
+            },
+        ],
+    )
+    got = _coverage(con)
+    status = got["status_page", None]
+    assert (status.first_at, status.last_at, status.rows) == (
+        ts("2026-10-09 12:00"),
+        ts("2026-10-09 12:00"),
+        1,
+    )
+    # the status page's latest incident is the latest event of any source
+    assert got["incidents", None].covered_until == ts("2026-10-09 12:00")

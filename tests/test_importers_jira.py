@@ -6,6 +6,7 @@ import contextlib
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -56,6 +57,7 @@ def test_canonical_tracker_csv_with_iso_dates() -> None:
         "created_at": utc(2026, 11, 3, 15),
         "resolved_at": utc(2026, 11, 8, 12, 30),  # naive ISO → UTC
         "incident_id": "2026-11-03-checkout",
+        "is_category_done": False,
         "line_no": 2,
     }
     assert items["OPS-102"]["created_at"] == utc(2026, 11, 4, 2)  # +01:00 converted
@@ -75,6 +77,136 @@ def test_repeated_headers_labels_and_incident_column() -> None:
     assert [sre7["line_no"], sre8["line_no"], sre9["line_no"]] == [2, 5, 6]
 
 
+# ----------------------------------------------------------------- the exporter's language
+
+
+def test_spanish_export_with_bom_month_names_and_status_category() -> None:
+    items = csv_items("jira_es.csv")
+    ops201, ops202, ops203 = items["OPS-201"], items["OPS-202"], items["OPS-203"]
+    assert (ops201["summary"], ops201["status"], ops201["assignee"]) == (
+        "Añadir alerta de pagos", "Finalizada", "Ana Gómez",
+    )  # fmt: skip
+    # "21/abr/26 11:37 PM": abr = April (CLDR es), 26 = 2026, 11:37 PM = 23:37; naive → UTC
+    assert ops201["created_at"] == utc(2026, 4, 21, 23, 37)
+    assert ops201["resolved_at"] == utc(2026, 4, 22, 9, 5)
+    assert ops201["due_date"] == date(2026, 4, 30)
+    assert ops201["incident_id"] == "2026-04-21-pagos"  # from Etiquetas
+    assert ops201["is_category_done"] is True  # Categoría de estado "Listo"
+    assert ops202["is_category_done"] is False  # "Por hacer"
+    # "sept" (CLDR) and "sep" (a unique prefix) are both September.
+    assert (ops202["created_at"], ops202["due_date"]) == (utc(2026, 9, 2, 8), date(2026, 9, 15))
+    assert ops202["resolved_at"] is None and ops202["assignee"] is None
+    # 12:30 AM is 00:30; "ene/27" is January 2027
+    assert (ops203["created_at"], ops203["resolved_at"]) == (
+        utc(2026, 12, 31, 0, 30), utc(2027, 1, 1, 12),
+    )  # fmt: skip
+
+
+def test_french_export() -> None:
+    items = csv_items("jira_fr.csv")
+    assert items["OPS-301"]["created_at"] == utc(2026, 2, 3, 14, 5)  # "03/févr./26 14:05"
+    assert items["OPS-301"]["due_date"] == date(2026, 2, 10)
+    assert items["OPS-301"]["assignee"] == "Éloïse Martin"
+    # a custom status "Validé" in the Terminé category is done
+    assert (items["OPS-302"]["status"], items["OPS-302"]["is_category_done"]) == ("Validé", True)
+    assert items["OPS-302"]["created_at"] == utc(2026, 12, 12, 23, 59)  # déc.
+    # juil. (July) and juin (June) share three letters: each full abbreviation is read exactly.
+    assert (items["OPS-303"]["created_at"], items["OPS-303"]["due_date"]) == (
+        utc(2026, 7, 1, 10), date(2026, 6, 15),
+    )  # fmt: skip
+    assert items["OPS-303"]["is_category_done"] is False
+
+
+def test_german_export() -> None:
+    items = csv_items("jira_de.csv")
+    # "Erledigt" is the Resolved header here, and a status value too
+    assert (items["OPS-401"]["status"], items["OPS-401"]["is_category_done"]) == ("Erledigt", True)
+    assert items["OPS-401"]["created_at"] == utc(2026, 3, 5, 10, 15)  # Mär (stand-alone form)
+    assert items["OPS-401"]["resolved_at"] == utc(2026, 3, 6, 16, 45)
+    assert items["OPS-401"]["assignee"] == "Jörg Weiß"
+    assert items["OPS-402"]["created_at"] == utc(2026, 10, 31, 8)  # Okt
+    assert items["OPS-402"]["due_date"] == date(2026, 12, 1)  # Dez
+
+
+def test_portuguese_export() -> None:
+    items = csv_items("jira_pt.csv")
+    # "out" is outubro (October) in Portuguese; 11:37 PM → 23:37
+    assert items["OPS-501"]["created_at"] == utc(2026, 10, 7, 23, 37)
+    assert items["OPS-501"]["due_date"] == date(2026, 10, 31)
+    assert (items["OPS-501"]["status"], items["OPS-501"]["is_category_done"]) == (
+        "Concluído", True,
+    )  # fmt: skip
+    assert items["OPS-502"]["created_at"] == utc(2026, 9, 1, 9)  # set = setembro
+    assert items["OPS-502"]["is_category_done"] is False
+
+
+def test_english_export_with_status_category() -> None:
+    items = csv_items("jira_en.csv")
+    assert items["OPS-601"]["created_at"] == utc(2026, 4, 21, 23, 37)
+    assert (items["OPS-601"]["status"], items["OPS-601"]["is_category_done"]) == ("Shipped", True)
+    assert items["OPS-602"]["is_category_done"] is False
+
+
+def test_headers_match_case_and_accent_insensitively() -> None:
+    text = "CLE DE TICKET,etat,CREATION\nX-1,Termine,03/FEVR./26 14:05\n"
+    [item] = parse_jira_csv(text, "x.csv").items
+    assert (item["ticket"], item["status"], item["created_at"]) == (
+        "X-1", "Termine", utc(2026, 2, 3, 14, 5),
+    )  # fmt: skip
+
+
+def test_column_aliases_add_names() -> None:
+    text = "Ärende,Status,Skapad\nX-1,Klar,2026-11-03 10:00\n"
+    with pytest.raises(InputError) as err:
+        parse_jira_csv(text, "x.csv")
+    assert "got ['Ärende', 'Status', 'Skapad']" in err.value.reason
+    [item] = parse_jira_csv(
+        text, "x.csv", column_aliases={"Issue key": ["ärende"], "Created": ["Skapad"]}
+    ).items
+    assert (item["ticket"], item["created_at"]) == ("X-1", utc(2026, 11, 3, 10))
+
+
+def test_naive_times_are_in_the_tracker_timezone() -> None:
+    [item] = parse_jira_csv(
+        "Clave de incidencia,Creada,Fecha de vencimiento\n"
+        "X-1,21/abr/26 11:37 PM,30/abr/26 12:00 AM\n",
+        "x.csv",
+        timezone="Europe/Madrid",
+    ).items
+    # 23:37 in Madrid (CEST, UTC+2 in April) = 21:37Z; a due date stays the written day.
+    assert (item["created_at"], item["due_date"]) == (utc(2026, 4, 21, 21, 37), date(2026, 4, 30))
+
+
+def test_every_alias_names_one_column() -> None:
+    from analytics.ingest.jira import HEADER_ALIASES, fold
+
+    owner: dict[str, str] = {}
+    for english, languages in HEADER_ALIASES.items():
+        for names in languages.values():
+            for name in names:
+                assert owner.setdefault(fold(name), english) == english, name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("21/abr/26 11:37 PM", datetime(2026, 4, 21, 23, 37)),
+        ("21/abr/26 11:37 p. m.", datetime(2026, 4, 21, 23, 37)),
+        ("1/ENE/99 12:00 AM", datetime(2099, 1, 1, 0, 0)),  # two-digit years are 20yy
+        ("21-sept.-2026 7:05", datetime(2026, 9, 21, 7, 5)),
+        ("3 déc. 26", datetime(2026, 12, 3)),
+        ("29/Feb/25 1:00 PM", None),  # no such day: not a named-month date
+        ("21/xyz/26 1:00 PM", None),
+        ("21/abr/26 13:00 PM", None),
+    ],
+)
+def test_named_month_dates(text: str, expected: datetime | None) -> None:
+    from analytics.ingest.jira import LANGUAGES, _Dates
+
+    dates = _Dates(None, ZoneInfo("UTC"), ("es", *[x for x in LANGUAGES if x != "es"]))
+    assert dates._named_month(text) == expected
+
+
 def test_date_format_option() -> None:
     text = "Issue key,Created,Due date\nX-1,03.11.2026 14:05,20.11.2026 00:00\n"
     [item] = parse_jira_csv(text, "x.csv", date_format="%d.%m.%Y %H:%M").items
@@ -91,7 +223,7 @@ def test_repeated_ticket_keeps_last_and_warns() -> None:
     ("text", "needle", "line"),
     [
         ("", "empty file", 1),
-        ("Key,Summary\nX-1,a\n", "no 'Issue key' column", 1),
+        ("Key,Summary\nX-1,a\n", "no issue key column: looked for 'Issue key', 'Clave de", 1),
         ("Issue key,Created\nX-1,2026-11-03\nX-2,tomorrow\n", "Created 'tomorrow'", 3),
         ("Issue key,Summary\nX-1,ok\nX-2," + "a" * 200_000 + "\n", "unreadable CSV", 3),
     ],

@@ -1,4 +1,4 @@
-"""PagerDuty REST v2 importer: our own fixtures always; the shared real-format ones when present."""
+"""PagerDuty REST v2 importer, on fixtures kept in the repository (fixtures/importers/pagerduty)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from analytics.ingest.pagerduty import V1_REJECTION, parse_pagerduty
 from analytics.ingest.records import PAGE_COLUMNS
 
 OURS = Path(__file__).parent / "fixtures" / "importers" / "pagerduty"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pagerduty"
 SEVERITY = {"P1": 1, "P2": 2, "P3": 3, "P4": 3, "P5": 3}
 
 
@@ -28,10 +27,8 @@ def parse(path: Path):
     return parse_pagerduty(path.read_bytes(), path.name, severity_by_priority=SEVERITY)
 
 
-def shared(name: str) -> Path:
-    if not SHARED.is_dir():
-        pytest.skip("shared fixtures absent")
-    return SHARED / name
+def ours(name: str) -> Path:
+    return OURS / name
 
 
 # ----------------------------------------------------------------- our combined export
@@ -85,9 +82,9 @@ def test_unacked_page_and_team_fallbacks(combined) -> None:
 
 
 def test_incident_from_priority_and_log_entries(combined) -> None:
-    [inc] = combined.incidents
+    inc, search = combined.incidents
     assert inc.incident_id == "PINC001"
-    assert inc.severity == 1
+    assert (inc.severity, inc.severity_source) == (1, "pagerduty_priority")
     assert inc.source_kind == "pagerduty"
     assert inc.started_at == inc.detected_at == utc(2026, 11, 3, 14)
     # First ack of anyone (Bob's acknowledge_log_entry), not Alice's later one.
@@ -96,18 +93,32 @@ def test_incident_from_priority_and_log_entries(combined) -> None:
     # resolved_at is null on the incident: the resolve_log_entry supplies it.
     assert inc.resolved_at == utc(2026, 11, 3, 15, 10)
     assert (inc.team, inc.service, inc.title) == ("payments", "checkout api", "Checkout errors")
+    # PINC002 has priority null: its urgency "low" gives SEV-3 by the default urgency table.
+    assert (search.incident_id, search.severity) == ("PINC002", 3)
+    assert search.severity_source == "pagerduty_urgency"
 
 
-def test_no_priority_is_reported_not_an_incident(combined) -> None:
+def test_urgency_count_is_in_the_summary(combined) -> None:
     messages = [w.message for w in combined.warnings]
-    assert any("PINC002 has no priority" in m for m in messages)
+    assert any(m.startswith("1 incident(s) took their severity from urgency") for m in messages)
 
 
-def test_unmapped_priority_is_reported() -> None:
+def test_unmapped_priority_falls_back_to_urgency() -> None:
     path = OURS / "combined_export.json"
-    result = parse_pagerduty(path.read_bytes(), path.name, severity_by_priority={"P2": 2})
-    assert result.incidents == []
-    assert any("'P1' is not in" in w.message for w in result.warnings)
+    result = parse_pagerduty(
+        path.read_bytes(),
+        path.name,
+        severity_by_priority={"P2": 2},
+        severity_by_urgency={"high": 2},
+    )
+    # PINC001: P1 unmapped, urgency high → 2; PINC002: no priority, urgency low unmapped → none.
+    assert [(i.incident_id, i.severity, i.severity_source) for i in result.incidents] == [
+        ("PINC001", 2, "pagerduty_urgency")
+    ]
+    assert any(
+        "PINC002 has no priority" in w.message and "not an incident" in w.message
+        for w in result.warnings
+    )
 
 
 def test_log_entries_alone_give_pages_without_incident_context() -> None:
@@ -138,6 +149,135 @@ def test_oncalls_dedupe_and_skip_permanent() -> None:
     assert any("permanent on-call" in w.message for w in result.warnings)
 
 
+# ----------------------------------------------------------------- as collectors store it
+
+
+@pytest.fixture(scope="module")
+def collector():
+    return parse(OURS / "collector_incidents.json")
+
+
+def test_embedded_log_entries_hand_computed(collector) -> None:
+    invoices, ledger, cards = collector.incidents
+    # Q1AAA: triggered 10:00:00, acknowledged 05:00:12-05:00 = 10:00:12Z, resolved_at null and
+    # the resolve entry at 10:06:20 → tta = 12 s, ttr = 6 min 20 s = 380 s.
+    assert invoices.incident_id == "Q1AAA"
+    assert (invoices.acknowledged_at - invoices.detected_at).total_seconds() == 12
+    assert (invoices.resolved_at - invoices.started_at).total_seconds() == 380
+    assert invoices.acknowledged_by == "Ann Lee"
+    # priority null, urgency high → the default urgency table's 3.
+    assert (invoices.severity, invoices.severity_source) == (3, "pagerduty_urgency")
+    assert invoices.source_updated_at == utc(2026, 11, 10, 10, 6, 20)
+    assert (ledger.severity, ledger.severity_source) == (2, "pagerduty_priority")  # "SEV-2"
+    assert (cards.severity, cards.severity_source) == (1, "pagerduty_priority")  # "Sev 1"
+    # 23:50-08:00 is 07:50Z the next day; still open, never acknowledged.
+    assert cards.started_at == utc(2026, 11, 13, 7, 50)
+    assert (cards.acknowledged_at, cards.resolved_at) == (None, None)
+
+
+def test_only_users_acknowledge_and_the_first_ack_survives_a_timeout(collector) -> None:
+    ledger = collector.incidents[1]
+    # Datadog (integration_reference) acked at 02:00:05: ignored. Bo acked 02:00:40; the ack
+    # timed out at 02:30:40 (unacknowledge + escalate) and Cy re-acknowledged at 02:33:00.
+    # The incident keeps the first user ack: tta = 40 s.
+    assert ledger.started_at == utc(2026, 11, 11, 2)  # 03:00+01:00
+    assert (ledger.acknowledged_at, ledger.acknowledged_by) == (
+        utc(2026, 11, 11, 2, 0, 40),
+        "Bo Chen",
+    )
+    messages = [w.message for w in collector.warnings]
+    assert any(m.startswith("1 acknowledgement(s) by a service or integration") for m in messages)
+
+
+def test_notify_recipient_from_summary_and_60_s_merge(collector) -> None:
+    pages = [
+        (p["page_id"], p["recipient"], p["sent_at"], p["acknowledged_at"], p["acknowledged_by"])
+        for p in collector.pages
+    ]
+    assert pages == [
+        # RA2 e-mail 10:00:01.123456; RA4 push (+30.38 s) and RA5 SMS (+60.000000 s exactly)
+        # are the same person and incident within 60 s: one page, the earliest.
+        ("RA2", "Ann Lee", utc(2026, 11, 10, 10, 0, 1, 123456), utc(2026, 11, 10, 10, 0, 12),
+         "Ann Lee"),
+        # Bo's own ack at 02:00:40, not Datadog's at 02:00:05.
+        ("RB2", "Bo Chen", utc(2026, 11, 11, 2, 0, 2), utc(2026, 11, 11, 2, 0, 40), "Bo Chen"),
+        # "Notified Cy Park by phone call (+1 555 0100)." → the text before the last " by ".
+        ("RB7", "Cy Park", utc(2026, 11, 11, 2, 30, 41, 1), utc(2026, 11, 11, 2, 33), "Cy Park"),
+    ]  # fmt: skip
+    bo = collector.pages[1]
+    assert bo["escalated_at"] == utc(2026, 11, 11, 2, 30, 40)
+    assert bo["urgency"] == "low" and bo["team"] == "billing"
+    messages = [w.message for w in collector.warnings]
+    assert any(m.startswith("2 notify_log_entry(s) merged") for m in messages)
+    # RC2's summary names nobody: skipped with a warning.
+    assert any(
+        "notify_log_entry without user" in w.message and w.line > 1 for w in collector.warnings
+    )
+
+
+def test_a_notify_61_s_later_is_a_second_page() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    doc[0]["log_entries"][1]["created_at"] = "2026-11-10T10:01:02.123457Z"  # RA5: +61.000001 s
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    assert [p["page_id"] for p in result.pages if p["incident_id"] == "Q1AAA"] == ["RA2", "RA5"]
+
+
+def test_recipient_from_summary_edge_cases() -> None:
+    from analytics.ingest.pagerduty import recipient_from_summary
+
+    assert recipient_from_summary("Notified Ann Lee by email.") == "Ann Lee"
+    assert recipient_from_summary("Notified Anne Bybee by phone by proxy.") == "Anne Bybee by phone"
+    assert recipient_from_summary("Notified Ann Lee") is None
+    assert recipient_from_summary("Triggered through the API.") is None
+    assert recipient_from_summary(None) is None
+
+
+def test_the_latest_version_in_a_file_wins_ties_to_the_later() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    later = json.loads((OURS / "collector_later_version.json").read_text())["incidents"][0]
+    # The later version first in the file: it still wins over the older one after it.
+    result = parse_pagerduty(json.dumps([later, *doc]), "x.json", severity_by_priority=SEVERITY)
+    cards = next(i for i in result.incidents if i.incident_id == "Q3CCC")
+    assert cards.resolved_at == utc(2026, 11, 13, 8, 20)
+    tie = dict(doc[2], title="Card declines (second copy)")
+    result = parse_pagerduty(json.dumps([*doc, tie]), "x.json", severity_by_priority=SEVERITY)
+    assert next(i for i in result.incidents if i.incident_id == "Q3CCC").title.endswith("copy)")
+
+
+def test_a_bad_incident_is_rejected_alone() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    doc[1]["created_at"] = "yesterday"
+    doc[2]["resolved_at"] = "2026-11-13T07:00:00Z"  # before created_at 07:50Z
+    text = json.dumps(doc, indent=2)
+    result = parse_pagerduty(text, "x.json", severity_by_priority=SEVERITY)
+    assert [i.incident_id for i in result.incidents] == ["Q1AAA"]
+    assert {p["incident_id"] for p in result.pages} == {"Q1AAA"}
+    reasons = [str(e) for e in result.rejections]
+    line_b = text.splitlines().index('    "id": "Q2BBB",') + 1
+    assert reasons[0].startswith(f"x.json:{line_b}: incident Q2BBB: created_at 'yesterday'")
+    assert "incident Q3CCC: resolved at 2026-11-13 07:00:00Z, before it was created" in reasons[1]
+
+
+def test_a_bad_log_entry_rejects_its_incident() -> None:
+    doc = json.loads((OURS / "collector_incidents.json").read_text())
+    doc[0]["log_entries"][2]["created_at"] = "soon"
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    assert [i.incident_id for i in result.incidents] == ["Q2BBB", "Q3CCC"]
+    [rejection] = result.rejections
+    assert "incident Q1AAA: log entry created_at 'soon'" in str(rejection)
+
+
+def test_combined_file_with_summary_only_notifies() -> None:
+    doc = json.loads((OURS / "combined_export.json").read_text())
+    for entry in doc["log_entries"]:
+        if entry["type"] == "notify_log_entry":
+            entry["summary"] = f"Notified {entry.pop('user')['summary']} by email."
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    assert [p["recipient"] for p in result.pages] == [
+        "Alice Ng", "Bob Ortiz", "Alice Ng", "Carol Diaz", "Dan Wu"
+    ]  # fmt: skip
+
+
 # ----------------------------------------------------------------- malformed input
 
 
@@ -154,8 +294,6 @@ def test_malformed_json_names_the_line() -> None:
         ({"alerts": []}, "expected a PagerDuty REST v2 export"),
         ({"incidents": {"id": "X"}}, "'incidents' must be a list"),
         ([1, 2], "expected a PagerDuty REST v2 export"),
-        ({"incidents": [{"id": "X", "type": "incident", "created_at": "yesterday"}]}, "yesterday"),
-        ({"log_entries": [{"id": "L", "type": "notify_log_entry"}]}, "without created_at"),
     ],
 )
 def test_bad_shapes_are_input_errors(doc: object, needle: str) -> None:
@@ -198,67 +336,85 @@ def test_fuzz_json(doc: object) -> None:
         parse_pagerduty(json.dumps(doc), "fuzz.json", severity_by_priority=SEVERITY)
 
 
-# ----------------------------------------------------------------- shared real-format fixtures
+# ------------------------------------------- REST v2 reference shapes, and real-account objects
 
 
-def test_shared_incidents_list() -> None:
-    result = parse(shared("api_schema_incidents_list.json"))
+def test_incidents_list_envelope() -> None:
+    result = parse(ours("rest_v2_incidents_list.json"))
     [inc] = result.incidents
     assert (inc.incident_id, inc.severity, inc.team, inc.service) == (
-        "PT4KHLK", 2, "engineering", "my mail service",
+        "Q3RESOLV", 2, "payments", "checkout api",
     )  # fmt: skip
-    assert inc.started_at == utc(2015, 10, 6, 21, 30, 42)
-    assert inc.resolved_at == utc(2015, 10, 6, 21, 38, 23)
+    assert inc.started_at == utc(2026, 3, 2, 9, 12, 5)
+    assert inc.resolved_at == utc(2026, 3, 2, 9, 31, 40)
     assert inc.acknowledged_at is None  # acknowledgements[] is empty once resolved
     assert result.pages == []
 
 
-def test_shared_single_incident_uses_acknowledgements() -> None:
-    [inc] = parse(shared("api_schema_incident_single.json")).incidents
-    # PagerDuty's own example: the ack is a month after created_at; shape test, not arithmetic.
-    assert inc.acknowledged_at == utc(2015, 11, 10, 0, 32, 52)
-    assert inc.acknowledged_by == "Earline Greenholt"
+def test_single_incident_uses_acknowledgements() -> None:
+    [inc] = parse(ours("rest_v2_incident_single.json")).incidents
+    # created 22:05:00, acknowledged 22:09:30 by a user
+    assert inc.acknowledged_at == utc(2026, 3, 4, 22, 9, 30)
+    assert inc.acknowledged_by == "Mina Sato"
     assert inc.resolved_at is None
 
 
-def test_shared_bare_incident_without_priority() -> None:
-    result = parse(shared("port_ocean_incident_d.json"))
-    assert result.incidents == []
-    assert any("Q17MJPM38GKM2Q has no priority" in w.message for w in result.warnings)
+def test_real_bare_incident_without_priority_takes_urgency() -> None:
+    result = parse(ours("port_ocean_incident_d.json"))
+    [inc] = result.incidents
+    # priority null, urgency high: SEV-3 from the default urgency table; still open.
+    assert (inc.incident_id, inc.severity, inc.severity_source) == (
+        "Q17MJPM38GKM2Q", 3, "pagerduty_urgency",
+    )  # fmt: skip
+    assert inc.started_at == utc(2025, 12, 3, 23, 23, 50)
+    assert inc.resolved_at is None
 
 
 @pytest.mark.parametrize(
-    "name", ["api_schema_incident_log_entries.json", "api_schema_log_entries_list.json"]
+    "name", ["rest_v2_incident_log_entries.json", "rest_v2_log_entries_list.json"]
 )
-def test_shared_trigger_only_log_entries_make_no_pages(name: str) -> None:
-    result = parse(shared(name))
+def test_trigger_only_log_entries_make_no_pages(name: str) -> None:
+    result = parse(ours(name))
     assert (result.pages, result.incidents) == ([], [])
 
 
-def test_shared_oncalls_offsets_to_utc() -> None:
-    [row] = parse(shared("api_schema_oncalls.json")).rotations
-    # 2015-03-06T15:28:51-05:00 → 20:28:51Z
-    assert (row.engineer, row.team) == ("Tim Wright", "daily engineering rotation")
-    assert row.start_at == utc(2015, 3, 6, 20, 28, 51)
-    assert row.end_at == utc(2015, 3, 7, 20, 28, 51)
+def test_oncalls_offsets_to_utc_across_dst() -> None:
+    [row] = parse(ours("rest_v2_oncalls.json")).rotations
+    # 2026-03-09T09:00-05:00 -> 14:00Z; 2026-03-16T09:00-04:00 (after the US change) -> 13:00Z
+    assert (row.engineer, row.team) == ("Omar Haddad", "payments primary")
+    assert row.start_at == utc(2026, 3, 9, 14)
+    assert row.end_at == utc(2026, 3, 16, 13)
 
 
-def test_shared_bare_oncall() -> None:
-    [row] = parse(shared("port_ocean_oncall_d.json")).rotations
+def test_real_bare_oncall() -> None:
+    [row] = parse(ours("port_ocean_oncall_d.json")).rotations
     assert (row.engineer, row.team) == ("John Doe", "port test service - weekly rotation")
     assert (row.start_at, row.end_at) == (utc(2026, 4, 20, 13), utc(2026, 4, 27, 13))
 
 
-def test_shared_schedule_uses_final_schedule_only() -> None:
-    [row] = parse(shared("api_schema_schedule_single.json")).rotations
-    # final entry 2015-11-10 08:00-17:00 -05:00; the layer's 2015-11-09 entry is not used.
-    assert (row.team, row.engineer) == ("engineering", "Regina Phalange")
-    assert (row.start_at, row.end_at) == (utc(2015, 11, 10, 13), utc(2015, 11, 10, 22))
+def test_schedule_uses_final_schedule_only() -> None:
+    [row] = parse(ours("rest_v2_schedule_single.json")).rotations
+    # final entry 2026-03-10 09:00-17:00 -04:00; the layer's 2026-03-09 entry is not used.
+    assert (row.team, row.engineer) == ("payments", "Omar Haddad")
+    assert (row.start_at, row.end_at) == (utc(2026, 3, 10, 13), utc(2026, 3, 10, 21))
     assert row.is_override is False
 
 
-def test_shared_v1_is_rejected() -> None:
+def test_v1_is_rejected() -> None:
     with pytest.raises(InputError) as err:
-        parse(shared("legacy_v1_mapbox_incidents_list.json"))
+        parse(ours("legacy_v1_incidents_list.json"))
     assert err.value.reason == V1_REJECTION
-    assert err.value.file == "legacy_v1_mapbox_incidents_list.json"
+    assert err.value.file == "legacy_v1_incidents_list.json"
+
+
+def test_a_bad_entry_of_no_incident_is_rejected_alone() -> None:
+    doc = json.loads((OURS / "log_entries_only.json").read_text())
+    for entry in doc["log_entries"]:
+        entry.pop("incident", None)
+    doc["log_entries"].append({"id": "LBAD", "type": "notify_log_entry", "created_at": "later"})
+    result = parse_pagerduty(json.dumps(doc), "x.json", severity_by_priority=SEVERITY)
+    # The two notify entries still make pages; only LBAD is rejected, without an incident.
+    assert [p["page_id"] for p in result.pages] == ["L31", "L40"]
+    [rejection] = result.rejections
+    assert "log entry created_at 'later'" in rejection.reason
+    assert "incident" not in rejection.reason.split(":")[0]

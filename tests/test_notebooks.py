@@ -82,6 +82,21 @@ def test_parameters_cell_holds_only_commented_annotated_literals(nb):
     assert all(line in {n.lineno for n in body} for line in comments), "stray comment line"
 
 
+def test_papermill_reads_every_parameter(nb):
+    """papermill's own parser (``--help-notebook``, injection warnings) sees each parameter with
+    its type; it gives up on a line whose comment holds ``=``."""
+    from papermill.translators import PythonTranslator
+
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    declared = {
+        node.target.id: ast.unparse(node.annotation)
+        for node in ast.parse(cell.source).body
+        if isinstance(node, ast.AnnAssign)
+    }
+    inferred = {p.name: p.inferred_type_name for p in PythonTranslator.inspect(cell)}
+    assert inferred == declared
+
+
 def test_no_logic_sql_or_path_hacks_in_cells(nb):
     for cell in nb.cells:
         if cell.cell_type != "code":

@@ -14,7 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics.errors import PolicyError, UsageError
-from analytics.policy import DEFAULT_POLICY, EVENT_KINDS, PayRate, Policy, load_policy
+from analytics.policy import (
+    DEFAULT_DONE_STATUSES,
+    DEFAULT_POLICY,
+    EVENT_KINDS,
+    PayRate,
+    Policy,
+    load_policy,
+)
 
 # The defaults of SPEC §3.6, written out once more by hand.
 SPEC_DEFAULTS = textwrap.dedent(
@@ -57,9 +64,14 @@ SPEC_DEFAULTS = textwrap.dedent(
     page = ["paged"]
 
     [tracker]
-    done_statuses = ["Done", "Closed", "Resolved"]
+    # SPEC §3.6's three, amended by §13 with the other languages' names (DEFAULT_DONE_STATUSES)
+    timezone = "UTC"
 
     [pagerduty]
+    severity_by_priority = { P1 = 1, P2 = 2, P3 = 3, P4 = 3, P5 = 3 }
+    severity_by_urgency = { high = 3, low = 3 }
+
+    [opsgenie]
     severity_by_priority = { P1 = 1, P2 = 2, P3 = 3, P4 = 3, P5 = 3 }
     """
 )
@@ -121,8 +133,15 @@ def test_defaults_equal_the_spec() -> None:
         ("escalation", ("escalat",)),
         ("page", ("paged",)),
     )
-    assert p.tracker_done_statuses == ("Done", "Closed", "Resolved")
+    # SPEC §13 adds the Spanish, French, German and Portuguese names after §3.6's three.
+    assert p.tracker_done_statuses[:3] == ("Done", "Closed", "Resolved")
+    assert {"Finalizada", "Listo", "Terminé", "Erledigt", "Concluído"} <= set(
+        p.tracker_done_statuses
+    )
+    assert (p.tracker_column_aliases, p.tracker_timezone) == ((), "UTC")
     assert dict(p.pagerduty_severity_by_priority) == {"P1": 1, "P2": 2, "P3": 3, "P4": 3, "P5": 3}
+    assert dict(p.pagerduty_severity_by_urgency) == {"high": 3, "low": 3}
+    assert dict(p.opsgenie_severity_by_priority) == {"P1": 1, "P2": 2, "P3": 3, "P4": 3, "P5": 3}
     assert p.source == "<defaults>"
     assert Policy() == DEFAULT_POLICY
     assert load_policy(None) is DEFAULT_POLICY
@@ -256,7 +275,7 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
     assert row["postmortem_severities"] == [1, 2]
     assert row["business_weekdays"] == [1, 2, 3, 4, 5]
     assert row["business_start"] == time(9)
-    assert row["done_statuses"] == ["Done", "Closed", "Resolved"]
+    assert row["done_statuses"] == list(DEFAULT_DONE_STATUSES)
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -570,3 +589,44 @@ def test_the_example_in_docs_loads(tmp_path: Path) -> None:
     assert policy.response_sev1_minutes == 10.0
     assert policy.holidays_country == "DE"
     assert policy.rate_at(date(2026, 11, 1)).weekly_stipend_usd == Decimal("600.00")
+
+
+def test_importer_keys_of_section_13(tmp_path: Path) -> None:
+    policy = load_text(
+        tmp_path,
+        """
+        [tracker]
+        column_aliases = { "Issue key" = ["Ärende"], Created = ["Skapad", "Skapat"] }
+        timezone = "Europe/Stockholm"
+
+        [pagerduty]
+        severity_by_urgency = { high = 2 }
+
+        [opsgenie]
+        severity_by_priority = { P1 = 1, P2 = 1 }
+        """,
+    )
+    assert policy.tracker_column_aliases == (
+        ("Created", ("Skapad", "Skapat")),
+        ("Issue key", ("Ärende",)),
+    )
+    assert policy.tracker_timezone == "Europe/Stockholm"
+    assert dict(policy.pagerduty_severity_by_urgency) == {"high": 2}  # replaces the table whole
+    assert dict(policy.opsgenie_severity_by_priority) == {"P1": 1, "P2": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('[tracker]\ncolumn_aliases = { Key = ["K"] }', "the headers are Issue key, Summary"),
+        ('[tracker]\ncolumn_aliases = { "Issue key" = "K" }', "expected a table of Jira header"),
+        ('[tracker]\ntimezone = "Mars/Base"', "expected an IANA time zone"),
+        ("[pagerduty]\nseverity_by_urgency = { high = 4 }", "urgency = severity 1 to 3"),
+        ("[opsgenie]\nseverity_by_priority = []", "priority = severity 1 to 3"),
+        ("[opsgenie]\nseverity_by_impact = {}", "accepted keys of [opsgenie]"),
+    ],
+)
+def test_importer_keys_reject_bad_values(tmp_path: Path, text: str, needle: str) -> None:
+    with pytest.raises(PolicyError) as err:
+        load_text(tmp_path, text)
+    assert needle in str(err.value)

@@ -1,19 +1,26 @@
 """Jira exports (CSV "Export all fields", REST v2 search JSON) → action-item tracker rows.
 
 Each item is a dict with ``ticket, summary, status, assignee, due_date, created_at,
-resolved_at, incident_id, line_no`` (SPEC §3.5). Our canonical tracker CSV (``Issue key,
-Summary, Status, Assignee, Due date, Created, Resolved, Incident`` with ISO dates) is the same
-format with fewer columns. The mapping is in ``docs/importers.md``.
+resolved_at, incident_id, is_category_done, line_no`` (SPEC §3.5, §13). Our canonical tracker
+CSV (``Issue key, Summary, Status, Assignee, Due date, Created, Resolved, Incident`` with ISO
+dates) is the same format with fewer columns. Jira writes headers, statuses and month names in
+the exporting user's language: English, Spanish, French, German and Portuguese are built in
+(:data:`HEADER_ALIASES`), ``[tracker] column_aliases`` adds more. Month names come from the
+Unicode CLDR through Babel. The mapping is in ``docs/importers.md``.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from analytics.errors import InputError
 from analytics.ingest.pagerduty import decode_text, line_of, load_json, parse_utc
@@ -28,31 +35,122 @@ ITEM_KEYS = (
     "created_at",
     "resolved_at",
     "incident_id",
+    "is_category_done",
     "line_no",
 )
-# Jira's CSV dates follow the exporting user's profile; these are the common English ones.
-JIRA_DATE_FORMATS = (
-    "%d/%b/%y %I:%M %p",
-    "%d/%b/%Y %I:%M %p",
-    "%d/%b/%y %H:%M",
-    "%d/%b/%Y %H:%M",
-    "%d/%b/%y",
-    "%d/%b/%Y",
-    "%Y-%m-%d %H:%M",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d",
-)
-_COLUMNS = {
-    "ticket": "issue key",
-    "summary": "summary",
-    "status": "status",
-    "assignee": "assignee",
-    "due_date": "due date",
-    "created_at": "created",
-    "resolved_at": "resolved",
+LANGUAGES = ("en", "es", "fr", "de", "pt")
+# Jira's CSV headers in each built-in language, by the English header (SPEC §13). Matched
+# case- and accent-insensitively; ``[tracker] column_aliases`` adds names under the same keys.
+HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "Issue key": {
+        "en": ("Issue key",),
+        "es": ("Clave de incidencia", "Clave de la incidencia", "Clave"),
+        "fr": ("Clé de ticket", "Clé du ticket", "Clé de la demande", "Clé"),
+        "de": ("Vorgangsschlüssel", "Schlüssel"),
+        "pt": ("Chave do item", "Chave da item", "Chave do ticket", "Chave da issue", "Chave"),
+    },
+    "Summary": {
+        "en": ("Summary",),
+        "es": ("Resumen",),
+        "fr": ("Résumé",),
+        "de": ("Zusammenfassung",),
+        "pt": ("Resumo",),
+    },
+    "Status": {
+        "en": ("Status",),
+        "es": ("Estado",),
+        "fr": ("État", "Statut"),
+        "de": ("Status",),
+        "pt": ("Status", "Situação", "Estado"),
+    },
+    "Assignee": {
+        "en": ("Assignee",),
+        "es": ("Persona asignada", "Responsable", "Asignado a"),
+        "fr": ("Responsable", "Personne assignée", "Assigné à"),
+        "de": ("Zugewiesene Person", "Bearbeiter", "Verantwortlicher"),
+        "pt": ("Responsável", "Pessoa designada", "Atribuído a"),
+    },
+    "Due date": {
+        "en": ("Due date", "Due"),
+        "es": ("Fecha de vencimiento", "Vencimiento", "Fecha límite"),
+        "fr": ("Date d'échéance", "Échéance"),
+        "de": ("Fälligkeitsdatum", "Fällig am", "Fälligkeit"),
+        "pt": ("Data de vencimento", "Data limite", "Data de entrega"),
+    },
+    "Created": {
+        "en": ("Created",),
+        "es": ("Creada", "Creado", "Fecha de creación"),
+        "fr": ("Création", "Créé", "Créée", "Date de création"),
+        "de": ("Erstellt", "Erstellungsdatum"),
+        "pt": ("Criado", "Criada", "Data de criação"),
+    },
+    "Resolved": {
+        "en": ("Resolved",),
+        "es": ("Resuelta", "Resuelto", "Fecha de resolución"),
+        "fr": ("Résolue", "Résolu", "Date de résolution"),
+        "de": ("Erledigt", "Gelöst", "Lösungsdatum"),
+        "pt": ("Resolvido", "Resolvida", "Data de resolução"),
+    },
+    "Labels": {
+        "en": ("Labels",),
+        "es": ("Etiquetas",),
+        "fr": ("Étiquettes",),
+        "de": ("Stichwörter", "Labels"),
+        "pt": ("Etiquetas", "Rótulos"),
+    },
+    "Status Category": {
+        "en": ("Status Category",),
+        "es": ("Categoría de estado",),
+        "fr": ("Catégorie d'état", "Catégorie de statut"),
+        "de": ("Statuskategorie",),
+        "pt": ("Categoria de status", "Categoria do status"),
+    },
 }
-_INCIDENT_COLUMN = re.compile(r"^(custom field \()?incident([ _-]?(id|key))?\)?$", re.IGNORECASE)
+# The "Done" status category as each language names it: such a row is done whatever its
+# status is called (SPEC §13).
+DONE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "en": ("Done", "Complete"),
+    "es": ("Listo", "Finalizado", "Finalizada", "Hecho", "Completado"),
+    "fr": ("Terminé", "Terminée", "Fait"),
+    "de": ("Fertig", "Erledigt", "Abgeschlossen"),
+    "pt": ("Concluído", "Concluída", "Itens concluídos", "Feito"),
+}
+# Our keys of the columns read, by English header.
+_KEY_OF = {
+    "Issue key": "ticket",
+    "Summary": "summary",
+    "Status": "status",
+    "Assignee": "assignee",
+    "Due date": "due_date",
+    "Created": "created_at",
+    "Resolved": "resolved_at",
+    "Labels": "labels",
+    "Status Category": "status_category",
+}
+COLUMNS = (*HEADER_ALIASES, "Incident")  # the names [tracker] column_aliases may extend
+# Numeric forms Jira profiles use besides day/month-name/year (tried after ISO-8601).
+JIRA_DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y/%m/%d")
+# An incident link column: ours ("Incident", "Incident ID") or a custom field in any language
+# ("Custom field (Incident)", "Campo personalizado (Incidente)", "Benutzerdefiniertes Feld
+# (Vorfall)").
+_INCIDENT_COLUMN = re.compile(
+    r"^(?:[^()]*\()?(?:incident|incidente|vorfall)(?:[ _-]?(?:id|key))?\)?$", re.IGNORECASE
+)
 _INCIDENT_LABEL = re.compile(r"^(?:incident:(?P<id>\S+)|(?P<inc>INC-\d+))$", re.IGNORECASE)
+# "21/abr/26 11:37 PM", "21-sept.-2026 23:37", "3 déc. 26": day, month name, year, time.
+_NAMED_MONTH = re.compile(
+    r"^(?P<day>\d{1,2})[/\-. ]\s*(?P<month>[^\W\d_]+\.?)[/\-. ]\s*(?P<year>\d{4}|\d{2})"
+    r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?P<ampm>[ap]\.?\s?m\.?)?)?$",
+    re.IGNORECASE,
+)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: ``"  Clé de Ticket "`` → ``"cle de ticket"``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.casefold().split())
 
 
 @dataclass
@@ -63,38 +161,96 @@ class JiraResult:
     warnings: list[InputWarning] = field(default_factory=list)
 
 
-def parse_jira_csv(data: bytes | str, file: str, *, date_format: str | None = None) -> JiraResult:
+@dataclass(frozen=True)
+class _Header:
+    """Which column holds what, and the export's language (first in ``languages``)."""
+
+    positions: dict[str, list[int]]
+    incident_cols: list[int]
+    languages: tuple[str, ...]
+
+
+@functools.cache
+def _folded_aliases() -> dict[str, dict[str, frozenset[str]]]:
+    return {
+        english: {lang: frozenset(fold(n) for n in names) for lang, names in languages.items()}
+        for english, languages in HEADER_ALIASES.items()
+    }
+
+
+def _read_header(
+    header: list[str], column_aliases: Mapping[str, Sequence[str]], file: str
+) -> _Header:
+    aliases = _folded_aliases()
+    english_of = {name: english for english, langs in aliases.items() for names in langs.values()
+                  for name in names}  # fmt: skip
+    for english, names in column_aliases.items():
+        english_of.update((fold(name), english) for name in names)
+    positions: dict[str, list[int]] = {}
+    votes = dict.fromkeys(LANGUAGES, 0)
+    incident_cols = []
+    for index, raw in enumerate(header):
+        name = fold(raw)
+        english = english_of.get(name)
+        if english == "Incident" or (english is None and _INCIDENT_COLUMN.match(name)):
+            incident_cols.append(index)
+            continue
+        if english is None:
+            continue
+        positions.setdefault(_KEY_OF[english], []).append(index)
+        for lang, names in aliases[english].items():
+            votes[lang] += name in names
+    if "ticket" not in positions:
+        looked_for = [n for names in HEADER_ALIASES["Issue key"].values() for n in names]
+        looked_for += list(column_aliases.get("Issue key", ()))
+        raise InputError(
+            file,
+            1,
+            "no issue key column: looked for "
+            + ", ".join(repr(n) for n in looked_for)
+            + ' (any case or accents; add yours with [tracker] column_aliases = { "Issue key" '
+            f'= ["..."] }}); got {[h.strip() for h in header[:8]]}',
+        )
+    # The export's language first (most headers in it; English on a tie), then the others.
+    ranked = sorted(LANGUAGES, key=lambda lang: (-votes[lang], LANGUAGES.index(lang)))
+    return _Header(positions, incident_cols, tuple(ranked))
+
+
+def parse_jira_csv(
+    data: bytes | str,
+    file: str,
+    *,
+    date_format: str | None = None,
+    column_aliases: Mapping[str, Sequence[str]] | None = None,
+    timezone: str = "UTC",
+) -> JiraResult:
     """Read a Jira CSV export (or our canonical tracker CSV) into tracker items.
 
     Args:
         data: The file's bytes or text.
         file: The file name used in errors and warnings.
         date_format: A ``strptime`` format for the export's dates (the exporting user's
-            profile decides it); tried before ISO-8601 and ``JIRA_DATE_FORMATS``.
+            profile decides it); tried before ISO-8601 and the day/month-name/year forms.
+        column_aliases: English header (one of :data:`COLUMNS`) → more names for it.
+        timezone: The IANA zone of naive dates (Jira writes none): ``[tracker] timezone``.
 
     Returns:
         JiraResult: items (dicts keyed by ``ITEM_KEYS``, ``line_no`` = the record's first
         physical line) and warnings.
 
     Raises:
-        InputError: no ``Issue key`` header, a bad date, or unreadable CSV.
+        InputError: no issue key column in any known language, a bad date, or unreadable CSV.
     """
     text = decode_text(data, file)
+    zone = ZoneInfo(timezone)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
             raise InputError(file, 1, "empty file: expected a header row with 'Issue key'")
-        names = [h.strip().lower() for h in header]
-        if "issue key" not in names:
-            raise InputError(
-                file, 1, f"no 'Issue key' column; expected a Jira CSV export, got {header[:8]}"
-            )
-        positions: dict[str, list[int]] = {}
-        for index, name in enumerate(names):
-            positions.setdefault(name, []).append(index)
-        incident_cols = [i for i, n in enumerate(names) if _INCIDENT_COLUMN.match(n)]
-        label_cols = positions.get("labels", [])
+        columns = _read_header(header, column_aliases or {}, file)
+        positions = columns.positions
+        dates = _Dates(date_format, zone, columns.languages)
 
         result = JiraResult()
         seen: dict[str, int] = {}
@@ -104,29 +260,29 @@ def parse_jira_csv(data: bytes | str, file: str, *, date_format: str | None = No
             if not any(cell.strip() for cell in row):
                 continue
 
-            def first(name: str, row: list[str] = row) -> str | None:
+            def first(key: str, row: list[str] = row) -> str | None:
                 return next(
-                    (v for i in positions.get(name, []) if i < len(row) and (v := row[i].strip())),
+                    (v for i in positions.get(key, []) if i < len(row) and (v := row[i].strip())),
                     None,
                 )
 
-            ticket = first("issue key")
+            ticket = first("ticket")
             if ticket is None:
                 result.warnings.append(
                     InputWarning(file, start_line, "row without Issue key: skipped")
                 )
                 continue
-            values = {key: first(column) for key, column in _COLUMNS.items()}
+            values = {key: first(key) for key in _KEY_OF.values() if key != "labels"}
             incident = next(
-                (v for i in incident_cols if i < len(row) and (v := row[i].strip())), None
+                (v for i in columns.incident_cols if i < len(row) and (v := row[i].strip())), None
             )
             labels = [
                 label
-                for i in label_cols
+                for i in positions.get("labels", [])
                 if i < len(row)
                 for label in row[i].replace(",", " ").split()
             ]
-            item = _item(values, incident, labels, file, start_line, date_format)
+            item = _item(values, incident, labels, file, start_line, dates)
             if ticket in seen:
                 result.warnings.append(
                     InputWarning(
@@ -143,12 +299,13 @@ def parse_jira_csv(data: bytes | str, file: str, *, date_format: str | None = No
     return result
 
 
-def parse_jira_json(data: bytes | str, file: str) -> JiraResult:
+def parse_jira_json(data: bytes | str, file: str, *, timezone: str = "UTC") -> JiraResult:
     """Read a Jira REST v2 search result (``{"issues": [...]}``) into tracker items.
 
     Args:
         data: The file's bytes or text (JSON).
         file: The file name used in errors and warnings.
+        timezone: The IANA zone of a naive timestamp (REST ones carry an offset).
 
     Returns:
         JiraResult: items (dicts keyed by ``ITEM_KEYS``; ``line_no`` is the line where the
@@ -170,8 +327,9 @@ def parse_jira_json(data: bytes | str, file: str) -> JiraResult:
     if not isinstance(issues, list):
         raise InputError(file, 1, expected)
     incident_fields = [
-        k for k, v in names.items() if isinstance(v, str) and _INCIDENT_COLUMN.match(v)
+        k for k, v in names.items() if isinstance(v, str) and _INCIDENT_COLUMN.match(fold(v))
     ]
+    dates = _Dates(None, ZoneInfo(timezone), LANGUAGES)
     result = JiraResult()
     for issue in issues:
         key = issue.get("key") if isinstance(issue, dict) else None
@@ -190,23 +348,28 @@ def parse_jira_json(data: bytes | str, file: str) -> JiraResult:
                 incident = str(value).strip()
                 break
         labels = fields.get("labels")
+        status = fields.get("status")
         values = {
             "ticket": key,
             "summary": _text(fields.get("summary")),
-            "status": _text(_get(fields.get("status"), "name")),
+            "status": _text(_get(status, "name")),
             "assignee": _text(
                 _get(fields.get("assignee"), "displayName") or _get(fields.get("assignee"), "name")
             ),
             "due_date": _text(fields.get("duedate")),
             "created_at": fields.get("created"),
             "resolved_at": fields.get("resolutiondate"),
+            # REST names the category by a key that is the same in every language.
+            "status_category": "Done"
+            if _get(_get(status, "statusCategory"), "key") == "done"
+            else None,
         }
         for ts in ("created_at", "resolved_at"):
             values[ts] = parse_utc(values[ts], file, line, f"{key} {ts.replace('_at', '')}")
         label_list = (
             [str(v) for v in labels if isinstance(v, str)] if isinstance(labels, list) else []
         )
-        result.items.append(_item(values, incident, label_list, file, line, None))
+        result.items.append(_item(values, incident, label_list, file, line, dates))
     return result
 
 
@@ -218,23 +381,29 @@ def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+@functools.cache
+def _done_categories() -> frozenset[str]:
+    return frozenset(fold(n) for names in DONE_CATEGORIES.values() for n in names)
+
+
 def _item(
     values: dict[str, Any],
     incident: str | None,
     labels: list[str],
     file: str,
     line: int,
-    date_format: str | None,
+    dates: _Dates,
 ) -> dict[str, Any]:
     for label in labels:
         if incident is None and (match := _INCIDENT_LABEL.match(label.strip())):
             incident = match["id"] or match["inc"].upper()
     created, resolved = values["created_at"], values["resolved_at"]
     if not isinstance(created, datetime):
-        created = _timestamp(created, file, line, "Created", date_format)
+        created = dates.instant(created, file, line, "Created")
     if not isinstance(resolved, datetime):
-        resolved = _timestamp(resolved, file, line, "Resolved", date_format)
-    due = _timestamp(values["due_date"], file, line, "Due date", date_format)
+        resolved = dates.instant(resolved, file, line, "Resolved")
+    due = dates.local(values["due_date"], file, line, "Due date")
+    category = values.get("status_category")
     return {
         "ticket": values["ticket"],
         "summary": values["summary"],
@@ -244,44 +413,109 @@ def _item(
         "created_at": created,
         "resolved_at": resolved,
         "incident_id": incident,
+        "is_category_done": fold(category) in _done_categories() if category else False,
         "line_no": line,
     }
 
 
-def _timestamp(
-    value: str | None, file: str, line: int, column: str, date_format: str | None
-) -> datetime | None:
-    """A Jira date or ISO timestamp → UTC. Jira CSV dates carry no zone: they are read as UTC."""
-    if value is None:
-        return None
-    text = value.strip()
-    if date_format:
+@functools.cache
+def month_names(language: str) -> dict[str, int]:
+    """Folded month name (abbreviated and wide, with and without its dot) → month number,
+    from the Unicode CLDR through Babel: ``month_names("es")["abr"] == 4``."""
+    from babel import Locale  # imported here: only tracker exports with month names need it
+
+    locale = Locale.parse(language)
+    names: dict[str, int] = {}
+    for context in ("format", "stand-alone"):
+        for width in ("abbreviated", "wide"):
+            for number, name in locale.months[context][width].items():
+                names.setdefault(fold(name).rstrip("."), number)
+    return names
+
+
+def month_number(token: str, languages: Sequence[str]) -> int | None:
+    """The month a (possibly abbreviated) name means, in the first of ``languages`` that knows
+    it; a unique prefix of at least three letters (``sep`` for ``sept``) counts too."""
+    word = fold(token).rstrip(".")
+    for language in languages:
+        if (number := month_names(language).get(word)) is not None:
+            return number
+    if len(word) >= 3:
+        for language in languages:
+            hits = {n for name, n in month_names(language).items() if name.startswith(word)}
+            if len(hits) == 1:
+                return hits.pop()
+    return None
+
+
+@dataclass(frozen=True)
+class _Dates:
+    """How this file's dates are read: an explicit format, ISO-8601, Jira's day/month-name/year
+    in the export's languages, numeric forms; naive values are in ``zone``."""
+
+    date_format: str | None
+    zone: ZoneInfo
+    languages: tuple[str, ...]
+
+    def instant(self, value: str | None, file: str, line: int, column: str) -> datetime | None:
+        """A timestamp → UTC (naive ones are in the tracker's zone)."""
+        local = self.local(value, file, line, column)
+        if local is None:
+            return None
         try:
-            return _as_utc(datetime.strptime(text, date_format))
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=self.zone)
+            return local.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise InputError(file, line, f"{column} {value!r} is out of range") from None
+
+    def local(self, value: str | None, file: str, line: int, column: str) -> datetime | None:
+        """A date or timestamp as written (naive unless it has an offset)."""
+        if value is None:
+            return None
+        text = value.strip()
+        if self.date_format:
+            try:
+                return datetime.strptime(text, self.date_format)
+            except ValueError:
+                pass
+        iso = text[:-4] + "+00:00" if text.upper().endswith(" UTC") else text
+        try:
+            return datetime.fromisoformat(iso)
         except ValueError:
             pass
-    iso = text[:-4] if text.upper().endswith(" UTC") else text
-    try:
-        return _as_utc(datetime.fromisoformat(iso))
-    except ValueError:
-        pass
-    for fmt in JIRA_DATE_FORMATS:
+        if (named := self._named_month(text)) is not None:
+            return named
+        for fmt in JIRA_DATE_FORMATS:
+            try:
+                return datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        hint = f" or {self.date_format!r}" if self.date_format else "; pass date_format"
+        raise InputError(
+            file,
+            line,
+            f"{column} {value!r} is not a date like 22/Sep/25 9:26 AM, 21/abr/26 11:37 PM or "
+            f"2026-11-03T14:05:00Z{hint}",
+        )
+
+    def _named_month(self, text: str) -> datetime | None:
+        match = _NAMED_MONTH.match(text)
+        if match is None:
+            return None
+        month = month_number(match["month"], self.languages)
+        if month is None:
+            return None
+        year = int(match["year"])
+        if len(match["year"]) == 2:
+            year += 2000  # Jira's two-digit years are 20yy (SPEC §13)
+        hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
+        if match["ampm"]:
+            if not 1 <= hour <= 12:
+                return None
+            pm = match["ampm"].lower().startswith("p")
+            hour = hour % 12 + (12 if pm else 0)
         try:
-            return _as_utc(datetime.strptime(text, fmt))
+            return datetime(year, month, int(match["day"]), hour, minute, int(match["second"] or 0))
         except ValueError:
-            continue
-    hint = f" or {date_format!r}" if date_format else "; pass date_format"
-    raise InputError(
-        file,
-        line,
-        f"{column} {value!r} is not a date like 22/Sep/25 9:26 AM or 2026-11-03T14:05:00Z{hint}",
-    )
-
-
-def _as_utc(value: datetime) -> datetime:
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"{value} is out of range") from None
+            return None

@@ -48,6 +48,17 @@ class Incident:
     stated_duration_s: float | None = None
     source_file: str = ""
     source_kind: str = "timeline"  # "timeline" wins over importers for one incident_id
+    # Where the severity came from (SPEC §13): document, pagerduty_priority, pagerduty_urgency,
+    # opsgenie_priority or statuspage_impact.
+    severity_source: str = "document"
+    # A vendor incident's version time (PagerDuty last_status_change_at, Opsgenie updatedAt,
+    # Statuspage updated_at): of one incident found in several files the latest wins.
+    source_updated_at: datetime | None = None
+    # Vendor records a timeline document names (PAGERDUTY:, OPSGENIE:, STATUS PAGE: headers):
+    # they attach to the document and make no incident of their own (SPEC §13).
+    linked_pagerduty_id: str | None = None
+    linked_opsgenie_id: str | None = None
+    linked_statuspage_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class TimelineEvent:
     kind: str  # status_update | escalation | page | note
     text: str
     line_no: int
+    # For a status_update line of a document: its kind by the other rules (escalation, page,
+    # else note), used when a linked status page supplies the updates (SPEC §13).
+    other_kind: str | None = None
 
 
 @dataclass(frozen=True)

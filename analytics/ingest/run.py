@@ -47,7 +47,8 @@ KIND_TABLES = {
     "people": ("src_people",),
     "tracker": ("src_tracker_items",),
     "pagerduty": ("src_incidents", "src_pages", "src_rotations"),
-    "opsgenie": ("src_pages",),
+    "opsgenie": ("src_incidents", "src_pages", "src_page_acks"),
+    "statuspage": ("src_incidents", "src_timeline_events"),
     "handoff": ("src_handoffs",),
 }
 ALL_SRC_TABLES = (
@@ -55,6 +56,7 @@ ALL_SRC_TABLES = (
     "src_timeline_events",
     "src_action_items",
     "src_pages",
+    "src_page_acks",
     "src_people",
     "src_rotations",
     "src_tracker_items",
@@ -142,6 +144,8 @@ def classify_file(path: Path) -> str | None:
         return "pagerduty"
     if "opsgenie" in parts and suffix == ".json":
         return "opsgenie"
+    if "statuspage" in parts and suffix == ".json":
+        return "statuspage"
     return None
 
 
@@ -185,8 +189,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if kind is None:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, pages/, rotations/, action_items/, handoffs/, pagerduty/ "
-                    "or opsgenie/, or name it people.csv"
+                    "named timelines/, pages/, rotations/, action_items/, handoffs/, "
+                    "pagerduty/, opsgenie/ or statuspage/, or name it people.csv"
                 )
                 continue
             found[given.resolve()] = kind
@@ -290,6 +294,9 @@ class _Pending:
             row["line_no"] = p.get("line_no", i)
             row["source_file"] = source_file
             self.rows["src_pages"].append(row)
+
+    def page_acks(self, acks: list[dict], source_file: str) -> None:
+        self.rows["src_page_acks"].extend({**a, "source_file": source_file} for a in acks)
 
     def rotations(self, rows: list[RotationRow], source_file: str) -> None:
         for r in rows:
@@ -512,7 +519,10 @@ def _parse_python(
         from analytics.ingest.pagerduty import parse_pagerduty
 
         result = parse_pagerduty(
-            data, res.display, severity_by_priority=dict(policy.pagerduty_severity_by_priority)
+            data,
+            res.display,
+            severity_by_priority=dict(policy.pagerduty_severity_by_priority),
+            severity_by_urgency=dict(policy.pagerduty_severity_by_urgency),
         )
         sane.check(result.incidents, result.pages, result.rotations)
         res.warnings.extend(str(w) for w in result.warnings)
@@ -521,15 +531,42 @@ def _parse_python(
         pending.pages(result.pages, src)
         pending.rotations(result.rotations, src)
         res.rows = len(result.incidents) + len(result.pages) + len(result.rotations)
+        _partly_rejected(res, result.rejections)
         return []
     if res.kind == "opsgenie":
         from analytics.ingest.opsgenie import parse_opsgenie
 
-        result = parse_opsgenie(data, res.display)
-        sane.check(pages=result.pages)
+        result = parse_opsgenie(
+            data,
+            res.display,
+            severity_by_priority=dict(policy.opsgenie_severity_by_priority),
+            team=team,
+        )
+        sane.check(result.incidents, result.pages)
         res.warnings.extend(str(w) for w in result.warnings)
+        for inc in result.incidents:
+            pending.incident(inc, src)
         pending.pages(result.pages, src)
-        res.rows = len(result.pages)
+        pending.page_acks(result.page_acks, src)
+        res.rows = len(result.incidents) + len(result.pages) + len(result.page_acks)
+        _partly_rejected(res, result.rejections)
+        return []
+    if res.kind == "statuspage":
+        from analytics.ingest.statuspage import parse_statuspage
+
+        result = parse_statuspage(
+            data,
+            res.display,
+            severity_by_impact=dict(policy.statuspage_severity_by_impact),
+            team=policy.statuspage_team or team,
+        )
+        sane.check(result.incidents)
+        res.warnings.extend(str(w) for w in result.warnings)
+        for inc in result.incidents:
+            pending.incident(inc, src)
+        pending.events(result.events, src)
+        res.rows = len(result.incidents) + len(result.events)
+        _partly_rejected(res, result.rejections)
         return []
     if res.kind == "ics":
         from analytics.ingest.ics import parse_ics
@@ -544,9 +581,15 @@ def _parse_python(
         from analytics.ingest import jira
 
         if res.path.suffix.lower() == ".json":
-            result = jira.parse_jira_json(data, res.display)
+            result = jira.parse_jira_json(data, res.display, timezone=policy.tracker_timezone)
         else:
-            result = jira.parse_jira_csv(data, res.display, date_format=date_format)
+            result = jira.parse_jira_csv(
+                data,
+                res.display,
+                date_format=date_format,
+                column_aliases=dict(policy.tracker_column_aliases),
+                timezone=policy.tracker_timezone,
+            )
         items = sane.tracker_rows(result.items)
         res.warnings.extend(str(w) for w in result.warnings)
         pending.tracker(items, src)
@@ -562,6 +605,17 @@ def _parse_python(
         res.rows = 1
         return []
     raise AssertionError(res.kind)
+
+
+def _partly_rejected(res: FileResult, rejections: list[InputError]) -> None:
+    """Vendor records rejected alone (SPEC §13); a file with nothing else to load is rejected
+    whole, so it keeps the rows of its last good version."""
+    if not rejections:
+        return
+    if res.rows == 0:
+        raise rejections[0] if len(rejections) == 1 else InputErrors(rejections)
+    res.errors.extend(str(e) for e in rejections)
+    res.rejected = len(rejections)
 
 
 PARALLEL_MIN_DOCS = 400  # below this, starting worker processes costs more than it saves
@@ -583,7 +637,13 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
     except OSError as exc:
         return (display, 1, f"cannot read: {exc.strerror}")
     try:
-        return parse_timeline(data, display, classify=policy.classify_event, now=now)
+        return parse_timeline(
+            data,
+            display,
+            classify=policy.classify_event,
+            classify_other=policy.classify_event_other,
+            now=now,
+        )
     except InputError as exc:
         return [(p.file, p.line, p.reason) for p in getattr(exc, "problems", [exc])]
     except Exception as exc:  # an unexpected failure rejects this document alone
@@ -984,6 +1044,7 @@ class _Batch:
                 _insert_tabular(con, res)
         _check_people(con, results)
         counts = self.pending.flush(con)
+        _warn_unlinked(con, results)
         if prune:
             _prune(con, paths, report)
         from analytics.rotations import derive_rotations
@@ -1004,6 +1065,43 @@ class _Batch:
         dbmod.install_views(con)
         _check_handoff_recipients(con, results)
         _log(con, report, self.now)
+
+
+def _warn_unlinked(con, results: list[FileResult]) -> None:
+    """A document naming a Statuspage incident that is not loaded keeps its own "status
+    page" lines as status updates (SPEC §13); say so, naming the id."""
+    loaded = {str(r.path): r for r in results if r.status == "loaded" and r.kind == "timeline"}
+    if not loaded:
+        return
+    rows = con.execute(
+        """
+        select d.source_file, d.linked_statuspage_id
+        from src_incidents as d
+        where d.source_kind = 'timeline' and d.linked_statuspage_id is not null
+            and d.source_file in (select unnest($files))
+            and d.linked_statuspage_id not in (
+                select incident_id from src_incidents where source_kind = 'statuspage'
+            )
+        order by 1
+        """,
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for source_file, statuspage_id in rows:
+        res = loaded[source_file]
+        res.warnings.append(
+            f"{res.display}:{_line_naming(res.path, statuspage_id)}: STATUS PAGE "
+            f"{statuspage_id} is not loaded (no such incident in statuspage/): the document's "
+            "own status-page lines are its status updates"
+        )
+
+
+def _line_naming(path: Path, record_id: str) -> int:
+    """The first line of a (small) document that names ``record_id``; 1 when unreadable."""
+    try:
+        lines = path.read_text("utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    return next((n for n, line in enumerate(lines, start=1) if record_id in line), 1)
 
 
 def _check_handoff_recipients(con, results: list[FileResult]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import PurePosixPath
@@ -81,7 +81,19 @@ _SCALARS = {
     "customers affected": "Users affected",
     "revenue impact": "Revenue impact",
     "data loss": "Data loss",
+    "pagerduty": "PAGERDUTY",
+    "pager duty": "PAGERDUTY",
+    "opsgenie": "OPSGENIE",
+    "status page": "STATUS PAGE",
+    "statuspage": "STATUS PAGE",
 }
+# Headers naming the vendor records of the same incident (SPEC §13) → Incident field.
+_LINKS = {
+    "PAGERDUTY": "linked_pagerduty_id",
+    "OPSGENIE": "linked_opsgenie_id",
+    "STATUS PAGE": "linked_statuspage_id",
+}
+_VENDOR_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
 _SECTIONS = {
     "impact": "IMPACT",
     "root cause": "ROOT CAUSE",
@@ -122,9 +134,15 @@ def default_classify(text: str) -> str:
     Case-insensitive substring, first match in the order: "status page" -> ``status_update``,
     "escalat" -> ``escalation``, "paged" -> ``page``, else ``note``.
     """
-    low = text.lower()
-    if "status page" in low:
+    if "status page" in text.lower():
         return "status_update"
+    return default_classify_other(text)
+
+
+def default_classify_other(text: str) -> str:
+    """:func:`default_classify` without the status_update rule (a linked status page's own
+    updates replace the document's "status page" lines, SPEC §13)."""
+    low = text.lower()
     if "escalat" in low:
         return "escalation"
     if "paged" in low:
@@ -153,6 +171,7 @@ def parse_timeline(
     file: str,
     *,
     classify: Callable[[str], str] | None = None,
+    classify_other: Callable[[str], str] | None = None,
     now: datetime | None = None,
 ) -> TimelineDocument:
     """Parse one incident timeline document.
@@ -163,6 +182,8 @@ def parse_timeline(
             incident_id when the document has no ``ID:`` line.
         classify: Maps an event's text to status_update | escalation | page | note; defaults
             to ``default_classify`` (the policy's keyword rules).
+        classify_other: The same without the status_update rule, for ``other_kind`` of
+            status_update events; defaults to ``default_classify_other``.
         now: Timestamps later than this are warned about; defaults to the wall clock.
 
     Returns:
@@ -172,6 +193,7 @@ def parse_timeline(
         InputError: ``file:line: reason`` for a document that cannot be loaded.
     """
     classify = classify or default_classify
+    classify_other = classify_other or default_classify_other
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
@@ -260,7 +282,12 @@ def parse_timeline(
         postmortem_published_at=values.get("POSTMORTEM"),  # type: ignore[arg-type]
         stated_duration_s=stated if isinstance(stated, float) else None,
         source_file=file,
+        **{field: values[name] for name, field in _LINKS.items() if values.get(name)},
     )
+    events = [
+        replace(e, other_kind=classify_other(e.text)) if e.kind == "status_update" else e
+        for e in events
+    ]
     warnings.sort(key=lambda w: w.line)
     return TimelineDocument(incident=incident, events=events, action_items=items, warnings=warnings)
 
@@ -389,6 +416,11 @@ def _read_field(f: _Field, values: dict[str, object], warn: Callable[[int, str],
         values[name] = value.lower() or None
     elif name in ("INCIDENT", "ID"):
         values[name] = value or None
+    elif name in _LINKS:
+        if _VENDOR_ID_RE.fullmatch(value):
+            values[name] = value
+        elif value:
+            warn(f.line, f"{name} '{value}' is not one record id; not linked")
     elif name == "Users affected":
         try:
             values["users"], values["users pct"] = _users(value)

@@ -51,7 +51,12 @@ create table src_incidents (
     postmortem_published_at timestamptz,
     stated_duration_s double,
     source_file varchar not null,
-    source_kind varchar not null
+    source_kind varchar not null,
+    severity_source varchar default 'document',
+    source_updated_at timestamptz,
+    linked_pagerduty_id varchar,
+    linked_opsgenie_id varchar,
+    linked_statuspage_id varchar
 );
 
 create table src_timeline_events (
@@ -60,7 +65,8 @@ create table src_timeline_events (
     kind varchar not null,
     text varchar,
     line_no integer,
-    source_file varchar not null
+    source_file varchar not null,
+    other_kind varchar
 );
 
 create table src_action_items (
@@ -86,6 +92,16 @@ create table src_pages (
     acknowledged_by varchar,
     escalated_at timestamptz,
     urgency varchar,
+    line_no integer,
+    source_file varchar not null
+);
+
+-- Acknowledgements read from Opsgenie alert logs (SPEC §13): used by `pages` for an alert
+-- whose own report has no ackTime.
+create table src_page_acks (
+    page_id varchar not null,
+    acknowledged_at timestamptz not null,
+    acknowledged_by varchar,
     line_no integer,
     source_file varchar not null
 );
@@ -119,6 +135,7 @@ create table src_tracker_items (
     created_at timestamptz,
     resolved_at timestamptz,
     incident_id varchar,
+    is_category_done boolean default false,
     line_no integer,
     source_file varchar not null
 );

@@ -2,12 +2,12 @@
 -- team). A number computed over data that is not there is a wrong number: reports, metrics and
 -- payroll read this view to say where the data ends. For rotations covered_until is the end of
 -- the team's last shift piece (overrides included). For event sources (incidents, pages,
--- action_items, handoffs) covered_until is the latest last_at of ANY event source: a quiet week of one
+-- action_items, handoffs, status_page) covered_until is the latest last_at of ANY event source: a quiet week of one
 -- source is not missing data. A source with no rows has rows = 0 and NULL dates (not provided).
 -- Invariant: unique (source, team).
---   source: incidents | pages | rotations | action_items | handoffs
+--   source: incidents | pages | rotations | action_items | handoffs | status_page
 --   team: the rotation's team, trimmed and lower-cased (NULL for the other sources, and for the rotations row of a warehouse without any)
---   first_at: the earliest event of the source (UTC): incidents by started_at, pages by sent_at, action items by the tracker's Created else their incident's started_at, hand-off notes by written_at, rotations by the start of the team's first shift piece
+--   first_at: the earliest event of the source (UTC): incidents by started_at, pages by sent_at, action items by the tracker's Created else their incident's started_at, hand-off notes by written_at, status-page incidents by started_at, rotations by the start of the team's first shift piece
 --   last_at: the latest event of the source (UTC), dated as first_at; rotations: the end of the team's last shift piece
 --   covered_until: the instant up to which the source's data is complete (UTC): rotations last_at; event sources the latest last_at of any event source
 --   rows: rows of the source (incidents, pages, action items, or the team's resolved shift pieces)
@@ -39,6 +39,12 @@ tracker as (
 
 handoffs as (
     select written_at, source_file from src_handoffs
+),
+
+-- Every Statuspage incident loaded, linked to a document or not (a linked one makes no
+-- incident of its own, but its updates are still the status page's data).
+status_page as (
+    select started_at, source_file from src_incidents where source_kind = 'statuspage'
 ),
 
 shifts as (
@@ -75,6 +81,8 @@ event_files as (
     select 'action_items' as source, source_file from tracker
     union all
     select 'handoffs' as source, source_file from handoffs
+    union all
+    select 'status_page' as source, source_file from status_page
 ),
 
 event_loads as (
@@ -96,6 +104,9 @@ event_spans as (
     union all
     select 'handoffs' as source, min(written_at) as first_at, max(written_at) as last_at, count(*) as rows,
     from handoffs
+    union all
+    select 'status_page' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
+    from status_page
 ),
 
 event_sources as (

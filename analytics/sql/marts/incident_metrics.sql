@@ -25,19 +25,25 @@
 --   postmortem_published_at: when the post-mortem was published (UTC)
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
+--   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
 --   source_file: the file the row was read from
+--   linked_pagerduty_id: the PagerDuty incident the document names (PAGERDUTY: header)
+--   linked_opsgenie_id: the Opsgenie incident the document names (OPSGENIE: header)
+--   linked_statuspage_id: the Statuspage incident the document names (STATUS PAGE: header)
 --   ttd_s: time to detect, detected_at - started_at, seconds (NULL when a timestamp is missing)
 --   tta_s: time to acknowledge, acknowledged_at - detected_at, seconds, wall clock for every severity
---   ttm_s: time to mitigate, mitigated_at - started_at, seconds
---   ttr_s: time to resolve, resolved_at - started_at, seconds (NULL while open)
+--   ttm_s: time to mitigate, mitigated_at - started_at, seconds (NULL for a zero-duration incident)
+--   ttr_s: time to resolve, resolved_at - started_at, seconds (NULL while open, and for a zero-duration incident)
 --   is_open: true while resolved_at is NULL
+--   is_zero_duration: a status-page incident resolved at the instant it started (recorded after the fact): left out of MTTM, MTTR and cadence
 --   response_target_s: response target from detection, seconds (SEV-3: business seconds)
 --   response_elapsed_s: detection to acknowledgement (or as_of when unacknowledged), seconds; SEV-3 counts business seconds only
---   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at)
+--   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at, or an Opsgenie incident)
 --   status_update_interval_s: largest allowed gap between status-page updates, seconds (SEV-1/2; NULL for SEV-3)
---   status_update_max_gap_s: largest gap between detection, each status_update event and the end (resolution, or as_of when open), seconds
---   status_update_count: status_update events between detection and the end
---   status_cadence_status: met (largest gap <= interval), breached, pending (open, no gap too long yet), n/a (SEV-3 or no detected_at)
+--   status_update_max_gap_s: largest gap between detection (a status-page-only incident: its start), each status_update event and the end (resolution, or as_of when open), seconds
+--   status_update_count: status_update events between detection (or a status-page-only incident's start) and the end
+--   status_cadence_status: met (largest gap <= interval), breached, pending (open, no gap too long yet), n/a (SEV-3, no detected_at, or zero-duration)
+--   status_source: where the status updates came from: statuspage (its own status page, or the one a STATUS PAGE: header names), timeline (the document's "status page" lines), none
 --   postmortem_due_at: resolved_at + the post-mortem deadline (UTC); NULL when not required or not resolved
 --   postmortem_status: met (published by the due time), breached (published late, or unpublished past due at as_of), pending (unresolved, or not yet due), n/a (severity not required)
 --   escalation_due_at: acknowledged_at + escalate-after minutes (UTC): escalate by then unless mitigated
@@ -94,9 +100,39 @@ escalations as (
     group by incident_id
 ),
 
+-- incidents whose status updates come from a status page (their own, or a linked one)
+statuspage_incidents as (
+    select incident_id from responses where source_kind = 'statuspage'
+    union
+    select i.incident_id
+    from responses as i
+    semi join src_incidents as s
+        on s.source_kind = 'statuspage' and s.incident_id = i.linked_statuspage_id
+),
+
+status_sources as (
+    select
+        i.incident_id,
+        case
+            when sp.incident_id is not null then 'statuspage'
+            when exists (
+                select 1 from status_updates as u where u.incident_id = i.incident_id
+            ) then 'timeline'
+            else 'none'
+        end as status_source,
+    from responses as i
+    left join statuspage_incidents as sp on sp.incident_id = i.incident_id
+),
+
 durations as (
     select
         responses.*,
+        -- a status page records no detection: its own incidents' cadence starts at started_at
+        case
+            when responses.is_zero_duration then null
+            when responses.source_kind = 'statuspage' then responses.started_at
+            else responses.detected_at
+        end as cadence_start_at,
         coalesce(responses.resolved_at, report_time.as_of) as cadence_end_at,
         coalesce(responses.mitigated_at, responses.resolved_at) as mitigation_end_at,
         report_time.as_of,
@@ -108,9 +144,9 @@ durations as (
 cadence_points as (
     select
         incident_id,
-        detected_at as point_at,
+        cadence_start_at as point_at,
     from durations
-    where severity in (1, 2) and detected_at is not null
+    where severity in (1, 2) and cadence_start_at is not null
     union all
     select
         status_updates.incident_id,
@@ -120,14 +156,14 @@ cadence_points as (
         on durations.incident_id = status_updates.incident_id
     where
         durations.severity in (1, 2)
-        and status_updates.occurred_at >= durations.detected_at
+        and status_updates.occurred_at >= durations.cadence_start_at
         and status_updates.occurred_at <= durations.cadence_end_at
     union all
     select
         incident_id,
         cadence_end_at as point_at,
     from durations
-    where severity in (1, 2) and detected_at is not null
+    where severity in (1, 2) and cadence_start_at is not null
 ),
 
 cadence_gaps as (
@@ -160,7 +196,7 @@ cadence_statuses as (
         cadences.status_update_max_gap_s,
         cadences.status_update_count,
         case
-            when durations.severity not in (1, 2) or durations.detected_at is null then 'n/a'
+            when durations.severity not in (1, 2) or durations.cadence_start_at is null then 'n/a'
             when cadences.status_update_max_gap_s > status_update_interval_s then 'breached'
             when durations.is_open then 'pending'
             else 'met'
@@ -233,11 +269,12 @@ escalation_statuses as (
 
 final as (
     select
-        durations.* exclude (cadence_end_at, mitigation_end_at, as_of),
+        durations.* exclude (cadence_start_at, cadence_end_at, mitigation_end_at, as_of),
         cadence_statuses.status_update_interval_s,
         cadence_statuses.status_update_max_gap_s,
         cadence_statuses.status_update_count,
         cadence_statuses.status_cadence_status,
+        status_sources.status_source,
         postmortem_statuses.postmortem_due_at,
         postmortem_statuses.postmortem_status,
         escalation_statuses.escalation_due_at,
@@ -250,6 +287,8 @@ final as (
         on postmortem_statuses.incident_id = durations.incident_id
     inner join escalation_statuses
         on escalation_statuses.incident_id = durations.incident_id
+    inner join status_sources
+        on status_sources.incident_id = durations.incident_id
 )
 
 select * from final

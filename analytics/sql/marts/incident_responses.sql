@@ -24,15 +24,20 @@
 --   postmortem_published_at: when the post-mortem was published (UTC)
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
+--   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
 --   source_file: the file the row was read from
+--   linked_pagerduty_id: the PagerDuty incident the document names (PAGERDUTY: header)
+--   linked_opsgenie_id: the Opsgenie incident the document names (OPSGENIE: header)
+--   linked_statuspage_id: the Statuspage incident the document names (STATUS PAGE: header)
 --   ttd_s: time to detect, detected_at - started_at, seconds (NULL when a timestamp is missing)
 --   tta_s: time to acknowledge, acknowledged_at - detected_at, seconds, wall clock for every severity
---   ttm_s: time to mitigate, mitigated_at - started_at, seconds
---   ttr_s: time to resolve, resolved_at - started_at, seconds (NULL while open)
+--   ttm_s: time to mitigate, mitigated_at - started_at, seconds (NULL for a zero-duration incident)
+--   ttr_s: time to resolve, resolved_at - started_at, seconds (NULL while open, and for a zero-duration incident)
 --   is_open: true while resolved_at is NULL
+--   is_zero_duration: a status-page incident resolved at the instant it started (recorded after the fact): left out of MTTM, MTTR and cadence
 --   response_target_s: response target from detection, seconds (SEV-3: business seconds)
 --   response_elapsed_s: detection to acknowledgement (or as_of when unacknowledged), seconds; SEV-3 counts business seconds only
---   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at)
+--   response_status: met (acknowledged within target), breached (acknowledged late, or unacknowledged past target at as_of), pending, n/a (no detected_at, or an Opsgenie incident)
 
 with
 
@@ -72,11 +77,18 @@ durations as (
         incidents.*,
         seconds_between(incidents.started_at, incidents.detected_at) as ttd_s,
         seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
-        seconds_between(incidents.started_at, incidents.mitigated_at) as ttm_s,
-        seconds_between(incidents.started_at, incidents.resolved_at) as ttr_s,
+        -- a status-page incident resolved at the instant it started was recorded after the
+        -- fact: left out of MTTM and MTTR (SPEC §3.7), counted as zero_duration instead
+        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.mitigated_at) end as ttm_s,
+        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.resolved_at) end as ttr_s,
         incidents.resolved_at is null as is_open,
         coalesce(incidents.acknowledged_at, report_time.as_of) as response_end_at,
-    from incidents
+    from (
+        select
+            *,
+            coalesce(source_kind = 'statuspage' and resolved_at = started_at, false) as is_zero_duration,
+        from incidents
+    ) as incidents
     cross join report_time
 ),
 
@@ -115,7 +127,8 @@ responses as (
             when 3 then policy_numbers.response_sev3_business_hours * 3600
         end as response_target_s,
         case
-            when durations.detected_at is null then null
+            -- Opsgenie incidents record no acknowledgement (SPEC §13): response n/a
+            when durations.detected_at is null or durations.source_kind = 'opsgenie' then null
             when durations.severity = 3 then coalesce(sev3_business_seconds.business_s, 0)
             else seconds_between(durations.detected_at, durations.response_end_at)
         end as response_elapsed_s,

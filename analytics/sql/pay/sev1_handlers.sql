@@ -30,6 +30,8 @@ sev1 as (
     cross join period
     where
         i.severity = 1
+        -- a status page's own incident never earns a SEV-1 bonus by itself (SPEC §13)
+        and i.source_kind <> 'statuspage'
         and (
             (i.detected_at >= period.period_start and i.detected_at < period.period_end)
             or (

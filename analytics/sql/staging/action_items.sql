@@ -7,7 +7,7 @@
 --   owner: the Owner: named in the document
 --   due_date: due date (the tracker's when the ticket is known there)
 --   ticket: tracker key written in the item (e.g. OPS-123), NULL when none
---   done: done per the tracker's status when known, else the document's checkbox
+--   done: done per the tracker when known (its status is a done status, case- and accent-insensitively, or its status category is Done), else the document's checkbox
 --   resolved_at: when the tracker resolved the ticket (UTC)
 --   tracker_status: the tracker's status, NULL when the ticket is not in a tracker export
 --   source_file: the file the row was read from
@@ -25,12 +25,13 @@ tracker as (
         status,
         due_date,
         resolved_at,
+        is_category_done,
         row_number() over (partition by ticket order by source_file desc, line_no desc) as rank_in_ticket,
     from src_tracker_items
 ),
 
 done_statuses as (
-    select distinct lower(unnest(done_statuses)) as status from policy
+    select distinct strip_accents(lower(unnest(done_statuses))) as status from policy
 ),
 
 final as (
@@ -43,7 +44,8 @@ final as (
         a.ticket,
         case
             when t.ticket is null then a.done
-            else lower(t.status) in (select status from done_statuses)
+            else coalesce(t.is_category_done, false)
+                or strip_accents(lower(t.status)) in (select status from done_statuses)
         end as done,
         t.resolved_at,
         t.status as tracker_status,

@@ -1,5 +1,9 @@
 -- Incidents: one row per incident_id (unique). A post-mortem document wins over an imported
--- (PagerDuty) row of the same id. Timestamps UTC; acknowledged_by spelled as in people.csv.
+-- (PagerDuty) row of the same id; of one vendor incident found in several files the latest
+-- version (source_updated_at) wins, ties to the later path. A vendor record a document names
+-- (PAGERDUTY:, OPSGENIE:, STATUS PAGE:) makes no row of its own; a linked PagerDuty incident's
+-- acknowledgement fills a document that has none. Timestamps UTC; acknowledged_by spelled as
+-- in people.csv.
 --   incident_id: the document's ID: header, else its file name stem; or the vendor's id
 --   title: the INCIDENT: line
 --   severity: 1, 2 or 3 (SEV-1 is the most severe)
@@ -22,9 +26,44 @@
 --   postmortem_published_at: when the post-mortem was published (UTC)
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
+--   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
 --   source_file: the file the row was read from
-with source as (
-    select * from src_incidents
+--   linked_pagerduty_id: the PagerDuty incident the document names (PAGERDUTY: header)
+--   linked_opsgenie_id: the Opsgenie incident the document names (OPSGENIE: header)
+--   linked_statuspage_id: the Statuspage incident the document names (STATUS PAGE: header)
+with
+
+-- vendor records named by a timeline document: they attach to it (SPEC §13)
+links as (
+    select incident_id as document_id, 'pagerduty' as source_kind, linked_pagerduty_id as vendor_id,
+    from src_incidents
+    where source_kind = 'timeline' and linked_pagerduty_id is not null
+    union all
+    select incident_id, 'opsgenie', linked_opsgenie_id,
+    from src_incidents
+    where source_kind = 'timeline' and linked_opsgenie_id is not null
+    union all
+    select incident_id, 'statuspage', linked_statuspage_id,
+    from src_incidents
+    where source_kind = 'timeline' and linked_statuspage_id is not null
+),
+
+source as (
+    select s.*,
+    from src_incidents as s
+    anti join links as l
+        on l.source_kind = s.source_kind and l.vendor_id = s.incident_id
+),
+
+-- the latest version of each PagerDuty incident (as ranked below), for linked documents
+pagerduty_versions as (
+    select incident_id, acknowledged_at, acknowledged_by,
+    from src_incidents
+    where source_kind = 'pagerduty'
+    qualify row_number() over (
+        partition by incident_id
+        order by source_updated_at desc nulls last, source_file desc
+    ) = 1
 ),
 
 ranked as (
@@ -32,13 +71,29 @@ ranked as (
         *,
         row_number() over (
             partition by incident_id
-            order by case when source_kind = 'timeline' then 0 else 1 end, source_file
+            order by
+                case when source_kind = 'timeline' then 0 else 1 end,
+                source_updated_at desc nulls last,
+                source_file desc
         ) as rank_in_id,
     from source
 ),
 
 people as (
     select name_key, engineer from people
+),
+
+attached as (
+    select
+        r.*,
+        coalesce(r.acknowledged_at, v.acknowledged_at) as ack_at,
+        case
+            when r.acknowledged_at is null and v.acknowledged_at is not null then v.acknowledged_by
+            else r.acknowledged_by
+        end as ack_by,
+    from ranked as r
+    left join pagerduty_versions as v on v.incident_id = r.linked_pagerduty_id
+    where r.rank_in_id = 1
 ),
 
 final as (
@@ -51,8 +106,8 @@ final as (
         r.started_at,
         r.detected_at,
         r.detection_method,
-        r.acknowledged_at,
-        coalesce(p.engineer, r.acknowledged_by) as acknowledged_by,
+        r.ack_at as acknowledged_at,
+        coalesce(p.engineer, r.ack_by) as acknowledged_by,
         r.mitigated_at,
         r.mitigation,
         r.resolved_at,
@@ -65,10 +120,13 @@ final as (
         r.postmortem_published_at,
         r.stated_duration_s,
         r.source_kind,
+        coalesce(r.severity_source, 'document') as severity_source,
         r.source_file,
-    from ranked as r
-    left join people as p on p.name_key = lower(trim(r.acknowledged_by))
-    where r.rank_in_id = 1
+        r.linked_pagerduty_id,
+        r.linked_opsgenie_id,
+        r.linked_statuspage_id,
+    from attached as r
+    left join people as p on p.name_key = lower(trim(r.ack_by))
 )
 
 select * from final

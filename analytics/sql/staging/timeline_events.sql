@@ -1,29 +1,68 @@
--- Timeline events of the incidents' winning documents: one row per TIMELINE line.
+-- Timeline events of the incidents' winning documents: one row per TIMELINE line, and one per
+-- update of the incident's status page: its own (a Statuspage incident) or the one a document
+-- names (STATUS PAGE: header). Then the status page's updates are the incident's status_update
+-- events, and the document's own "status page" lines take their kind by the other rules.
 --   incident_id: the incident
---   occurred_at: when it happened (UTC; [HH:MM] entries dated from STARTED, rolling past midnight)
+--   occurred_at: when it happened (UTC; [HH:MM] entries dated from STARTED, rolling past midnight; a status-page update at its display_at)
 --   kind: status_update, escalation, page or note (keyword rules of the policy at ingest)
---   text: the event as written
---   line_no: line of the event in its document
+--   text: the event as written (a status-page update: its status, ": ", its body)
+--   line_no: line of the event in its file
 --   source_file: the file the row was read from
 with source as (
     select * from src_timeline_events
 ),
 
 incidents as (
-    select incident_id, source_file from incidents
+    select incident_id, source_file, linked_statuspage_id from incidents
 ),
 
-final as (
+-- the latest version of each Statuspage incident (ranked as in `incidents`)
+statuspage_versions as (
+    select incident_id, source_file,
+    from src_incidents
+    where source_kind = 'statuspage'
+    qualify row_number() over (
+        partition by incident_id
+        order by source_updated_at desc nulls last, source_file desc
+    ) = 1
+),
+
+own as (
     select
         e.incident_id,
         e.occurred_at,
-        e.kind,
+        case
+            when e.kind = 'status_update' and sp.incident_id is not null
+                then coalesce(e.other_kind, 'note')
+            else e.kind
+        end as kind,
         e.text,
         e.line_no,
         e.source_file,
     from source as e
     inner join incidents as i
         on i.incident_id = e.incident_id and i.source_file = e.source_file
+    left join statuspage_versions as sp on sp.incident_id = i.linked_statuspage_id
+),
+
+linked as (
+    select
+        i.incident_id,
+        e.occurred_at,
+        e.kind,
+        e.text,
+        e.line_no,
+        e.source_file,
+    from incidents as i
+    inner join statuspage_versions as sp on sp.incident_id = i.linked_statuspage_id
+    inner join source as e
+        on e.incident_id = sp.incident_id and e.source_file = sp.source_file
+),
+
+final as (
+    select * from own
+    union all
+    select * from linked
 )
 
 select * from final

@@ -1,0 +1,304 @@
+"""The compensation report's data: a pay period's payroll, what lies behind each line, the
+pages each person received, and whether the period was exported (typed, no HTML).
+
+:func:`load` reads everything in one short read-only session (the same
+:func:`analytics.pay.compute_payroll` as ``incident-analytics payroll``, so the figures are the
+payroll file's) and closes the warehouse before anything is drawn. Nothing is written or
+recorded. :mod:`analytics.compensation_html` displays it in the notebook.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from analytics import db as warehouse
+from analytics import pay
+from analytics.periods import parse_as_of, parse_period
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CompensationData",
+    "ExportRecord",
+    "LineExplanation",
+    "explain_lines",
+    "load",
+    "pay_days",
+    "people_frame",
+    "period_name",
+]
+
+_HOUR_S = Decimal(3600)
+
+
+def pay_days(period: str, as_of: datetime | str | None = None) -> tuple[date, date]:
+    """A pay period as ``(first day, day after the last)``, from any period people write
+    (:func:`analytics.periods.parse_period`): ``2026-10``, ``2026-10-01..2026-10-15``,
+    ``last month`` (before ``as_of``) ...; pay periods run from 00:00 UTC to 00:00 UTC.
+
+    Raises:
+        UsageError: naming the value and the forms accepted.
+    """
+    span = parse_period(period, as_of=as_of, what="period")
+    return span.first_day, span.last_day + timedelta(days=1)
+
+
+def period_name(first: date, end_exclusive: date) -> str:
+    """The period as payroll files name it: ``2026-10`` for a calendar month, else
+    ``2026-10-01_2026-10-15`` (first and last day)."""
+    last = end_exclusive - timedelta(days=1)
+    same_month = (first.year, first.month) == (last.year, last.month)
+    whole_month = first.day == 1 and end_exclusive.day == 1 and same_month
+    return f"{first:%Y-%m}" if whole_month else f"{first.isoformat()}_{last.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """The latest payroll export recorded for exactly this period."""
+
+    exported_at: datetime
+    file: str
+    rows: int
+    total_pay_usd: Decimal
+    same_figures: bool  # its CSV is byte-identical to what this report computed
+
+
+@dataclass(frozen=True)
+class LineExplanation:
+    """One payroll line in words: a sentence per figure, and the rows behind them."""
+
+    engineer: str
+    team: str
+    total_pay_usd: Decimal
+    sentences: list[str]
+    rows: list[dict[str, str]]  # the payroll explanation file's rows of this line
+
+
+@dataclass
+class CompensationData:
+    """Everything the compensation report shows for one pay period."""
+
+    period: str  # as named in file names: 2026-10 or 2026-10-01_2026-10-15
+    start: date
+    end_exclusive: date
+    as_of: datetime
+    payroll: pay.Payroll
+    pages: pd.DataFrame  # pages_by_person.sql
+    export: ExportRecord | None
+    explanations: list[LineExplanation] = field(default_factory=list)
+
+    @property
+    def last_day(self) -> date:
+        return self.end_exclusive - timedelta(days=1)
+
+    @property
+    def provisional(self) -> bool:
+        """The period had not ended at the report time: figures can still change."""
+        return datetime.combine(self.end_exclusive, time(0), tzinfo=UTC) > self.as_of
+
+
+def load(
+    db: str | Path,
+    period: str,
+    *,
+    as_of: str | datetime | None = "",
+    wait: float = 30.0,
+    policy: str | Path | None = "",
+) -> CompensationData:
+    """Read a pay period's compensation data (read-only, one short session).
+
+    Args:
+        db: Warehouse file.
+        period: A calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15``, or any
+            other period of :func:`analytics.periods.parse_period` (``last month`` ...).
+        as_of: Report time (ISO 8601 or aware datetime; empty means now): the views' time, and
+            whether the period is still provisional.
+        wait: Seconds to retry while another process holds the warehouse.
+        policy: A policy TOML file (``--policy``); empty means the one stored by the last
+            ingest, as ``incident-analytics payroll`` does.
+
+    Raises:
+        UsageError: a bad period, as_of or policy file.
+        AnalyticsError: the warehouse is missing, busy or of another schema, or no pay rate is
+            in force for some of the period.
+    """
+    moment = parse_as_of(as_of or None)
+    start, end = pay_days(period, moment)
+    rules = None
+    if policy:
+        from analytics.policy import load_policy
+
+        rules = load_policy(Path(policy))
+    bounds = {
+        "period_start": datetime.combine(start, time(0), tzinfo=UTC),
+        "period_end": datetime.combine(end, time(0), tzinfo=UTC),
+    }
+    with warehouse.reader(db, wait=wait, as_of=moment, policy=rules) as con:
+        payroll = pay.compute_payroll(con, start, end)
+        pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
+        # fetched as Python values, not a DataFrame: the total stays a Decimal
+        cursor = con.execute(
+            warehouse.sql_text("queries/payroll_export_of_period.sql"),
+            {"period_start": start, "period_end": end - timedelta(days=1)},
+        )
+        found = cursor.fetchone()
+        exported = (
+            dict(zip([d[0] for d in cursor.description], found, strict=True)) if found else None
+        )
+    export = None
+    if exported is not None:
+        csv_sha = hashlib.sha256(pay.render_csv(payroll)).hexdigest()
+        export = ExportRecord(
+            exported_at=exported["exported_at"].astimezone(UTC),
+            file=exported["out_path"] or "",
+            rows=exported["row_count"] or 0,
+            total_pay_usd=(exported["total_pay_usd"] or Decimal(0)).quantize(Decimal("0.01")),
+            same_figures=(
+                exported["csv_sha256"] == csv_sha
+                and exported["inputs_sha256"] == payroll.inputs_sha256
+                and exported["policy_version"] == payroll.policy_version
+            ),
+        )
+    return CompensationData(
+        period=period_name(start, end),
+        start=start,
+        end_exclusive=end,
+        as_of=moment,
+        payroll=payroll,
+        pages=pages,
+        export=export,
+        explanations=explain_lines(payroll),
+    )
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def _money(value: Decimal) -> str:
+    return f"${value.quantize(Decimal('0.01')):,.2f}"
+
+
+def _hours(value: Decimal) -> str:
+    return f"{pay.format_hours(value)} h"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def explain_lines(payroll: pay.Payroll) -> list[LineExplanation]:
+    """Each payroll line in words, from its explanation rows (pure: no warehouse).
+
+    The on-call time is summed per weekly rate from the shift rows (exact seconds) and the
+    stipend is the line's own, rounded once; SEV-1s name their incidents and how each was
+    attributed; overnight pages give the comp time credited.
+    """
+    rows_by_line: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    for row in payroll.explain:
+        rows_by_line[(row["engineer"], row["team"])].append(row)
+    out = []
+    for line in payroll.lines:
+        rows = rows_by_line.get((line.engineer, line.team), [])
+        sentences = []
+        seconds_by_rate: dict[str, Decimal] = defaultdict(Decimal)
+        for row in rows:
+            if row["kind"] == "shift":
+                seconds_by_rate[row["rate"]] += Decimal(row["seconds"])
+        if seconds_by_rate:
+            rates = sorted(seconds_by_rate.items(), key=lambda kv: Decimal(kv[0]))
+            at = " and ".join(
+                f"{_hours(seconds / _HOUR_S)} at {_money(Decimal(rate))} a week"
+                for rate, seconds in rates
+            )
+            on_call = (
+                f"On call {at}" if len(rates) == 1 else f"On call {_hours(line.oncall_hours)}: {at}"
+            )
+            sentences.append(f"{on_call}: stipend {_money(line.stipend_usd)}.")
+        sev1 = [r for r in rows if r["kind"] == "sev1"]
+        if sev1:
+            handled = "; ".join(f"{r['ref']} ({r['detail']})" for r in sev1)
+            sentences.append(
+                f"{_plural(len(sev1), 'SEV-1 incident')}, {handled}: "
+                f"bonus {_money(line.sev1_bonus_usd)}."
+            )
+        if line.overnight_pages:
+            sentences.append(
+                f"{_plural(line.overnight_pages, 'overnight page')} counted: "
+                f"{_hours(line.comp_time_hours)} of comp time."
+            )
+        if line.sev1_bonus_usd:
+            sentences.append(
+                f"Total pay {_money(line.total_pay_usd)} = stipend {_money(line.stipend_usd)}"
+                f" + SEV-1 bonus {_money(line.sev1_bonus_usd)}."
+            )
+        out.append(LineExplanation(line.engineer, line.team, line.total_pay_usd, sentences, rows))
+    return out
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def people_frame(data: CompensationData) -> pd.DataFrame:
+    """One row per person in the report: the payroll line's figures (0 for a person who was
+    only paged) and the pages received, for charts; ordered by team then name as the lines.
+
+    Columns: ``engineer, team, oncall_hours`` (float: for drawing only, money stays in the
+    lines), ``sev1_incidents, overnight_pages, pages, business_pages, off_hours_pages,
+    sleep_pages`` (int), ``order`` (0, 1, ...).
+    """
+    import pandas as pd
+
+    pages = {r["name_key"]: r for r in data.pages.to_dict("records")}
+    rows: list[dict[str, Any]] = []
+    seen = set()
+    for line in data.payroll.lines:
+        key = line.engineer.strip().lower()
+        seen.add(key)
+        rows.append(
+            {
+                "engineer": line.engineer,
+                "team": line.team,
+                "oncall_hours": float(line.oncall_hours),
+                "sev1_incidents": line.sev1_incidents,
+                "overnight_pages": line.overnight_pages,
+                **_page_counts(pages.get(key)),
+            }
+        )
+    for key, page_row in pages.items():
+        if key not in seen:  # paged but nothing to pay (e.g. daytime pages while off call)
+            rows.append(
+                {
+                    "engineer": page_row["engineer"],
+                    "team": page_row["team"] or "",
+                    "oncall_hours": 0.0,
+                    "sev1_incidents": 0,
+                    "overnight_pages": 0,
+                    **_page_counts(page_row),
+                }
+            )
+    rows.sort(key=lambda r: (r["team"], r["engineer"].casefold(), r["engineer"]))
+    frame = pd.DataFrame(rows, columns=_PEOPLE_COLUMNS)
+    frame["order"] = range(len(frame))
+    return frame
+
+
+_PAGE_COUNTS = ("pages", "business_pages", "off_hours_pages", "sleep_pages")
+_PEOPLE_COLUMNS = [
+    "engineer",
+    "team",
+    "oncall_hours",
+    "sev1_incidents",
+    "overnight_pages",
+    *_PAGE_COUNTS,
+]
+
+
+def _page_counts(row: dict[str, Any] | None) -> dict[str, int]:
+    return {k: int(row[k]) if row is not None else 0 for k in _PAGE_COUNTS}
