@@ -45,6 +45,7 @@ __all__ = [
     "hours",
     "incidents",
     "mttx",
+    "oncall_fairness",
     "oncall_load",
     "period",
     "query",
@@ -436,6 +437,26 @@ def oncall_load(
     span = periods.parse_period(period, as_of=as_of)
     with _reader(db, as_of, policy, wait) as con:
         return metrics.oncall_load(con, *span)
+
+
+def oncall_fairness(
+    period: PeriodLike,
+    *,
+    as_of: Instant = None,
+    db: str | Path | None = None,
+    policy: str | Path | Policy | None = None,
+    wait: float = 30.0,
+) -> pd.DataFrame:
+    """Per engineer and team, the period's on-call, off-hours, weekend and holiday hours on
+    each person's calendar, pages, nights interrupted, longest run of on-call days, share of
+    the team's fair share over the trailing window and the working-time limits exceeded
+    (``oncall_fairness`` view, SPEC §15). A calendar month is the view's month; any other
+    period is computed as one. It names people: keep it out of all-hands material."""
+    from analytics import metrics
+
+    span = periods.parse_period(period, as_of=as_of)
+    with _reader(db, as_of, policy, wait) as con:
+        return metrics.oncall_fairness(con, *span)
 
 
 def action_items(

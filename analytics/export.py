@@ -72,6 +72,7 @@ TABLES: tuple[ExportSpec, ...] = (
     _by("page_metrics", "sent_at"),
     ExportSpec("action_item_status", _INCIDENT_MONTH.format(table="action_item_status")),
     _by("oncall_load", "week_start"),
+    _by("oncall_fairness", "period_start"),
     ExportSpec(
         "data_coverage", "select *, null::varchar as __month from data_coverage", partitioned=False
     ),

@@ -30,6 +30,7 @@ __all__ = [
     "compliance",
     "incidents_in",
     "iso_week_bounds",
+    "oncall_fairness",
     "oncall_load",
     "period_bounds",
     "summary",
@@ -169,7 +170,16 @@ def _summary_columns(by: str) -> list[str]:
         for stat in ("mean", "median"):
             head += [f"{prefix}_{stat}_lo_s", f"{prefix}_{stat}_hi_s"]
     head += ["response_n_a", "open_incidents", "zero_duration"]
-    return head
+    return head + list(REVIEW_RATE_COLUMNS)
+
+
+# SPEC §14 rates after the summary's own columns: post-mortem reviews (one per incident of the
+# policy's severities) and communication requirements (one per incident and requirement).
+REVIEW_RATE_COLUMNS: tuple[str, ...] = tuple(
+    f"{rule}_{part}"
+    for rule in ("review", "communication")
+    for part in ("met", "breached", "pending", "rate")
+)
 
 
 def summary(
@@ -226,7 +236,56 @@ def summary(
             _fill_intervals(con, frame, by, seed=seed, resamples=resamples, confidence=confidence)
     finally:
         con.execute("drop table if exists summary_scope")
+    frame = _with_review_rates(con, frame, by, params)
     return frame[_summary_columns(by)].reset_index(drop=True)
+
+
+def _with_review_rates(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, by: str, params: dict
+) -> pd.DataFrame:
+    """``frame`` with the review and communication counts and rates of its groups.
+
+    ``review_*`` count postmortem_reviews.review_status of the period's incidents (n/a left
+    out); ``communication_*`` count incident_communication rows (incident and requirement).
+    Rates are met / (met + breached), NaN when nothing is decided.
+    """
+    sql = f"""
+        with scoped as (
+            select incident_id, {by} as grp from incidents
+            where started_at >= $start and started_at < $end
+        ),
+        statuses as (
+            select s.grp, 'review' as rule, r.review_status as status,
+            from scoped as s
+            inner join postmortem_reviews as r on r.incident_id = s.incident_id
+            union all
+            select s.grp, 'communication' as rule, c.status,
+            from scoped as s
+            inner join incident_communication as c on c.incident_id = s.incident_id
+        )
+        select
+            grp,
+            count(*) filter (where rule = 'review' and status = 'met') as review_met,
+            count(*) filter (where rule = 'review' and status = 'breached') as review_breached,
+            count(*) filter (where rule = 'review' and status = 'pending') as review_pending,
+            count(*) filter (where rule = 'communication' and status = 'met')
+                as communication_met,
+            count(*) filter (where rule = 'communication' and status = 'breached')
+                as communication_breached,
+            count(*) filter (where rule = 'communication' and status = 'pending')
+                as communication_pending,
+        from statuses
+        group by grp
+    """
+    counts = query_df(con, sql, params).rename(columns={"grp": by})
+    if by == "severity":
+        counts["severity"] = counts["severity"].astype("int64")
+    merged = frame.merge(counts, on=by, how="left")
+    for rule in ("review", "communication"):
+        parts = [f"{rule}_{s}" for s in ("met", "breached", "pending")]
+        merged[parts] = merged[parts].fillna(0).astype("int64")
+        merged[f"{rule}_rate"] = _rate(merged[f"{rule}_met"], merged[parts[0]] + merged[parts[1]])
+    return merged
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
@@ -584,6 +643,29 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
     )
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
     return frame
+
+
+def oncall_fairness(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
+    """Fairness and working time per engineer and team for the period ``[start, end)``.
+
+    The ``oncall_fairness`` view's logic (SPEC §15) for one period: a calendar month gives
+    exactly the view's rows of that month; any other period (a pay period, a quarter) is
+    computed as one period, its window the ``[working_time] fairness_weeks`` weeks ending at
+    ``end``. It names people: for the compensation report, never the all-hands report.
+
+    Returns:
+        One row per engineer and team, sorted by team then engineer, with the view's columns
+        (``oncall_hours``, ``offhours_oncall_hours``, ``weekend_oncall_hours``,
+        ``holiday_oncall_hours``, ``pages``, ``nights_interrupted``,
+        ``max_consecutive_oncall_days``, ``window_hours``, ``team_fair_share_hours``,
+        ``share_of_fair``, ``limit_flags``, ...).
+    """
+    return query_df(
+        con,
+        "select * from oncall_fairness_between($start::timestamptz, $end::timestamptz) "
+        "order by team, engineer",
+        _check_period(start, end),
+    )
 
 
 def incidents_in(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:

@@ -162,6 +162,7 @@ class Payroll:
     policy_version: str
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     pay_policy_version: str = ""  # the pay keys only: what finality compares (SPEC §12)
+    sev1_bonuses_without_evidence: int = 0  # paid, but severity_audit finds no SEV-1 impact
 
     @property
     def period_end(self) -> date:
@@ -329,6 +330,20 @@ def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table if exists temp.{table}")
 
 
+# SPEC §14: a SEV-1 bonus is paid on the declared severity; when the recorded impact shows no
+# SEV-1 (severity_audit.finding = sev1_without_evidence) its explanation line says so.
+_NO_SEV1_EVIDENCE = "; SEV-1 without evidence in the recorded impact (severity_audit): still paid"
+
+
+def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The period's SEV-1s (``pay_sev1``) that severity_audit finds declared without evidence."""
+    rows = con.execute(
+        "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
+        "and incident_id in (select incident_id from pay_sev1)"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: date) -> Payroll:
     """The payroll of ``[start 00:00Z, end_exclusive 00:00Z)`` (SPEC §7).
 
@@ -359,6 +374,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
     try:
         pieces = _rows(con, "select * from pay_shift_pieces order by name_key, start_at")
         sev1 = _rows(con, "select * from pay_sev1 order by detected_at, incident_id")
+        unevidenced = _sev1_without_evidence(con)
         # pages can be many: count them per engineer and rate in SQL, format their
         # explanation rows there too, and hand Python only strings
         pages = _rows(
@@ -438,6 +454,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             }
         )
 
+    without_evidence = 0
     for s in sev1:
         if s["detected_at"] is None:
             warnings.append(
@@ -472,9 +489,12 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
                     "acknowledged"
                     if s["handled_as"] == "acknowledged"
                     else "on call at detection (no acknowledger)"
-                ),
+                )
+                + (_NO_SEV1_EVIDENCE if s["incident_id"] in unevidenced else ""),
             }
         )
+        if s["incident_id"] in unevidenced:
+            without_evidence += 1
 
     for p in pages:
         a = acc[p["name_key"]]
@@ -554,6 +574,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         policy_version=policy_version,
         inputs=inputs,
         pay_policy_version=pay_policy_version,
+        sev1_bonuses_without_evidence=without_evidence,
     )
 
 
@@ -697,6 +718,7 @@ def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: li
         "totals": payroll.totals(),
         "spreadsheet_escaped_cells": {"csv": csv_escaped, "explain": explain_escaped},
         "warnings": warnings,
+        "sev1_bonuses_without_evidence": payroll.sev1_bonuses_without_evidence,
     }
     manifest = (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
     return _Files(csv_path, manifest_path, explain_path, csv_data, explain_data, manifest)

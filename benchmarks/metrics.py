@@ -57,7 +57,7 @@ def build(path: Path, incidents: int, pages: int) -> None:
     db.write_policy(con, DEFAULT_POLICY)
     con.execute(
         """
-        insert into src_people
+        insert into src_people (engineer, employee_id, team, timezone, email, line_no, source_file)
         select
             'engineer ' || i, 'E' || i, 'team' || (i % $teams),
             $zones[1 + (i % len($zones))], null, i, 'people.csv'

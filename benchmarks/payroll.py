@@ -35,7 +35,7 @@ def build(path: Path, pages: int, pages_in_month: bool) -> None:
     teams = ENGINEERS // TEAM_SIZE
     con.execute(
         """
-        insert into src_people
+        insert into src_people (engineer, employee_id, team, timezone, email, line_no, source_file)
         select
             'Engineer ' || i, 'E' || lpad(i::varchar, 5, '0'), 'team-' || (i // $size),
             ($zones)[1 + i % len($zones)], null, i + 1, 'people.csv'

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from analytics import db
+from analytics.countries import write_country_holidays
 from analytics.policy import DEFAULT_POLICY, Policy
 
 
@@ -105,7 +106,7 @@ def warehouse(
         full = {**_PAGE_DEFAULTS, **row, "source_file": "pages.csv"}
         _insert(con, "src_pages", {k: _time(v) for k, v in full.items()})
     for n, row in enumerate(people, start=1):
-        full = {"employee_id": None, "team": "core", "email": None, **row}
+        full = {"employee_id": None, "team": "core", "email": None, "country": None, **row}
         full |= {"line_no": n, "source_file": "people.csv"}
         _insert(con, "src_people", full)
     for row in items:
@@ -131,6 +132,7 @@ def warehouse(
         full = {"to_engineer": None, "body_lines": 1, "line_no": 4, **row}
         full["source_file"] = f"handoffs/{n}.md"
         _insert(con, "src_handoffs", {k: _time(v) for k, v in full.items()})
+    write_country_holidays(con)  # as ingest does: the holidays of people's countries
     db.install_views(con)
     if as_of is not None:
         set_as_of(con, as_of)

@@ -666,6 +666,9 @@ def _policy_scenario() -> dict:
             {"page_id": "late", "sent_at": "2026-11-23 21:30", "recipient": "Ann"},
             # 05:30 UTC = 06:30 Berlin: overnight until 07:00, not until 06:00
             {"page_id": "early", "sent_at": "2026-11-24 05:30", "recipient": "Ann"},
+            # 00:30 Berlin on the 26th: Ann's second broken night of the ISO week (the first is
+            # the night of the 23rd, late and early): over a limit of 1 night a week, not of 2
+            {"page_id": "night2", "sent_at": "2026-11-25 23:30", "recipient": "Ann"},
         ],
         "items": [{"incident_id": "s1", "item_no": 1, "ticket": "OPS-9"}],
         "tracker": [{"ticket": "OPS-9", "status": "Closed"}],
@@ -717,6 +720,10 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
         con.execute("select item_no, is_done from action_item_status").fetchall(),
         con.execute("select count(*), min(window_start_at) from business_windows").fetchall(),
         con.execute("select team, status from handoff_compliance order by team").fetchall(),
+        con.execute(
+            "select engineer, team, month, window_hours, team_fair_share_hours, limit_flags "
+            "from oncall_fairness order by all"
+        ).fetchall(),
     )
 
 
@@ -740,11 +747,30 @@ POLICY_CHANGES = {
     "tracker_done_statuses": ("Done",),
     "handoff_before_hours": 27,
     "handoff_after_hours": 6,
+    # a 1-week window holds bob's week only: another fair share
+    "fairness_weeks": 1,
+    # ann's week 11-16 10:00 to 11-23 10:00 Berlin touches 8 local dates with >= 4 h (16th: 14 h)
+    "max_consecutive_oncall_days": 7,
+    # ann's nights of the 23rd and the 25th, one ISO week
+    "max_interrupted_nights_per_week": 1,
+    # ann's week: 168 h - 40 business hours (Mon 16 10-17, Tue-Fri 4 x 8, Mon 23 09-10) = 128
+    "max_offhours_oncall_hours_per_4_weeks": 100,
+}
+
+
+# The review-check numbers (SPEC §14) change the review views: tests/test_reviews.py.
+REVIEW_POLICY_COLUMNS = {
+    "postmortem_min_whys",
+    "blame_phrases",
+    "communication_within_minutes",
+    "sev1_phrases",
+    "sev2_phrases",
 }
 
 
 def test_every_policy_field_used_by_the_marts_is_covered():
     used = set(DEFAULT_POLICY.policy_row()) - {"policy_version", "done_statuses"}
+    used -= REVIEW_POLICY_COLUMNS
     assert used | {"tracker_done_statuses"} == set(POLICY_CHANGES)
 
 

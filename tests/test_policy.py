@@ -143,6 +143,10 @@ def test_defaults_equal_the_spec() -> None:
     assert dict(p.pagerduty_severity_by_urgency) == {"high": 3, "low": 3}
     assert dict(p.opsgenie_severity_by_priority) == {"P1": 1, "P2": 2, "P3": 3, "P4": 3, "P5": 3}
     assert p.source == "<defaults>"
+    # [working_time]: product defaults (SPEC §15)
+    assert p.fairness_weeks == 13
+    assert (p.max_consecutive_oncall_days, p.max_interrupted_nights_per_week) == (8, 2)
+    assert p.max_offhours_oncall_hours_per_4_weeks == 400
     assert Policy() == DEFAULT_POLICY
     assert load_policy(None) is DEFAULT_POLICY
 
@@ -270,6 +274,15 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
         "done_statuses",
         "handoff_before_hours",
         "handoff_after_hours",
+        "fairness_weeks",
+        "max_consecutive_oncall_days",
+        "max_interrupted_nights_per_week",
+        "max_offhours_oncall_hours_per_4_weeks",
+        "postmortem_min_whys",
+        "blame_phrases",
+        "communication_within_minutes",
+        "sev1_phrases",
+        "sev2_phrases",
     ]
     assert row["policy_version"] == DEFAULT_POLICY.version
     assert row["postmortem_severities"] == [1, 2]
@@ -330,6 +343,23 @@ def test_unknown_keyword_kind_and_pay_key(tmp_path: Path) -> None:
             "[pagerduty]\nseverity_by_priority = { P1 = 4 }\n",
             "pagerduty.severity_by_priority",
             "P1 = 4",
+        ),
+        ("[working_time]\nfairness_weeks = 0\n", "working_time.fairness_weeks", "0"),
+        ("[working_time]\nfairness_weeks = 4.5\n", "working_time.fairness_weeks", "4.5"),
+        (
+            "[working_time]\nmax_consecutive_oncall_days = -1\n",
+            "working_time.max_consecutive_oncall_days",
+            "-1",
+        ),
+        (
+            '[working_time]\nmax_interrupted_nights_per_week = "2"\n',
+            "working_time.max_interrupted_nights_per_week",
+            "'2'",
+        ),
+        (
+            "[working_time]\nmax_offhours_oncall_hours_per_4_weeks = -0.5\n",
+            "working_time.max_offhours_oncall_hours_per_4_weeks",
+            "-0.5",
         ),
     ],
 )
@@ -576,6 +606,37 @@ def test_holiday_dates_us_has_thanksgiving_2026(tmp_path: Path) -> None:
     assert (date(2026, 11, 26), "Thanksgiving Day") in found
     assert found == sorted(found)
     assert {d.year for d, _ in found} == {2026, 2027}
+
+
+def test_working_time_limits_can_be_switched_off_with_zero(tmp_path: Path) -> None:
+    policy = load_text(
+        tmp_path,
+        """
+        [working_time]
+        fairness_weeks = 4
+        max_consecutive_oncall_days = 0
+        max_offhours_oncall_hours_per_4_weeks = 120.5
+        """,
+    )
+    assert policy.fairness_weeks == 4
+    assert policy.max_consecutive_oncall_days == 0  # 0 = off
+    assert policy.max_interrupted_nights_per_week == 2  # the default kept
+    assert policy.max_offhours_oncall_hours_per_4_weeks == 120.5
+    assert policy.version != DEFAULT_POLICY.version
+    row = policy.policy_row()
+    assert (row["fairness_weeks"], row["max_consecutive_oncall_days"]) == (4, 0)
+
+
+def test_holidays_country_may_name_a_subdivision(tmp_path: Path) -> None:
+    policy = load_text(tmp_path, '[business_hours]\nholidays_country = "de-by"\n')
+    assert policy.holidays_country == "DE-BY"
+    # Epiphany (Jan 6) is a Bavarian holiday, not a German one
+    assert (date(2026, 1, 6), "Epiphany") in policy.holiday_dates(2026, 2026)
+    german = load_text(tmp_path, '[business_hours]\nholidays_country = "DE"\n')
+    assert date(2026, 1, 6) not in dict(german.holiday_dates(2026, 2026))
+    message = error_for(tmp_path, '[business_hours]\nholidays_country = "DE-XX"\n')
+    assert "business_hours.holidays_country = 'DE-XX'" in message
+    assert '"DE-BY" (with a subdivision)' in message
 
 
 def test_holiday_dates_without_country_is_empty() -> None:

@@ -51,7 +51,8 @@ def build_warehouse(path: Path) -> Path:
     db.write_policy(con, DEFAULT_POLICY)
     for i, (name, emp, team, tz) in enumerate(PEOPLE, 1):
         con.execute(
-            "insert into src_people values ($1, $2, $3, $4, null, $5, 'people.csv')",
+            "insert into src_people (engineer, employee_id, team, timezone, email, line_no, "
+            "source_file) values ($1, $2, $3, $4, null, $5, 'people.csv')",
             [name, emp, team, tz, i + 1],
         )
     incidents = [

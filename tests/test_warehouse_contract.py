@@ -19,7 +19,7 @@ CONTRACT = {
     "action_items": "incident_id item_no description owner due_date ticket done resolved_at",
     "pages": "page_id sent_at recipient team service incident_id acknowledged_at "
     "acknowledged_by escalated_at urgency",
-    "people": "engineer employee_id team timezone email",
+    "people": "engineer employee_id team timezone email country",
     "oncall_shifts": "team engineer start_at end_at is_override",
     "rotation_findings": "team kind start_at end_at detail source_file",
     "ingest_log": "file sha256 kind rows status error",
@@ -34,7 +34,16 @@ CONTRACT = {
     "has_ticket days_to_close",
     "oncall_load": "team oncall_hours pages pages_per_oncall_hour business_pages "
     "off_hours_pages sleep_pages",
+    "oncall_fairness": "engineer team month oncall_hours offhours_oncall_hours "
+    "weekend_oncall_hours holiday_oncall_hours pages nights_interrupted "
+    "max_consecutive_oncall_days window_hours team_fair_share_hours share_of_fair limit_flags",
+    "country_holidays": "country holiday_date name",
     "data_coverage": "source team first_at last_at covered_until rows last_ingested_at",
+    # SPEC §14
+    "postmortem_reviews": "incident_id has_document published_at timeliness_status "
+    "sections_missing whys whys_status items_without_owner_or_due blame_mentions review_status",
+    "incident_communication": "incident_id requirement first_at status",
+    "severity_audit": "incident_id declared_severity evidence_severity evidence finding",
 }
 
 
@@ -79,7 +88,11 @@ def test_the_views_read_in_a_plain_client(sample_warehouse):
             "page_metrics",
             "action_item_status",
             "oncall_load",
+            "oncall_fairness",
             "data_coverage",
+            "postmortem_reviews",
+            "incident_communication",
+            "severity_audit",
         ):
             assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
     finally:

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from analytics import countries
 from analytics.errors import InputError
 from analytics.ingest.parsing import time_window
 from analytics.policy import DEFAULT_POLICY
@@ -32,7 +33,7 @@ from analytics.policy import DEFAULT_POLICY
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | name | ts | bool
+    kind: str  # text | name | code | ts | bool
     required: bool = False
     default: str | None = None  # what an empty or absent optional cell becomes (docs/inputs.md)
 
@@ -84,9 +85,10 @@ PEOPLE = TableSpec(
         Column("team", "name"),
         Column("timezone", "text", default="UTC"),
         Column("email", "text"),
+        Column("country", "code"),
     ),
     key=None,
-    example="engineer,employee_id,team,timezone,email",
+    example="engineer,employee_id,team,timezone,email,country",
 )
 
 SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE)}
@@ -97,6 +99,7 @@ TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:
 _CAST = {
     "text": "nullif(trim({c}), '')",
     "name": "nullif(lower(trim({c})), '')",
+    "code": "nullif(upper(trim({c})), '')",
     # DuckDB's cast reads Z, +01:00, +0100 and ' UTC'; the regex is only for what it does not.
     "ts": "coalesce(try_cast(trim({c}) as timestamptz), "
     "try_cast(regexp_replace(trim({c}), '\\s*(utc|z)$', '+00:00', 'i') as timestamptz))",
@@ -354,6 +357,13 @@ def _stage(
             f"when {tz} is not null and {tz} not in (select name from pg_timezone_names()) "
             f"then 'timezone ' || '''' || {tz} || '''' || "
             "' is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)'"
+        )
+    if spec.kind == "people" and "country" in val_of:
+        code, codes = val_of["country"], countries.register_codes(con)
+        checks.append(
+            f"when {code} is not null and {code} not in (select code from {codes}) "
+            f"then 'country ' || '''' || trim({raw_of['country']}) || '''' || "
+            f"' is not accepted: {countries.ACCEPTED_FORM}'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
     casts = ", ".join(inner) or "null as __none"

@@ -2,8 +2,9 @@
 -- used, so a macro that reads `policy` or `holidays` sees the TEMP tables a reader created with
 -- --policy, exactly as the views do. Timestamps are TIMESTAMPTZ (UTC); local times are TIMESTAMP
 -- (no zone) in the zone named. None of them depends on the connection's TimeZone setting.
--- Expansion is textual: a query using them must not name a CTE `policy` or `holidays` (it would
--- capture the macro's subquery); the marts name theirs policy_numbers and report_time.
+-- Expansion is textual: a query using them must not name a CTE `policy`, `holidays` or
+-- `country_holidays` (it would capture the macro's subquery); the marts name theirs
+-- policy_numbers and report_time.
 
 -- Seconds from a to b (DOUBLE, negative when b is before a; NULL when either is NULL).
 create or replace macro seconds_between(a, b) as epoch(b) - epoch(a);
@@ -38,34 +39,90 @@ create or replace macro is_overnight_local(local_time) as
 -- Instant ts is overnight in zone tz (pay's overnight pages, on-call sleep pages).
 create or replace macro is_overnight(ts, tz) as is_overnight_local(local_ts(ts, tz));
 
--- A local calendar date is a business day: an ISO weekday of the policy, not a public holiday.
-create or replace macro is_business_day(d) as
-    list_contains((select business_weekdays from policy), isodow(d))
-    and not coalesce(d in (select holiday_date from holidays), false);
+-- One calendar per person (SPEC §15): the policy's hours and weekdays on the person's clock,
+-- minus the public holidays of the person's country (people.country, e.g. 'DE-BY', whose
+-- holidays ingest writes to country_holidays), else of the policy's holidays_country (the
+-- `holidays` table, which a reader's --policy shadows). `country_code` NULL or '' means the
+-- policy's country: the calendar of someone without a country, and of the SEV-3 clock.
 
--- A local wall-clock time (TIMESTAMP) is in business hours: a business day and
--- [policy.business_start, business_end).
-create or replace macro is_business_local_time(local_time) as
-    is_business_day(cast(local_time as date))
+-- A local calendar date is a weekend day: not one of the policy's ISO business weekdays.
+create or replace macro is_weekend(d) as
+    not list_contains((select business_weekdays from policy), isodow(d));
+
+-- A local calendar date is a public holiday of the calendar of country_code.
+create or replace macro is_holiday_for(d, country_code) as
+    case
+        when coalesce(country_code, '') = ''
+            then coalesce(d in (select holiday_date from holidays), false)
+        else coalesce(
+            d in (select holiday_date from country_holidays where country = country_code), false
+        )
+    end;
+
+-- A local calendar date is a business day of the calendar of country_code: an ISO weekday of
+-- the policy and not a public holiday there.
+create or replace macro is_business_day_for(d, country_code) as
+    not is_weekend(d) and not is_holiday_for(d, country_code);
+
+-- A local calendar date is a business day of the policy's own calendar (policy country).
+create or replace macro is_business_day(d) as is_business_day_for(d, null);
+
+-- A local wall-clock time (TIMESTAMP) is in business hours of the calendar of country_code:
+-- a business day there and [policy.business_start, business_end).
+create or replace macro is_business_local_time_for(local_time, country_code) as
+    is_business_day_for(cast(local_time as date), country_code)
     and clock_in(
         cast(local_time as time),
         (select business_start from policy),
         (select business_end from policy)
     );
 
+-- The same with the policy's holidays.
+create or replace macro is_business_local_time(local_time) as
+    is_business_local_time_for(local_time, null);
+
+-- Instant ts is in business hours of a person: zone tz's clock, country_code's holidays.
+create or replace macro is_business_local_for(ts, tz, country_code) as
+    is_business_local_time_for(local_ts(ts, tz), country_code);
+
 -- Instant ts is in business hours in zone tz (the policy's hours and holidays, that zone's clock).
-create or replace macro is_business_local(ts, tz) as is_business_local_time(local_ts(ts, tz));
+create or replace macro is_business_local(ts, tz) as is_business_local_for(ts, tz, null);
 
 -- Instant ts is in business hours of the policy's own business time zone (SEV-3 clock).
 create or replace macro is_business_time(ts) as
     is_business_local(ts, (select business_timezone from policy));
 
--- Hour class of a local wall-clock time: sleep (overnight wins), business, or off.
-create or replace macro hour_class_local(local_time) as
+-- Hour class of a local wall-clock time on the calendar of country_code: sleep (overnight
+-- wins), business, or off.
+create or replace macro hour_class_local_for(local_time, country_code) as
     case
         when is_overnight_local(local_time) then 'sleep'
-        when is_business_local_time(local_time) then 'business'
+        when is_business_local_time_for(local_time, country_code) then 'business'
         else 'off'
+    end;
+
+-- The same with the policy's holidays.
+create or replace macro hour_class_local(local_time) as hour_class_local_for(local_time, null);
+
+-- The night a local wall-clock time (TIMESTAMP) belongs to, labelled by the local date of the
+-- night's start (policy.overnight_start): with the default [22:00, 07:00), 23:30 on the 24th
+-- and 02:30 on the 25th are both the night of the 24th, whatever DST does to its length.
+-- Meaningful for overnight times (is_overnight_local); other times give their own date.
+create or replace macro night_of_local(local_time) as
+    case
+        when
+            (select overnight_start from policy) > (select overnight_end from policy)
+            and cast(local_time as time) < (select overnight_end from policy)
+            then cast(local_time as date) - 1
+        else cast(local_time as date)
+    end;
+
+-- Seconds of [a_start, a_end) inside the business window [b_start, b_end); 0 when the window
+-- is NULL (not a business day). greatest/least skip NULLs, hence the explicit case.
+create or replace macro business_overlap_s(a_start, a_end, b_start, b_end) as
+    case
+        when b_start is null or b_end is null then 0
+        else greatest(seconds_between(greatest(a_start, b_start), least(a_end, b_end)), 0)
     end;
 
 -- Monday 00:00 UTC (TIMESTAMPTZ) of the ISO week of an instant.
@@ -202,3 +259,123 @@ final as (
 )
 
 select * from final;
+
+-- Whole-word matching (SPEC §14, second edition): a term matches where it is not preceded or
+-- followed by a letter or digit; the check applies on a side where the term itself ends in a
+-- letter or digit ("#exec" matches "#exec-war-room", "exec" does not match "executed", "'s
+-- fault" matches "Bob's fault"). Letters are Unicode letters, digits decimal digits.
+-- RE2 has no look-around, and a pattern with Unicode classes costs milliseconds to compile
+-- (once per row here, as the term varies). So text and term are both marked, each run of
+-- letters and digits wrapped in \x01 marks, with one constant pattern: the marked term then
+-- occurs in the marked text exactly where the term occurs whole-word, and the per-row pattern
+-- is a plain escaped string.
+create or replace macro word_marked(text) as
+    regexp_replace(replace(text, chr(1), ''), '([\pL\p{Nd}]+)', chr(1) || '\1' || chr(1), 'g');
+
+create or replace macro whole_word_pattern(term, ignore_case) as
+    (case when ignore_case then '(?i)' else '' end) || regexp_escape(word_marked(term));
+
+-- A plain substring test first: the regex runs only on the rows that contain the term at all.
+create or replace macro contains_term(text, term, ignore_case) as
+    case when ignore_case then contains(lower(text), lower(term)) else contains(text, term) end;
+
+-- Every whole-word match of term in text, as written in text.
+create or replace macro whole_word_matches(text, term, ignore_case) as
+    case
+        when contains_term(text, term, ignore_case) then list_transform(
+            regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case)),
+            lambda m: replace(m, chr(1), '')
+        )
+        else []
+    end;
+
+-- Whether term occurs whole-word in text.
+create or replace macro whole_word_in(text, term, ignore_case) as
+    case
+        when contains_term(text, term, ignore_case)
+            then regexp_matches(word_marked(text), whole_word_pattern(term, ignore_case))
+        else false
+    end;
+
+-- Post-mortem timeliness (SPEC §6, §11), one body for incident_metrics and postmortem_reviews:
+-- due resolution + policy deadline for the policy's severities; met when published by then;
+-- pending while unresolved or not yet due; n/a for other severities.
+create or replace macro postmortem_due_at(severity, resolved_at) as
+    case
+        when list_contains((select postmortem_severities from policy), severity)
+            then resolved_at + to_seconds((select postmortem_deadline_hours from policy) * 3600)
+    end;
+
+create or replace macro postmortem_status_at(severity, resolved_at, published_at, as_of) as
+    case
+        when not list_contains((select postmortem_severities from policy), severity) then 'n/a'
+        when resolved_at is null then 'pending'
+        when published_at is not null and published_at <= postmortem_due_at(severity, resolved_at)
+            then 'met'
+        when published_at is not null then 'breached'
+        when as_of > postmortem_due_at(severity, resolved_at) then 'breached'
+        else 'pending'
+    end;
+
+-- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
+-- improvement lines of src_review_lines. A person matches by the first token of their
+-- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
+-- always contains its first token, so each mention counts once), whole-word and
+-- case-sensitive; policy.blame_phrases match whole-word, case-insensitively. A name that is
+-- one word is matched by joining on the lines' words (fast with a thousand people); other
+-- names and the phrases by whole_word_matches.
+create or replace macro blame_matches() as table
+    with names as (
+        select distinct trim(engineer) as engineer, from src_people
+    ),
+
+    name_terms as (
+        select distinct
+            case
+                when len(regexp_extract_all(regexp_extract(engineer, '^\S+'), '\pL')) >= 3
+                    then regexp_extract(engineer, '^\S+')
+                else engineer
+            end as term,
+        from names
+        where engineer <> ''
+    ),
+
+    classified_terms as (
+        select term, regexp_full_match(term, '[\pL\p{Nd}]+') as is_word, from name_terms
+    ),
+
+    word_terms as (
+        select term, from classified_terms where is_word
+    ),
+
+    other_terms as (
+        select term, false as ignore_case,
+        from classified_terms
+        where not is_word
+        union
+        select distinct lower(trim(unnest(blame_phrases))) as term, true as ignore_case,
+        from policy
+    ),
+
+    words as (
+        select
+            source_file,
+            incident_id,
+            section,
+            line_no,
+            unnest(regexp_extract_all(text, '[\pL\p{Nd}]+')) as word,
+        from src_review_lines
+    )
+
+    select w.source_file, w.incident_id, w.section, w.line_no, w.word as match,
+    from words as w
+    inner join word_terms as t on t.term = w.word
+    union all
+    select
+        l.source_file,
+        l.incident_id,
+        l.section,
+        l.line_no,
+        unnest(whole_word_matches(l.text, t.term, t.ignore_case)) as match,
+    from src_review_lines as l
+    cross join other_terms as t;

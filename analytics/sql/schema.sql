@@ -56,7 +56,8 @@ create table src_incidents (
     source_updated_at timestamptz,
     linked_pagerduty_id varchar,
     linked_opsgenie_id varchar,
-    linked_statuspage_id varchar
+    linked_statuspage_id varchar,
+    impact_text varchar
 );
 
 create table src_timeline_events (
@@ -78,6 +79,29 @@ create table src_action_items (
     ticket varchar,
     done boolean not null,
     line_no integer,
+    source_file varchar not null
+);
+
+-- Review documents (SPEC §3.8, §14): one row per reviews/ document, and one per timeline
+-- document that is its own review (source_kind = 'timeline'). Counted at parse time.
+create table src_reviews (
+    incident_id varchar not null,
+    title varchar,
+    published_at timestamptz,
+    sections varchar[] not null,
+    whys integer not null,
+    source_kind varchar not null,
+    line_no integer,
+    source_file varchar not null
+);
+
+-- Content lines of the root-cause and improvement sections of review documents; the blame
+-- checks run on them in SQL (names from people, phrases from policy).
+create table src_review_lines (
+    incident_id varchar not null,
+    section varchar not null,
+    line_no integer not null,
+    text varchar not null,
     source_file varchar not null
 );
 
@@ -112,6 +136,7 @@ create table src_people (
     team varchar,
     timezone varchar not null,
     email varchar,
+    country varchar,
     line_no integer,
     source_file varchar not null
 );
@@ -212,9 +237,25 @@ create table policy (
     overnight_end time not null,
     done_statuses varchar[] not null,
     handoff_before_hours double not null,
-    handoff_after_hours double not null
+    handoff_after_hours double not null,
+    fairness_weeks integer not null,
+    max_consecutive_oncall_days integer not null,
+    max_interrupted_nights_per_week integer not null,
+    max_offhours_oncall_hours_per_4_weeks double not null,
+    postmortem_min_whys integer not null,
+    blame_phrases varchar[] not null,
+    communication_within_minutes double not null,
+    sev1_phrases varchar[] not null,
+    sev2_phrases varchar[] not null
 );
 comment on table policy is 'The playbook numbers the stored views use (one row), written with each ingest from the policy then in force.';
+
+create table communication_rules (
+    severity integer not null,
+    requirement varchar not null,
+    phrases varchar[] not null
+);
+comment on table communication_rules is 'Who must be told, and where, per severity ([communication] of the policy): each requirement is met by a timeline event matching one of its phrases, whole-word and case-insensitively.';
 
 create table pay_rates (
     effective_from timestamptz not null,
@@ -230,6 +271,16 @@ create table holidays (
 );
 comment on table holidays is 'Public holidays of the policy country (business-hours clock); empty when no country is set.';
 
+create table country_holidays (
+    country varchar not null,
+    holiday_date date not null,
+    name varchar
+);
+comment on table country_holidays is 'Public holidays of every country named in people.csv (the person''s calendar), for the years the shifts and pages span; written by each ingest.';
+comment on column country_holidays.country is 'Country code as in people.country, upper-cased: ISO 3166-1 alpha-2, optionally -subdivision (e.g. DE-BY).';
+comment on column country_holidays.holiday_date is 'The holiday, a local calendar date.';
+comment on column country_holidays.name is 'The holiday''s name, as the holidays package gives it.';
+
 -- The report time of the stored views. Readers shadow it with a TEMP table holding --as-of.
 create view params as select now() as as_of;
 
@@ -239,7 +290,7 @@ comment on column warehouse_meta.value is 'Fact value, as text.';
 comment on column ingest_log.run_id is 'Identifier of one ingest run (all files of a batch share it).';
 comment on column ingest_log.run_started_at is 'When the run started (UTC).';
 comment on column ingest_log.sha256 is 'sha256 of the file as read (hex).';
-comment on column ingest_log.kind is 'Input kind: timeline, pages, rotations, ics, people, tracker, pagerduty, opsgenie.';
+comment on column ingest_log.kind is 'Input kind: timeline, review, pages, rotations, ics, people, tracker, pagerduty, opsgenie.';
 comment on column rotation_findings.team is 'Team name, trimmed and lower-cased.';
 comment on column rotation_findings.start_at is 'Start of the finding''s interval, UTC, included.';
 comment on column rotation_findings.end_at is 'End of the finding''s interval, UTC, excluded.';

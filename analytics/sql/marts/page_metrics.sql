@@ -2,7 +2,8 @@
 -- time and status against policy_numbers.page_ack_minutes, and the recipient's local time of the page in
 -- the recipient's own time zone from `people` (UTC when unknown), DST-correct. hour_class splits
 -- pages into sleep (overnight, [policy_numbers.overnight_start, overnight_end) local), business (the
--- policy's business weekdays and hours on the recipient's clock, public holidays excluded) and off.
+-- policy's business weekdays and hours on the recipient's clock, minus the public holidays of
+-- the recipient's people.country, else of the policy's country: SPEC §15) and off.
 --   page_id: the page's id
 --   sent_at: when the page was sent (UTC)
 --   recipient: who was paged, as spelled in people.csv when known
@@ -20,7 +21,7 @@
 --   recipient_timezone: the recipient's IANA time zone (UTC when not in people.csv or unknown)
 --   recipient_local_time: sent_at on the recipient's wall clock (TIMESTAMP without zone)
 --   is_overnight: sent in the recipient's overnight hours [22:00, 07:00) local by default
---   is_business_hours: sent in business hours on the recipient's clock
+--   is_business_hours: sent in business hours on the recipient's clock and calendar (the recipient's country's holidays)
 --   hour_class: sleep (overnight), business or off (the rest)
 with
 
@@ -37,6 +38,7 @@ known_zones as (
 people_zones as (
     select
         engineer,
+        country,
         case
             when lower(timezone) in (select zone_key from known_zones) then timezone
             else 'UTC'
@@ -48,6 +50,7 @@ people as (
     select
         engineer,
         timezone,
+        country,
         dense_rank() over (order by timezone) as zone_no,
     from people_zones
 ),
@@ -79,8 +82,18 @@ policy_numbers as (
     from policy
 ),
 
+-- the holidays of every calendar: '' is the policy's country (a recipient without a country,
+-- or not in people.csv), else the country code (the rule of the macro is_holiday_for)
 holiday_dates as (
-    select holiday_date from holidays
+    select distinct
+        '' as calendar_country,
+        holiday_date,
+    from holidays
+    union all
+    select distinct
+        country as calendar_country,
+        holiday_date,
+    from country_holidays
 ),
 
 recipients as (
@@ -88,6 +101,7 @@ recipients as (
         pages.*,
         coalesce(people.timezone, 'UTC') as recipient_timezone,
         coalesce(people.zone_no, 0) as zone_no,
+        coalesce(people.country, '') as calendar_country,
         epoch_us(pages.sent_at) // 86400000000 as day_no,
     from pages
     -- pages.recipient is already spelled as in people.csv when the person is known there
@@ -160,7 +174,8 @@ zone_offsets as (
 
 localized as (
     select
-        recipients.* exclude (zone_no, day_no),
+        recipients.* exclude (zone_no, day_no, calendar_country),
+        recipients.calendar_country,
         seconds_between(recipients.sent_at, recipients.acknowledged_at) as ack_s,
         seconds_between(recipients.sent_at, report_time.as_of) as waited_s,
         make_timestamp(
@@ -179,8 +194,8 @@ localized as (
             and zone_offsets.day_no = recipients.day_no
 ),
 
--- the same rules as the macros is_overnight_local / is_business_local_time, with the policy
--- read once instead of per row
+-- the same rules as the macros is_overnight_local / is_business_local_time_for, with the
+-- policy read once instead of per row
 classified as (
     select
         localized.*,
@@ -200,18 +215,20 @@ classified as (
                     policy_numbers.business_start,
                     policy_numbers.business_end
                 )
-                then cast(localized.recipient_local_time as date) not in (
-                    select holiday_date from holiday_dates
-                )
+                then holiday_dates.holiday_date is null
             else false
         end as is_business_hours,
     from localized
     cross join policy_numbers
+    left join holiday_dates
+        on
+            holiday_dates.calendar_country = localized.calendar_country
+            and holiday_dates.holiday_date = cast(localized.recipient_local_time as date)
 ),
 
 final as (
     select
-        * exclude (waited_s, ack_target_s, is_overnight, is_business_hours),
+        * exclude (waited_s, ack_target_s, is_overnight, is_business_hours, calendar_country),
         ack_target_s,
         case
             when ack_s is not null and ack_s <= ack_target_s then 'met'

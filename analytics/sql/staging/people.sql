@@ -5,6 +5,7 @@
 --   team: team name, trimmed and lower-cased
 --   timezone: IANA time zone of the engineer (default UTC); overnight pages use it
 --   email: e-mail address, optional
+--   country: the person's country for public holidays, upper-cased ISO 3166-1 alpha-2 with an optional subdivision (e.g. DE-BY); NULL = the policy's [business_hours] holidays_country
 --   name_key: lower-cased trimmed name, the key other tables match people on
 --   source_file: the file the row was read from
 with source as (
@@ -27,6 +28,7 @@ final as (
         nullif(lower(trim(team)), '') as team,
         coalesce(nullif(trim(timezone), ''), 'UTC') as timezone,
         nullif(trim(email), '') as email,
+        nullif(upper(trim(country)), '') as country,
         lower(trim(engineer)) as name_key,
         source_file,
     from ranked
