@@ -191,6 +191,7 @@ def exported(tmp_path):
     path = build_warehouse(
         tmp_path / "wh.duckdb",
         people=[("Ana", "E1", "payments", "UTC")],
+        shifts=[("payments", "Ana", "2026-02-01 00:00", "2026-03-01 00:00")],
         pages=[
             ("p1", "2026-02-03 23:00", "Ana", "payments", None),
             ("p2", "2026-02-10 23:00", "Ana", "payments", None),
@@ -201,7 +202,7 @@ def exported(tmp_path):
         date(2026, 2, 1),
         date(2026, 3, 1),
         out=tmp_path / "feb.csv",
-        force=False,
+        accept_coverage=True,  # no incidents here: final all the same
         wait=0,
         now=ts("2026-03-02 09:00"),
     )
