@@ -35,6 +35,7 @@ _LABELS = {
     "pages": "pages",
     "action_items": "action items",
     "handoffs": "hand-off notes",
+    "comp_time": "comp time taken",
     "status_page": "status-page history",
     "rotations": "on-call rotations",
 }

@@ -364,6 +364,44 @@ def metrics(
         write_frame(natural_order(frame, by), fmt)
 
 
+@main.command("comp-time")
+@click.option("--engineer", default=None, help="Only this engineer (case-insensitive).")
+@click.option("--month", default=None, help="Only this month, YYYY-MM.")
+@click.option(
+    "--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@common
+def comp_time(
+    ctx: Ctx, engineer: str | None, month: str | None, as_of: str | None, fmt: str
+) -> None:
+    """The comp-time ledger: hours owed, taken, expired and the balance per engineer and month.
+
+    Columns: engineer, employee_id, team, month, owed_hours, taken_hours, expired_hours,
+    balance_hours (docs/payroll.md). JSON is a list of objects with those columns.
+    """
+    from analytics.comptime import ledger
+    from analytics.db import reader
+    from analytics.output import write_frame
+
+    when = parse_instant(as_of, "--as-of")
+    with reader(
+        ctx.db, wait=ctx.wait, as_of=when, policy=ctx.policy if ctx.policy_file else None
+    ) as con:
+        frame = ledger(con, engineer=engineer, month=month)
+    if fmt == "json":  # hours as JSON numbers, not strings
+        for col in frame.columns:
+            if col.endswith("_hours"):
+                frame[col] = [float(v) for v in frame[col]]
+    write_frame(frame, fmt)
+
+
 @main.group()
 def report() -> None:
     """Write reports (self-contained HTML, charts drawn offline)."""

@@ -37,7 +37,14 @@ __all__ = [
     "shortfalls",
 ]
 
-EVENT_SOURCES: tuple[str, ...] = ("incidents", "pages", "action_items", "handoffs", "status_page")
+EVENT_SOURCES: tuple[str, ...] = (
+    "incidents",
+    "pages",
+    "action_items",
+    "handoffs",
+    "status_page",
+    "comp_time",
+)
 
 ShortfallKind = Literal["before_first", "after_last", "gap"]
 

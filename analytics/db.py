@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 # 3 (SPEC §13): src_incidents.severity_source, source_updated_at and linked_*_id,
 # src_timeline_events.other_kind, src_page_acks, src_tracker_items.is_category_done;
 # 4 (SPEC §14): src_reviews, src_review_lines, src_incidents.impact_text, communication_rules
-SCHEMA_VERSION = 4
+# 5 (SPEC §15): src_comp_time, policy.comp_time_expires_after_days
+SCHEMA_VERSION = 5
 
 # Views in dependency order: (sql file under analytics/sql, view name). A view name of None is
 # a file of table macros, run as written where it stands (DuckDB checks the tables a table
@@ -71,7 +72,12 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("marts/postmortem_reviews.sql", "postmortem_reviews"),
     ("marts/incident_communication.sql", "incident_communication"),
     ("marts/severity_audit.sql", "severity_audit"),
+    ("marts/comp_time_ledger.sql", "comp_time_ledger"),
 )
+
+# Table macros that read views, each created right after the view named (DuckDB binds a table
+# macro when it is created, so it cannot live in macros.sql, which runs before every view).
+VIEW_MACROS: tuple[tuple[str, str], ...] = (("pay/counted_overnight_pages.sql", "pages"),)
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
 _COLUMN_DOC_RE = re.compile(r"^--\s{2,}(?P<col>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
@@ -299,7 +305,7 @@ def _table_doc(sql: str) -> str:
 def views_version() -> str:
     """A digest of the macros and view definitions of this package (:func:`install_views`)."""
     digest = hashlib.sha256(sql_text("macros.sql").encode())
-    for file, view in VIEWS:
+    for file, view in (*VIEWS, *VIEW_MACROS):
         digest.update(f"\0{view}\0".encode())
         digest.update(sql_text(file).encode())
     return digest.hexdigest()[:16]
@@ -339,6 +345,9 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
         for col, text in _column_docs(body).items():
             if col in columns:
                 con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
+        for macro_file, after in VIEW_MACROS:
+            if after == view:
+                con.execute(sql_text(macro_file))
     con.execute("delete from warehouse_meta where key = 'views_version'")
     con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 

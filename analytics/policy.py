@@ -149,6 +149,7 @@ _VERSIONED_WHEN_CHANGED = (
     "coverage_team_starts",
     "coverage_team_ends",
     "coverage_max_gap_hours",
+    "comp_time_expires_after_days",
 )
 
 
@@ -238,6 +239,7 @@ class Policy:
     coverage_team_starts: tuple[tuple[str, date | datetime], ...] = ()
     coverage_team_ends: tuple[tuple[str, date | datetime], ...] = ()
     coverage_max_gap_hours: float = 24.0
+    comp_time_expires_after_days: int = 0  # product default: comp time never expires
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -371,6 +373,7 @@ class Policy:
             "communication_within_minutes": self.communication_within_minutes,
             "sev1_phrases": list(self.severity_audit_sev1_phrases),
             "sev2_phrases": list(self.severity_audit_sev2_phrases),
+            "comp_time_expires_after_days": self.comp_time_expires_after_days,
         }
 
     def communication_rows(self) -> list[tuple[int, str, list[str]]]:
@@ -534,6 +537,12 @@ def _positive(unit: str) -> Callable[[Any], float]:
 def _whole_days(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3660:
         raise _Bad("expected a whole number of days from 1 to 3660")
+    return value
+
+
+def _days_or_never(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 36600:
+        raise _Bad("expected a whole number of days from 0 (never) to 36600")
     return value
 
 
@@ -854,6 +863,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "team_ends": ("coverage_team_ends", _team_days),
         "max_gap_hours": ("coverage_max_gap_hours", _positive("hours")),
     },
+    "comp_time": {
+        "expires_after_days": ("comp_time_expires_after_days", _days_or_never),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -887,6 +899,7 @@ _ALL_SECTIONS = (
     "communication",
     "severity_audit",
     "coverage",
+    "comp_time",
 )
 _COMMUNICATION_SEVERITIES = ("sev1", "sev2", "sev3")
 

@@ -56,9 +56,15 @@ def test_a_week_past_the_data_says_where_it_ends():
     assert ends.uncovered("pages") == [(ts("2026-10-30 00:00"), ts("2026-11-02 00:00"))]
     assert ends.covers("pages", ts("2026-10-26 00:00"), ts("2026-10-30 00:00"))
     assert not ends.covers("pages", ts("2026-10-26 00:00"), ts("2026-10-30 00:01"))
-    # action items, hand-offs, status page and rotations have no rows: not provided, never
-    # in the banner
-    assert ends.not_provided == ("action_items", "handoffs", "rotations", "status_page")
+    # action items, hand-offs, status page, comp time and rotations have no rows: not
+    # provided, never in the banner
+    assert ends.not_provided == (
+        "action_items",
+        "comp_time",
+        "handoffs",
+        "rotations",
+        "status_page",
+    )
 
 
 def test_the_report_time_limits_how_far_the_report_looks():

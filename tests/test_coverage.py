@@ -74,6 +74,7 @@ def test_a_source_without_rows_is_not_provided_and_never_a_shortfall():
     assert got["rotations", None].rows == 0  # one row says rotations were not provided
     assert coverage.not_provided(list(got.values())) == [
         "action_items",
+        "comp_time",
         "handoffs",
         "pages",
         "reviews",
@@ -177,6 +178,27 @@ def test_sample_warehouse_coverage(sample_warehouse):
             ("rotations", "platform", ts("2026-11-02 00:00")),
             ("rotations", "search", ts("2026-11-02 00:00")),
         }
+
+
+def test_comp_time_taken_is_an_event_source_dated_by_taken_on():
+    con = warehouse(
+        incidents=[{"incident_id": "a", "severity": 2, "started_at": "2026-10-03 10:00"}],
+    )
+    con.execute(
+        "insert into src_comp_time values ('Ana', DATE '2026-10-02', 4, 2, 'comp_time/a.csv'), "
+        "('Bo', DATE '2026-10-09', 1.5, 3, 'comp_time/a.csv')"
+    )
+    got = _coverage(con)["comp_time", None]
+    # dated 00:00 UTC of taken_on
+    assert (got.first_at, got.last_at, got.rows) == (
+        ts("2026-10-02 00:00"),
+        ts("2026-10-09 00:00"),
+        2,
+    )
+    # a take recorded ahead (10-09, after the last incident) does not claim the incidents
+    # reach 10-09: covered_until is the other event sources' (the incident of 10-03)
+    assert got.covered_until == ts("2026-10-03 10:00")
+    assert _coverage(con)["incidents", None].covered_until == ts("2026-10-03 10:00")
 
 
 def test_status_page_incidents_are_their_own_event_source():

@@ -83,6 +83,7 @@ _HEADERS = {
     "pages": "page_id,sent_at,recipient,team\n",
     "rotations": "team,engineer,start,end,override\n",
     "people": "engineer,employee_id,team,timezone\n",
+    "comp_time": "engineer,taken_on,hours\n",
 }
 
 

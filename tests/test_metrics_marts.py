@@ -724,6 +724,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> tuple:
             "select engineer, team, month, window_hours, team_fair_share_hours, limit_flags "
             "from oncall_fairness order by all"
         ).fetchall(),
+        con.execute("select month, expired_hours from comp_time_ledger order by 1").fetchall(),
     )
 
 
@@ -755,6 +756,8 @@ POLICY_CHANGES = {
     "max_interrupted_nights_per_week": 1,
     # ann's week: 168 h - 40 business hours (Mon 16 10-17, Tue-Fri 4 x 8, Mon 23 09-10) = 128
     "max_offhours_oncall_hours_per_4_weeks": 100,
+    # Ann's lot of 11-23 (the "late" page) expires at the start of 11-25: 4 h expired
+    "comp_time_expires_after_days": 1,
 }
 
 

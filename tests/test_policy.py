@@ -283,6 +283,7 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
         "communication_within_minutes",
         "sev1_phrases",
         "sev2_phrases",
+        "comp_time_expires_after_days",
     ]
     assert row["policy_version"] == DEFAULT_POLICY.version
     assert row["postmortem_severities"] == [1, 2]
@@ -652,6 +653,17 @@ def test_the_example_in_docs_loads(tmp_path: Path) -> None:
     assert policy.rate_at(date(2026, 11, 1)).weekly_stipend_usd == Decimal("600.00")
 
 
+def test_comp_time_expiry_is_whole_days_and_0_means_never(tmp_path: Path) -> None:
+    assert DEFAULT_POLICY.comp_time_expires_after_days == 0
+    assert (
+        load_text(tmp_path, "[comp_time]\nexpires_after_days = 90\n").comp_time_expires_after_days
+        == 90
+    )
+    for bad in ("-1", "1.5", '"90"'):
+        message = error_for(tmp_path, f"[comp_time]\nexpires_after_days = {bad}\n")
+        assert "comp_time.expires_after_days" in message and "0 (never)" in message
+
+
 def test_importer_keys_of_section_13(tmp_path: Path) -> None:
     policy = load_text(
         tmp_path,
@@ -691,3 +703,9 @@ def test_importer_keys_reject_bad_values(tmp_path: Path, text: str, needle: str)
     with pytest.raises(PolicyError) as err:
         load_text(tmp_path, text)
     assert needle in str(err.value)
+
+
+def test_comp_time_expiry_changes_the_version_only_when_set() -> None:
+    # a key added after policies were versioned: every earlier policy keeps its version
+    assert "comp_time_expires_after_days" not in DEFAULT_POLICY._canonical()
+    assert Policy(comp_time_expires_after_days=30).version != DEFAULT_POLICY.version

@@ -59,6 +59,7 @@ KIND_TABLES = {
     "opsgenie": ("src_incidents", "src_pages", "src_page_acks"),
     "statuspage": ("src_incidents", "src_timeline_events"),
     "handoff": ("src_handoffs",),
+    "comp_time": ("src_comp_time",),
 }
 ALL_SRC_TABLES = (
     "src_incidents",
@@ -72,6 +73,7 @@ ALL_SRC_TABLES = (
     "src_handoffs",
     "src_reviews",
     "src_review_lines",
+    "src_comp_time",
 )
 # Rejections and warnings kept per file in ingest_log.error (the terminal shows fewer).
 MAX_LOGGED_ERRORS = 10_000
@@ -142,6 +144,8 @@ def classify_file(path: Path) -> str | None:
         return "review"
     if "pages" in parts and suffix in TABULAR_EXT:
         return "pages"
+    if "comp_time" in parts and suffix in TABULAR_EXT:
+        return "comp_time"
     if "rotations" in parts:
         if suffix == ".ics":
             return "ics"
@@ -204,7 +208,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
                     "named timelines/, reviews/, pages/, rotations/, action_items/, handoffs/, "
-                    "pagerduty/, opsgenie/ or statuspage/, or name it people.csv"
+                    "comp_time/, pagerduty/, opsgenie/ or statuspage/, or name it people.csv"
                 )
                 continue
             found[given.resolve()] = kind
@@ -1110,6 +1114,7 @@ class _Batch:
         write_country_holidays(con)
         dbmod.install_views(con)
         _check_handoff_recipients(con, results)
+        _check_comp_time_people(con, results)
         _log(con, report, self.now)
 
 
@@ -1166,6 +1171,27 @@ def _check_handoff_recipients(con, results: list[FileResult]) -> None:
         res.warnings.append(
             f"{res.display}:{line_no}: TO '{note_to}', but {to_engineer} took over at "
             f"{handover_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _check_comp_time_people(con, results: list[FileResult]) -> None:
+    """Warn when comp time was taken by a name people.csv does not know (matched
+    case-insensitively after trimming): the ledger keeps it, without employee_id or team."""
+    loaded = {str(r.path): r for r in results if r.status == "loaded" and r.kind == "comp_time"}
+    if not loaded:
+        return
+    unknown = con.execute(
+        "select source_file, min(line_no), min(trim(engineer)), count(*) from src_comp_time "
+        "where source_file in (select unnest($files)) "
+        "and lower(trim(engineer)) not in (select name_key from people) "
+        "group by source_file, lower(trim(engineer)) order by 1, 2",
+        {"files": sorted(loaded)},
+    ).fetchall()
+    for source_file, line_no, engineer, rows in unknown:
+        res = loaded[source_file]
+        res.warnings.append(
+            f"{res.display}:{line_no}: engineer '{engineer}' is not in people.csv ({rows} "
+            "row(s)); the comp-time ledger shows them without employee_id or team"
         )
 
 

@@ -22,6 +22,7 @@ KIND_LABELS = {
     "src_handoffs": "hand-off notes",
     "src_reviews": "review documents",
     "src_review_lines": "review lines",
+    "src_comp_time": "comp time taken",
 }
 
 

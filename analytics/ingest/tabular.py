@@ -33,7 +33,7 @@ from analytics.policy import DEFAULT_POLICY
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | name | code | ts | bool
+    kind: str  # text | name | code | ts | bool | date | hours
     required: bool = False
     default: str | None = None  # what an empty or absent optional cell becomes (docs/inputs.md)
 
@@ -91,7 +91,18 @@ PEOPLE = TableSpec(
     example="engineer,employee_id,team,timezone,email,country",
 )
 
-SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE)}
+COMP_TIME = TableSpec(
+    "comp_time",
+    (
+        Column("engineer", "text", True),
+        Column("taken_on", "date", True),
+        Column("hours", "hours", True),
+    ),
+    key=None,
+    example="engineer,taken_on,hours",
+)
+
+SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE, COMP_TIME)}
 
 TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
 
@@ -103,6 +114,11 @@ _CAST = {
     # DuckDB's cast reads Z, +01:00, +0100 and ' UTC'; the regex is only for what it does not.
     "ts": "coalesce(try_cast(trim({c}) as timestamptz), "
     "try_cast(regexp_replace(trim({c}), '\\s*(utc|z)$', '+00:00', 'i') as timestamptz))",
+    "date": "try_cast(trim({c}) as date)",
+    # a number > 0 with at most 2 decimals (the check below rejects anything else: a cast
+    # alone would round 1.234 silently)
+    "hours": "case when regexp_full_match(trim({c}), '[0-9]+([.][0-9]{{0,2}})?|[.][0-9]{{1,2}}') "
+    "then try_cast(trim({c}) as decimal(9, 2)) end",
     "bool": "case lower(trim(coalesce({c}, ''))) "
     "when '' then false when 'true' then true when 'yes' then true when '1' then true "
     "when 'false' then false when 'no' then false when '0' then false end",
@@ -330,6 +346,25 @@ def _stage(
                 f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
                 "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
                 f"strftime((select {top} from __ingest_limits), '%Y-%m-%d') || ')'"
+            )
+        if col.kind == "date":
+            checks.append(
+                f"when {present} and {cast} is null then '{col.name} ' || "
+                f"'''' || {rawc} || '''' || ' is not a date (YYYY-MM-DD, e.g. 2026-11-03)'"
+            )
+            checks.append(
+                f"when {cast} < cast(timezone('UTC', (select lo from __ingest_limits)) as date) "
+                f"or {cast} > cast(timezone('UTC', (select hi from __ingest_limits)) as date) "
+                f"then '{col.name} ' || "
+                f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
+                "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
+                "strftime((select hi from __ingest_limits), '%Y-%m-%d') || ')'"
+            )
+        if col.kind == "hours":
+            checks.append(
+                f"when {present} and ({cast} is null or {cast} <= 0) then '{col.name} ' || "
+                f"'''' || trim({rawc}) || '''' || "
+                "' is not a number of hours > 0 with at most 2 decimals (e.g. 4 or 7.5)'"
             )
         if col.kind == "bool":
             checks.append(

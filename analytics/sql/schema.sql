@@ -175,6 +175,13 @@ create table src_handoffs (
     source_file varchar not null
 );
 
+create table src_comp_time (
+    engineer varchar not null,
+    taken_on date not null,
+    hours decimal(9, 2) not null,
+    line_no integer,
+    source_file varchar not null
+);
 create table oncall_shifts (
     team varchar not null,
     engineer varchar not null,
@@ -246,7 +253,8 @@ create table policy (
     blame_phrases varchar[] not null,
     communication_within_minutes double not null,
     sev1_phrases varchar[] not null,
-    sev2_phrases varchar[] not null
+    sev2_phrases varchar[] not null,
+    comp_time_expires_after_days integer not null
 );
 comment on table policy is 'The playbook numbers the stored views use (one row), written with each ingest from the policy then in force.';
 

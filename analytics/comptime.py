@@ -1,0 +1,68 @@
+"""The comp-time ledger as the ``comp-time`` command and the reports read it (SPEC §15).
+
+The figures are the stored view ``comp_time_ledger`` (sql/marts/comp_time_ledger.sql): a
+reader given ``--as-of`` or ``--policy`` shadows the report time and the policy with TEMP
+tables, so the same view answers for any moment and policy (docs/payroll.md).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from analytics.errors import UsageError
+from analytics.periods import month as parse_month
+
+__all__ = ["LEDGER_COLUMNS", "ledger"]
+
+LEDGER_COLUMNS = (
+    "engineer",
+    "employee_id",
+    "team",
+    "month",
+    "owed_hours",
+    "taken_hours",
+    "expired_hours",
+    "balance_hours",
+)
+
+
+def ledger(
+    con: duckdb.DuckDBPyConnection, *, engineer: str | None = None, month: str | None = None
+):
+    """The ledger rows (a DataFrame, hours as Decimal), by engineer then month.
+
+    Args:
+        con: A reader connection (its as_of and policy are the ledger's).
+        engineer: Only this engineer, matched case-insensitively after trimming.
+        month: Only this calendar month, ``YYYY-MM`` (:func:`analytics.periods.month`).
+
+    Raises:
+        UsageError: ``month`` is not a month, or ``engineer`` is neither in people.csv nor
+            in the ledger (a typo would otherwise print nothing).
+    """
+    from analytics.db import query_df
+
+    try:
+        label = None if month is None else parse_month(month).label
+    except UsageError as exc:
+        raise UsageError(f"--month: {exc}") from None
+    if engineer is not None:
+        known = con.execute(
+            "select count(*) from (select name_key from people union all "
+            "select lower(trim(engineer)) from comp_time_ledger) "
+            "where name_key = lower(trim($name))",
+            {"name": engineer},
+        ).fetchall()[0][0]
+        if not known:
+            raise UsageError(
+                f"--engineer {engineer!r}: no such engineer in people.csv or the comp-time "
+                "ledger (names match case-insensitively)"
+            )
+    return query_df(
+        con,
+        "select engineer, employee_id, team, month, owed_hours, taken_hours, expired_hours, "
+        "balance_hours from comp_time_ledger "
+        "where ($name is null or lower(trim(engineer)) = lower(trim($name))) "
+        "and ($month is null or month = $month) order by engineer, month",
+        {"name": engineer, "month": label},
+    )

@@ -1,0 +1,122 @@
+-- counted_overnight_pages(from_at, to_at): the pages that earn comp time (SPEC §7, §11), sent
+-- in [from_at, to_at) (TIMESTAMPTZ; NULL = unbounded on that side). The one body of the rule:
+-- pay/overnight_pages.sql (payroll) selects it for a pay period, marts/comp_time_ledger.sql
+-- with NULL bounds; pay/overnight_pages.sql documents the grain and columns. A page is counted
+-- when sent overnight in the recipient's own time zone and, for a page with an incident, it is
+-- the recipient's FIRST overnight page of that incident ever (an earlier one before from_at
+-- means none counts here).
+create or replace macro counted_overnight_pages(from_at, to_at) as table
+
+with
+
+period as (
+    select
+        coalesce(from_at::timestamptz, '-infinity'::timestamptz) as period_start,
+        coalesce(to_at::timestamptz, 'infinity'::timestamptz) as period_end,
+),
+
+zones as (
+    select
+        people.name_key,
+        coalesce(known.name, 'UTC') as timezone,
+    from people
+    left join pg_timezone_names() as known on known.name = people.timezone
+),
+
+period_pages as (
+    select
+        p.page_id,
+        p.sent_at,
+        p.recipient,
+        lower(trim(p.recipient)) as name_key,
+        p.team,
+        nullif(trim(p.incident_id), '') as incident_id,
+    from pages as p
+    cross join period
+    where p.sent_at >= period.period_start and p.sent_at < period.period_end
+),
+
+localised_pages as (
+    select
+        period_pages.*,
+        coalesce(zones.timezone, 'UTC') as timezone,
+        local_ts(period_pages.sent_at, zones.timezone) as local_at,
+    from period_pages
+    left join zones on zones.name_key = period_pages.name_key
+),
+
+-- the calendar shared with metrics (sql/macros.sql): [overnight_start, overnight_end) local
+overnight_pages as (
+    select localised_pages.*,
+    from localised_pages
+    where is_overnight_local(local_at)
+),
+
+first_in_period as (
+    select *,
+    from overnight_pages
+    qualify
+        incident_id is null
+        or row_number() over (
+            partition by name_key, incident_id order by sent_at, page_id
+        ) = 1
+),
+
+-- earlier pages of the same person and incident, before the period: an overnight one there
+-- already earned the credit
+earlier_candidates as (
+    select
+        lower(trim(p.recipient)) as name_key,
+        nullif(trim(p.incident_id), '') as incident_id,
+        p.sent_at,
+    from src_pages as p
+    where
+        p.sent_at < (select period_start from period)
+        and nullif(trim(p.incident_id), '') in (
+            select incident_id from first_in_period where incident_id is not null
+        )
+),
+
+earlier_pages as (
+    select
+        earlier_candidates.name_key,
+        earlier_candidates.incident_id,
+        local_ts(earlier_candidates.sent_at, zones.timezone) as local_at,
+    from earlier_candidates
+    left join zones on zones.name_key = earlier_candidates.name_key
+),
+
+earlier_overnight as (
+    select distinct
+        earlier_pages.name_key,
+        earlier_pages.incident_id,
+    from earlier_pages
+    where is_overnight_local(local_at)
+),
+
+counted as (
+    select first_in_period.*,
+    from first_in_period
+    anti join earlier_overnight
+        on
+            earlier_overnight.name_key = first_in_period.name_key
+            and earlier_overnight.incident_id = first_in_period.incident_id
+),
+
+final as (
+    select
+        counted.page_id,
+        counted.sent_at,
+        counted.recipient,
+        counted.name_key,
+        counted.team,
+        counted.incident_id,
+        counted.timezone,
+        counted.local_at,
+        rates.effective_from as rate_effective_from,
+        rates.comp_hours_per_overnight_page,
+    from counted
+    asof left join pay_rates as rates on counted.sent_at >= rates.effective_from
+)
+
+select * from final;
