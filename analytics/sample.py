@@ -9,8 +9,16 @@ rotations/rotations.csv                   weekly rotations plus overrides (§3.3
 people.csv                                engineers, teams, IANA time zones (§3.4)
 action_items/jira_export.csv              Jira-style tracker export (§3.5)
 handoffs/<team>/<YYYY-MM-DD>.md           hand-off notes (most on time, some late, some missing)
+reviews/<YYYY>/<stem>-postmortem.md       review documents of SEV-1/2 incidents (§3.8, §14)
+comp_time/taken.csv                       comp time taken (§15), one day before any was owed
 MANIFEST.md                               which hand-written variant each document uses
 ```
+
+Hand-off notes, review documents, the communication lines of the timelines (who was paged or
+told, in and out of the 60-minute window), the severity evidence of IMPACT, people's
+``country`` and comp time are written for the default 26-week span only (``years`` and
+``engineers`` unset), each from its own seeded stream: benchmark data stays as it was, and
+adding them changed the other files only where they add lines.
 
 Everything comes from seeded ``random.Random`` streams and fixed dates (no wall clock), so the
 same seed and scale give byte-identical files. The documents use every human variation §3.1
