@@ -9,8 +9,16 @@ rotations/rotations.csv                   weekly rotations plus overrides (§3.3
 people.csv                                engineers, teams, IANA time zones (§3.4)
 action_items/jira_export.csv              Jira-style tracker export (§3.5)
 handoffs/<team>/<YYYY-MM-DD>.md           hand-off notes (most on time, some late, some missing)
+reviews/<YYYY>/<stem>-postmortem.md       review documents of SEV-1/2 incidents (§3.8, §14)
+comp_time/taken.csv                       comp time taken (§15), one day before any was owed
 MANIFEST.md                               which hand-written variant each document uses
 ```
+
+Hand-off notes, review documents, the communication lines of the timelines (who was paged or
+told, in and out of the 60-minute window), the severity evidence of IMPACT, people's
+``country`` and comp time are written for the default 26-week span only (``years`` and
+``engineers`` unset), each from its own seeded stream: benchmark data stays as it was, and
+adding them changed the other files only where they add lines.
 
 Everything comes from seeded ``random.Random`` streams and fixed dates (no wall clock), so the
 same seed and scale give byte-identical files. The documents use every human variation §3.1
@@ -394,12 +402,19 @@ def generate(
     incidents = _incidents(random.Random(f"{seed}:incidents"), scale, teams, people, roster, span)
     pages = _pages(random.Random(f"{seed}:pages"), scale, teams, incidents, people, roster, span)
     jira = _jira(random.Random(f"{seed}:jira"), incidents, span)
-    # Hand-off notes for the default span only: benchmarks measure the other inputs.
-    handoffs = (
-        _handoffs(random.Random(f"{seed}:handoffs"), shifts, span)
-        if years is None and engineers is None
-        else []
-    )
+    # Hand-off notes, review documents, communication lines, severity evidence, countries and
+    # comp time for the default span only: benchmarks measure the other inputs.
+    default_span = years is None and engineers is None
+    handoffs = _handoffs(random.Random(f"{seed}:handoffs"), shifts, span) if default_span else []
+    reviews: list[_Review] = []
+    comp_taken: list[tuple[str, date, int]] = []
+    health = _Health()
+    if default_span:
+        health.communication = _communication(random.Random(f"{seed}:communication"), incidents)
+        health.planted = _severity_evidence(random.Random(f"{seed}:severity"), incidents)
+        reviews = _reviews(random.Random(f"{seed}:reviews"), incidents, span)
+        comp_taken = _comp_time_taken(random.Random(f"{seed}:comp_time"), pages, people)
+        health.countries = True
 
     total = len(incidents) + 5
     for done, inc in enumerate(incidents, start=1):
@@ -407,15 +422,23 @@ def generate(
         _write(path, _render(inc))
         if progress is not None and done % 500 == 0:
             progress(done, total)
-    _write(out / "people.csv", _people_csv(people))
+    _write(out / "people.csv", _people_csv(people, countries=health.countries))
     _write(out / "rotations" / "rotations.csv", _rotations_csv(shifts))
     _write(out / "pages" / "pages.csv", _pages_csv(pages))
     _write(out / "action_items" / "jira_export.csv", _jira_csv(jira))
     for note in handoffs:
         _write(out / "handoffs" / note.team / f"{note.handover:%Y-%m-%d}.md", _handoff_md(note))
+    for review in reviews:
+        _write(out / review.path, review.text)
+    if comp_taken:
+        _write(
+            out / "comp_time" / "taken.csv",
+            _csv(("engineer", "taken_on", "hours"), [(e, d, h) for e, d, h in comp_taken]),
+        )
+    health.reviews, health.comp_taken = reviews, comp_taken
     _write(
         out / "MANIFEST.md",
-        _manifest(seed, scale, incidents, people, shifts, pages, jira, span, handoffs),
+        _manifest(seed, scale, incidents, people, shifts, pages, jira, span, handoffs, health),
     )
     if bulk_pages:
         _bulk_pages(out / "pages" / "bulk-pages.csv", bulk_pages, seed, people, span)
@@ -428,6 +451,8 @@ def generate(
         "people": len(people),
         "action_items": len(jira),
         "handoffs": len(handoffs),
+        "reviews": len(reviews),
+        "comp_time": len(comp_taken),
     }
 
 
@@ -493,6 +518,8 @@ _OWNED = (
     "rotations",
     "action_items",
     "handoffs",
+    "reviews",
+    "comp_time",
     "people.csv",
     "MANIFEST.md",
 )
@@ -1225,10 +1252,18 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return buf.getvalue()
 
 
-def _people_csv(people: Sequence[_Person]) -> str:
+def _people_csv(people: Sequence[_Person], *, countries: bool = False) -> str:
+    if not countries:
+        return _csv(
+            ("engineer", "employee_id", "team", "timezone", "email"),
+            [(p.engineer, p.employee_id, p.team, p.timezone, p.email) for p in people],
+        )
     return _csv(
-        ("engineer", "employee_id", "team", "timezone", "email"),
-        [(p.engineer, p.employee_id, p.team, p.timezone, p.email) for p in people],
+        ("engineer", "employee_id", "team", "timezone", "email", "country"),
+        [
+            (p.engineer, p.employee_id, p.team, p.timezone, p.email, _COUNTRIES.get(p.engineer, ""))
+            for p in people
+        ],
     )
 
 
@@ -1317,7 +1352,10 @@ def _manifest(
     jira: Sequence[_JiraRow],
     span: _Span = _DEFAULT_SPAN,
     handoffs: Sequence[_Handoff] = (),
+    health: _Health | None = None,
 ) -> str:
+    health = health or _Health()
+    planted = list(health.planted)
     zone_of = {p.engineer: p.timezone for p in people}
     sev = Counter(i.severity for i in incidents)
     overrides = [s for s in shifts if s.override]
@@ -1347,10 +1385,44 @@ def _manifest(
         f"- hand-off notes: {len(handoffs)}; written 24 h or more before the hand-over: "
         f"{sum(1 for h in handoffs if h.kind == 'late')}; more than 4 h after it: "
         f"{sum(1 for h in handoffs if h.kind == 'after')}",
-        "",
-        "## Planted cases",
-        "",
     ]
+    if health.reviews:
+        kinds = Counter(r.kind for r in health.reviews)
+        styles = Counter(r.style for r in health.reviews)
+        comm = health.communication
+        out += [
+            f"- review documents: {len(health.reviews)} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+            + "); heading styles: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(styles.items())),
+            f"- communication (SEV-1/2 incidents): complete {comm['complete']}, partial "
+            f"{comm['partial']}, silent {comm['silent']}; requirement lines in time "
+            f"{comm['in_time']}, after 60 min {comm['late']}, not written {comm['missing']}",
+        ]
+    if health.countries:
+        named = [p for p in people if _COUNTRIES.get(p.engineer)]
+        out.append(
+            f"- people with a country: {len(named)} ("
+            + ", ".join(sorted({_COUNTRIES[p.engineer] for p in named}))
+            + ")"
+        )
+    if health.comp_taken:
+        out.append(
+            f"- comp time taken: {len(health.comp_taken)} rows, "
+            f"{sum(h for _, _, h in health.comp_taken)} hours"
+        )
+        night_of: dict[str, datetime] = {}
+        for p in pages:
+            if _is_overnight(p.sent_at, zone_of[p.recipient]):
+                night_of.setdefault(p.recipient, p.sent_at)
+        for engineer, day, hours in health.comp_taken:
+            first = night_of.get(engineer)
+            if first is None or day < first.date():
+                planted.append(
+                    f"- comp time taken before any was owed: {engineer} {hours} h on {day}"
+                )
+    out += ["", "## Planted cases", ""]
+    out += planted
     for s in overrides:
         out.append(f"- override: {s.team} {s.engineer} {_z(s.start)} to {_z(s.end)}")
     for i in incidents:
@@ -1383,4 +1455,366 @@ def _manifest(
             f"| `{i.sev_form.format(n=i.severity)}` | `{i.sep}` | {i.key_style} | {ts} "
             f"| {', '.join(other)} |"
         )
+    if health.reviews:
+        out += ["", "## Review documents", ""]
+        out += ["| file | incident_id | kind | headings | published |", "|---|---|---|---|---|"]
+        for r in health.reviews:
+            when = "draft" if r.published is None else f"{r.published:%Y-%m-%d %H:%M}"
+            out.append(f"| {r.path} | {r.incident_id} | {r.kind} | {r.style} | {when} |")
     return "\n".join(out) + "\n"
+
+
+# --- post-incident review and on-call health (default span only) -------------------------
+# Each of these reads the incidents, people and pages made above and draws from its own seeded
+# stream, so adding them changed no other file except where they add lines (SPEC §14, §15).
+
+# SPEC §15: a country per person, chosen so public holidays fall inside their on-call weeks
+# (Corpus Christi for Alice in Bavaria, Ascension and Unity Day for Bruno in Berlin, ...);
+# Grace has none, so the policy's holidays_country applies to her.
+_COUNTRIES = {
+    "Alice Chen": "DE-BY",
+    "Bruno Okafor": "DE-BE",
+    "Chloe Martin": "GB-ENG",
+    "Dev Patel": "AU-NSW",
+    "Elena Rossi": "US",
+    "Farid Haddad": "US-NY",
+    "Grace Kim": "",
+    "Hiro Tanaka": "DE",
+    "Ines Garcia": "IN",
+    "Jonas Becker": "IN",
+    "Kavya Iyer": "US",
+    "Liam Murphy": "IE",
+}
+
+# SPEC §14 [communication] defaults, as people write them in a timeline (whole words).
+_COMM_LINES: dict[int, dict[str, tuple[str, ...]]] = {
+    1: {
+        "oncall_sre": ("Paged on-call SRE and VP Engineering", "Paged the on-call SRE"),
+        "vp_engineering": ("VP Eng joined the bridge", "Informed the VP of Engineering"),
+        "team_leads": ("Team leads of {team} and platform joined the bridge",),
+        "exec_channel": ("#exec channel opened for updates", "Summary posted in the exec channel"),
+        "customer_success": ("Customer success notified; they are drafting the customer note",),
+    },
+    2: {
+        "oncall_sre": ("Paged on-call SRE",),
+        "team_lead": ("Team lead of {team} informed", "Pinged the {team} team lead"),
+        "engineering_channel": ("Posted a summary in #engineering",),
+    },
+}
+
+
+def _communication(rng: random.Random, incidents: Sequence[_Incident]) -> Counter[str]:
+    """Timeline lines for the playbook's communication rules of SEV-1/2 incidents: most in
+    time, some after the 60-minute window, some never written. No word here is a timeline
+    keyword other than "paged" (no escalation or status-page event is added)."""
+    counts: Counter[str] = Counter()
+    last = [i for i in incidents if i.severity in _COMM_LINES][-1:]
+    for inc in incidents:
+        if inc.severity not in _COMM_LINES:
+            continue
+        profile = rng.choices(("complete", "partial", "silent"), weights=(60, 28, 12))[0]
+        counts[profile] += 1
+        added: list[tuple[datetime, str]] = []
+        window = _minutes(inc.resolved - inc.detected)
+        for requirement, texts in _COMM_LINES[inc.severity].items():
+            text = rng.choice(texts).format(team=inc.team)
+            roll = rng.random()
+            # the last one (the demo week) forgets its team lead
+            forgot = inc in last and requirement.startswith("team_lead")
+            if forgot or profile == "silent" or (profile == "partial" and roll < 0.35):
+                counts["missing"] += 1
+                continue
+            if profile == "partial" and roll < 0.7 and window > 75:
+                at = inc.detected + timedelta(minutes=rng.randint(61, min(window, 240)))
+                counts["late"] += 1
+            else:
+                at = inc.detected + timedelta(minutes=rng.randint(1, min(55, max(1, window))))
+                counts["in_time"] += 1
+            added.append((at.replace(second=0, microsecond=0), text))
+        inc.events = sorted(inc.events + added, key=lambda e: e[0])
+    return counts
+
+
+def _severity_evidence(rng: random.Random, incidents: Sequence[_Incident]) -> list[str]:
+    """IMPACT lines that show how bad it was (SPEC §14 severity audit): most SEV-1s say
+    "complete outage ... for all users", most SEV-2s "major degradation"; a few do not
+    (sev1_without_evidence, over_declared), and one SEV-3 lost data (under_declared)."""
+    planted: list[str] = []
+    for inc in incidents:
+        if "no_impact" in inc.flags or inc.severity == 3:
+            continue
+        roll = rng.random()
+        if inc.severity == 1 and roll < 0.8:
+            inc.impact.append(f"Scope: complete outage of {inc.service} for all users")
+        elif inc.severity == 2 and roll < 0.75:
+            inc.impact.append(
+                rng.choice(
+                    (
+                        f"Scope: major degradation of {inc.service}",
+                        f"Scope: significant feature unavailable ({inc.service})",
+                    )
+                )
+            )
+    sev3 = [i for i in incidents if i.severity == 3 and "no_impact" not in i.flags and i.impact]
+    if sev3:
+        inc = sev3[len(sev3) * 3 // 4]
+        rows = rng.randint(20, 300)
+        inc.impact[-1] = f"Data loss: yes, {rows} rows of {inc.service} writes (restored)"
+        inc.flags.add("data_loss_sev3")
+        planted.append(f"- data loss filed as SEV-3: {inc.incident_id}")
+    return planted
+
+
+@dataclass
+class _Health:
+    """What the default-span additions wrote, for the manifest."""
+
+    communication: Counter[str] = field(default_factory=Counter)
+    planted: list[str] = field(default_factory=list)
+    reviews: list[_Review] = field(default_factory=list)
+    comp_taken: list[tuple[str, date, int]] = field(default_factory=list)
+    countries: bool = False
+
+
+@dataclass(frozen=True)
+class _Review:
+    incident_id: str
+    path: str  # under the sample folder
+    published: datetime | None
+    kind: str
+    style: str
+    text: str
+
+
+REVIEW_KINDS = (
+    "complete",
+    "missing_parts",
+    "three_whys",
+    "five_bullets",
+    "numbered_whys",
+    "blame",
+    "placeholders",
+)
+_REVIEW_WEIGHTS = (40, 12, 12, 8, 10, 10, 8)
+REVIEW_STYLES = ("markdown", "bold", "keys", "numbered")
+_REVIEW_HEADINGS: dict[str, tuple[str, ...]] = {
+    # summary, timeline, root cause, went well, improvements, action items, (5 whys lead-in)
+    "markdown": (
+        "## Incident summary",
+        "## Timeline",
+        "## Root cause",
+        "## What went well",
+        "## What could be improved",
+        "## Action items",
+        "### 5 Whys",
+    ),
+    "bold": (
+        "**Summary:**",
+        "**Timeline of events:**",
+        "**Root cause analysis:**",
+        "**Went well:**",
+        "**Improvements:**",
+        "**Follow-ups:**",
+        "**5 Whys:**",
+    ),
+    "keys": (
+        "INCIDENT SUMMARY:",
+        "TIMELINE:",
+        "ROOT CAUSE:",
+        "WHAT WENT WELL:",
+        "WHAT COULD BE IMPROVED:",
+        "ACTION ITEMS:",
+        "5 WHYS:",
+    ),
+    "numbered": (
+        "## 1. Incident summary",
+        "## 2. Timeline",
+        "## 3. Root cause (5 Whys)",
+        "## 4. What went well",
+        "## 5. What could be improved",
+        "## 6. Action items",
+        "### 5 Whys",
+    ),
+}
+_WHY_FORMS = ("Why {k}: why {q} {a}", "{k}. Why {q} {a}", "- **Why** {q} {a}")
+
+
+def _why_chain(inc: _Incident) -> list[tuple[str, str]]:
+    """Five (question, answer) steps from the symptom to a process gap, blameless."""
+    cause = inc.mode.cause.replace("\n", " ").split(";")[0].split(". ")[0].rstrip(".")
+    return [
+        (f"did {inc.service} fail?", f"Because of {inc.mode.symptom}."),
+        ("did that happen?", f"Because {cause[0].lower() + cause[1:]}."),
+        ("was it not caught before production?", "Because no test or alert covers it."),
+        ("is there no such check?", "Because the release checklist predates this failure."),
+        ("was the checklist not updated?", "Because no team owns it; the items below fix that."),
+    ]
+
+
+def _reviews(rng: random.Random, incidents: Sequence[_Incident], span: _Span) -> list[_Review]:
+    """Review documents (SPEC §3.8) for most SEV-1/2 incidents that have a post-mortem, in
+    realistic variety; drafts and late ones for some that have none; the two published in the
+    last week are one complete review and one with three whys (the demo week's all-hands)."""
+    chosen: list[list] = []  # [incident, kind, style, published]
+    last_week = span.end - timedelta(weeks=1)
+    showcase = iter(("complete", "three_whys"))
+    for inc in incidents:
+        if inc.severity > 2:
+            continue
+        deadline = inc.resolved + timedelta(hours=48)
+        style = rng.choice(REVIEW_STYLES)
+        roll = rng.random()
+        kind = rng.choices(REVIEW_KINDS, weights=_REVIEW_WEIGHTS)[0]
+        published = inc.postmortem
+        if inc.postmortem is None:
+            late = deadline + timedelta(hours=rng.randint(6, 120))
+            if roll < 0.4 and late < span.end:
+                kind, published = "late", late
+            elif roll < 0.7:
+                kind = "draft"
+            else:
+                continue  # never written
+        elif inc.postmortem > deadline:
+            kind = "late"
+        elif inc.postmortem >= last_week:
+            kind = next(showcase, kind)
+        elif roll < 0.1:
+            continue  # published (POSTMORTEM: in the timeline) but the document is elsewhere
+        chosen.append([inc, kind, style, published])
+    # Coverage: each kind of review at least twice, taken from complete ones before the last week.
+    for kind in REVIEW_KINDS:
+        while sum(c[1] == kind for c in chosen) < 2:
+            spare = [c for c in chosen if c[1] == "complete" and c[3] < last_week]
+            if len(spare) <= 2:
+                break
+            spare[len(spare) // 2][1] = kind
+    return [
+        _Review(
+            inc.incident_id,
+            f"reviews/{inc.started:%Y}/{inc.stem}-postmortem.md",
+            published,
+            kind,
+            style,
+            _review_md(inc, kind, style, published),
+        )
+        for inc, kind, style, published in chosen
+    ]
+
+
+def _statement(answer: str) -> str:
+    """A why-step's answer as a plain statement: "Because of X." -> "X."."""
+    rest = answer.removeprefix("Because of ").removeprefix("Because ")
+    return rest[0].upper() + rest[1:]
+
+
+def _review_md(inc: _Incident, kind: str, style: str, published: datetime | None) -> str:
+    h = _REVIEW_HEADINGS[style]
+    first = inc.acker.split()[0]
+    lines = [f"# Post-mortem: {inc.service} {inc.mode.symptom}", ""]
+    lines.append(f"ID: {inc.incident_id}")
+    lines.append(f"INCIDENT: {inc.service}: {inc.mode.symptom}")
+    if published is not None:
+        lines.append(f"PUBLISHED: {published:%Y-%m-%d %H:%M} UTC")
+    lines.append("")
+
+    def section(heading: str, body: Sequence[str]) -> None:
+        lines.extend([heading, *body, ""])
+
+    hours = _minutes(inc.resolved - inc.started) / 60
+    summary = [
+        f"SEV-{inc.severity} on {inc.service} ({inc.team}), {inc.started:%Y-%m-%d}: "
+        f"{inc.mode.symptom} for {hours:.1f} hours, detected by {inc.detection}."
+    ]
+    timeline = [
+        f"- {inc.started:%H:%M} UTC — first errors",
+        f"- {inc.detected:%H:%M} UTC — detected: {inc.detection}",
+        f"- {inc.acknowledged:%H:%M} UTC — acknowledged by the on-call engineer",
+        f"- {inc.mitigated:%H:%M} UTC — mitigated: {inc.mode.mitigation.lower()}",
+        f"- {inc.resolved:%H:%M} UTC — resolved",
+    ]
+    cause = inc.mode.cause.splitlines()
+    chain = _why_chain(inc)
+    form = _WHY_FORMS[inc.n % len(_WHY_FORMS)]
+    whys = [form.format(k=k, q=q, a=a) for k, (q, a) in enumerate(chain, start=1)]
+    root: list[str] = [*cause, ""]
+    if kind == "three_whys":
+        root += whys[:3]
+    elif kind == "five_bullets":  # five plain statements: not whys (SPEC §14)
+        root += [f"- {_statement(a).rstrip('.')}" for _, a in chain]
+    elif kind == "numbered_whys":
+        lines_numbered = [f"{k}. {_statement(a)}" for k, (_, a) in enumerate(chain, 1)]
+        root += [h[6], *lines_numbered]
+    elif kind == "blame":
+        root = [
+            f"{first} pushed the change without a load test: human error.",
+            "",
+            *whys,
+        ]
+    elif kind == "placeholders":
+        root = ["TBD"]
+    else:
+        root += whys
+    went_well = [
+        f"- Detection took {_minutes(inc.detected - inc.started)} min "
+        f"({inc.detection.split(' (')[0]}).",
+        "- The rollback path worked as documented.",
+    ]
+    improve = [
+        f"- {inc.mode.items[0]}: we had no signal for this failure mode.",
+        "- The runbook did not cover the mitigation we used.",
+    ]
+    if kind == "blame":
+        improve.append(f"- {inc.acker} should have known the limits of the {inc.service} pool.")
+    items = []
+    for it in inc.items:
+        box = "x" if it.done else " "
+        parts = [it.description + (f" ({it.ticket})" if it.ticket else "")]
+        if it.owner:
+            parts.append(f"Owner: {it.owner}")
+        if it.due:
+            parts.append(f"Due: {it.due.isoformat()}")
+        items.append(f"- [{box}] " + " — ".join(parts))
+    items = items or ["- [ ] TBD — Owner: [name] — Due: [date]"]
+
+    if kind in ("draft", "placeholders"):
+        section(h[0], summary)
+        section(h[1], ["[paste the timeline here]"] if kind == "draft" else timeline)
+        section(h[2], root if kind == "placeholders" else ["TBD"])
+        section(h[3], ["TBD"])
+        section(h[4], ["TODO"])
+        section(h[5], items if kind == "placeholders" else ["- [ ] [action] — Owner: — Due:"])
+    else:
+        section(h[0], summary)
+        if kind != "missing_parts":
+            section(h[1], timeline)
+        section(h[2], root)
+        if kind != "missing_parts":
+            section(h[3], went_well)
+        section(h[4], improve)
+        section(h[5], items)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _comp_time_taken(
+    rng: random.Random, pages: Sequence[_Page], people: Sequence[_Person]
+) -> list[tuple[str, date, int]]:
+    """Comp time taken (SPEC §15 ``comp_time/*.csv``): a few days off after overnight pages,
+    and one day taken before any overnight page was owed (a negative balance)."""
+    zone_of = {p.engineer: p.timezone for p in people}
+    nights: dict[str, list[datetime]] = {}
+    for p in pages:
+        if _is_overnight(p.sent_at, zone_of[p.recipient]):
+            nights.setdefault(p.recipient, []).append(p.sent_at)
+    rows: list[tuple[str, date, int]] = []
+    by_first = sorted(nights, key=lambda e: (min(nights[e]), e))
+    for engineer in by_first[:5]:
+        times = sorted(nights[engineer])
+        for t in rng.sample(times, min(2, len(times))):
+            day = (t + timedelta(days=rng.randint(3, 10))).date()
+            while day.weekday() >= 5:
+                day += timedelta(days=1)
+            rows.append((engineer, day, rng.choice((4, 8))))
+    early = by_first[-1]  # the last to be paged at night takes a day before any is owed
+    before = max(min(nights[early]) - timedelta(days=9), SPAN_START)
+    rows = [r for r in rows if r[0] != early] + [(early, before.date(), 8)]
+    return sorted(set(rows), key=lambda r: (r[1], r[0]))
