@@ -200,9 +200,7 @@ def show_communication(data: WeeklyData) -> None:
         if _incident_data(data) == "none":
             _html(_p(_NO_DATA))
         else:
-            _html(
-                _p("No communication requirement applies to this week's incidents.") + skipped
-            )
+            _html(_p("No communication requirement applies to this week's incidents.") + skipped)
         return
     shown = communication_table(reviews)
     _html(
