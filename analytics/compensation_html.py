@@ -396,9 +396,9 @@ def show_fairness(data: CompensationData) -> None:
         "moves a share a lot, the more so in small teams"
         + (f" ({_e(', '.join(small))} with fewer than 3 members)" if small else "")
         + ". Read a share as a reason to look, not as a verdict.</p>",
-        f"<p>{flagged} {'person' if flagged == 1 else 'people'} exceeded a working-time limit of the policy "
-        "(nights interrupted: distinct nights with an overnight page, on the person's own "
-        "clock).</p>",
+        f"<p>{flagged} {'person' if flagged == 1 else 'people'} exceeded a working-time "
+        "limit of the policy (nights interrupted: distinct nights with an overnight page, "
+        "on the person's own clock).</p>",
     ]
     _html(_table(headers, rows, numeric=[2, 3, 4, 5, 7, 8]) + "".join(notes))
     charts.setup()
