@@ -151,6 +151,9 @@ def load(
     with warehouse.reader(db, wait=wait, as_of=moment, policy=rules) as con:
         payroll = pay.compute_payroll(con, start, end)
         pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
+        fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])
+        handoffs = warehouse.query_df(con, _HANDOFFS_SQL, bounds)
+        limits = warehouse.query_df(con, _LIMITS_SQL).iloc[0].to_dict()
         # fetched as Python values, not a DataFrame: the total stays a Decimal
         cursor = con.execute(
             warehouse.sql_text("queries/payroll_export_of_period.sql"),
@@ -160,9 +163,6 @@ def load(
         exported = (
             dict(zip([d[0] for d in cursor.description], found, strict=True)) if found else None
         )
-        fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])
-        handoffs = warehouse.query_df(con, _HANDOFFS_SQL, bounds)
-        limits = warehouse.query_df(con, _LIMITS_SQL).iloc[0].to_dict()
     export = None
     if exported is not None:
         csv_sha = hashlib.sha256(pay.render_csv(payroll)).hexdigest()
