@@ -262,18 +262,19 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
     )
 
 
-def compliance(df: pd.DataFrame) -> alt.Chart:
+def compliance(df: pd.DataFrame, *, title: str = "Compliance this week") -> alt.Chart:
     """Stacked horizontal bars of met / breached / pending per check.
 
     Args:
         df: One row per check and status: ``check`` (e.g. "response"), ``status``
             (met, breached, pending) and ``incidents`` (count).
+        title: The chart title.
     """
     return (
-        alt.Chart(df, title="Compliance this week")
+        alt.Chart(df, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("check:N", title=None, sort=None),
+            y=alt.Y("check:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X(
                 "sum(incidents):Q",
                 title="incidents",
@@ -543,7 +544,13 @@ def fair_share_by_person(df: pd.DataFrame) -> alt.LayerChart:
             ``window_hours``, ``fair_share_hours`` (hours; NaN without a fair share) and
             ``order`` (the row's place, top first).
     """
-    base = alt.Chart(df, title="On-call hours in the fairness window against the fair share")
+    base = alt.Chart(
+        df,
+        title=alt.TitleParams(
+            "On-call hours in the fairness window",
+            subtitle="bars: the person's hours; orange mark: the team's fair share",
+        ),
+    )
     y = _person_axis()
     tooltip = [
         "engineer:N",

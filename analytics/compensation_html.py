@@ -370,10 +370,10 @@ def show_fairness(data: CompensationData) -> None:
                 r["engineer"],
                 f"{r['team']} ({n})",
                 _hours(round(r["oncall_hours"], 2)),
-                _hours(round(r["window_hours"], 2)),
+                _hours(round(r["window_hours"], 1)),
                 "—"
                 if r["fair_share_hours"] != r["fair_share_hours"]
-                else _hours(round(r["fair_share_hours"], 2)),
+                else _hours(round(r["fair_share_hours"], 1)),
                 share,
                 f"{r['present_share']:.0%} of the window" if r["present_share"] else "not a member",
                 r["pages"],

@@ -223,7 +223,7 @@ def show_communication(data: WeeklyData) -> None:
         )
         .query("incidents > 0")
     )
-    _display(charts.compliance(long).properties(title="Communication this week"))
+    _display(charts.compliance(long, title="Communication this week"))
 
 
 def show_misclassifications(data: WeeklyData) -> None:
