@@ -356,7 +356,7 @@ def show_fairness(data: CompensationData) -> None:
         f"Hours on call, {weeks} weeks",
         "Team's fair share",
         "Share of fair",
-        "In the rotation for",
+        "In rotation, share of window",
         "Pages",
         "Nights interrupted",
         "Working-time limits exceeded",
@@ -375,7 +375,7 @@ def show_fairness(data: CompensationData) -> None:
                 if r["fair_share_hours"] != r["fair_share_hours"]
                 else _hours(round(r["fair_share_hours"], 1)),
                 share,
-                f"{r['present_share']:.0%} of the window" if r["present_share"] else "not a member",
+                f"{r['present_share']:.0%}" if r["present_share"] else "not a member",
                 r["pages"],
                 r["nights_interrupted"],
                 "; ".join(r["limits"]) or "none",
@@ -390,7 +390,7 @@ def show_fairness(data: CompensationData) -> None:
         "each was in the rotation: what a member there the whole window would carry. Share "
         "of fair = the person's hours in the window / that fair share (100% = fair); someone "
         "who joined or left during the window has a smaller share for that reason alone, "
-        "shown under <em>In the rotation for</em>.</p>",
+        "shown under <em>In rotation, share of window</em>.</p>",
         "<p>Shares are noisy: over "
         f"{weeks} weeks each person carries only a few shifts, so one shift more or less "
         "moves a share a lot, the more so in small teams"
@@ -400,7 +400,7 @@ def show_fairness(data: CompensationData) -> None:
         "limit of the policy (nights interrupted: distinct nights with an overnight page, "
         "on the person's own clock).</p>",
     ]
-    _html(_table(headers, rows, numeric=[2, 3, 4, 5, 7, 8]) + "".join(notes))
+    _html(_table(headers, rows, numeric=[2, 3, 4, 5, 6, 7, 8]) + "".join(notes))
     charts.setup()
     display(charts.fair_share_by_person(df))
 
