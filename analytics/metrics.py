@@ -173,13 +173,15 @@ def _summary_columns(by: str) -> list[str]:
     return head + list(REVIEW_RATE_COLUMNS)
 
 
-# SPEC §14 rates after the summary's own columns: post-mortem reviews (one per incident of the
-# policy's severities) and communication requirements (one per incident and requirement).
+# Rates after the summary's own columns: post-mortem reviews (one per incident of the policy's
+# severities) and communication requirements (one per incident and requirement), SPEC §14; the
+# status-page cadence (one per SEV-1/2 incident) and where each incident's status updates came
+# from (statuspage, timeline or none), SPEC §13.
+RULE_RATES: tuple[str, ...] = ("review", "communication", "status_cadence")
+STATUS_SOURCES: tuple[str, ...] = ("statuspage", "timeline", "none")
 REVIEW_RATE_COLUMNS: tuple[str, ...] = tuple(
-    f"{rule}_{part}"
-    for rule in ("review", "communication")
-    for part in ("met", "breached", "pending", "rate")
-)
+    f"{rule}_{part}" for rule in RULE_RATES for part in ("met", "breached", "pending", "rate")
+) + tuple(f"status_source_{source}" for source in STATUS_SOURCES)
 
 
 def summary(
@@ -243,11 +245,13 @@ def summary(
 def _with_review_rates(
     con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, by: str, params: dict
 ) -> pd.DataFrame:
-    """``frame`` with the review and communication counts and rates of its groups.
+    """``frame`` with the review, communication and status-cadence counts of its groups.
 
     ``review_*`` count postmortem_reviews.review_status of the period's incidents (n/a left
-    out); ``communication_*`` count incident_communication rows (incident and requirement).
-    Rates are met / (met + breached), NaN when nothing is decided.
+    out); ``communication_*`` count incident_communication rows (incident and requirement);
+    ``status_cadence_*`` count incident_metrics.status_cadence_status (n/a left out) and
+    ``status_source_*`` the incidents by where their status updates came from. Rates are
+    met / (met + breached), NaN when nothing is decided.
     """
     sql = f"""
         with scoped as (
@@ -262,6 +266,14 @@ def _with_review_rates(
             select s.grp, 'communication' as rule, c.status,
             from scoped as s
             inner join incident_communication as c on c.incident_id = s.incident_id
+            union all
+            select s.grp, 'status_cadence' as rule, m.status_cadence_status as status,
+            from scoped as s
+            inner join incident_metrics as m on m.incident_id = s.incident_id
+            union all
+            select s.grp, 'source_' || m.status_source as rule, null as status,
+            from scoped as s
+            inner join incident_metrics as m on m.incident_id = s.incident_id
         )
         select
             grp,
@@ -274,6 +286,15 @@ def _with_review_rates(
                 as communication_breached,
             count(*) filter (where rule = 'communication' and status = 'pending')
                 as communication_pending,
+            count(*) filter (where rule = 'status_cadence' and status = 'met')
+                as status_cadence_met,
+            count(*) filter (where rule = 'status_cadence' and status = 'breached')
+                as status_cadence_breached,
+            count(*) filter (where rule = 'status_cadence' and status = 'pending')
+                as status_cadence_pending,
+            count(*) filter (where rule = 'source_statuspage') as status_source_statuspage,
+            count(*) filter (where rule = 'source_timeline') as status_source_timeline,
+            count(*) filter (where rule = 'source_none') as status_source_none,
         from statuses
         group by grp
     """
@@ -281,10 +302,12 @@ def _with_review_rates(
     if by == "severity":
         counts["severity"] = counts["severity"].astype("int64")
     merged = frame.merge(counts, on=by, how="left")
-    for rule in ("review", "communication"):
+    for rule in RULE_RATES:
         parts = [f"{rule}_{s}" for s in ("met", "breached", "pending")]
         merged[parts] = merged[parts].fillna(0).astype("int64")
         merged[f"{rule}_rate"] = _rate(merged[f"{rule}_met"], merged[parts[0]] + merged[parts[1]])
+    sources = [f"status_source_{source}" for source in STATUS_SOURCES]
+    merged[sources] = merged[sources].fillna(0).astype("int64")
     return merged
 
 

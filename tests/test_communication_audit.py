@@ -287,7 +287,7 @@ def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
     assert b"still paid" in result.explain_path.read_bytes()
 
 
-def test_metrics_gain_review_and_communication_rates(tmp_path):
+def test_metrics_gain_review_communication_and_cadence_rates(tmp_path):
     import math
 
     from analytics import metrics
@@ -302,7 +302,7 @@ def test_metrics_gain_review_and_communication_rates(tmp_path):
         columns[: columns.index("open_incidents") + 1]
         == metrics._summary_columns("severity")[: columns.index("open_incidents") + 1]
     )
-    assert columns[-8:] == list(metrics.REVIEW_RATE_COLUMNS)
+    assert columns[-len(metrics.REVIEW_RATE_COLUMNS) :] == list(metrics.REVIEW_RATE_COLUMNS)
     got = frame.set_index("severity")[list(metrics.REVIEW_RATE_COLUMNS)].to_dict("index")
     # SEV-1 INC-1: no review document, resolved Nov 3, deadline passed: review breached.
     # Communication: oncall_sre, exec_channel, team_leads met; vp_engineering late and
@@ -316,10 +316,20 @@ def test_metrics_gain_review_and_communication_rates(tmp_path):
         "communication_breached": 2,
         "communication_pending": 0,
         "communication_rate": 0.6,
+        # no "status page" line: the gaps are detection 14:05 -> resolution 16:00 = 115 min
+        # > 15 min: cadence breached, updates from nowhere
+        "status_cadence_met": 0,
+        "status_cadence_breached": 1,
+        "status_cadence_pending": 0,
+        "status_cadence_rate": 0.0,
+        "status_source_statuspage": 0,
+        "status_source_timeline": 0,
+        "status_source_none": 1,
     }
     # SEV-2 INC-2: unresolved (review pending); engineering_channel met, two pending: 1/1
     sev2 = got[2]
     assert math.isnan(sev2.pop("review_rate"))
+    assert math.isnan(sev2.pop("status_cadence_rate"))
     assert sev2 == {
         "review_met": 0,
         "review_breached": 0,
@@ -328,6 +338,13 @@ def test_metrics_gain_review_and_communication_rates(tmp_path):
         "communication_breached": 0,
         "communication_pending": 2,
         "communication_rate": 1.0,
+        # open: detected 23:30, as_of 00:00 = 30 min, not more than 30: cadence pending
+        "status_cadence_met": 0,
+        "status_cadence_breached": 0,
+        "status_cadence_pending": 1,
+        "status_source_statuspage": 0,
+        "status_source_timeline": 0,
+        "status_source_none": 1,
     }
     assert got[3]["communication_met"] == 0 and math.isnan(got[3]["communication_rate"])
 
