@@ -353,7 +353,15 @@ def test_compensation_report_reads_well_in_headless_chromium(sample_warehouse, t
     assert "Error loading script" not in dom
     raw = [h for h in probe["headers"] if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)]
     assert raw == [], f"raw column names shown: {raw}"
-    for header in ("Hours on call", "Pages received", "Total pay", "Comp time"):
+    for header in (
+        "Hours on call",
+        "Pages received",
+        "Total pay",
+        "Comp time",
+        "Team's fair share",  # fairness (issue 19.4)
+        "Nights interrupted",
+        "Outgoing engineer",  # hand-off notes per person (issue 19.1)
+    ):
         assert header in probe["headers"], header
     assert "export = True" not in dom and "export=True" not in dom
 

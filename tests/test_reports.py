@@ -706,6 +706,23 @@ def test_sample_demo_week_screenshot(sample_warehouse, tmp_path):
     text = html.read_text("utf-8")
     assert "Some data is missing" not in text
     assert "headline-strip" in text
+    # the review and hand-off sections render on the sample, and stay blameless: no name of
+    # anyone in the sample's people.csv (first or last name) appears anywhere in the report
+    visible = re.sub(r"\s+", " ", _visible_text(text))
+    for section in (
+        "Post-mortems to present",
+        "Post-mortem review checks by team",
+        "Communication by severity",
+        "Possible misclassifications",
+        "Hand-offs by team",
+    ):
+        assert section in visible, section
+    import csv
+
+    with (ROOT / "data" / "sample" / "people.csv").open(encoding="utf-8") as f:
+        names = {part for row in csv.DictReader(f) for part in row["engineer"].split()}
+    assert names
+    assert [n for n in sorted(names) if re.search(rf"\b{re.escape(n)}\b", text, re.I)] == []
     shot = tmp_path / "weekly-report.png"
     subprocess.run(
         [
