@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ReviewWeek", "document_path", "load_review_week"]
 
-# Review documents published in the week, oldest first. A timeline document that is its
+# Review documents published in the week by the report time, oldest first. A timeline document that is its
 # own review counts like a reviews/ document.
 _PRESENTED_SQL = """
 select
@@ -48,6 +48,7 @@ from src_reviews as r
 left join incident_metrics as m on m.incident_id = r.incident_id
 left join postmortem_reviews as p on p.incident_id = r.incident_id
 where r.published_at >= $start and r.published_at < $end
+    and r.published_at <= (select as_of from params) -- not yet published at the report time
 order by r.published_at, r.incident_id, r.source_file
 """
 

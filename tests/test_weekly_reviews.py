@@ -103,6 +103,12 @@ def test_postmortems_to_present_are_the_documents_published_in_the_week(week):
     assert row["review_status"] == "breached"  # a blame mention, the deadline (28 Oct) passed
 
 
+def test_a_document_published_after_the_report_time_is_not_presented(review_warehouse):
+    # as of Tue 27 Oct 08:00, the 09:00 publication of 2026-10-26-db has not happened yet
+    early = weekly.load_week(review_warehouse, WEEK, "2026-10-27T08:00:00Z")
+    assert early.reviews.presented.empty
+
+
 def test_review_checks_per_team_count_published_or_due_in_the_week(week):
     checks = week.reviews.checks.set_index("team")
     # payments: 2026-10-26-db published in W44: every section, 5 whys, 1 blame mention;
