@@ -25,6 +25,7 @@ __all__ = [
     "action_items_by_team",
     "compliance",
     "duration_intervals",
+    "fair_share_by_person",
     "hours_and_pages_by_person",
     "incidents_by_severity",
     "oncall_hours_by_person",
@@ -261,18 +262,19 @@ def ttr_trend(df: pd.DataFrame) -> alt.LayerChart:
     )
 
 
-def compliance(df: pd.DataFrame) -> alt.Chart:
+def compliance(df: pd.DataFrame, *, title: str = "Compliance this week") -> alt.Chart:
     """Stacked horizontal bars of met / breached / pending per check.
 
     Args:
         df: One row per check and status: ``check`` (e.g. "response"), ``status``
             (met, breached, pending) and ``incidents`` (count).
+        title: The chart title.
     """
     return (
-        alt.Chart(df, title="Compliance this week")
+        alt.Chart(df, title=title)
         .mark_bar()
         .encode(
-            y=alt.Y("check:N", title=None, sort=None),
+            y=alt.Y("check:N", title=None, sort=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X(
                 "sum(incidents):Q",
                 title="incidents",
@@ -531,3 +533,38 @@ def group_trend(df: pd.DataFrame, *, title: str) -> alt.FacetChart:
         .properties(width=520, height=90)
         .facet(row=alt.Row("group:N", title=None, header=alt.Header(labelAngle=0)), title=title)
     )
+
+
+def fair_share_by_person(df: pd.DataFrame) -> alt.LayerChart:
+    """Horizontal bars of each person's on-call hours in the fairness window, with a tick at
+    their team's fair share (what a member present the whole window would carry).
+
+    Args:
+        df: One row per person and team: ``engineer``, ``team``, ``team_members`` (n),
+            ``window_hours``, ``fair_share_hours`` (hours; NaN without a fair share) and
+            ``order`` (the row's place, top first).
+    """
+    base = alt.Chart(
+        df,
+        title=alt.TitleParams(
+            "On-call hours in the fairness window",
+            subtitle="bars: the person's hours; orange mark: the team's fair share",
+        ),
+    )
+    y = _person_axis()
+    tooltip = [
+        "engineer:N",
+        "team:N",
+        alt.Tooltip("team_members:Q", title="members (n)"),
+        alt.Tooltip("window_hours:Q", title="hours in window", format=",.1f"),
+        alt.Tooltip("fair_share_hours:Q", title="fair share", format=",.1f"),
+    ]
+    bars = base.mark_bar(color="#5d6d7e").encode(
+        y=y, x=alt.X("window_hours:Q", title="hours"), tooltip=tooltip
+    )
+    ticks = (
+        base.transform_filter("isValid(datum.fair_share_hours)")
+        .mark_tick(color="#e67e22", thickness=3, size=18)
+        .encode(y=y, x="fair_share_hours:Q", tooltip=tooltip)
+    )
+    return alt.layer(bars, ticks).properties(width=420, height=alt.Step(22))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analytics import db as warehouse
-from analytics import pay
+from analytics import metrics, pay
 from analytics.periods import parse_as_of, parse_period
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ __all__ = [
     "ExportRecord",
     "LineExplanation",
     "explain_lines",
+    "fairness_frame",
+    "limit_breaches",
     "load",
     "pay_days",
     "people_frame",
@@ -93,6 +95,12 @@ class CompensationData:
     pages: pd.DataFrame  # pages_by_person.sql
     export: ExportRecord | None
     explanations: list[LineExplanation] = field(default_factory=list)
+    # oncall_fairness for the period (metrics.oncall_fairness): one row per engineer and team
+    fairness: pd.DataFrame | None = None
+    # hand-overs of the period per outgoing engineer and team: met, breached, pending
+    handoffs: pd.DataFrame | None = None
+    # the [working_time] limits in force, for the fairness section's flags
+    limits: dict[str, float] = field(default_factory=dict)
 
     @property
     def last_day(self) -> date:
@@ -143,6 +151,9 @@ def load(
     with warehouse.reader(db, wait=wait, as_of=moment, policy=rules) as con:
         payroll = pay.compute_payroll(con, start, end)
         pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
+        fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])
+        handoffs = warehouse.query_df(con, _HANDOFFS_SQL, bounds)
+        limits = warehouse.query_df(con, _LIMITS_SQL).iloc[0].to_dict()
         # fetched as Python values, not a DataFrame: the total stays a Decimal
         cursor = con.execute(
             warehouse.sql_text("queries/payroll_export_of_period.sql"),
@@ -175,7 +186,41 @@ def load(
         pages=pages,
         export=export,
         explanations=explain_lines(payroll),
+        fairness=fairness,
+        handoffs=handoffs,
+        limits={k: float(v) for k, v in limits.items() if v is not None},
     )
+
+
+# Hand-overs of the period per outgoing engineer (the one who owes the note), spelled as in
+# people.csv when known there.
+_HANDOFFS_SQL = """
+with handovers as (
+    select coalesce(p.engineer, trim(h.from_engineer)) as engineer, h.team, h.status,
+    from handoff_compliance as h
+    left join people as p on p.name_key = lower(trim(h.from_engineer))
+    where h.handover_at >= $period_start and h.handover_at < $period_end
+)
+select
+    engineer,
+    team,
+    count(*) as handovers,
+    count(*) filter (where status = 'met') as met,
+    count(*) filter (where status = 'breached') as breached,
+    count(*) filter (where status = 'pending') as pending,
+from handovers
+group by engineer, team
+order by team, lower(engineer), engineer
+"""
+
+_LIMITS_SQL = """
+select
+    fairness_weeks,
+    max_consecutive_oncall_days,
+    max_interrupted_nights_per_week,
+    max_offhours_oncall_hours_per_4_weeks,
+from policy
+"""
 
 
 # --------------------------------------------------------------------------- explanations
@@ -302,3 +347,88 @@ _PEOPLE_COLUMNS = [
 
 def _page_counts(row: dict[str, Any] | None) -> dict[str, int]:
     return {k: int(row[k]) if row is not None else 0 for k in _PAGE_COUNTS}
+
+
+# --------------------------------------------------------------------------- fairness
+
+# [working_time] key -> (the fairness column holding the person's figure, what it counts)
+_LIMITS = {
+    "max_consecutive_oncall_days": ("max_consecutive_oncall_days", "consecutive days on call"),
+    "max_interrupted_nights_per_week": (
+        "max_week_nights_interrupted",
+        "interrupted nights in one week",
+    ),
+    "max_offhours_oncall_hours_per_4_weeks": (
+        "max_offhours_oncall_hours_28_days",
+        "off-hours on-call hours in 28 days",
+    ),
+}
+
+
+def limit_breaches(row: dict[str, Any], limits: dict[str, float]) -> list[str]:
+    """The ``[working_time]`` limits a fairness row exceeds, in words, with the figure and the
+    limit: ``["14 consecutive days on call (limit 8)"]``; the view's ``limit_flags`` decide."""
+    out = []
+    flags = row.get("limit_flags")
+    for key in [] if flags is None else list(flags):
+        column, what = _LIMITS.get(key, (key, key.replace("_", " ")))
+        value, limit = row.get(column), limits.get(key)
+        figure = f"{float(value):g} " if value is not None else ""
+        bound = f" (limit {limit:g})" if limit is not None else ""
+        out.append(f"{figure}{what}{bound}".strip())
+    return out
+
+
+def fairness_frame(data: CompensationData) -> pd.DataFrame:
+    """One row per engineer and team of the period's fairness, for the table and the chart.
+
+    Columns: ``engineer, team, oncall_hours, window_hours, fair_share_hours, share_of_fair``
+    (float; NaN when the team has no fair share), ``present_share`` (the member's weight: the
+    part of the window from their first to last shift, 0..1), ``team_members`` (n),
+    ``pages, nights_interrupted`` (int), ``limits`` (list of str, see
+    :func:`limit_breaches`), ``order`` (0, 1, ...; team then name).
+    """
+    import pandas as pd
+
+    columns = [
+        "engineer",
+        "team",
+        "oncall_hours",
+        "window_hours",
+        "fair_share_hours",
+        "share_of_fair",
+        "present_share",
+        "team_members",
+        "pages",
+        "nights_interrupted",
+        "limits",
+        "order",
+    ]
+    source = data.fairness
+    if source is None or source.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for r in source.to_dict("records"):
+        rows.append(
+            {
+                "engineer": r["engineer"],
+                "team": r["team"],
+                "oncall_hours": float(r["oncall_hours"]),
+                "window_hours": float(r["window_hours"]),
+                "fair_share_hours": _float(r["team_fair_share_hours"]),
+                "share_of_fair": _float(r["share_of_fair"]),
+                "present_share": float(r["member_weight"] or 0),
+                "team_members": int(r["team_members"]),
+                "pages": int(r["pages"]),
+                "nights_interrupted": int(r["nights_interrupted"]),
+                "limits": limit_breaches(r, data.limits),
+            }
+        )
+    rows.sort(key=lambda r: (r["team"], r["engineer"].casefold(), r["engineer"]))
+    frame = pd.DataFrame(rows, columns=columns[:-1])
+    frame["order"] = range(len(frame))
+    return frame
+
+
+def _float(value: Any) -> float:
+    return float("nan") if value is None or value != value else float(value)

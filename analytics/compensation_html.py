@@ -17,14 +17,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from analytics.compensation import CompensationData, people_frame
+from analytics.compensation import CompensationData, fairness_frame, people_frame
 
 __all__ = [
     "export_payroll",
     "show_charts",
     "show_explanations",
     "show_export",
+    "show_fairness",
     "show_footer",
+    "show_handoffs",
     "show_lines",
     "show_period",
     "show_totals",
@@ -329,6 +331,112 @@ def show_explanations(data: CompensationData) -> None:
             "and rounds once.</p></details></div>"
         )
     _html("\n".join(blocks))
+
+
+def _share(value: float) -> str:
+    return "—" if value != value else f"{value:.0%}"
+
+
+def show_fairness(data: CompensationData) -> None:
+    """Fairness and working time per person: hours in the fairness window against the team's
+    fair share, nights interrupted and the working-time limits exceeded, with n per team."""
+    from IPython.display import display
+
+    from analytics import charts
+
+    df = fairness_frame(data)
+    if df.empty:
+        _html("<p>Nobody was on call or paged in this period: nothing to compare.</p>")
+        return
+    weeks = int(data.limits.get("fairness_weeks", 13))
+    headers = [
+        "Engineer",
+        "Team (n)",
+        "Hours on call, period",
+        f"Hours on call, {weeks} weeks",
+        "Team's fair share",
+        "Share of fair",
+        "In rotation, share of window",
+        "Pages",
+        "Nights interrupted",
+        "Working-time limits exceeded",
+    ]
+    rows = []
+    for r in df.to_dict("records"):
+        n = r["team_members"]
+        share = "only member" if n == 1 else _share(r["share_of_fair"])
+        rows.append(
+            [
+                r["engineer"],
+                f"{r['team']} ({n})",
+                _hours(round(r["oncall_hours"], 2)),
+                _hours(round(r["window_hours"], 1)),
+                "—"
+                if r["fair_share_hours"] != r["fair_share_hours"]
+                else _hours(round(r["fair_share_hours"], 1)),
+                share,
+                f"{r['present_share']:.0%}" if r["present_share"] else "not a member",
+                r["pages"],
+                r["nights_interrupted"],
+                "; ".join(r["limits"]) or "none",
+            ]
+        )
+    flagged = int((df["limits"].map(len) > 0).sum())
+    small = sorted({t for t, n in zip(df["team"], df["team_members"], strict=True) if n < 3})
+    notes = [
+        f"<p>The fairness window is the {weeks} weeks ending at the end of the period. A "
+        "team's fair share is its on-call hours in the window divided among its members (n: "
+        "members with a shift of their own in the window), weighted by how much of the window "
+        "each was in the rotation: what a member there the whole window would carry. Share "
+        "of fair = the person's hours in the window / that fair share (100% = fair); someone "
+        "who joined or left during the window has a smaller share for that reason alone, "
+        "shown under <em>In rotation, share of window</em>.</p>",
+        "<p>Shares are noisy: over "
+        f"{weeks} weeks each person carries only a few shifts, so one shift more or less "
+        "moves a share a lot, the more so in small teams"
+        + (f" ({_e(', '.join(small))} with fewer than 3 members)" if small else "")
+        + ". Read a share as a reason to look, not as a verdict.</p>",
+        f"<p>{flagged} {'person' if flagged == 1 else 'people'} exceeded a working-time "
+        "limit of the policy (nights interrupted: distinct nights with an overnight page, "
+        "on the person's own clock).</p>",
+    ]
+    _html(_table(headers, rows, numeric=[2, 3, 4, 5, 6, 7, 8]) + "".join(notes))
+    charts.setup()
+    display(charts.fair_share_by_person(df))
+
+
+def show_handoffs(data: CompensationData) -> None:
+    """Hand-off notes per person as the outgoing engineer: hand-overs, met, breached, pending."""
+    df = data.handoffs
+    if df is None or df.empty:
+        _html("<p>No hand-over between engineers in this period.</p>")
+        return
+    rows = []
+    for r in df.to_dict("records"):
+        decided = r["met"] + r["breached"]
+        rate = f"{r['met'] / decided:.0%}" if decided else "—"
+        rows.append(
+            [r["engineer"], r["team"], r["handovers"], r["met"], r["breached"], r["pending"], rate]
+        )
+    _html(
+        _table(
+            [
+                "Outgoing engineer",
+                "Team",
+                "Hand-overs",
+                "Note in time",
+                "No note (breached)",
+                "Pending",
+                "Compliance",
+            ],
+            rows,
+            numeric=range(2, 7),
+        )
+        + "<p>Each hand-over of the period (a change of engineer in the team's rotation, "
+        "overrides aside) asks the outgoing engineer for a written note in the policy's window "
+        "around it. Compliance = notes in time / (notes in time + breached); pending hand-overs "
+        "are still inside their window.</p>"
+    )
 
 
 def show_warnings(data: CompensationData) -> None:

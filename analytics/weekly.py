@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics import __version__, banner, coverage, metrics
+from analytics import __version__, banner, coverage, metrics, weekly_reviews
 from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.scrub import Scrubber
@@ -150,6 +150,8 @@ class WeeklyData:
     followups: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
     scrubber: Scrubber = field(default_factory=lambda: Scrubber(()), repr=False)
+    # the review and hand-off sections (analytics.weekly_reviews); None: not loaded
+    reviews: weekly_reviews.ReviewWeek | None = None
 
 
 def _df(con, sql: str, **params: Any) -> pd.DataFrame:
@@ -369,6 +371,7 @@ def load_week(
             coverage.shortfalls(con, start, end, sources=("rotations",), **declared)
         )
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()
+        reviews = weekly_reviews.load_review_week(con, start, end, scrubber)
     if pd.isna(last_ingest_at):
         last_ingest_at = None
     trend = _mark_uncovered(trend, trend_ends)
@@ -412,6 +415,7 @@ def load_week(
         followups=_followups(by_severity),
         notes=notes,
         scrubber=scrubber,
+        reviews=reviews,
     )
 
 

@@ -24,8 +24,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from test_reports import build_warehouse
+from test_weekly_reviews import add_review_rows
 
-from analytics import compensation, pay, reports
+from analytics import compensation, compensation_html, pay, reports
 from analytics.errors import UsageError
 from tests.conftest import run_cli
 
@@ -260,6 +261,18 @@ def test_report_smoke_offline_html_with_people_charts_and_no_instructions(report
     ):
         assert expected in text, expected
     assert "On call 312 h at $500.00 a week: stipend $928.57." in text
+    # fairness and hand-off sections (issue 19.1, 19.4): Zebedee alone in payments, 14 days
+    # on call in a row (19 Oct - 1 Nov on his Lisbon calendar) against a limit of 8
+    for expected in (
+        "Fairness and working time",
+        "fair share",
+        "only member",
+        "14 consecutive days on call (limit 8)",
+        "Shares are noisy",
+        "Hand-off notes",
+        "No hand-over between engineers in this period.",
+    ):
+        assert expected in text, expected
     charts = re.findall(r"<svg.*?</svg>", text, flags=re.S)
     assert len([c for c in charts if "role-mark" in c and "<path" in c]) >= 1
     assert re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", text, flags=re.I) == []
@@ -344,7 +357,15 @@ def test_compensation_report_reads_well_in_headless_chromium(sample_warehouse, t
     assert "Error loading script" not in dom
     raw = [h for h in probe["headers"] if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", h)]
     assert raw == [], f"raw column names shown: {raw}"
-    for header in ("Hours on call", "Pages received", "Total pay", "Comp time"):
+    for header in (
+        "Hours on call",
+        "Pages received",
+        "Total pay",
+        "Comp time",
+        "Team's fair share",  # fairness (issue 19.4)
+        "Nights interrupted",
+        "Outgoing engineer",  # hand-off notes per person (issue 19.1)
+    ):
         assert header in probe["headers"], header
     assert "export = True" not in dom and "export=True" not in dom
 
@@ -390,3 +411,74 @@ def test_page_counts_have_whole_ticks(most, labels):
     svg = vlc.vegalite_to_svg(charts.pages_by_person(df).to_dict())
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert texts[: texts.index("pages")] == labels
+
+
+# ----------------------------------------------------------------- fairness and hand-offs
+
+
+@pytest.fixture(scope="module")
+def handoff_data(tmp_path_factory) -> compensation.CompensationData:
+    """October 2026 of test_weekly_reviews' warehouse: search hands over Ignatius -> Ottoline
+    on Fri 30 Oct 00:00 (note 12 h before: met) and Ottoline -> Ignatius on Sat 31 Oct 00:00
+    (no note: breached)."""
+    path = add_review_rows(build_warehouse(tmp_path_factory.mktemp("fair") / "w.duckdb"))
+    return compensation.load(path, "2026-10", as_of=AS_OF)
+
+
+def test_fairness_per_person_against_the_team_fair_share(handoff_data):
+    df = compensation.fairness_frame(handoff_data).set_index("engineer")
+    # The window: the 13 weeks (91 days) ending 1 Nov 00:00, i.e. from 2 Aug.
+    # payments: Zebedee alone, 19 Oct -> 1 Nov = 13 days = 312 h; in the rotation 13/91 = 1/7
+    # of the window, so the fair share is 312 / (1/7) = 2184 h and his share 312 / 2184 = 1/7.
+    z = df.loc["Zebedee Quartermaine"]
+    assert (z["team"], z["team_members"], z["window_hours"]) == ("payments", 1, 312.0)
+    assert z["fair_share_hours"] == pytest.approx(2184.0)
+    assert z["share_of_fair"] == pytest.approx(1 / 7)
+    assert z["present_share"] == pytest.approx(13 / 91)
+    assert z["limits"] == ["14 consecutive days on call (limit 8)"]
+    # search: Ignatius 19 -> 30 Oct (264 h) and 31 Oct -> 1 Nov (24 h) = 288 h, Ottoline 24 h;
+    # weights 13/91 and 1/91, sum 14/91 = 2/13: fair share (288 + 24) / (2/13) = 2028 h.
+    i, o = df.loc["Ignatius Fairweather"], df.loc["Ottoline Brackenbury"]
+    assert (i["window_hours"], o["window_hours"]) == (288.0, 24.0)
+    assert i["fair_share_hours"] == o["fair_share_hours"] == pytest.approx(2028.0)
+    assert i["share_of_fair"] == pytest.approx(288 / 2028)
+    assert o["share_of_fair"] == pytest.approx(24 / 2028)
+    assert (i["team_members"], o["team_members"]) == (2, 2)
+    # Ignatius: 19..29 Oct = 11 days in a row; his 23:30 UTC page on 28 Oct broke one night
+    assert i["limits"] == ["11 consecutive days on call (limit 8)"]
+    assert (i["nights_interrupted"], o["nights_interrupted"]) == (1, 0)
+    assert o["limits"] == []
+    assert df["order"].tolist() == [0, 1, 2]  # payments, then search by name
+
+
+def test_limit_breaches_in_words_from_the_view_flags():
+    row = {
+        "limit_flags": ["max_interrupted_nights_per_week", "max_offhours_oncall_hours_per_4_weeks"],
+        "max_week_nights_interrupted": 3,
+        "max_offhours_oncall_hours_28_days": 412.5,
+    }
+    limits = {
+        "max_interrupted_nights_per_week": 2.0,
+        "max_offhours_oncall_hours_per_4_weeks": 400.0,
+    }
+    assert compensation.limit_breaches(row, limits) == [
+        "3 interrupted nights in one week (limit 2)",
+        "412.5 off-hours on-call hours in 28 days (limit 400)",
+    ]
+    assert compensation.limit_breaches({"limit_flags": None}, limits) == []
+
+
+def test_handoffs_per_outgoing_engineer(handoff_data, monkeypatch):
+    assert handoff_data.handoffs.to_dict("records") == [
+        {"engineer": "Ignatius Fairweather", "team": "search", "handovers": 1, "met": 1,
+         "breached": 0, "pending": 0},
+        {"engineer": "Ottoline Brackenbury", "team": "search", "handovers": 1, "met": 0,
+         "breached": 1, "pending": 0},
+    ]  # fmt: skip
+    shown: list[str] = []
+    monkeypatch.setattr(compensation_html, "_html", shown.append)
+    compensation_html.show_handoffs(handoff_data)
+    text = re.sub(r"<[^>]+>", "|", shown[0])
+    assert "|Ignatius Fairweather||search||1||1||0||0||100%|" in text
+    assert "|Ottoline Brackenbury||search||1||0||1||0||0%|" in text
+    assert "Outgoing engineer" in text

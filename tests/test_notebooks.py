@@ -138,6 +138,25 @@ def test_weekly_sections_are_all_there():
         "show_footer",
     ):
         assert f"weekly.{call}(data)" in text
+    # the review sections (issues 18.5, 19.1), in the order of docs/reports.md
+    calls = [
+        "show_postmortems",
+        "show_review_checks",
+        "show_communication",
+        "show_misclassifications",
+        "show_handoffs",
+    ]
+    places = [text.index(f"weekly_reviews_html.{call}(data)") for call in calls]
+    assert places == sorted(places)
+    assert text.index("weekly.show_compliance(data)") < places[0]
+    assert text.index("weekly.show_oncall_load(data)") < places[-1]
+
+
+def test_compensation_sections_are_all_there():
+    path = next(p for p in NOTEBOOKS if p.stem == "oncall_compensation")
+    text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    for call in ("show_fairness", "show_handoffs"):
+        assert f"compensation_html.{call}(data)" in text
 
 
 @pytest.mark.slow

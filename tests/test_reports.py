@@ -538,6 +538,18 @@ def test_weekly_report_smoke(weekly_html):
     # the week reaches past the data (it ends Sat 31 Oct): the banner says so
     assert "the data ends on Sat 31 Oct 2026; figures after it are missing, not zero." in text
     assert "No gaps in the on-call rotations" not in text
+    # the review and hand-off sections render, saying plainly what is missing (no review
+    # document in this warehouse) and what is none (no hand-over: one engineer per team)
+    for section in (
+        "Post-mortems to present",
+        "Post-mortem review checks by team",
+        "Communication by severity",
+        "Possible misclassifications",
+        "Hand-offs by team",
+        "No review documents (reviews/**/*.md) are in the warehouse",
+        "No hand-over between engineers this week.",
+    ):
+        assert section in text, section
     # code cells are hidden
     assert "load_week" not in text
     assert "Traceback" not in text
@@ -577,6 +589,18 @@ RAW_HEADERS = (
     "sleep_pages",
     "open_backlog",
     "overdue_backlog",
+    # the review sections (issues 18.5, 19.1)
+    "review_status",
+    "without_document",
+    "too_few_whys",
+    "items_without_owner_or_due",
+    "blame_mentions",
+    "declared_severity",
+    "evidence_severity",
+    "under_declared",
+    "no_impact_recorded",
+    "vp_engineering",
+    "oncall_sre",
 )
 # "9 min – 9 min": an interval made of one value
 DEGENERATE = re.compile(r"(\d+(?:\.\d+)? (?:min|h|d)) – \1(?!\d)")
@@ -682,6 +706,23 @@ def test_sample_demo_week_screenshot(sample_warehouse, tmp_path):
     text = html.read_text("utf-8")
     assert "Some data is missing" not in text
     assert "headline-strip" in text
+    # the review and hand-off sections render on the sample, and stay blameless: no name of
+    # anyone in the sample's people.csv (first or last name) appears anywhere in the report
+    visible = re.sub(r"\s+", " ", _visible_text(text))
+    for section in (
+        "Post-mortems to present",
+        "Post-mortem review checks by team",
+        "Communication by severity",
+        "Possible misclassifications",
+        "Hand-offs by team",
+    ):
+        assert section in visible, section
+    import csv
+
+    with (ROOT / "data" / "sample" / "people.csv").open(encoding="utf-8") as f:
+        names = {part for row in csv.DictReader(f) for part in row["engineer"].split()}
+    assert names
+    assert [n for n in sorted(names) if re.search(rf"\b{re.escape(n)}\b", text, re.I)] == []
     shot = tmp_path / "weekly-report.png"
     subprocess.run(
         [

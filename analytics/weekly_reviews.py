@@ -1,0 +1,218 @@
+"""The weekly report's review sections (SPEC §14, §15): data only, typed, no HTML.
+
+What the all-hands shares about the post-incident review process and hand-offs, for one ISO
+week ``[start, end)``:
+
+- post-mortems to present: review documents published in the week;
+- review checks per team: the incidents whose post-mortem was published or due in the week;
+- communication per severity and requirement: the incidents started in the week;
+- possible misclassifications: ``severity_audit`` findings other than ``consistent`` of the
+  incidents started in the week;
+- hand-offs per team: the hand-overs of the week (``handoff_compliance``).
+
+Blameless: teams, services and incidents only. Titles, evidence and document paths go
+through the report's :class:`analytics.scrub.Scrubber`; blame mentions are counts; the
+engineers of a hand-over are never read. :mod:`analytics.weekly_reviews_html` displays it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from analytics import coverage
+from analytics.db import query_df
+from analytics.scrub import Scrubber
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["ReviewWeek", "document_path", "load_review_week"]
+
+# Review documents published in the week by the report time, oldest first. A timeline document that is its
+# own review counts like a reviews/ document.
+_PRESENTED_SQL = """
+select
+    r.incident_id,
+    m.team,
+    m.service,
+    m.severity,
+    coalesce(r.title, m.title) as title,
+    r.source_file,
+    r.published_at,
+    p.review_status,
+from src_reviews as r
+left join incident_metrics as m on m.incident_id = r.incident_id
+left join postmortem_reviews as p on p.incident_id = r.incident_id
+where r.published_at >= $start and r.published_at < $end
+    and r.published_at <= (select as_of from params) -- not yet published at the report time
+order by r.published_at, r.incident_id, r.source_file
+"""
+
+# Review checks per team of the incidents whose post-mortem was published or due in the week
+# (n/a: severity not reviewed, left out).
+_CHECKS_SQL = """
+with due as (
+    select m.team, p.*,
+    from postmortem_reviews as p
+    inner join incident_metrics as m on m.incident_id = p.incident_id
+    where p.review_status <> 'n/a'
+        and (
+            (p.published_at >= $start and p.published_at < $end)
+            or (m.postmortem_due_at >= $start and m.postmortem_due_at < $end)
+        )
+)
+select
+    team,
+    count(*) as reviews,
+    count(*) filter (where review_status = 'met') as met,
+    count(*) filter (where review_status = 'breached') as breached,
+    count(*) filter (where review_status = 'pending') as pending,
+    count(*) filter (where not has_document) as without_document,
+    count(*) filter (where len(sections_missing) > 0) as with_sections_missing,
+    count(*) filter (where whys_status = 'breached') as too_few_whys,
+    coalesce(sum(items_without_owner_or_due), 0)::bigint as items_without_owner_or_due,
+    coalesce(sum(blame_mentions), 0)::bigint as blame_mentions,
+from due
+group by team
+order by team
+"""
+
+_COMMUNICATION_SQL = """
+select
+    c.severity,
+    c.requirement,
+    count(*) filter (where c.status = 'met') as met,
+    count(*) filter (where c.status = 'breached') as breached,
+    count(*) filter (where c.status = 'pending') as pending,
+from incident_communication as c
+inner join incident_metrics as m on m.incident_id = c.incident_id
+where m.started_at >= $start and m.started_at < $end and c.status <> 'n/a'
+group by c.severity, c.requirement
+order by c.severity, c.requirement
+"""
+
+# Incidents of the week without a timeline (imported): their communication is not checked.
+_UNCHECKED_SQL = """
+select count(distinct c.incident_id) as incidents,
+from incident_communication as c
+inner join incident_metrics as m on m.incident_id = c.incident_id
+where m.started_at >= $start and m.started_at < $end and c.status = 'n/a'
+"""
+
+_AUDIT_SQL = """
+select
+    a.incident_id,
+    m.team,
+    m.service,
+    a.declared_severity,
+    a.evidence_severity,
+    a.evidence,
+    a.finding,
+from severity_audit as a
+inner join incident_metrics as m on m.incident_id = a.incident_id
+where m.started_at >= $start and m.started_at < $end and a.finding <> 'consistent'
+order by m.started_at, a.incident_id
+"""
+
+# Only team and status are read: the engineers of a hand-over never reach this report.
+_HANDOFF_SQL = """
+select
+    team,
+    count(*) filter (where status = 'met') as met,
+    count(*) filter (where status = 'breached') as breached,
+    count(*) filter (where status = 'pending') as pending,
+from handoff_compliance
+where handover_at >= $start and handover_at < $end
+group by team
+order by team
+"""
+
+# Finding -> what the reader is told (SPEC §14 severity audit).
+FINDINGS = {
+    "under_declared": "under-declared: the impact recorded is more severe",
+    "over_declared": "over-declared: the impact recorded is less severe",
+    "sev1_without_evidence": "SEV-1 without evidence of SEV-1 impact (the bonus is still paid)",
+    "no_impact_recorded": "no impact recorded: the severity cannot be checked",
+}
+
+
+@dataclass(frozen=True)
+class ReviewWeek:
+    """The review sections of one week's report (every frame already scrubbed).
+
+    Frames:
+        presented: one row per review document published in the week: ``incident_id, team,
+            service, severity, title, document`` (path from ``reviews/`` or ``timelines/``),
+            ``published_at`` (UTC), ``review_status``.
+        checks: one row per team: ``reviews`` (incidents whose post-mortem was published or
+            due in the week), ``met, breached, pending`` (review_status), ``without_document,
+            with_sections_missing, too_few_whys`` (incidents), ``items_without_owner_or_due``
+            (action items), ``blame_mentions`` (matches, never shown as text).
+        communication: one row per severity and requirement: ``met, breached, pending``
+            (incidents started in the week).
+        audit: one row per incident started in the week whose finding is not consistent:
+            ``incident_id, team, service, declared_severity, evidence_severity`` (NaN when
+            none), ``evidence, finding``.
+        handoffs: one row per team: ``met, breached, pending`` (hand-overs in the week).
+        unchecked_communication: incidents of the week without a timeline (not checked).
+        not_provided: the sources of these sections with no rows at all in the warehouse
+            (``reviews``, ``handoffs``, ``rotations``): their sections say so instead of zero.
+    """
+
+    presented: pd.DataFrame
+    checks: pd.DataFrame
+    communication: pd.DataFrame
+    audit: pd.DataFrame
+    handoffs: pd.DataFrame
+    unchecked_communication: int = 0
+    not_provided: tuple[str, ...] = ()
+
+
+def document_path(source_file: str) -> str:
+    """A document's path as the team knows it: from its ``reviews/`` or ``timelines/``
+    folder on (``/data/raw/reviews/2026/db.md`` -> ``reviews/2026/db.md``), else its name."""
+    parts = str(source_file).replace("\\", "/").split("/")
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i] in ("reviews", "timelines"):
+            return "/".join(parts[i:])
+    return parts[-1]
+
+
+def load_review_week(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, scrubber: Scrubber
+) -> ReviewWeek:
+    """Read the review sections of the week ``[start, end)`` from an open warehouse.
+
+    Args:
+        con: A connection with the views installed (the weekly report's reader).
+        start: Start of the week (UTC, included).
+        end: End of the week (UTC, excluded).
+        scrubber: The report's scrubber: people's names in titles, evidence and paths become
+            "someone".
+    """
+    params = {"start": start, "end": end}
+    presented = query_df(con, _PRESENTED_SQL, params)
+    presented.insert(
+        presented.columns.get_loc("source_file"),
+        "document",
+        [document_path(f) for f in presented["source_file"]],
+    )
+    presented = presented.drop(columns="source_file")
+    unchecked = query_df(con, _UNCHECKED_SQL, params)
+    return ReviewWeek(
+        presented=scrubber.frame(presented),
+        checks=scrubber.frame(query_df(con, _CHECKS_SQL, params)),
+        communication=query_df(con, _COMMUNICATION_SQL, params),
+        audit=scrubber.frame(query_df(con, _AUDIT_SQL, params)),
+        handoffs=scrubber.frame(query_df(con, _HANDOFF_SQL, params)),
+        unchecked_communication=int(unchecked["incidents"].iloc[0]) if len(unchecked) else 0,
+        not_provided=tuple(
+            s
+            for s in coverage.not_provided(coverage.read_coverage(con))
+            if s in ("reviews", "handoffs", "rotations")
+        ),
+    )
