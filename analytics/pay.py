@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import math
+import operator
 import os
 import re
 import tempfile
@@ -526,10 +527,13 @@ def _line_values(line: PayrollLine) -> dict[str, str]:
 
 
 def _csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
+    # csv.writer over the columns picked out of each row: DictWriter compares every row's keys
+    # with the columns, which cost more than the writing (67k explanation rows: ~4x)
     buffer = io.StringIO(newline="")
-    out = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    out.writeheader()
-    out.writerows(rows)
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(columns)
+    pick = operator.itemgetter(*columns)  # a tuple per row: the columns are never one
+    out.writerows(pick(row) for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
