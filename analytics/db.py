@@ -42,8 +42,9 @@ if TYPE_CHECKING:
     from analytics.policy import Policy
 
 # 3 (SPEC §13): src_incidents.severity_source, source_updated_at and linked_*_id,
-# src_timeline_events.other_kind, src_page_acks, src_tracker_items.is_category_done
-SCHEMA_VERSION = 3
+# src_timeline_events.other_kind, src_page_acks, src_tracker_items.is_category_done;
+# 4 (SPEC §14): src_reviews, src_review_lines, src_incidents.impact_text, communication_rules
+SCHEMA_VERSION = 4
 
 # Views in dependency order: (sql file under analytics/sql, view name). A view name of None is
 # a file of table macros, run as written where it stands (DuckDB checks the tables a table
@@ -67,6 +68,9 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("marts/handoff_notes.sql", "handoff_notes"),
     ("marts/handoff_compliance.sql", "handoff_compliance"),
     ("marts/data_coverage.sql", "data_coverage"),
+    ("marts/postmortem_reviews.sql", "postmortem_reviews"),
+    ("marts/incident_communication.sql", "incident_communication"),
+    ("marts/severity_audit.sql", "severity_audit"),
 )
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
@@ -356,6 +360,10 @@ def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str 
             "$sev1_bonus_usd, $comp_hours_per_overnight_page)",
             rate,
         )
+    con.execute(f"delete from {schema}.communication_rules")
+    rules = policy.communication_rows()
+    if rules:
+        con.executemany(f"insert into {schema}.communication_rules values ($1, $2, $3)", rules)
     con.execute(f"delete from {schema}.holidays")
     holidays = policy.holiday_dates(2000, 2045)
     if holidays:
@@ -372,7 +380,7 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
             {"as_of": as_of},
         )
     if policy is not None:
-        for table in ("policy", "pay_rates", "holidays"):
+        for table in ("policy", "pay_rates", "holidays", "communication_rules"):
             con.execute(
                 f"create or replace temp table {table} as select * from main.{table} limit 0"
             )

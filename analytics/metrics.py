@@ -170,7 +170,18 @@ def _summary_columns(by: str) -> list[str]:
         for stat in ("mean", "median"):
             head += [f"{prefix}_{stat}_lo_s", f"{prefix}_{stat}_hi_s"]
     head += ["response_n_a", "open_incidents", "zero_duration"]
-    return head
+    return head + list(REVIEW_RATE_COLUMNS)
+
+
+# Rates after the summary's own columns: post-mortem reviews (one per incident of the policy's
+# severities) and communication requirements (one per incident and requirement), SPEC §14; the
+# status-page cadence (one per SEV-1/2 incident) and where each incident's status updates came
+# from (statuspage, timeline or none), SPEC §13.
+RULE_RATES: tuple[str, ...] = ("review", "communication", "status_cadence")
+STATUS_SOURCES: tuple[str, ...] = ("statuspage", "timeline", "none")
+REVIEW_RATE_COLUMNS: tuple[str, ...] = tuple(
+    f"{rule}_{part}" for rule in RULE_RATES for part in ("met", "breached", "pending", "rate")
+) + tuple(f"status_source_{source}" for source in STATUS_SOURCES)
 
 
 def summary(
@@ -227,7 +238,77 @@ def summary(
             _fill_intervals(con, frame, by, seed=seed, resamples=resamples, confidence=confidence)
     finally:
         con.execute("drop table if exists summary_scope")
+    frame = _with_review_rates(con, frame, by, params)
     return frame[_summary_columns(by)].reset_index(drop=True)
+
+
+def _with_review_rates(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, by: str, params: dict
+) -> pd.DataFrame:
+    """``frame`` with the review, communication and status-cadence counts of its groups.
+
+    ``review_*`` count postmortem_reviews.review_status of the period's incidents (n/a left
+    out); ``communication_*`` count incident_communication rows (incident and requirement);
+    ``status_cadence_*`` count incident_metrics.status_cadence_status (n/a left out) and
+    ``status_source_*`` the incidents by where their status updates came from. Rates are
+    met / (met + breached), NaN when nothing is decided.
+    """
+    sql = f"""
+        with scoped as (
+            select incident_id, {by} as grp from incidents
+            where started_at >= $start and started_at < $end
+        ),
+        statuses as (
+            select s.grp, 'review' as rule, r.review_status as status,
+            from scoped as s
+            inner join postmortem_reviews as r on r.incident_id = s.incident_id
+            union all
+            select s.grp, 'communication' as rule, c.status,
+            from scoped as s
+            inner join incident_communication as c on c.incident_id = s.incident_id
+            union all
+            select s.grp, 'status_cadence' as rule, m.status_cadence_status as status,
+            from scoped as s
+            inner join incident_metrics as m on m.incident_id = s.incident_id
+            union all
+            select s.grp, 'source_' || m.status_source as rule, null as status,
+            from scoped as s
+            inner join incident_metrics as m on m.incident_id = s.incident_id
+        )
+        select
+            grp,
+            count(*) filter (where rule = 'review' and status = 'met') as review_met,
+            count(*) filter (where rule = 'review' and status = 'breached') as review_breached,
+            count(*) filter (where rule = 'review' and status = 'pending') as review_pending,
+            count(*) filter (where rule = 'communication' and status = 'met')
+                as communication_met,
+            count(*) filter (where rule = 'communication' and status = 'breached')
+                as communication_breached,
+            count(*) filter (where rule = 'communication' and status = 'pending')
+                as communication_pending,
+            count(*) filter (where rule = 'status_cadence' and status = 'met')
+                as status_cadence_met,
+            count(*) filter (where rule = 'status_cadence' and status = 'breached')
+                as status_cadence_breached,
+            count(*) filter (where rule = 'status_cadence' and status = 'pending')
+                as status_cadence_pending,
+            count(*) filter (where rule = 'source_statuspage') as status_source_statuspage,
+            count(*) filter (where rule = 'source_timeline') as status_source_timeline,
+            count(*) filter (where rule = 'source_none') as status_source_none,
+        from statuses
+        group by grp
+    """
+    counts = query_df(con, sql, params).rename(columns={"grp": by})
+    if by == "severity":
+        counts["severity"] = counts["severity"].astype("int64")
+    merged = frame.merge(counts, on=by, how="left")
+    for rule in RULE_RATES:
+        parts = [f"{rule}_{s}" for s in ("met", "breached", "pending")]
+        merged[parts] = merged[parts].fillna(0).astype("int64")
+        merged[f"{rule}_rate"] = _rate(merged[f"{rule}_met"], merged[parts[0]] + merged[parts[1]])
+    sources = [f"status_source_{source}" for source in STATUS_SOURCES]
+    merged[sources] = merged[sources].fillna(0).astype("int64")
+    return merged
 
 
 def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:

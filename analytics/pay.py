@@ -147,6 +147,7 @@ class Payroll:
     inputs_sha256: str
     policy_version: str
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sev1_bonuses_without_evidence: int = 0  # paid, but severity_audit finds no SEV-1 impact
 
     @property
     def period_end(self) -> date:
@@ -279,6 +280,20 @@ def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"drop table if exists temp.{table}")
 
 
+# SPEC §14: a SEV-1 bonus is paid on the declared severity; when the recorded impact shows no
+# SEV-1 (severity_audit.finding = sev1_without_evidence) its explanation line says so.
+_NO_SEV1_EVIDENCE = "; SEV-1 without evidence in the recorded impact (severity_audit): still paid"
+
+
+def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The period's SEV-1s (``pay_sev1``) that severity_audit finds declared without evidence."""
+    rows = con.execute(
+        "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
+        "and incident_id in (select incident_id from pay_sev1)"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: date) -> Payroll:
     """The payroll of ``[start 00:00Z, end_exclusive 00:00Z)`` (SPEC §7).
 
@@ -309,6 +324,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
     try:
         pieces = _rows(con, "select * from pay_shift_pieces order by name_key, start_at")
         sev1 = _rows(con, "select * from pay_sev1 order by detected_at, incident_id")
+        unevidenced = _sev1_without_evidence(con)
         # pages can be many: count them per engineer and rate in SQL, format their
         # explanation rows there too, and hand Python only strings
         pages = _rows(
@@ -384,6 +400,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             }
         )
 
+    without_evidence = 0
     for s in sev1:
         if s["detected_at"] is None:
             warnings.append(
@@ -418,9 +435,12 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
                     "acknowledged"
                     if s["handled_as"] == "acknowledged"
                     else "on call at detection (no acknowledger)"
-                ),
+                )
+                + (_NO_SEV1_EVIDENCE if s["incident_id"] in unevidenced else ""),
             }
         )
+        if s["incident_id"] in unevidenced:
+            without_evidence += 1
 
     for p in pages:
         a = acc[p["name_key"]]
@@ -499,6 +519,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         inputs_sha256=inputs_sha256,
         policy_version=policy_version,
         inputs=inputs,
+        sev1_bonuses_without_evidence=without_evidence,
     )
 
 
@@ -568,6 +589,7 @@ def _manifest(
         "rows": len(payroll.lines),
         "totals": payroll.totals(),
         "warnings": payroll.warnings,
+        "sev1_bonuses_without_evidence": payroll.sev1_bonuses_without_evidence,
     }
     return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
 

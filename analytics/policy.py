@@ -100,6 +100,53 @@ _FLOAT_FIELDS = (
 )
 
 
+_BLAME_PHRASES = (
+    "human error",
+    "careless",
+    "negligent",
+    "should have known",
+    "'s fault",
+    "to blame",
+)
+_TEAM_LEADS = ("team lead", "team leads")
+_ONCALL_SRE = ("on-call sre", "oncall sre")
+# [communication]: per severity, named requirements, each met by any of its phrases (SPEC §14).
+_COMMUNICATION: tuple[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
+    (
+        1,
+        (
+            (
+                "vp_engineering",
+                ("vp eng", "vp engineering", "vp of eng", "vp of engineering", "vpe"),
+            ),
+            ("oncall_sre", _ONCALL_SRE),
+            ("team_leads", _TEAM_LEADS),
+            ("exec_channel", ("#exec", "exec channel", "exec slack")),
+            ("customer_success", ("customer success",)),
+        ),
+    ),
+    (
+        2,
+        (
+            ("oncall_sre", _ONCALL_SRE),
+            ("team_lead", _TEAM_LEADS),
+            ("engineering_channel", ("#engineering", "engineering channel")),
+        ),
+    ),
+    (3, ()),
+)
+# Fields added after policies were first versioned: hashed only when they differ from the
+# default, so every policy written before them keeps its version (and payroll manifests theirs).
+_VERSIONED_WHEN_CHANGED = (
+    "postmortem_min_whys",
+    "postmortem_blame_phrases",
+    "communication_within_minutes",
+    "communication",
+    "severity_audit_sev1_phrases",
+    "severity_audit_sev2_phrases",
+)
+
+
 @dataclass(frozen=True)
 class Policy:
     """The playbook's numbers; the defaults are the playbook's (SPEC §3.6).
@@ -165,6 +212,22 @@ class Policy:
     max_consecutive_oncall_days: int = 8
     max_interrupted_nights_per_week: int = 2
     max_offhours_oncall_hours_per_4_weeks: float = 400.0
+    # Post-incident review (SPEC §14); min_whys and within_minutes are product defaults.
+    postmortem_min_whys: int = 5
+    postmortem_blame_phrases: tuple[str, ...] = _BLAME_PHRASES
+    communication_within_minutes: float = 60.0
+    communication: tuple[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], ...] = _COMMUNICATION
+    severity_audit_sev1_phrases: tuple[str, ...] = (
+        "security breach",
+        "complete outage",
+        "all users",
+    )
+    severity_audit_sev2_phrases: tuple[str, ...] = (
+        "data integrity",
+        "corrupt",
+        "significant feature unavailable",
+        "major degradation",
+    )
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -173,6 +236,9 @@ class Policy:
         for name in _FLOAT_FIELDS:
             object.__setattr__(self, name, float(getattr(self, name)))
         object.__setattr__(self, "pay", tuple(sorted(self.pay, key=lambda r: r.effective_from)))
+        object.__setattr__(
+            self, "communication_within_minutes", float(self.communication_within_minutes)
+        )
 
     @cached_property
     def version(self) -> str:
@@ -184,6 +250,8 @@ class Policy:
         out: dict[str, Any] = {}
         for f in fields(self):
             if f.name == "source":
+                continue
+            if f.name in _VERSIONED_WHEN_CHANGED and getattr(self, f.name) == f.default:
                 continue
             out[f.name] = _canonical_value(getattr(self, f.name))
         return out
@@ -282,7 +350,20 @@ class Policy:
             "max_consecutive_oncall_days": self.max_consecutive_oncall_days,
             "max_interrupted_nights_per_week": self.max_interrupted_nights_per_week,
             "max_offhours_oncall_hours_per_4_weeks": self.max_offhours_oncall_hours_per_4_weeks,
+            "postmortem_min_whys": self.postmortem_min_whys,
+            "blame_phrases": list(self.postmortem_blame_phrases),
+            "communication_within_minutes": self.communication_within_minutes,
+            "sev1_phrases": list(self.severity_audit_sev1_phrases),
+            "sev2_phrases": list(self.severity_audit_sev2_phrases),
         }
+
+    def communication_rows(self) -> list[tuple[int, str, list[str]]]:
+        """The ``communication_rules`` table: ``(severity, requirement, phrases)`` rows."""
+        return [
+            (severity, requirement, list(phrases))
+            for severity, requirements in self.communication
+            for requirement, phrases in requirements
+        ]
 
     def pay_rows(self) -> list[dict[str, Any]]:
         """One row per pay rate, in ``effective_from`` order; ``effective_from`` is 00:00 UTC."""
@@ -493,6 +574,15 @@ def _str_list(what: str, *, allow_empty: bool) -> Callable[[Any], tuple[str, ...
     return parse
 
 
+def _count(minimum: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise _Bad(f"expected a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
 def _timezone(value: Any) -> str:
     if isinstance(value, str) and value:
         try:
@@ -637,6 +727,21 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
             "postmortem_severities",
             _int_list(1, 3, "severities", allow_empty=True),
         ),
+        "min_whys": ("postmortem_min_whys", _count(0)),
+        "blame_phrases": (
+            "postmortem_blame_phrases",
+            _str_list("phrases (whole-word, case-insensitive)", allow_empty=True),
+        ),
+    },
+    "severity_audit": {
+        "sev1_phrases": (
+            "severity_audit_sev1_phrases",
+            _str_list("phrases (whole-word, case-insensitive)", allow_empty=True),
+        ),
+        "sev2_phrases": (
+            "severity_audit_sev2_phrases",
+            _str_list("phrases (whole-word, case-insensitive)", allow_empty=True),
+        ),
     },
     "business_hours": {
         "timezone": ("business_timezone", _timezone),
@@ -720,7 +825,10 @@ _ALL_SECTIONS = (
     "rotations",
     "handoff",
     "working_time",
+    "communication",
+    "severity_audit",
 )
+_COMMUNICATION_SEVERITIES = ("sev1", "sev2", "sev3")
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\[\]#]+?)\s*\]\]?\s*(?:#.*)?$")
 
@@ -747,6 +855,9 @@ class _Loader:
                 self._fail(f"'{section}' must be a table [{section}], not {_show(body)}")
             if section == "timeline_keywords":
                 values["timeline_keywords"] = self._keywords(body)
+                continue
+            if section == "communication":
+                values.update(self._communication(body))
                 continue
             keys = _SECTIONS[section]
             for key, value in body.items():
@@ -799,6 +910,34 @@ class _Loader:
                 self._unknown_key("timeline_keywords", kind, _KEYWORD_KINDS)
             current[kind] = self._parse(parse, value, "timeline_keywords", kind)
         return tuple((kind, current[kind]) for kind in _KEYWORD_KINDS)
+
+    def _communication(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``within_minutes``, and per severity a table of requirement = [phrases] that
+        replaces that severity's default requirements whole."""
+        out: dict[str, Any] = {}
+        current = dict(DEFAULT_POLICY.communication)
+        phrases = _str_list("phrases (whole-word, case-insensitive)", allow_empty=False)
+        for key, value in body.items():
+            if key == "within_minutes":
+                out["communication_within_minutes"] = self._parse(
+                    _positive("minutes"), value, "communication", key
+                )
+                continue
+            if key not in _COMMUNICATION_SEVERITIES:
+                self._unknown_key(
+                    "communication", key, ("within_minutes", *_COMMUNICATION_SEVERITIES)
+                )
+            if not isinstance(value, dict):
+                self._fail(
+                    f"communication.{key} = {_show(value)}{self._at('communication', key)}: "
+                    f"expected a table [communication.{key}] of requirement = [phrases]"
+                )
+            current[int(key[-1])] = tuple(
+                (name, self._parse(phrases, listed, f"communication.{key}", name))
+                for name, listed in sorted(value.items())
+            )
+        out["communication"] = tuple(sorted(current.items()))
+        return out
 
     def _check_ranges(self, policy: Policy, data: dict[str, Any]) -> None:
         """Checks that involve two keys, after both have been read (one may be a default)."""

@@ -58,6 +58,8 @@ CONTENT_TABLES = (
     "src_people",
     "src_rotations",
     "src_tracker_items",
+    "src_reviews",
+    "src_review_lines",
     "oncall_shifts",
     "rotation_findings",
 )

@@ -76,6 +76,7 @@ def test_a_source_without_rows_is_not_provided_and_never_a_shortfall():
         "action_items",
         "handoffs",
         "pages",
+        "reviews",
         "rotations",
         "status_page",
     ]

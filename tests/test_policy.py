@@ -278,6 +278,11 @@ def test_policy_row_has_exactly_the_warehouse_columns() -> None:
         "max_consecutive_oncall_days",
         "max_interrupted_nights_per_week",
         "max_offhours_oncall_hours_per_4_weeks",
+        "postmortem_min_whys",
+        "blame_phrases",
+        "communication_within_minutes",
+        "sev1_phrases",
+        "sev2_phrases",
     ]
     assert row["policy_version"] == DEFAULT_POLICY.version
     assert row["postmortem_severities"] == [1, 2]

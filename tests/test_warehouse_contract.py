@@ -39,6 +39,11 @@ CONTRACT = {
     "max_consecutive_oncall_days window_hours team_fair_share_hours share_of_fair limit_flags",
     "country_holidays": "country holiday_date name",
     "data_coverage": "source team first_at last_at covered_until rows last_ingested_at",
+    # SPEC §14
+    "postmortem_reviews": "incident_id has_document published_at timeliness_status "
+    "sections_missing whys whys_status items_without_owner_or_due blame_mentions review_status",
+    "incident_communication": "incident_id requirement first_at status",
+    "severity_audit": "incident_id declared_severity evidence_severity evidence finding",
 }
 
 
@@ -85,6 +90,9 @@ def test_the_views_read_in_a_plain_client(sample_warehouse):
             "oncall_load",
             "oncall_fairness",
             "data_coverage",
+            "postmortem_reviews",
+            "incident_communication",
+            "severity_audit",
         ):
             assert con.execute(f"select count(*) from {view}").fetchone()[0] > 0, view
     finally:

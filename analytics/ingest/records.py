@@ -46,6 +46,7 @@ class Incident:
     root_cause: str | None = None
     postmortem_published_at: datetime | None = None
     stated_duration_s: float | None = None
+    impact_text: str | None = None  # the IMPACT section as written (severity audit phrases)
     source_file: str = ""
     source_kind: str = "timeline"  # "timeline" wins over importers for one incident_id
     # Where the severity came from (SPEC §13): document, pagerduty_priority, pagerduty_urgency,
@@ -85,6 +86,39 @@ class ActionItem:
     line_no: int
 
 
+@dataclass(frozen=True)
+class Review:
+    """One review document (SPEC §3.8): what its author wrote, counted at parse time."""
+
+    incident_id: str
+    title: str | None
+    published_at: datetime | None
+    sections: tuple[str, ...]  # the template sections present (with content), template order
+    whys: int  # why-steps in the root-cause section (SPEC §14)
+    source_kind: str  # review (a reviews/ document) | timeline (a timeline document's own review)
+    line_no: int  # the ID: line (1 for a timeline document)
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """A content line of a root-cause or improvement section (blame checks run in SQL)."""
+
+    incident_id: str
+    section: str  # root_cause | improvements
+    line_no: int
+    text: str
+
+
+@dataclass
+class ReviewDocument:
+    """One parsed review document, or the review part of a timeline document."""
+
+    review: Review
+    lines: list[ReviewLine] = field(default_factory=list)
+    action_items: list[ActionItem] = field(default_factory=list)
+    warnings: list[InputWarning] = field(default_factory=list)
+
+
 @dataclass
 class TimelineDocument:
     """One parsed incident document."""
@@ -93,6 +127,7 @@ class TimelineDocument:
     events: list[TimelineEvent] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)
     warnings: list[InputWarning] = field(default_factory=list)
+    review: ReviewDocument | None = None  # when it has What went well / What could be improved
 
 
 PAGE_COLUMNS = (

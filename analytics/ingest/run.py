@@ -31,6 +31,7 @@ from analytics.ingest.records import (
     PAGE_COLUMNS,
     ActionItem,
     Incident,
+    InputWarning,
     RotationRow,
     TimelineEvent,
 )
@@ -41,7 +42,14 @@ TABULAR_EXT = {".csv", ".json", ".parquet"}
 
 # Which src_* tables hold rows of each kind (to replace a file's rows).
 KIND_TABLES = {
-    "timeline": ("src_incidents", "src_timeline_events", "src_action_items"),
+    "timeline": (
+        "src_incidents",
+        "src_timeline_events",
+        "src_action_items",
+        "src_reviews",
+        "src_review_lines",
+    ),
+    "review": ("src_reviews", "src_review_lines", "src_action_items"),
     "pages": ("src_pages",),
     "rotations": ("src_rotations",),
     "ics": ("src_rotations",),
@@ -62,6 +70,8 @@ ALL_SRC_TABLES = (
     "src_rotations",
     "src_tracker_items",
     "src_handoffs",
+    "src_reviews",
+    "src_review_lines",
 )
 # Rejections and warnings kept per file in ingest_log.error (the terminal shows fewer).
 MAX_LOGGED_ERRORS = 10_000
@@ -91,6 +101,7 @@ class IngestReport:
     moved: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     dry_run: bool = False
+    blame: list[str] = field(default_factory=list)  # dry run: file:line: possible blame: ...
 
     @property
     def rejections(self) -> list[str]:
@@ -127,6 +138,8 @@ def classify_file(path: Path) -> str | None:
         and ("timelines" in parts or "postmortems" in parts)
     ):
         return "timeline"
+    if "reviews" in parts and suffix in TIMELINE_EXT and name not in {"readme.md", "manifest.md"}:
+        return "review"
     if "pages" in parts and suffix in TABULAR_EXT:
         return "pages"
     if "rotations" in parts:
@@ -190,7 +203,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if kind is None:
                 errors.append(
                     f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, pages/, rotations/, action_items/, handoffs/, "
+                    "named timelines/, reviews/, pages/, rotations/, action_items/, handoffs/, "
                     "pagerduty/, opsgenie/ or statuspage/, or name it people.csv"
                 )
                 continue
@@ -229,7 +242,7 @@ def _file_sha256(path: Path) -> str:
 def _check_size(res: FileResult) -> None:
     """Refuse a file far larger than any input of its kind (before reading it)."""
     size = res.path.stat().st_size
-    limit = MAX_DOCUMENT_BYTES if res.kind in ("timeline", "handoff") else MAX_JSON_BYTES
+    limit = MAX_DOCUMENT_BYTES if res.kind in ("timeline", "review", "handoff") else MAX_JSON_BYTES
     if size > limit:
         raise InputError(
             res.display,
@@ -298,6 +311,13 @@ class _Pending:
             row = _row(a)
             row["source_file"] = source_file
             rows.append(row)
+
+    def review(self, doc, source_file: str) -> None:
+        """A review document (or a timeline document's review part): SPEC §3.8."""
+        self.rows["src_reviews"].append({**_row(doc.review), "source_file": source_file})
+        for line in doc.lines:
+            self.rows["src_review_lines"].append({**_row(line), "source_file": source_file})
+        self.items(doc.action_items, source_file)
 
     def pages(self, pages: list[dict], source_file: str) -> None:
         for i, p in enumerate(pages, start=1):
@@ -618,6 +638,14 @@ def _parse_python(
         pending.handoff(parsed.note, src)
         res.rows = 1
         return []
+    if res.kind == "review":
+        from analytics.ingest.reviews import parse_review
+
+        doc = parse_review(data, res.display)
+        res.warnings.extend(str(w) for w in doc.warnings)
+        pending.review(doc, src)
+        res.rows = 1 + len(doc.lines) + len(doc.action_items)
+        return []
     raise AssertionError(res.kind)
 
 
@@ -643,6 +671,7 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
 
     Returns the document, or a list of ``(file, line, reason)`` for a rejection (picklable).
     """
+    from analytics.ingest.reviews import timeline_review
     from analytics.ingest.timelines import parse_timeline
 
     path, display, policy, now = job
@@ -651,7 +680,7 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
     except OSError as exc:
         return (display, 1, f"cannot read: {exc.strerror}")
     try:
-        return parse_timeline(
+        doc = parse_timeline(
             data,
             display,
             classify=policy.classify_event,
@@ -664,6 +693,13 @@ def _parse_document(job: tuple[str, str, Policy, datetime]):
         import traceback
 
         return _InternalError(type(exc).__name__, "".join(traceback.format_exception(exc)))
+    try:
+        return timeline_review(data, doc)
+    except Exception as exc:  # the review part (SPEC §14) must never cost the incident its load
+        doc.warnings.append(
+            InputWarning(display, 1, f"review sections not read: internal error ({exc!r:.80})")
+        )
+        return doc
 
 
 @dataclass(frozen=True)
@@ -740,6 +776,8 @@ def _queue_document(res: FileResult, doc, pending: _Pending) -> list[str]:
     pending.incident(doc.incident, src)
     pending.events(doc.events, src)
     pending.items(doc.action_items, src)
+    if doc.review is not None:
+        pending.review(doc.review, src)
     res.rows = 1 + len(doc.events) + len(doc.action_items)
     res.status = "loaded"
     return [doc.incident.incident_id]
@@ -837,6 +875,9 @@ def ingest(
             dbmod.create_schema(con)
             batch.parse(con, previous={}, prev_policy=None)
             batch.load(con, prune=False, paths=paths)  # batch checks, on a throwaway database
+            from analytics.ingest.reviews import possible_blame
+
+            batch.report.blame = possible_blame(con, batch.results, db)
         finally:
             con.close()
         return batch.report
@@ -1075,6 +1116,9 @@ class _Batch:
             if res.status == "loaded" and res.kind in tabular.SPECS:
                 counts[f"src_{res.kind}"] = counts.get(f"src_{res.kind}", 0) + res.rows
         report.rows_by_kind = counts
+        from analytics.ingest.reviews import review_findings
+
+        review_findings(con, results, lambda f: display_path(Path(f)))
         dbmod.write_policy(con, self.policy)
         write_country_holidays(con)
         dbmod.install_views(con)

@@ -20,6 +20,8 @@ KIND_LABELS = {
     "src_rotations": "rotation rows",
     "src_tracker_items": "tracker items",
     "src_handoffs": "hand-off notes",
+    "src_reviews": "review documents",
+    "src_review_lines": "review lines",
 }
 
 
@@ -74,6 +76,8 @@ def print_report(report: IngestReport, *, quiet: bool, rich_output: bool) -> Non
         click.echo(line, err=True)
     for line in _capped([f"warning: {w}" for w in report.warnings], report, "warnings"):
         click.echo(line, err=True)
+    for line in report.blame:
+        click.echo(line)  # to the author only: views and reports hold counts, never matches
     if quiet:
         return
     counts = {f.status: 0 for f in report.files}

@@ -259,3 +259,123 @@ final as (
 )
 
 select * from final;
+
+-- Whole-word matching (SPEC §14, second edition): a term matches where it is not preceded or
+-- followed by a letter or digit; the check applies on a side where the term itself ends in a
+-- letter or digit ("#exec" matches "#exec-war-room", "exec" does not match "executed", "'s
+-- fault" matches "Bob's fault"). Letters are Unicode letters, digits decimal digits.
+-- RE2 has no look-around, and a pattern with Unicode classes costs milliseconds to compile
+-- (once per row here, as the term varies). So text and term are both marked, each run of
+-- letters and digits wrapped in \x01 marks, with one constant pattern: the marked term then
+-- occurs in the marked text exactly where the term occurs whole-word, and the per-row pattern
+-- is a plain escaped string.
+create or replace macro word_marked(text) as
+    regexp_replace(replace(text, chr(1), ''), '([\pL\p{Nd}]+)', chr(1) || '\1' || chr(1), 'g');
+
+create or replace macro whole_word_pattern(term, ignore_case) as
+    (case when ignore_case then '(?i)' else '' end) || regexp_escape(word_marked(term));
+
+-- A plain substring test first: the regex runs only on the rows that contain the term at all.
+create or replace macro contains_term(text, term, ignore_case) as
+    case when ignore_case then contains(lower(text), lower(term)) else contains(text, term) end;
+
+-- Every whole-word match of term in text, as written in text.
+create or replace macro whole_word_matches(text, term, ignore_case) as
+    case
+        when contains_term(text, term, ignore_case) then list_transform(
+            regexp_extract_all(word_marked(text), whole_word_pattern(term, ignore_case)),
+            lambda m: replace(m, chr(1), '')
+        )
+        else []
+    end;
+
+-- Whether term occurs whole-word in text.
+create or replace macro whole_word_in(text, term, ignore_case) as
+    case
+        when contains_term(text, term, ignore_case)
+            then regexp_matches(word_marked(text), whole_word_pattern(term, ignore_case))
+        else false
+    end;
+
+-- Post-mortem timeliness (SPEC §6, §11), one body for incident_metrics and postmortem_reviews:
+-- due resolution + policy deadline for the policy's severities; met when published by then;
+-- pending while unresolved or not yet due; n/a for other severities.
+create or replace macro postmortem_due_at(severity, resolved_at) as
+    case
+        when list_contains((select postmortem_severities from policy), severity)
+            then resolved_at + to_seconds((select postmortem_deadline_hours from policy) * 3600)
+    end;
+
+create or replace macro postmortem_status_at(severity, resolved_at, published_at, as_of) as
+    case
+        when not list_contains((select postmortem_severities from policy), severity) then 'n/a'
+        when resolved_at is null then 'pending'
+        when published_at is not null and published_at <= postmortem_due_at(severity, resolved_at)
+            then 'met'
+        when published_at is not null then 'breached'
+        when as_of > postmortem_due_at(severity, resolved_at) then 'breached'
+        else 'pending'
+    end;
+
+-- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
+-- improvement lines of src_review_lines. A person matches by the first token of their
+-- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
+-- always contains its first token, so each mention counts once), whole-word and
+-- case-sensitive; policy.blame_phrases match whole-word, case-insensitively. A name that is
+-- one word is matched by joining on the lines' words (fast with a thousand people); other
+-- names and the phrases by whole_word_matches.
+create or replace macro blame_matches() as table
+    with names as (
+        select distinct trim(engineer) as engineer, from src_people
+    ),
+
+    name_terms as (
+        select distinct
+            case
+                when len(regexp_extract_all(regexp_extract(engineer, '^\S+'), '\pL')) >= 3
+                    then regexp_extract(engineer, '^\S+')
+                else engineer
+            end as term,
+        from names
+        where engineer <> ''
+    ),
+
+    classified_terms as (
+        select term, regexp_full_match(term, '[\pL\p{Nd}]+') as is_word, from name_terms
+    ),
+
+    word_terms as (
+        select term, from classified_terms where is_word
+    ),
+
+    other_terms as (
+        select term, false as ignore_case,
+        from classified_terms
+        where not is_word
+        union
+        select distinct lower(trim(unnest(blame_phrases))) as term, true as ignore_case,
+        from policy
+    ),
+
+    words as (
+        select
+            source_file,
+            incident_id,
+            section,
+            line_no,
+            unnest(regexp_extract_all(text, '[\pL\p{Nd}]+')) as word,
+        from src_review_lines
+    )
+
+    select w.source_file, w.incident_id, w.section, w.line_no, w.word as match,
+    from words as w
+    inner join word_terms as t on t.term = w.word
+    union all
+    select
+        l.source_file,
+        l.incident_id,
+        l.section,
+        l.line_no,
+        unnest(whole_word_matches(l.text, t.term, t.ignore_case)) as match,
+    from src_review_lines as l
+    cross join other_terms as t;

@@ -56,7 +56,8 @@ create table src_incidents (
     source_updated_at timestamptz,
     linked_pagerduty_id varchar,
     linked_opsgenie_id varchar,
-    linked_statuspage_id varchar
+    linked_statuspage_id varchar,
+    impact_text varchar
 );
 
 create table src_timeline_events (
@@ -78,6 +79,29 @@ create table src_action_items (
     ticket varchar,
     done boolean not null,
     line_no integer,
+    source_file varchar not null
+);
+
+-- Review documents (SPEC §3.8, §14): one row per reviews/ document, and one per timeline
+-- document that is its own review (source_kind = 'timeline'). Counted at parse time.
+create table src_reviews (
+    incident_id varchar not null,
+    title varchar,
+    published_at timestamptz,
+    sections varchar[] not null,
+    whys integer not null,
+    source_kind varchar not null,
+    line_no integer,
+    source_file varchar not null
+);
+
+-- Content lines of the root-cause and improvement sections of review documents; the blame
+-- checks run on them in SQL (names from people, phrases from policy).
+create table src_review_lines (
+    incident_id varchar not null,
+    section varchar not null,
+    line_no integer not null,
+    text varchar not null,
     source_file varchar not null
 );
 
@@ -216,9 +240,21 @@ create table policy (
     fairness_weeks integer not null,
     max_consecutive_oncall_days integer not null,
     max_interrupted_nights_per_week integer not null,
-    max_offhours_oncall_hours_per_4_weeks double not null
+    max_offhours_oncall_hours_per_4_weeks double not null,
+    postmortem_min_whys integer not null,
+    blame_phrases varchar[] not null,
+    communication_within_minutes double not null,
+    sev1_phrases varchar[] not null,
+    sev2_phrases varchar[] not null
 );
 comment on table policy is 'The playbook numbers the stored views use (one row), written with each ingest from the policy then in force.';
+
+create table communication_rules (
+    severity integer not null,
+    requirement varchar not null,
+    phrases varchar[] not null
+);
+comment on table communication_rules is 'Who must be told, and where, per severity ([communication] of the policy): each requirement is met by a timeline event matching one of its phrases, whole-word and case-insensitively.';
 
 create table pay_rates (
     effective_from timestamptz not null,
@@ -253,7 +289,7 @@ comment on column warehouse_meta.value is 'Fact value, as text.';
 comment on column ingest_log.run_id is 'Identifier of one ingest run (all files of a batch share it).';
 comment on column ingest_log.run_started_at is 'When the run started (UTC).';
 comment on column ingest_log.sha256 is 'sha256 of the file as read (hex).';
-comment on column ingest_log.kind is 'Input kind: timeline, pages, rotations, ics, people, tracker, pagerduty, opsgenie.';
+comment on column ingest_log.kind is 'Input kind: timeline, review, pages, rotations, ics, people, tracker, pagerduty, opsgenie.';
 comment on column rotation_findings.team is 'Team name, trimmed and lower-cased.';
 comment on column rotation_findings.start_at is 'Start of the finding''s interval, UTC, included.';
 comment on column rotation_findings.end_at is 'End of the finding''s interval, UTC, excluded.';

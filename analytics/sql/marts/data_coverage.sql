@@ -3,11 +3,13 @@
 -- payroll read this view to say where the data ends. For rotations covered_until is the end of
 -- the team's last shift piece (overrides included). For event sources (incidents, pages,
 -- action_items, handoffs, status_page) covered_until is the latest last_at of ANY event source: a quiet week of one
--- source is not missing data. A source with no rows has rows = 0 and NULL dates (not provided).
+-- source is not missing data. Review documents (reviews) are dated by PUBLISHED: and take that
+-- covered_until without moving it (a post-mortem is written after the events it covers).
+-- A source with no rows has rows = 0 and NULL dates (not provided).
 -- Invariant: unique (source, team).
---   source: incidents | pages | rotations | action_items | handoffs | status_page
+--   source: incidents | pages | rotations | action_items | handoffs | status_page | reviews
 --   team: the rotation's team, trimmed and lower-cased (NULL for the other sources, and for the rotations row of a warehouse without any)
---   first_at: the earliest event of the source (UTC): incidents by started_at, pages by sent_at, action items by the tracker's Created else their incident's started_at, hand-off notes by written_at, status-page incidents by started_at, rotations by the start of the team's first shift piece
+--   first_at: the earliest event of the source (UTC): incidents by started_at, pages by sent_at, action items by the tracker's Created else their incident's started_at, hand-off notes by written_at, status-page incidents by started_at, review documents by PUBLISHED (unpublished ones are counted, not dated), rotations by the start of the team's first shift piece
 --   last_at: the latest event of the source (UTC), dated as first_at; rotations: the end of the team's last shift piece
 --   covered_until: the instant up to which the source's data is complete (UTC): rotations last_at; event sources the latest last_at of any event source
 --   rows: rows of the source (incidents, pages, action items, or the team's resolved shift pieces)
@@ -61,6 +63,10 @@ status_page as (
     select started_at, source_file from src_incidents where source_kind = 'statuspage'
 ),
 
+reviews as (
+    select published_at, source_file from src_reviews where source_kind = 'review'
+),
+
 shifts as (
     select team, start_at, end_at from oncall_shifts
 ),
@@ -97,6 +103,8 @@ event_files as (
     select 'handoffs' as source, source_file from handoffs
     union all
     select 'status_page' as source, source_file from status_page
+    union all
+    select 'reviews' as source, source_file from reviews
 ),
 
 event_loads as (
@@ -121,6 +129,9 @@ event_spans as (
     union all
     select 'status_page' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
     from status_page
+    union all
+    select 'reviews' as source, min(published_at) as first_at, max(published_at) as last_at, count(*) as rows,
+    from reviews
 ),
 
 event_sources as (
@@ -129,7 +140,9 @@ event_sources as (
         cast(null as varchar) as team,
         s.first_at,
         s.last_at,
-        case when s.rows > 0 then max(s.last_at) over () end as covered_until,
+        case
+            when s.rows > 0 then max(s.last_at) filter (where s.source <> 'reviews') over ()
+        end as covered_until,
         s.rows,
         l.last_ingested_at,
     from event_spans as s

@@ -22,7 +22,7 @@
 --   data_loss: whether data was lost
 --   data_loss_detail: the details written after yes/no
 --   root_cause: the ROOT CAUSE section
---   postmortem_published_at: when the post-mortem was published (UTC)
+--   postmortem_published_at: when the post-mortem was published (UTC): the earliest PUBLISHED: of its review documents, else the timeline's POSTMORTEM:
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
 --   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
@@ -207,35 +207,13 @@ cadence_statuses as (
         on cadences.incident_id = durations.incident_id
 ),
 
-postmortems as (
-    select
-        durations.incident_id,
-        list_contains(policy_numbers.postmortem_severities, durations.severity) as is_required,
-        case
-            when list_contains(policy_numbers.postmortem_severities, durations.severity)
-                then durations.resolved_at + to_seconds(policy_numbers.postmortem_deadline_hours * 3600)
-        end as postmortem_due_at,
-        durations.postmortem_published_at,
-        durations.resolved_at,
-        durations.as_of,
-    from durations
-    cross join policy_numbers
-),
-
 postmortem_statuses as (
     select
         incident_id,
-        postmortem_due_at,
-        case
-            when not is_required then 'n/a'
-            when resolved_at is null then 'pending'
-            when postmortem_published_at is not null and postmortem_published_at <= postmortem_due_at
-                then 'met'
-            when postmortem_published_at is not null then 'breached'
-            when as_of > postmortem_due_at then 'breached'
-            else 'pending'
-        end as postmortem_status,
-    from postmortems
+        postmortem_due_at(severity, resolved_at) as postmortem_due_at,
+        postmortem_status_at(severity, resolved_at, postmortem_published_at, as_of)
+            as postmortem_status,
+    from durations
 ),
 
 escalation_checks as (

@@ -21,7 +21,7 @@
 --   data_loss: whether data was lost
 --   data_loss_detail: the details written after yes/no
 --   root_cause: the ROOT CAUSE section
---   postmortem_published_at: when the post-mortem was published (UTC)
+--   postmortem_published_at: when the post-mortem was published (UTC): the earliest PUBLISHED: of its review documents, else the timeline's POSTMORTEM:
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
 --   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact

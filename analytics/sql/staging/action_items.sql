@@ -1,8 +1,10 @@
 -- Action items of the incidents' winning documents: one row per item (incident_id, item_no).
--- A tracker (Jira) row with the item's ticket key wins for status, due date and resolution;
--- the owner stays the document's.
+-- Then the items of the incident's review documents (reviews/, SPEC §3.8), earliest PUBLISHED
+-- first, numbered on after the timeline's; a review item whose ticket (else its text, case and
+-- spacing aside) is already listed is left out. A tracker (Jira) row with the item's ticket key
+-- wins for status, due date and resolution; the owner stays the document's.
 --   incident_id: the incident
---   item_no: 1-based position in the ACTION ITEMS section
+--   item_no: 1-based: position in the ACTION ITEMS section, then the review documents' items
 --   description: the item as written
 --   owner: the Owner: named in the document
 --   due_date: due date (the tracker's when the ticket is known there)
@@ -17,6 +19,70 @@ with source as (
 
 incidents as (
     select incident_id, source_file from incidents
+),
+
+review_files as (
+    select incident_id, source_file, published_at,
+    from src_reviews
+    where source_kind = 'review'
+),
+
+document_items as (
+    select a.*,
+    from source as a
+    inner join incidents as i
+        on i.incident_id = a.incident_id and i.source_file = a.source_file
+),
+
+-- an item is the same as another by its ticket, else by its text (case and spacing aside)
+review_candidates as (
+    select
+        a.*,
+        r.published_at,
+        coalesce(a.ticket, lower(trim(regexp_replace(a.description, '\s+', ' ', 'g'))))
+            as item_key,
+    from source as a
+    inner join review_files as r
+        on r.incident_id = a.incident_id and r.source_file = a.source_file
+    where a.incident_id in (select incident_id from incidents)
+),
+
+listed as (
+    select
+        incident_id,
+        coalesce(ticket, lower(trim(regexp_replace(description, '\s+', ' ', 'g')))) as item_key,
+        max(item_no) over (partition by incident_id) as last_item_no,
+    from document_items
+    where incident_id in (select incident_id from review_candidates)
+),
+
+review_items as (
+    select c.*,
+    from review_candidates as c
+    where not exists (
+        select 1 from listed as l where l.incident_id = c.incident_id and l.item_key = c.item_key
+    )
+    qualify row_number() over (
+        partition by c.incident_id, c.item_key
+        order by c.published_at nulls last, c.source_file, c.item_no
+    ) = 1
+),
+
+-- the review documents' items numbered on after the timeline document's
+numbered_reviews as (
+    select
+        r.* exclude (item_no, published_at, item_key),
+        coalesce((select max(l.last_item_no) from listed as l where l.incident_id = r.incident_id), 0)
+        + row_number() over (
+            partition by r.incident_id order by r.published_at nulls last, r.source_file, r.item_no
+        ) as item_no,
+    from review_items as r
+),
+
+numbered as (
+    select * from document_items
+    union all by name
+    select * from numbered_reviews
 ),
 
 tracker as (
@@ -50,9 +116,7 @@ final as (
         t.resolved_at,
         t.status as tracker_status,
         a.source_file,
-    from source as a
-    inner join incidents as i
-        on i.incident_id = a.incident_id and i.source_file = a.source_file
+    from numbered as a
     left join tracker as t on t.ticket = a.ticket and t.rank_in_ticket = 1
 )
 

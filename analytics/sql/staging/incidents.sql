@@ -23,7 +23,7 @@
 --   data_loss: whether data was lost
 --   data_loss_detail: the details written after yes/no
 --   root_cause: the ROOT CAUSE section
---   postmortem_published_at: when the post-mortem was published (UTC)
+--   postmortem_published_at: when the post-mortem was published (UTC): the earliest PUBLISHED: of its review documents, else the timeline's POSTMORTEM:
 --   stated_duration_s: the DURATION line in seconds, as written by the author
 --   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
 --   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
@@ -96,6 +96,13 @@ attached as (
     where r.rank_in_id = 1
 ),
 
+-- PUBLISHED: of a review document wins over the timeline's POSTMORTEM: (SPEC §14)
+reviews as (
+    select incident_id, min(published_at) as published_at,
+    from src_reviews
+    group by incident_id
+),
+
 final as (
     select
         r.incident_id,
@@ -117,7 +124,7 @@ final as (
         r.data_loss,
         r.data_loss_detail,
         r.root_cause,
-        r.postmortem_published_at,
+        coalesce(rv.published_at, r.postmortem_published_at) as postmortem_published_at,
         r.stated_duration_s,
         r.source_kind,
         coalesce(r.severity_source, 'document') as severity_source,
@@ -127,6 +134,7 @@ final as (
         r.linked_statuspage_id,
     from attached as r
     left join people as p on p.name_key = lower(trim(r.ack_by))
+    left join reviews as rv on rv.incident_id = r.incident_id
 )
 
 select * from final
