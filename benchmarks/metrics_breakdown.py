@@ -45,7 +45,8 @@ def main() -> None:
     lap("imports: metrics (pandas, numpy, pyarrow, duckdb)")
     start, end = m.period_bounds(parse_date(opts.first), parse_date(opts.last))
     moment = parse_instant(opts.as_of)
-    con = reader(opts.db, as_of=moment).__enter__()
+    opened = reader(opts.db, as_of=moment)  # kept: the connection closes with it
+    con = opened.__enter__()
     lap("open the warehouse (read-only, schema and views checked, as_of bound)")
     frame = m.summary(con, start, end, by=opts.by, intervals=False)
     lap("summary SQL: durations, statuses, aggregates (as --no-intervals)")
@@ -53,7 +54,7 @@ def main() -> None:
     lap("summary again with the bootstrap intervals (SQL again + bootstrap)")
     ends = data_ends(con, start, end, moment, sources=("incidents",))
     lap("coverage banner (data_coverage)")
-    con.close()
+    opened.__exit__(None, None, None)
     lap("close")
     buffer = io.StringIO()
     import contextlib
