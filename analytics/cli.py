@@ -466,7 +466,20 @@ def report_compensation(
 @click.option(
     "--force",
     is_flag=True,
-    help="Re-export a final period with changed inputs, or export a period not yet ended.",
+    help="Replace a final export (of this period, or sharing days with it) that this one "
+    "would pay differently.",
+)
+@click.option(
+    "--provisional",
+    is_flag=True,
+    help="Write a draft (<stem>.provisional.csv, with its manifest and explanation) whatever "
+    "the data covers; records nothing and never touches the final files.",
+)
+@click.option(
+    "--accept-coverage",
+    is_flag=True,
+    help="Finalise although the data does not cover the whole period (kept in the "
+    "manifest's warnings).",
 )
 @common
 def payroll(
@@ -476,10 +489,15 @@ def payroll(
     date_to: str | None,
     out: Path | None,
     force: bool,
+    provisional: bool,
+    accept_coverage: bool,
 ) -> None:
-    """Export the on-call stipend CSV for payroll, with manifest and explanation."""
-    from datetime import timedelta
+    """Export the on-call stipend CSV for payroll, with manifest and explanation.
 
+    A final export needs a period that is over and fully covered by the data (rotations of
+    every expected team, incidents and pages); otherwise it is refused (exit 1), one line per
+    team or source, unless --provisional or --accept-coverage.
+    """
     from analytics import pay
     from analytics.errors import UsageError
 
@@ -490,28 +508,33 @@ def payroll(
     if period:
         start, end = pay.month_period(period)
     elif date_from:
-        start = parse_day(date_from, "--from")
-        end = parse_day(date_to, "--to") + timedelta(days=1)
-        if end <= start:
-            raise UsageError(f"--to {date_to} is before --from {date_from}")
+        start, end = pay.day_period(parse_day(date_from, "--from"), parse_day(date_to, "--to"))
     else:
         start, end = pay.previous_month(datetime.now(UTC).date())
     if out is not None:
         from analytics.db import usable_folder
 
         usable_folder(out.parent, "--out", out)
-    result = pay.export_payroll(
-        ctx.db,
-        start,
-        end,
-        out=out,
-        force=force,
-        wait=ctx.wait,
-        policy=ctx.policy if ctx.policy_file else None,
-    )
-    for warning in result.payroll.warnings:
+    try:
+        result = pay.export_payroll(
+            ctx.db,
+            start,
+            end,
+            out=out,
+            force=force,
+            provisional=provisional,
+            accept_coverage=accept_coverage,
+            wait=ctx.wait,
+            policy=ctx.policy if ctx.policy_file else None,
+        )
+    except pay.CoverageRefused as refused:
+        for line in refused.lines:
+            click.echo(f"{PROG}: {line}", err=True)
+        sys.exit(refused.exit_code)
+    for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    ctx.say(f"payroll {result.status}: {result.csv_path}")
+    kind = "" if result.final else " (provisional)"
+    ctx.say(f"payroll{kind} {result.status}: {result.csv_path}")
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""On-call compensation (SPEC §7, §11) and the payroll export.
+"""On-call compensation (SPEC §7, §11) and the payroll export (SPEC §12).
 
 The heavy work is set-based SQL in ``analytics/sql/pay`` (shift pieces, SEV-1 handlers, counted
 overnight pages, the people behind the lines, the inputs' checksums), run on a read-only
@@ -6,9 +6,12 @@ connection into TEMP tables. Python then does the money on the small per-piece r
 :class:`~decimal.Decimal` and :class:`~fractions.Fraction`: every piece's exact amount is summed
 and each line is rounded half-up to cents once. Nothing that pays ever passes through a float.
 
-The export (:func:`export_payroll`) computes with a reader that is closed before anything is
-written, then holds the warehouse read-write only long enough to check finality against
-``payroll_exports``, write the three files atomically and record the export.
+The export (:func:`export_payroll`) first asks what the data covers of the period
+(:func:`period_coverage`): a final export needs a period that is over and covered. It computes
+with a reader that is closed before anything is written, then holds the warehouse read-write
+only long enough to compare with every final export sharing days with it (finality by instant,
+in ``payroll_exports``), swap the three files in as a set and record the export. A provisional
+export writes ``<stem>.provisional.*`` files and records nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ import hashlib
 import io
 import json
 import math
-import operator
 import os
-import re
+import secrets
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,21 +40,29 @@ from analytics.errors import AnalyticsError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from analytics.coverage import Shortfall
     from analytics.policy import Policy
 
 __all__ = [
     "CSV_COLUMNS",
     "EXPLAIN_COLUMNS",
+    "CoverageFinding",
+    "CoverageRefused",
     "ExportResult",
     "Payroll",
     "PayrollLine",
+    "PeriodCoverage",
     "compute_payroll",
+    "day_period",
     "export_payroll",
     "format_hours",
     "month_period",
+    "period_coverage",
     "previous_month",
+    "provisional_path",
     "render_csv",
     "render_explain",
+    "spreadsheet_safe",
 ]
 
 CSV_COLUMNS: tuple[str, ...] = (
@@ -114,7 +125,10 @@ select
 from pay_overnight_pages
 order by name_key, sent_at, page_id
 """
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
+# and the day after a period's last day must still be a date.
+_FIRST_DAY = date(1970, 1, 1)
+_LAST_DAY = date(9999, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -147,6 +161,7 @@ class Payroll:
     inputs_sha256: str
     policy_version: str
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pay_policy_version: str = ""  # the pay keys only: what finality compares (SPEC §12)
     sev1_bonuses_without_evidence: int = 0  # paid, but severity_audit finds no SEV-1 impact
 
     @property
@@ -178,6 +193,8 @@ class ExportResult:
     explain_path: Path
     payroll: Payroll
     status: str  # "written" | "unchanged"
+    final: bool = True  # False: a provisional export (nothing recorded)
+    warnings: tuple[str, ...] = ()  # coverage and data-quality warnings, as in the manifest
 
 
 # --- periods ------------------------------------------------------------------------------------
@@ -193,15 +210,48 @@ def previous_month(today: date) -> tuple[date, date]:
 def month_period(text: str) -> tuple[date, date]:
     """A ``--period`` value ``YYYY-MM`` as ``(first day, first day of the next month)``.
 
+    Read by :func:`analytics.periods.month` (one parser for every period), then held to the
+    dates a payroll can cover (:func:`day_period`).
+
     Raises:
-        UsageError: The text is not a calendar month such as ``2026-11``.
+        UsageError: The text is not a calendar month such as ``2026-11``, or the month lies
+            outside 1970-01 .. 9999-11.
     """
-    m = _MONTH.match(text.strip()) if isinstance(text, str) else None
-    if not m or not 1 <= int(m[2]) <= 12 or int(m[1]) < 1:
-        raise UsageError(f"--period {text!r}: expected a calendar month YYYY-MM such as 2026-11")
-    start = date(int(m[1]), int(m[2]), 1)
-    end = date(start.year + 1, 1, 1) if start.month == 12 else date(start.year, start.month + 1, 1)
-    return start, end
+    from analytics import periods
+
+    try:
+        month = periods.month(text)
+    except periods.PeriodError:
+        raise UsageError(
+            f"--period {text!r}: expected a calendar month YYYY-MM such as 2026-11"
+        ) from None
+    except ValueError:  # a month whose end is past year 9999
+        month = None
+    if month is None or not _FIRST_DAY <= month.start.date() < month.end.date() <= _LAST_DAY:
+        raise UsageError(
+            f"--period {text!r}: expected a month from {_FIRST_DAY:%Y-%m} to "
+            f"{_LAST_DAY.year}-11 (a period must end by {_LAST_DAY.isoformat()})"
+        )
+    return month.start.date(), month.end.date()
+
+
+def day_period(first: date, last: date) -> tuple[date, date]:
+    """``--from first --to last`` (both days included) as ``(first, the day after last)``.
+
+    Raises:
+        UsageError: ``last`` is before ``first``, or a day lies outside 1970-01-01 ..
+            9999-12-30 (a period's end, the day after its last, must be a date too).
+    """
+    from analytics import periods
+
+    for option, day in (("--from", first), ("--to", last)):
+        if not _FIRST_DAY <= day < _LAST_DAY:
+            raise UsageError(
+                f"{option} {day.isoformat()}: expected a day from {_FIRST_DAY.isoformat()} "
+                f"to {(_LAST_DAY - timedelta(days=1)).isoformat()}"
+            )
+    span = periods.days(first, last)  # refuses --to before --from
+    return span.start.date(), span.end.date()
 
 
 def _instant(day: date) -> datetime:
@@ -339,11 +389,15 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             r["input"]: {"rows": int(r["rows"]), "sha256": r["sha256"]}
             for r in _rows(con, sql_text("pay/inputs_hash.sql"), params)
         }
-        version_row = con.execute("select policy_version from policy limit 1").fetchone()
+        version_row = con.execute(
+            "select policy_version, overnight_start, overnight_end from policy limit 1"
+        ).fetchone()
+        rates = _rows(con, "select * from pay_rates order by effective_from")
     finally:
         _drop_temp_tables(con)
 
     policy_version = version_row[0] if version_row else ""
+    pay_policy_version = _pay_policy_version(rates, version_row)
     digest = hashlib.sha256()
     for name, info in inputs.items():
         digest.update(f"{name}:{info['rows']}:{info['sha256']}\n".encode())
@@ -519,7 +573,29 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         inputs_sha256=inputs_sha256,
         policy_version=policy_version,
         inputs=inputs,
+        pay_policy_version=pay_policy_version,
         sev1_bonuses_without_evidence=without_evidence,
+    )
+
+
+def _pay_policy_version(rates: list[dict[str, Any]], policy_row: tuple | None) -> str:
+    """The warehouse's (or ``--policy``'s) pay keys hashed as :attr:`Policy.pay_version` is."""
+    from analytics.policy import PayRate, pay_policy_version
+
+    if policy_row is None:
+        return ""
+    return pay_policy_version(
+        [
+            PayRate(
+                r["effective_from"].astimezone(UTC).date(),
+                _decimal(r["weekly_stipend_usd"]),
+                _decimal(r["sev1_bonus_usd"]),
+                _decimal(r["comp_hours_per_overnight_page"]),
+            )
+            for r in rates
+        ],
+        policy_row[1],
+        policy_row[2],
     )
 
 
@@ -528,6 +604,17 @@ def _sort_key(team: str, engineer: str) -> tuple[str, str, str]:
 
 
 # --- rendering ----------------------------------------------------------------------------------
+
+# A cell a spreadsheet would run as a formula (or as DDE) starts with one of these (SPEC §12).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The text cells of each file; the others are numbers, dates and timestamps the program writes.
+_CSV_TEXT = ("employee_id", "engineer", "team")
+_EXPLAIN_TEXT = ("engineer", "employee_id", "team", "kind", "ref", "source_team", "detail")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula (SPEC §12)."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _line_values(line: PayrollLine) -> dict[str, str]:
@@ -547,37 +634,80 @@ def _line_values(line: PayrollLine) -> dict[str, str]:
     }
 
 
-def _csv_bytes(columns: tuple[str, ...], rows: list[dict[str, str]]) -> bytes:
-    # csv.writer over the columns picked out of each row: DictWriter compares every row's keys
-    # with the columns, which cost more than the writing (67k explanation rows: ~4x)
+def _render(
+    columns: tuple[str, ...], text_columns: tuple[str, ...], rows: list[dict[str, str]]
+) -> tuple[bytes, int]:
+    """CSV bytes with the text cells made spreadsheet-safe, and how many cells that changed."""
+    escaped = 0
+    safe_rows = []
+    for row in rows:
+        safe = dict(row)
+        for column in text_columns:
+            value = safe.get(column) or ""
+            safe[column] = spreadsheet_safe(value)
+            escaped += safe[column] != value
+        safe_rows.append(safe)
+    # csv.writer over the columns picked out of each row (a missing one empty, as DictWriter
+    # wrote it): DictWriter compares every row's keys with the columns, which cost more than
+    # the writing (67k explanation rows)
     buffer = io.StringIO(newline="")
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(columns)
-    pick = operator.itemgetter(*columns)  # a tuple per row: the columns are never one
-    out.writerows(pick(row) for row in rows)
-    return buffer.getvalue().encode("utf-8")
+    out.writerows([row.get(column, "") for column in columns] for row in safe_rows)
+    return buffer.getvalue().encode("utf-8"), escaped
+
+
+def _render_csv(payroll: Payroll) -> tuple[bytes, int]:
+    lines = sorted(payroll.lines, key=lambda x: _sort_key(x.team, x.engineer))
+    return _render(CSV_COLUMNS, _CSV_TEXT, [_line_values(x) for x in lines])
 
 
 def render_csv(payroll: Payroll) -> bytes:
     """The payroll CSV of SPEC §7: its columns in order, one row per line, sorted by team then
-    engineer; money with two decimals, hours with up to two; ``\\n`` endings; UTF-8 without BOM.
+    engineer; money with two decimals, hours with up to two; ``\\n`` endings; UTF-8 without BOM;
+    text cells that a spreadsheet would run as a formula start with ``'`` (SPEC §12).
     """
-    lines = sorted(payroll.lines, key=lambda x: _sort_key(x.team, x.engineer))
-    return _csv_bytes(CSV_COLUMNS, [_line_values(x) for x in lines])
+    return _render_csv(payroll)[0]
 
 
 def render_explain(payroll: Payroll) -> bytes:
-    """The explanation CSV: one row per shift piece, paid SEV-1 and counted overnight page."""
-    return _csv_bytes(EXPLAIN_COLUMNS, payroll.explain)
+    """The explanation CSV: one row per shift piece, paid SEV-1 and counted overnight page
+    (text cells spreadsheet-safe as in :func:`render_csv`)."""
+    return _render(EXPLAIN_COLUMNS, _EXPLAIN_TEXT, payroll.explain)[0]
 
 
-def _manifest(
-    payroll: Payroll, csv_path: Path, csv_data: bytes, explain_path: Path, explain_data: bytes
-) -> bytes:
+@dataclass(frozen=True)
+class _Files:
+    """The three files of one export, rendered."""
+
+    csv_path: Path
+    manifest_path: Path
+    explain_path: Path
+    csv_data: bytes
+    explain_data: bytes
+    manifest_data: bytes
+
+    @property
+    def csv_sha256(self) -> str:
+        return hashlib.sha256(self.csv_data).hexdigest()
+
+    def items(self) -> list[tuple[Path, bytes]]:
+        return [
+            (self.csv_path, self.csv_data),
+            (self.manifest_path, self.manifest_data),
+            (self.explain_path, self.explain_data),
+        ]
+
+
+def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: list[str]) -> _Files:
+    manifest_path, explain_path = _sidecars(csv_path)
+    csv_data, csv_escaped = _render_csv(payroll)
+    explain_data, explain_escaped = _render(EXPLAIN_COLUMNS, _EXPLAIN_TEXT, payroll.explain)
     body = {
         "period_start": payroll.period_start.isoformat(),
         "period_end": payroll.period_end.isoformat(),
         "period_end_exclusive": payroll.period_end_exclusive.isoformat(),
+        "final": final,
         "csv": csv_path.name,
         "csv_sha256": hashlib.sha256(csv_data).hexdigest(),
         "explain": explain_path.name,
@@ -585,13 +715,219 @@ def _manifest(
         "inputs_sha256": payroll.inputs_sha256,
         "inputs": payroll.inputs,
         "policy_version": payroll.policy_version,
+        "pay_policy_version": payroll.pay_policy_version,
         "package_version": __version__,
         "rows": len(payroll.lines),
         "totals": payroll.totals(),
-        "warnings": payroll.warnings,
+        "spreadsheet_escaped_cells": {"csv": csv_escaped, "explain": explain_escaped},
+        "warnings": warnings,
         "sev1_bonuses_without_evidence": payroll.sev1_bonuses_without_evidence,
     }
-    return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    manifest = (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    return _Files(csv_path, manifest_path, explain_path, csv_data, explain_data, manifest)
+
+
+# --- coverage -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageFinding:
+    """One thing the data does not cover in a pay period (SPEC §12).
+
+    ``level`` is ``"blocker"`` (the period can only be exported ``--provisional``: it has not
+    ended, or has no on-call shift at all), ``"shortfall"`` (refused unless ``--provisional``
+    or ``--accept-coverage``) or ``"warning"`` (an interior rotation gap no longer than
+    ``[coverage] max_gap_hours``: reported, the export goes on).
+    """
+
+    level: str
+    source: str  # "period", "rotations", "incidents", "pages"
+    team: str | None  # rotations only
+    start_at: datetime  # the instant from which the data is missing
+    end_at: datetime | None  # and until which (None: not applicable)
+    message: str  # one line naming the team or source and the instants
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """What a pay period's data covers: every finding, in a stable order."""
+
+    period_start: datetime
+    period_end: datetime
+    findings: tuple[CoverageFinding, ...]
+
+    def _messages(self, *levels: str) -> list[str]:
+        return [f.message for f in self.findings if f.level in levels]
+
+    @property
+    def blockers(self) -> list[str]:
+        """Why only a provisional export is possible (period not over; no on-call shift)."""
+        return self._messages("blocker")
+
+    @property
+    def shortfalls(self) -> list[str]:
+        """Blockers and shortfalls: everything that stops a final export."""
+        return self._messages("blocker", "shortfall")
+
+    @property
+    def warnings(self) -> list[str]:
+        """Short interior rotation gaps: reported, not refused."""
+        return self._messages("warning")
+
+    @property
+    def complete(self) -> bool:
+        """Whether a final export may be written without ``--accept-coverage``."""
+        return not self.shortfalls
+
+
+def _hours(delta: timedelta) -> str:
+    return format_hours(Decimal(delta.total_seconds()) / 3600)
+
+
+def period_coverage(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end_exclusive: date,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+) -> PeriodCoverage:
+    """What the warehouse covers of the pay period ``[start, end_exclusive)`` (SPEC §12).
+
+    Built on :func:`analytics.coverage.shortfalls` (the one definition of uncovered stretches),
+    judged as payroll must: an expected team's edges are shortfalls, its interior gaps only
+    when longer than ``[coverage] max_gap_hours`` (else warnings); incidents and pages must
+    reach the period end (where their data *starts* is no payroll matter: a first page may
+    come any time); a source with no rows at all is a shortfall too (money depends on it).
+
+    Args:
+        con: A reader connection.
+        start: First day of the period.
+        end_exclusive: The day after its last day.
+        now: The wall clock (default the current time): a period ending after it is not over.
+        policy: Its ``[coverage]`` keys (default the built-in ones): ``team_starts`` /
+            ``team_ends`` narrow a team's expected time, ``max_gap_hours`` separates
+            shortfall gaps from warnings.
+
+    Returns:
+        Findings, in the order: the period itself, then rotations by team and time, then
+        incidents and pages.
+    """
+    from analytics import coverage
+    from analytics.policy import DEFAULT_POLICY
+
+    rules = policy or DEFAULT_POLICY
+    clock = now or datetime.now(UTC)
+    p0, p1 = _instant(start), _instant(end_exclusive)
+    period = f"{start.isoformat()} .. {(end_exclusive - timedelta(days=1)).isoformat()}"
+    found: list[CoverageFinding] = []
+
+    if p1 > clock:
+        message = f"period {period} has not ended: it ends {_ts(p1)}, after now ({_ts(clock)})"
+        found.append(CoverageFinding("blocker", "period", None, clock, p1, message))
+    (shifts,) = con.execute(
+        "select count(*) from oncall_shifts where end_at > $p0 and start_at < $p1",
+        {"p0": p0, "p1": p1},
+    ).fetchone()
+    if not shifts:
+        message = f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})"
+        found.append(CoverageFinding("blocker", "rotations", None, p0, p1, message))
+
+    rows = coverage.read_coverage(con)
+    spans = {c.team: c for c in rows if c.source == "rotations" and c.provided}
+    declared_starts = dict(rules.coverage_team_starts)
+    declared_ends = dict(rules.coverage_team_ends)
+    uncovered = coverage.shortfalls(
+        con,
+        p0,
+        p1,
+        team_starts=declared_starts,
+        team_ends=declared_ends,
+        sources=("rotations", "incidents", "pages"),
+    )
+    for s in uncovered:
+        if s.source == "rotations":
+            team = spans[s.team]
+            found.append(
+                _rotation_finding(
+                    s,
+                    (team.first_at, team.covered_until),
+                    (
+                        s.team in declared_starts and _at(declared_starts[s.team]) > p0,
+                        s.team in declared_ends and _at(declared_ends[s.team]) < p1,
+                    ),
+                    rules.coverage_max_gap_hours,
+                )
+            )
+    events = {c.source: c for c in rows}
+    for source in ("incidents", "pages"):
+        row = events.get(source)
+        if row is None or not row.provided:
+            message = (
+                f"{source}: no data in the warehouse, so none before {_ts(p1)}; ingest the {source}"
+            )
+            found.append(CoverageFinding("shortfall", source, None, p1, None, message))
+        for s in uncovered:
+            if s.source == source and s.kind == "after_last":
+                message = (
+                    f"{source}: data ends {_ts(s.start_at)}, {_hours(s.end_at - s.start_at)} h "
+                    f"before the period end {_ts(p1)}; ingest the later {source}"
+                )
+                found.append(CoverageFinding("shortfall", source, None, s.start_at, p1, message))
+    return PeriodCoverage(p0, p1, tuple(found))
+
+
+def _at(value: date | datetime) -> datetime:
+    """A declared ``[coverage]`` day (00:00 UTC) or instant."""
+    return value if isinstance(value, datetime) else _instant(value)
+
+
+def _rotation_finding(
+    gap: Shortfall,
+    span: tuple[datetime, datetime],
+    declared: tuple[bool, bool],
+    max_gap_hours: float,
+) -> CoverageFinding:
+    """How payroll judges one uncovered stretch of an expected team (a coverage.Shortfall):
+    before its first shift piece or after its last (an edge) always a shortfall; between two
+    pieces only when longer than ``max_gap_hours``, else a warning."""
+    g0, g1 = gap.start_at, gap.end_at
+    first_at, last_at = span
+    length = f"{_hours(g1 - g0)} h"
+    start_name = "its declared start (team_starts)" if declared[0] else "the period start"
+    end_name = "its declared end (team_ends)" if declared[1] else "the period end"
+    level = "shortfall"
+    if gap.kind == "after_last":
+        message = (
+            f"rotation data ends {_ts(last_at)}: uncovered from {_ts(g0)} to {end_name} "
+            f"{_ts(g1)} ({length}); ingest the later rotation, or declare [coverage] "
+            "team_ends if it stopped"
+        )
+    elif gap.kind == "before_first":
+        message = (
+            f"first shift starts {_ts(first_at)}: uncovered from {start_name} {_ts(g0)} to "
+            f"{_ts(g1)} ({length}); ingest the earlier rotation, or declare [coverage] "
+            "team_starts if it began then"
+        )
+    elif g1 - g0 > timedelta(hours=max_gap_hours):
+        limit = format_hours(Decimal(str(max_gap_hours)))
+        message = (
+            f"nobody on call from {_ts(g0)} to {_ts(g1)} ({length}, longer than "
+            f"[coverage] max_gap_hours = {limit})"
+        )
+    else:
+        level = "warning"
+        message = f"nobody on call from {_ts(g0)} to {_ts(g1)} ({length}): nobody is paid for it"
+    return CoverageFinding(level, "rotations", gap.team, g0, g1, f"team {gap.team}: {message}")
+
+
+class CoverageRefused(AnalyticsError):
+    """A final export refused for what the data does not cover: one line per finding, then a
+    summary (``lines``); the message is the summary."""
+
+    def __init__(self, lines: list[str], summary: str) -> None:
+        self.lines = [*lines, summary]
+        super().__init__(summary)
 
 
 # --- exporting ----------------------------------------------------------------------------------
@@ -610,27 +946,154 @@ def _default_out(start: date, end_exclusive: date) -> Path:
     return path
 
 
+def _stem(csv_path: Path) -> str:
+    return csv_path.name[: -len(".csv")] if csv_path.name.endswith(".csv") else csv_path.name
+
+
 def _sidecars(csv_path: Path) -> tuple[Path, Path]:
-    stem = csv_path.name[: -len(".csv")] if csv_path.name.endswith(".csv") else csv_path.name
+    stem = _stem(csv_path)
     return (
         csv_path.with_name(stem + ".manifest.json"),
         csv_path.with_name(stem + ".explain.csv"),
     )
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path`` and ``os.replace`` it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def provisional_path(csv_path: Path) -> Path:
+    """Where the provisional export of ``csv_path`` goes: ``<stem>.provisional.csv``."""
+    return csv_path.with_name(_stem(csv_path) + ".provisional.csv")
+
+
+def _check_out(csv_path: Path, db: Path) -> None:
+    """Refuse, before any work, an output path that cannot be a file (exit 2)."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        _check_out_path(csv_path, db)
+    except OSError as exc:  # a name too long, a loop of symlinks, ...
+        raise UsageError(f"--out {csv_path}: {exc.strerror or exc}") from None
+
+
+def _check_out_path(csv_path: Path, db: Path) -> None:
+    if csv_path.is_dir():
+        raise UsageError(f"--out {csv_path}: is a folder; name the CSV file to write")
+    warehouse = db.resolve()
+    for path in (csv_path, *_sidecars(csv_path)):
+        if path.resolve() in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+            raise UsageError(f"--out {csv_path}: {path} is the warehouse; name another file")
+        if path.exists() and not path.is_file():  # a device, a FIFO, a socket: never replaced
+            raise UsageError(f"--out {csv_path}: {path} exists and is not a regular file")
+    folder = csv_path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"--out {csv_path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {csv_path}: cannot write in {folder} (permission denied)")
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open()`` gives a new file: payroll files follow the umask, as
+    reports do (mkstemp alone makes them 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class _FileSet:
+    """Files replaced as a set: all written to temp names beside their targets, then swapped
+    in; :meth:`undo` puts every previous file back (and removes the new ones that had none),
+    so on any failure none changes."""
+
+    def __init__(self, items: list[tuple[Path, bytes]]) -> None:
+        self.items = items
+        self.staged: list[tuple[Path, Path]] = []  # (temp, final)
+        self.swapped: list[tuple[Path, Path | None]] = []  # (final, backup of the old one)
+        self.created_dirs: list[Path] = []
+
+    def stage(self) -> None:
+        mode = _file_mode()
+        for path, data in self.items:
+            self._mkdirs(path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            self.staged.append((Path(tmp), path))
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
+
+    def _mkdirs(self, folder: Path) -> None:
+        missing = []
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        for new in reversed(missing):
+            try:
+                new.mkdir()
+            except FileExistsError:
+                if new.is_dir():  # "a/.." exists once "a" does
+                    continue
+                raise
+            self.created_dirs.append(new)
+
+    def swap(self) -> None:
+        for tmp, final in self.staged:
+            backup = None
+            if final.exists():
+                backup = final.with_name(f".{final.name}.{secrets.token_hex(6)}.old")
+                try:
+                    os.link(final, backup)
+                except OSError:
+                    shutil.copy2(final, backup)
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                if backup is not None:
+                    with contextlib.suppress(OSError):
+                        backup.unlink()
+                raise
+            self.swapped.append((final, backup))
+
+    def undo(self) -> None:
+        for final, backup in reversed(self.swapped):
+            with contextlib.suppress(OSError):
+                if backup is None:
+                    final.unlink()
+                else:
+                    os.replace(backup, final)
+        self.swapped = []
+        for tmp, _ in self.staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        for folder in reversed(self.created_dirs):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+
+    def done(self) -> None:
+        for _, backup in self.swapped:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+
+
+def _write_set(items: list[tuple[Path, bytes]], *, then: Any = None) -> None:
+    """Replace the files of ``items`` as a set; ``then()`` (recording the export) runs after
+    the swap, and its failure undoes it. An ``OSError`` becomes one line, nothing changed."""
+    files = _FileSet(items)
+    try:
+        files.stage()
+        files.swap()
+        if then is not None:
+            then()
+    except OSError as exc:
+        files.undo()
+        where = exc.filename or items[0][0]
+        raise AnalyticsError(
+            f"cannot write the payroll files ({where}: {exc.strerror or exc}); "
+            "nothing was written or recorded"
+        ) from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        files.undo()
         raise
+    files.done()
 
 
 def _line_snapshot(payroll: Payroll) -> dict[str, dict[str, str]]:
@@ -673,18 +1136,62 @@ def _describe_changes(old: dict[str, dict[str, str]], new: dict[str, dict[str, s
     return changes
 
 
+_LEDGER_COLUMN_DOC = (
+    "Version of the pay keys of the policy ([[pay]], [overnight]) the export used: what "
+    "finality compares, so other policy keys never make a final period refuse."
+)
+
+
+def _ledger(con: duckdb.DuckDBPyConnection, start: date, last_day: date) -> list[dict[str, Any]]:
+    """The final exports whose period shares a day with ``[start, last_day]``, newest first
+    per period (a warehouse from before ``pay_policy_version`` reads it as NULL)."""
+    rows = _rows(
+        con,
+        "select * from payroll_exports where period_start <= $last and period_end >= $start "
+        "order by period_start, period_end, exported_at desc, rowid desc",
+        {"start": start, "last": last_day},
+    )
+    latest: dict[tuple[date, date], dict[str, Any]] = {}
+    for row in rows:
+        latest.setdefault((row["period_start"], row["period_end"]), row)
+    return list(latest.values())
+
+
+def _add_ledger_column(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a warehouse written before ``pay_policy_version`` existed that column."""
+    from analytics.db import quote_literal
+
+    (present,) = con.execute(
+        "select count(*) from duckdb_columns() where schema_name = 'main' "
+        "and table_name = 'payroll_exports' and column_name = 'pay_policy_version'"
+    ).fetchone()
+    if not present:
+        con.execute("alter table payroll_exports add column pay_policy_version varchar")
+        con.execute(
+            "comment on column payroll_exports.pay_policy_version is "
+            + quote_literal(_LEDGER_COLUMN_DOC)
+        )
+
+
 def export_payroll(
     db: str | Path | None,
     start: date,
     end_exclusive: date,
     *,
     out: Path | None,
-    force: bool,
-    wait: float,
+    force: bool = False,
+    provisional: bool = False,
+    accept_coverage: bool = False,
+    wait: float = 30.0,
     now: datetime | None = None,
     policy: Policy | None = None,
 ) -> ExportResult:
     """Compute a period's payroll and write the CSV, its manifest and its explanation file.
+
+    A final export needs a period that is over and whose data covers it (:func:`period_coverage`);
+    it is compared with every final export sharing time with it (finality by instant) and
+    recorded in ``payroll_exports``. A provisional export writes ``<stem>.provisional.*`` files
+    and records nothing. The three files are replaced as a set.
 
     Args:
         db: Warehouse path (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
@@ -692,104 +1199,226 @@ def export_payroll(
         end_exclusive: The day after its last day.
         out: CSV path as the user gave it; default ``reports/payroll/payroll-<YYYY-MM>.csv``
             for a calendar month, else ``payroll-<first>_<last>.csv``.
-        force: Export a period not yet over, or replace an export whose inputs changed.
+        force: Replace a final export (of this period, or sharing time with it) that this one
+            would pay differently.
+        provisional: Write a draft (``"final": false``) whatever the coverage; record nothing.
+        accept_coverage: Finalise despite coverage shortfalls (kept in the manifest's warnings);
+            a period not over, or with no on-call shift, still needs ``provisional``.
         wait: Seconds to retry while another process holds the warehouse.
         now: The wall clock (tests); default the current time.
-        policy: The ``--policy`` in force (TEMP-shadowed in the reader); default the stored one.
+        policy: The ``--policy`` in force (TEMP-shadowed in the reader; its ``[coverage]`` keys
+            judge coverage); default the stored one, with the built-in ``[coverage]``.
 
     Returns:
-        The paths written, the payroll, and ``status`` ``"unchanged"`` when the same period was
-        exported before from the same inputs (the CSV is then byte-identical), else ``"written"``.
+        The paths written, the payroll, whether it is final, every warning, and ``status``
+        ``"unchanged"`` when the same period was exported before to a byte-identical CSV,
+        else ``"written"``.
 
     Raises:
-        AnalyticsError: The period has not ended yet, or was exported before from other inputs
-            (the message lists the lines that would change), and ``force`` is not set.
-        UsageError: The period is empty or reversed.
+        CoverageRefused: The data does not cover the period (and neither ``provisional`` nor,
+            for shortfalls, ``accept_coverage`` is set).
+        AnalyticsError: The export would pay time a final export already paid differently,
+            and ``force`` is not set (the message lists the lines); or the files cannot be
+            written (nothing is then written or recorded).
+        UsageError: The period is empty or reversed, the options contradict each other, or
+            ``out`` cannot be a file.
         WarehouseBusy: Another process held the warehouse for longer than ``wait``.
     """
-    from analytics.db import reader, writer
+    from analytics.db import reader, resolve_path
 
     if end_exclusive <= start:
         raise UsageError(
             f"payroll period {start.isoformat()} .. {end_exclusive.isoformat()}: "
             "the end must be after the start"
         )
-    last_day = end_exclusive - timedelta(days=1)
-    period = f"{start.isoformat()} .. {last_day.isoformat()}"
+    if provisional and (force or accept_coverage):
+        other = "--force" if force else "--accept-coverage"
+        raise UsageError(
+            f"--provisional writes a draft and never touches a final export: {other} "
+            "does not apply to it"
+        )
     clock = now or datetime.now(UTC)
     if clock.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    if _instant(end_exclusive) > clock and not force:
-        raise AnalyticsError(
-            f"payroll {period} has not ended yet (it ends {_ts(_instant(end_exclusive))}); "
-            "export it after that, or pass --force for a provisional export"
-        )
+    last_day = end_exclusive - timedelta(days=1)
+    period = f"{start.isoformat()} .. {last_day.isoformat()}"
     csv_path = Path(out) if out is not None else _default_out(start, end_exclusive)
-    manifest_path, explain_path = _sidecars(csv_path)
+    if provisional:
+        csv_path = provisional_path(csv_path)
+    _check_out(csv_path, resolve_path(db))
 
     with reader(db, wait=wait, policy=policy) as con:
+        coverage = period_coverage(con, start, end_exclusive, now=clock, policy=policy)
+        if not provisional:
+            _refuse_uncovered(period, coverage, accept_coverage=accept_coverage)
         payroll = compute_payroll(con, start, end_exclusive)
+        finals = _ledger(con, start, last_day)
+        # the time this export shares with each final export of another period, computed
+        # now so the writer below only compares
+        overlaps = {
+            (row["period_start"], row["period_end"]): _overlap_payroll(con, start, last_day, row)
+            for row in finals
+            if (row["period_start"], row["period_end"]) != (start, last_day) and not provisional
+        }
 
-    csv_data = render_csv(payroll)
-    explain_data = render_explain(payroll)
-    csv_sha = hashlib.sha256(csv_data).hexdigest()
+    warnings = [*coverage.warnings, *payroll.warnings]
+    if provisional:
+        warnings = [*coverage.shortfalls, *warnings]
+        warnings += [
+            f"overlaps the final export of {_period_text(r)} (exported {_ts(r['exported_at'])})"
+            for r in finals
+        ]
+        files = _render_files(payroll, csv_path, final=False, warnings=warnings)
+        _write_set(files.items())
+        return _result(files, payroll, "written", final=False, warnings=warnings)
+    if coverage.shortfalls:  # accepted
+        warnings = [
+            *(f"coverage accepted (--accept-coverage): {s}" for s in coverage.shortfalls),
+            *warnings,
+        ]
+    files = _render_files(payroll, csv_path, final=True, warnings=warnings)
+    status = _record_final(db, wait, period, payroll, files, overlaps, force=force, clock=clock)
+    return _result(files, payroll, status, final=True, warnings=warnings)
+
+
+def _period_text(row: dict[str, Any]) -> str:
+    return f"{row['period_start'].isoformat()} .. {row['period_end'].isoformat()}"
+
+
+def _result(
+    files: _Files, payroll: Payroll, status: str, *, final: bool, warnings: list[str]
+) -> ExportResult:
+    return ExportResult(
+        files.csv_path,
+        files.manifest_path,
+        files.explain_path,
+        payroll,
+        status,
+        final=final,
+        warnings=tuple(warnings),
+    )
+
+
+def _refuse_uncovered(period: str, coverage: PeriodCoverage, *, accept_coverage: bool) -> None:
+    if coverage.blockers:
+        raise CoverageRefused(
+            coverage.shortfalls,
+            f"payroll {period} refused: only a provisional export is possible "
+            f"({len(coverage.blockers)} blocker(s) above); nothing written or recorded; "
+            "pass --provisional for a draft",
+        )
+    if coverage.shortfalls and not accept_coverage:
+        raise CoverageRefused(
+            coverage.shortfalls,
+            f"payroll {period} refused: the data does not cover the period "
+            f"({len(coverage.shortfalls)} shortfall(s) above); nothing written or recorded; "
+            "ingest the missing data, pass --provisional for a draft, or --accept-coverage "
+            "to finalise anyway",
+        )
+
+
+def _overlap_payroll(
+    con: duckdb.DuckDBPyConnection, start: date, last_day: date, final: dict[str, Any]
+) -> Payroll:
+    """This export's pay for the days it shares with a final export of another period."""
+    first = max(start, final["period_start"])
+    last = min(last_day, final["period_end"])
+    return compute_payroll(con, first, last + timedelta(days=1))
+
+
+def _overlap_refusal(period: str, final: dict[str, Any], shared: Payroll) -> str:
+    shown = [
+        f"{x.engineer} {format_hours(x.oncall_hours)} h {_money(x.total_pay_usd)} USD"
+        for x in shared.lines[:5]
+    ]
+    if len(shared.lines) > 5:
+        shown.append(f"and {len(shared.lines) - 5} more")
+    return (
+        f"payroll {period} shares {shared.period_start.isoformat()} .. "
+        f"{shared.period_end.isoformat()} with the final export of {_period_text(final)} "
+        f"(exported {_ts(final['exported_at'])}), which already paid that time: it would pay "
+        f"it again ({', '.join(shown)}; total {shared.totals()['total_pay_usd']} USD); "
+        "pass --force to export it anyway"
+    )
+
+
+def _record_final(
+    db: str | Path | None,
+    wait: float,
+    period: str,
+    payroll: Payroll,
+    files: _Files,
+    overlaps: dict[tuple[date, date], Payroll],
+    *,
+    force: bool,
+    clock: datetime,
+) -> str:
+    """Compare with the final exports sharing time with this one, then write the files and
+    record the export in one step: on any failure neither the files nor the ledger change."""
+    from analytics.db import writer
+
+    start, last_day = payroll.period_start, payroll.period_end
     snapshot = {"inputs": payroll.inputs, "lines": _line_snapshot(payroll)}
-
     with writer(db, wait=wait) as con:
         con.execute("begin")
         try:
-            previous = con.execute(
-                "select exported_at, csv_sha256, inputs_sha256, policy_version, lines_json "
-                "from payroll_exports where period_start = $start and period_end = $end "
-                "order by exported_at desc, rowid desc limit 1",
-                {"start": start, "end": last_day},
-            ).fetchone()
+            _add_ledger_column(con)
+            finals = _ledger(con, start, last_day)
+            same = [r for r in finals if (r["period_start"], r["period_end"]) == (start, last_day)]
             status = "written"
-            if previous is not None:
-                same = (previous[1], previous[2], previous[3]) == (
-                    csv_sha,
-                    payroll.inputs_sha256,
-                    payroll.policy_version,
+            refusals = []
+            if same and same[0]["csv_sha256"] == files.csv_sha256:
+                status = "unchanged"  # pays nothing differently, whatever else changed
+            else:
+                if same and not force:
+                    refusals.append(_refusal(period, same[0], payroll, snapshot))
+                for row in finals:
+                    key = (row["period_start"], row["period_end"])
+                    if key == (start, last_day):
+                        continue
+                    if key not in overlaps:
+                        raise AnalyticsError(
+                            f"payroll {period}: a final export of {_period_text(row)} was "
+                            "recorded while this one was computed; run the payroll again"
+                        )
+                    if overlaps[key].lines and not force:
+                        refusals.append(_overlap_refusal(period, row, overlaps[key]))
+            if refusals:
+                raise AnalyticsError("; ".join(refusals))
+
+            def record() -> None:
+                con.execute(
+                    "insert into payroll_exports (period_start, period_end, exported_at, "
+                    "csv_sha256, inputs_sha256, policy_version, pay_policy_version, out_path, "
+                    "row_count, total_pay_usd, lines_json) values ($start, $end, $at, $csv, "
+                    "$inputs, $policy, $pay_policy, $out, $rows, $total::decimal(18, 2), $lines)",
+                    {
+                        "start": start,
+                        "end": last_day,
+                        "at": clock,
+                        "csv": files.csv_sha256,
+                        "inputs": payroll.inputs_sha256,
+                        "policy": payroll.policy_version,
+                        "pay_policy": payroll.pay_policy_version,
+                        "out": str(files.csv_path),
+                        "rows": len(payroll.lines),
+                        "total": str(payroll.totals()["total_pay_usd"]),
+                        "lines": json.dumps(snapshot, sort_keys=True),
+                    },
                 )
-                if same:
-                    status = "unchanged"
-                elif not force:
-                    raise AnalyticsError(_refusal(period, previous, payroll, snapshot))
-            csv_path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(explain_path, explain_data)
-            _write_atomic(
-                manifest_path,
-                _manifest(payroll, csv_path, csv_data, explain_path, explain_data),
-            )
-            _write_atomic(csv_path, csv_data)
-            con.execute(
-                "insert into payroll_exports (period_start, period_end, exported_at, csv_sha256, "
-                "inputs_sha256, policy_version, out_path, row_count, total_pay_usd, lines_json) "
-                "values ($start, $end, $at, $csv, $inputs, $policy, $out, $rows, "
-                "$total::decimal(18, 2), $lines)",
-                {
-                    "start": start,
-                    "end": last_day,
-                    "at": clock,
-                    "csv": csv_sha,
-                    "inputs": payroll.inputs_sha256,
-                    "policy": payroll.policy_version,
-                    "out": str(csv_path),
-                    "rows": len(payroll.lines),
-                    "total": str(payroll.totals()["total_pay_usd"]),
-                    "lines": json.dumps(snapshot, sort_keys=True),
-                },
-            )
-            con.execute("commit")
+                con.execute("commit")
+
+            _write_set(files.items(), then=record)
         except BaseException:
-            con.execute("rollback")
+            with contextlib.suppress(Exception):
+                con.execute("rollback")
             raise
-    return ExportResult(csv_path, manifest_path, explain_path, payroll, status)
+    return status
 
 
-def _refusal(period: str, previous: tuple, payroll: Payroll, snapshot: dict) -> str:
+def _refusal(period: str, previous: dict[str, Any], payroll: Payroll, snapshot: dict) -> str:
     try:
-        before = json.loads(previous[4] or "{}")
+        before = json.loads(previous["lines_json"] or "{}")
     except ValueError:
         before = {}
     changes = _describe_changes(before.get("lines", {}), snapshot["lines"])
@@ -799,11 +1428,12 @@ def _refusal(period: str, previous: tuple, payroll: Payroll, snapshot: dict) -> 
         for name, info in payroll.inputs.items()
         if old_inputs.get(name, {}).get("sha256") != info["sha256"]
     ]
-    if previous[3] != payroll.policy_version:
-        changed_inputs.append(f"policy {previous[3]} -> {payroll.policy_version}")
+    old_pay_policy = previous.get("pay_policy_version")
+    if old_pay_policy and old_pay_policy != payroll.pay_policy_version:
+        changed_inputs.append(f"pay policy {old_pay_policy} -> {payroll.pay_policy_version}")
     what = "; ".join(changes) if changes else "no line changes"
     return (
-        f"payroll {period} was exported at {_ts(previous[0])} and is final; its inputs have "
-        f"changed ({', '.join(changed_inputs) or 'unknown'}): {len(changes)} line(s) would "
-        f"change: {what}; pass --force to replace the export"
+        f"payroll {period} was exported at {_ts(previous['exported_at'])} and is final; its "
+        f"inputs have changed ({', '.join(changed_inputs) or 'unknown'}): {len(changes)} "
+        f"line(s) would change: {what}; pass --force to replace the export"
     )

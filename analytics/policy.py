@@ -14,7 +14,7 @@ import json
 import math
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -31,6 +31,7 @@ __all__ = [
     "PayRate",
     "Policy",
     "load_policy",
+    "pay_policy_version",
 ]
 
 # Timeline event kinds, in the order their keyword rules are tried; "note" is the fallback.
@@ -96,6 +97,7 @@ _FLOAT_FIELDS = (
     "postmortem_deadline_hours",
     "handoff_before_hours",
     "handoff_after_hours",
+    "coverage_max_gap_hours",
     "max_offhours_oncall_hours_per_4_weeks",
 )
 
@@ -144,6 +146,9 @@ _VERSIONED_WHEN_CHANGED = (
     "communication",
     "severity_audit_sev1_phrases",
     "severity_audit_sev2_phrases",
+    "coverage_team_starts",
+    "coverage_team_ends",
+    "coverage_max_gap_hours",
 )
 
 
@@ -228,6 +233,11 @@ class Policy:
         "significant feature unavailable",
         "major degradation",
     )
+    # [coverage] (SPEC §12, product defaults): team -> the day (00:00 UTC) or instant its
+    # rotation really started / ended
+    coverage_team_starts: tuple[tuple[str, date | datetime], ...] = ()
+    coverage_team_ends: tuple[tuple[str, date | datetime], ...] = ()
+    coverage_max_gap_hours: float = 24.0
     source: str = field(default="<defaults>", compare=False)
 
     def __post_init__(self) -> None:
@@ -245,6 +255,12 @@ class Policy:
         """``sha256:`` and 12 hex digits of a canonical JSON dump of every value but ``source``."""
         dump = json.dumps(self._canonical(), sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(dump.encode("utf-8")).hexdigest()[:12]
+
+    @cached_property
+    def pay_version(self) -> str:
+        """The version of the keys that change amounts (``[[pay]]``, ``[overnight]``) alone:
+        what payroll finality compares (SPEC §12), so other keys never touch it."""
+        return pay_policy_version(self.pay, self.overnight_start, self.overnight_end)
 
     def _canonical(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -416,6 +432,20 @@ def _canonical_value(value: Any) -> Any:
     if isinstance(value, float):
         return float(value)
     return value
+
+
+def pay_policy_version(rates: Iterable[PayRate], overnight_start: time, overnight_end: time) -> str:
+    """``sha256:`` and 12 hex digits of the pay keys only (:attr:`Policy.pay_version`).
+
+    Also computed from a warehouse's ``pay_rates`` and ``policy`` rows by the payroll, so
+    both must give the same text for the same values.
+    """
+    body = {
+        "pay": [_canonical_value(r) for r in sorted(rates, key=lambda r: r.effective_from)],
+        "overnight": [_canonical_value(overnight_start), _canonical_value(overnight_end)],
+    }
+    dump = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(dump.encode("utf-8")).hexdigest()[:12]
 
 
 DEFAULT_POLICY = Policy()
@@ -708,6 +738,30 @@ def _severity_table(value: Any, what: str, example: str) -> tuple[tuple[str, int
     return tuple(sorted(value.items()))
 
 
+def _team_days(value: Any) -> tuple[tuple[str, date | datetime], ...]:
+    accepted = (
+        'expected a table of team = "YYYY-MM-DD" (00:00 UTC) or an instant with its offset, '
+        "such as { legacy = 2026-10-15 } or { search = 2026-11-10T09:00:00Z }"
+    )
+    if not isinstance(value, dict):
+        raise _Bad(accepted)
+    days: dict[str, date | datetime] = {}
+    for team, day in value.items():
+        name = team.strip().lower()  # team names are trimmed and lower-cased (SPEC §11)
+        if not name or name in days:
+            raise _Bad(accepted + f"; team names must be distinct and non-empty ({team!r})")
+        if isinstance(day, datetime):
+            if day.tzinfo is None:
+                raise _Bad(accepted)
+            days[name] = day.astimezone(UTC)
+            continue
+        try:
+            days[name] = _day(day)
+        except _Bad:
+            raise _Bad(accepted) from None
+    return tuple(sorted(days.items()))
+
+
 # TOML section -> key -> (Policy field, parser). Pay and timeline_keywords are handled apart.
 _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "response": {
@@ -795,6 +849,11 @@ _SECTIONS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
             _non_negative("hours (0 = no limit)"),
         ),
     },
+    "coverage": {
+        "team_starts": ("coverage_team_starts", _team_days),
+        "team_ends": ("coverage_team_ends", _team_days),
+        "max_gap_hours": ("coverage_max_gap_hours", _positive("hours")),
+    },
 }
 _KEYWORD_KINDS = EVENT_KINDS[:-1]
 _PAY_KEYS = (
@@ -827,6 +886,7 @@ _ALL_SECTIONS = (
     "working_time",
     "communication",
     "severity_audit",
+    "coverage",
 )
 _COMMUNICATION_SEVERITIES = ("sev1", "sev2", "sev3")
 

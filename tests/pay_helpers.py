@@ -25,6 +25,7 @@ def build_warehouse(
     shifts: list[tuple] = (),
     incidents: list[tuple] = (),
     pages: list[tuple] = (),
+    rotations: list[tuple] = (),
     policy: Policy = DEFAULT_POLICY,
 ) -> Path:
     """Create a warehouse file with the rows given (all times as text, UTC unless an offset).
@@ -34,10 +35,19 @@ def build_warehouse(
         shifts: ``(team, engineer, start, end[, is_override])`` resolved on-call intervals.
         incidents: ``(incident_id, severity, team, detected, acknowledged_by)``.
         pages: ``(page_id, sent, recipient, team, incident_id)``.
+        (``rotations``: see :func:`add_rows`.)
     """
     con = duckdb.connect(str(path))
     try:
-        _populate(con, policy, people=people, shifts=shifts, incidents=incidents, pages=pages)
+        _populate(
+            con,
+            policy,
+            people=people,
+            shifts=shifts,
+            incidents=incidents,
+            pages=pages,
+            rotations=rotations,
+        )
     finally:
         con.close()
     return path
@@ -65,8 +75,14 @@ def add_rows(
     shifts: list[tuple] = (),
     incidents: list[tuple] = (),
     pages: list[tuple] = (),
+    rotations: list[tuple] = (),
 ) -> None:
-    """Insert rows into an open warehouse (same shapes as :func:`build_warehouse`)."""
+    """Insert rows into an open warehouse (same shapes as :func:`build_warehouse`).
+
+    ``rotations`` are rotation-file rows ``(team, engineer, start, end[, is_override])``:
+    resolved into ``oncall_shifts`` and ``rotation_findings`` (gaps) as an ingest does, which
+    replaces any ``shifts`` given.
+    """
     for n, (engineer, employee_id, team, tz) in enumerate(people, start=1):
         con.execute(
             "insert into src_people (engineer, employee_id, team, timezone, email, line_no, "
@@ -94,6 +110,17 @@ def add_rows(
             "source_file) values ($1, $2, $3, $4, $5, $6, 'pages.csv')",
             [page_id, ts(sent), recipient, team, incident_id, n],
         )
+    for n, row in enumerate(rotations, start=1):
+        team, engineer, start, end = row[:4]
+        is_override = row[4] if len(row) > 4 else False
+        con.execute(
+            "insert into src_rotations values ($1, $2, $3, $4, $5, $6, 'rotations.csv')",
+            [team, engineer, ts(start), ts(end), is_override, n],
+        )
+    if rotations:
+        from analytics.rotations import derive_rotations
+
+        derive_rotations(con)
 
 
 def payroll_of(path: Path, start: date, end_exclusive: date, policy: Policy | None = None):

@@ -278,7 +278,7 @@ def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
         datetime(2026, 11, 1).date(),
         datetime(2026, 12, 1).date(),
         out=tmp_path / "pay.csv",
-        force=False,
+        provisional=True,  # no rotation at all: payroll can only write a draft
         wait=0,
         now=NOW,
     )

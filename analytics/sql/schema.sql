@@ -210,7 +210,8 @@ create table payroll_exports (
     out_path varchar,
     row_count integer,
     total_pay_usd decimal(18, 2),
-    lines_json varchar
+    lines_json varchar,
+    pay_policy_version varchar
 );
 comment on table payroll_exports is 'Every payroll export written: the period (period_end is the last day included), checksums of the CSV and of its inputs, and the policy version. An exported period is final.';
 
@@ -301,6 +302,7 @@ comment on column payroll_exports.exported_at is 'When the export was written (U
 comment on column payroll_exports.csv_sha256 is 'sha256 of the CSV written (hex).';
 comment on column payroll_exports.inputs_sha256 is 'sha256 over the rows that feed pay (shifts, SEV-1s, overnight pages, people, rates).';
 comment on column payroll_exports.policy_version is 'Version of the policy the export used.';
+comment on column payroll_exports.pay_policy_version is 'Version of the pay keys of the policy ([[pay]], [overnight]) the export used: what finality compares, so other policy keys never make a final period refuse.';
 comment on column payroll_exports.out_path is 'Where the CSV was written.';
 comment on column payroll_exports.row_count is 'Payroll lines in the CSV.';
 comment on column payroll_exports.total_pay_usd is 'Sum of total_pay_usd over the lines, USD.';
