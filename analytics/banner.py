@@ -120,6 +120,7 @@ def data_ends(
     sources: tuple[str, ...] = ALL_SOURCES,
     team_starts: Mapping[str, date | datetime] | None = None,
     team_ends: Mapping[str, date | datetime] | None = None,
+    rows: list[coverage.Coverage] | None = None,
 ) -> DataEnds:
     """The banner of a report over ``[start, end)`` made at ``as_of`` (default: no limit).
 
@@ -131,19 +132,26 @@ def data_ends(
         sources: Which sources the report reads (``metrics`` reads incidents only).
         team_starts: Passed to :func:`analytics.coverage.shortfalls`.
         team_ends: Passed to :func:`analytics.coverage.shortfalls`.
+        rows: The ``data_coverage`` rows if already read (:func:`analytics.coverage.read_coverage`).
 
     Returns:
         The banner lines (one per group of sources whose data ends, or begins, at the same
         instant), the sources not provided at all, and the edges behind the lines.
     """
     until = min(end, as_of) if as_of is not None else end
-    rows = coverage.read_coverage(con)
+    rows = coverage.read_coverage(con) if rows is None else rows
     by_key = {(r.source, r.team): r for r in rows}
     missing = tuple(s for s in coverage.not_provided(rows) if s in sources)
     order = {name: i for i, name in enumerate(ALL_SOURCES)}
     found = []
     for s in coverage.shortfalls(
-        con, start, until, sources=sources, team_starts=team_starts, team_ends=team_ends
+        con,
+        start,
+        until,
+        sources=sources,
+        team_starts=team_starts,
+        team_ends=team_ends,
+        rows=rows,
     ):
         edge = _rounded(s, by_key[(s.source, s.team)], start, until)
         if edge is not None:

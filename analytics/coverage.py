@@ -126,6 +126,7 @@ def shortfalls(
     team_starts: Mapping[str, date | datetime] | None = None,
     team_ends: Mapping[str, date | datetime] | None = None,
     sources: tuple[str, ...] = (*EVENT_SOURCES, "rotations"),
+    rows: list[Coverage] | None = None,
 ) -> list[Shortfall]:
     """What of ``[start, end)`` the data does not cover, source by source.
 
@@ -139,6 +140,8 @@ def shortfalls(
         team_ends: Team -> the day or instant its rotation really ended
             (``[coverage] team_ends``): after it the team is not expected.
         sources: Which sources to check.
+        rows: The ``data_coverage`` rows when the caller has read them already
+            (:func:`read_coverage`; the view reads every page, so read it once per report).
 
     Returns:
         The shortfalls in source, team and time order. Gaps are returned whatever their length;
@@ -149,7 +152,7 @@ def shortfalls(
     starts = {k.strip().lower(): _instant(v) for k, v in (team_starts or {}).items()}
     ends = {k.strip().lower(): _instant(v) for k, v in (team_ends or {}).items()}
     found: list[Shortfall] = []
-    for c in read_coverage(con):
+    for c in read_coverage(con) if rows is None else rows:
         if c.source not in sources or not c.provided:
             continue
         if c.source != "rotations":

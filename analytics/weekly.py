@@ -365,10 +365,13 @@ def load_week(
         run_id = last["last_run_id"].iloc[0] if len(last) else None
         rejected = _df(con, _REJECTED_SQL, run_id=run_id)
         declared = _declared_teams(rules)
-        data_ends = banner.data_ends(con, start, end, moment, sources=REPORT_SOURCES, **declared)
-        trend_ends = banner.data_ends(con, first, end, moment, sources=("incidents",))
+        covered = coverage.read_coverage(con)  # once: the view reads every page
+        data_ends = banner.data_ends(
+            con, start, end, moment, sources=REPORT_SOURCES, rows=covered, **declared
+        )
+        trend_ends = banner.data_ends(con, first, end, moment, sources=("incidents",), rows=covered)
         gaps = _rotation_gaps(
-            coverage.shortfalls(con, start, end, sources=("rotations",), **declared)
+            coverage.shortfalls(con, start, end, sources=("rotations",), rows=covered, **declared)
         )
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()
         reviews = weekly_reviews.load_review_week(con, start, end, scrubber)

@@ -222,3 +222,35 @@ def test_status_page_incidents_are_their_own_event_source():
     )
     # the status page's latest incident is the latest event of any source
     assert got["incidents", None].covered_until == ts("2026-10-09 12:00")
+
+
+def test_pages_of_a_superseded_vendor_version_are_not_covered_data():
+    # Two versions of PagerDuty incident P1 in two files; the later one (updated 10-02) wins,
+    # so the page of the older file is no page (the `pages` view) and no coverage either:
+    # pages cover 10-03 01:00 .. 10-03 01:00 with 1 row, not 10-01 01:00 with 2.
+    version = {"incident_id": "P1", "severity": 2, "started_at": "2026-10-01 00:30"}
+    con = warehouse(
+        incidents=[
+            {**version, "source_kind": "pagerduty", "source_updated_at": "2026-10-01 00:00"},
+            {**version, "source_kind": "pagerduty", "source_updated_at": "2026-10-02 00:00"},
+        ],
+        pages=[
+            {"page_id": "old", "sent_at": "2026-10-01 01:00", "recipient": "ann"},
+            {"page_id": "new", "sent_at": "2026-10-03 01:00", "recipient": "ann"},
+        ],
+    )
+    for stamp, file in (("2026-10-01 00:00", "pd-old.json"), ("2026-10-02 00:00", "pd-new.json")):
+        con.execute(
+            "update src_incidents set source_file = $1 where source_updated_at = $2",
+            [file, ts(stamp)],
+        )
+    con.execute(
+        "update src_pages set incident_id = 'P1', source_file = 'pd-' || page_id || '.json'"
+    )
+    assert con.execute("select page_id from pages").fetchall() == [("new",)]
+    pages = _coverage(con)["pages", None]
+    assert (pages.first_at, pages.last_at, pages.rows) == (
+        ts("2026-10-03 01:00"),
+        ts("2026-10-03 01:00"),
+        1,
+    )

@@ -1,0 +1,76 @@
+"""Where one `metrics --format csv` process spends its time, phase by phase (issue #20).
+
+Runs the phases of the `metrics` command in one fresh process, in the order the command runs
+them, and prints wall and CPU seconds of each: interpreter start, imports, opening the
+warehouse, the summary SQL, the bootstrap intervals, the coverage banner, writing the CSV.
+
+    python benchmarks/metrics_breakdown.py --db benchmarks/data/warehouse.duckdb --by team
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--by", default="severity")
+    parser.add_argument("--from", dest="first", default="2021-11-01")
+    parser.add_argument("--to", dest="last", default="2026-11-01")
+    parser.add_argument("--as-of", dest="as_of", default="2026-11-02T00:00:00Z")
+    opts = parser.parse_args()
+    phases: list[tuple[str, float, float]] = []
+    mark = [time.perf_counter(), time.process_time()]
+
+    def lap(name: str) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        phases.append((name, now - mark[0], cpu - mark[1]))
+        mark[:] = [now, cpu]
+
+    import click  # noqa: F401  (what the CLI imports before the command runs)
+
+    import analytics.cli  # noqa: F401
+
+    lap("imports: click and the CLI")
+    from analytics import metrics as m
+    from analytics.banner import data_ends
+    from analytics.db import reader
+    from analytics.output import natural_order, write_frame
+    from analytics.periods import parse_date, parse_instant
+
+    lap("imports: metrics (pandas, numpy, pyarrow, duckdb)")
+    start, end = m.period_bounds(parse_date(opts.first), parse_date(opts.last))
+    moment = parse_instant(opts.as_of)
+    opened = reader(opts.db, as_of=moment)  # kept: the connection closes with it
+    con = opened.__enter__()
+    lap("open the warehouse (read-only, schema and views checked, as_of bound)")
+    frame = m.summary(con, start, end, by=opts.by, intervals=False)
+    lap("summary SQL: durations, statuses, aggregates (as --no-intervals)")
+    frame = m.summary(con, start, end, by=opts.by, intervals=True)
+    lap("summary again with the bootstrap intervals (SQL again + bootstrap)")
+    ends = data_ends(con, start, end, moment, sources=("incidents",))
+    lap("coverage banner (data_coverage)")
+    opened.__exit__(None, None, None)
+    lap("close")
+    buffer = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(buffer):
+        write_frame(natural_order(frame, opts.by), "csv")
+    lap("write the CSV")
+    print(f"load average {os.getloadavg()[0]:.2f} (interpreter start is not in these: time")
+    print("`python -c pass` for it)")
+    print(f"{'phase':<72} {'wall s':>7} {'cpu s':>7}")
+    for name, wall, cpu in phases:
+        print(f"{name:<72} {wall:7.3f} {cpu:7.3f}")
+    wall, cpu = sum(p[1] for p in phases), sum(p[2] for p in phases)
+    print(f"{'total in-process':<72} {wall:7.3f} {cpu:7.3f}")
+    del ends
+
+
+if __name__ == "__main__":
+    main()
