@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ReviewWeek", "document_path", "load_review_week"]
 
-# Review documents published in the week by the report time, oldest first. A timeline document that is its
-# own review counts like a reviews/ document.
+# Review documents published in the week by the report time, oldest first. A timeline
+# document that is its own review counts like a reviews/ document.
 _PRESENTED_SQL = """
 select
     r.incident_id,
