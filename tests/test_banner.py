@@ -169,7 +169,8 @@ def test_sample_demo_week_has_no_banner_and_w48_has_one(sample_warehouse):
     assert not demo
     # every event source is covered to the latest event of any of them (Sun 1 Nov 17:43)
     assert w48.lines == (
-        "Incidents, pages, action items and hand-off notes: the data ends on Sun 01 Nov 2026; "
+        "Incidents, pages, action items, hand-off notes and comp time taken: the data ends on "
+        "Sun 01 Nov 2026; "
         "figures after it are missing, not zero.",
         "On-call rotations (payments, platform, search): the data ends at Mon 02 Nov 2026 "
         "00:00 UTC; figures after it are missing, not zero.",

@@ -174,6 +174,7 @@ def test_sample_warehouse_coverage(sample_warehouse):
             ("pages", None, ts("2026-11-01 17:43:08")),
             ("action_items", None, ts("2026-11-01 17:43:08")),
             ("handoffs", None, ts("2026-11-01 17:43:08")),
+            ("comp_time", None, ts("2026-11-01 17:43:08")),
             ("rotations", "payments", ts("2026-11-02 00:00")),
             ("rotations", "platform", ts("2026-11-02 00:00")),
             ("rotations", "search", ts("2026-11-02 00:00")),
