@@ -253,9 +253,15 @@ def _with_review_rates(
     ``status_source_*`` the incidents by where their status updates came from. Rates are
     met / (met + breached), NaN when nothing is decided.
     """
+    # incident_metrics is read once, for the period only: the cadence status and the status
+    # source come from the same rows.
     sql = f"""
         with scoped as (
             select incident_id, {by} as grp from incidents
+            where started_at >= $start and started_at < $end
+        ),
+        cadences as materialized (
+            select {by} as grp, status_cadence_status, status_source from incident_metrics
             where started_at >= $start and started_at < $end
         ),
         statuses as (
@@ -267,13 +273,11 @@ def _with_review_rates(
             from scoped as s
             inner join incident_communication as c on c.incident_id = s.incident_id
             union all
-            select s.grp, 'status_cadence' as rule, m.status_cadence_status as status,
-            from scoped as s
-            inner join incident_metrics as m on m.incident_id = s.incident_id
+            select grp, 'status_cadence' as rule, status_cadence_status as status,
+            from cadences
             union all
-            select s.grp, 'source_' || m.status_source as rule, null as status,
-            from scoped as s
-            inner join incident_metrics as m on m.incident_id = s.incident_id
+            select grp, 'source_' || status_source as rule, null as status,
+            from cadences
         )
         select
             grp,
