@@ -407,12 +407,6 @@ _PAGE_KIND_LABELS = (
 )
 
 
-def _count_axis(most: int) -> alt.Axis:
-    """An axis of whole counts up to ``most``: at most 8 ticks, never a fractional one (the
-    ``tickMinStep`` hint is not honoured by the SVG renderer: 0, 0.5, 1 would read 0, 1, 1)."""
-    return alt.Axis(format="d", tickCount=max(1, min(most, 8)))
-
-
 def _person_axis() -> alt.Y:
     return alt.Y(
         "engineer:N", title=None, sort=alt.SortField("order"), axis=alt.Axis(labelLimit=220)
