@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
 from analytics.errors import InputError
 from analytics.ingest.pagerduty import line_of, load_json, parse_utc
-from analytics.ingest.records import PAGE_COLUMNS, Incident, InputWarning
+from analytics.ingest.records import PAGE_COLUMNS, Incident, InputWarning, keep_latest
 
 _EXPECTED = (
     'expected Opsgenie alerts or incidents ({"data": [...]}, a list, or one object) or an '
@@ -177,17 +177,16 @@ def _incidents(
                 )
             )
             continue
-        known = chosen.get(inc_id)
-        if known is not None:
-            result.warnings.append(
-                InputWarning(
-                    file, line, f"incident {inc_id} repeated: kept the latest version (updatedAt)"
-                )
-            )
-            floor = datetime.min.replace(tzinfo=UTC)
-            if (known.source_updated_at or floor) > (incident.source_updated_at or floor):
-                continue
-        chosen[inc_id] = incident
+        keep_latest(
+            chosen,
+            inc_id,
+            incident,
+            lambda i: i.source_updated_at,
+            warnings=result.warnings,
+            file=file,
+            line=line,
+            stamp="updatedAt",
+        )
     if ids_only:
         result.warnings.append(
             InputWarning(

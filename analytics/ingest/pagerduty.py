@@ -25,7 +25,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from analytics.errors import InputError
-from analytics.ingest.records import PAGE_COLUMNS, Incident, InputWarning, RotationRow
+from analytics.ingest.records import (
+    PAGE_COLUMNS,
+    Incident,
+    InputWarning,
+    RotationRow,
+    keep_latest,
+)
 
 V1_REJECTION = "PagerDuty API v1 export is not supported; export with REST API v2"
 ACK_TYPES = frozenset({"acknowledge_log_entry", "acknowledgement_log_entry"})
@@ -539,20 +545,16 @@ def _latest_versions(
             bad.add(inc_id)
             continue
         candidate = {**inc, "_line": line, "_version_at": version_at}
-        known = versions.get(inc_id)
-        if known is not None:
-            result.warnings.append(
-                InputWarning(
-                    file,
-                    line,
-                    f"incident {inc_id} repeated: kept the latest version "
-                    "(last_status_change_at; the later one when equal)",
-                )
-            )
-            floor = datetime.min.replace(tzinfo=UTC)
-            if (known["_version_at"] or floor) > (version_at or floor):
-                continue
-        versions[inc_id] = candidate
+        keep_latest(
+            versions,
+            inc_id,
+            candidate,
+            lambda v: v["_version_at"],
+            warnings=result.warnings,
+            file=file,
+            line=line,
+            stamp="last_status_change_at; the later one when equal",
+        )
     return versions
 
 

@@ -6,9 +6,11 @@ names are trimmed and lower-cased (SPEC §11); people's names are kept as writte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -156,3 +158,32 @@ class RotationRow:
     end_at: datetime
     is_override: bool
     line_no: int
+
+
+_Version = TypeVar("_Version")
+_OLDEST = datetime.min.replace(tzinfo=UTC)
+
+
+def keep_latest(
+    chosen: dict[str, _Version],
+    key: str,
+    candidate: _Version,
+    version_at: Callable[[_Version], datetime | None],
+    *,
+    warnings: list[InputWarning],
+    file: str,
+    line: int,
+    stamp: str,
+) -> None:
+    """One version of a vendor incident (SPEC §13): keep ``candidate`` under ``key`` unless the
+    version already chosen is strictly newer. A version without a time is the oldest; of two
+    equal times the later one read wins. A repeat is a warning naming the ``stamp`` compared.
+    """
+    known = chosen.get(key)
+    if known is not None:
+        warnings.append(
+            InputWarning(file, line, f"incident {key} repeated: kept the latest version ({stamp})")
+        )
+        if (version_at(known) or _OLDEST) > (version_at(candidate) or _OLDEST):
+            return
+    chosen[key] = candidate

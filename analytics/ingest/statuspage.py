@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from analytics.errors import InputError
 from analytics.ingest.pagerduty import line_of, load_json, parse_utc
-from analytics.ingest.records import Incident, InputWarning, TimelineEvent
+from analytics.ingest.records import Incident, InputWarning, TimelineEvent, keep_latest
 
 _EXPECTED = (
     'expected a Statuspage export: {"incidents": [...]}, {"incident": {...}}, '
@@ -112,17 +111,16 @@ def parse_statuspage(
             continue
         if parsed is None:
             continue
-        known = chosen.get(inc_id)
-        if known is not None:
-            result.warnings.append(
-                InputWarning(
-                    file, line, f"incident {inc_id} repeated: kept the latest version (updated_at)"
-                )
-            )
-            floor = datetime.min.replace(tzinfo=UTC)
-            if (known[0].source_updated_at or floor) > (parsed[0].source_updated_at or floor):
-                continue
-        chosen[inc_id] = parsed
+        keep_latest(
+            chosen,
+            inc_id,
+            parsed,
+            lambda p: p[0].source_updated_at,
+            warnings=result.warnings,
+            file=file,
+            line=line,
+            stamp="updated_at",
+        )
     for incident, events in sorted(
         chosen.values(), key=lambda p: (p[0].started_at, p[0].incident_id)
     ):
