@@ -51,6 +51,7 @@ SCHEMA_VERSION = 5
 # a file of table macros, run as written where it stands (DuckDB checks the tables a table
 # macro reads when it is created, so it comes after the views it reads).
 VIEWS: tuple[tuple[str, str | None], ...] = (
+    ("staging/vendor_versions.sql", "vendor_versions"),
     ("staging/people.sql", "people"),
     ("staging/incidents.sql", "incidents"),
     ("staging/timeline_events.sql", "timeline_events"),

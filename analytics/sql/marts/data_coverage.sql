@@ -28,13 +28,7 @@ pages as (
     select s.sent_at, s.source_file,
     from src_pages as s
     anti join (
-        select incident_id, source_file
-        from src_incidents
-        where source_kind <> 'timeline'
-        qualify row_number() over (
-            partition by incident_id
-            order by source_updated_at desc nulls last, source_file desc
-        ) > 1
+        select incident_id, source_file from vendor_versions where not is_latest
     ) as o
         on o.incident_id = s.incident_id and o.source_file = s.source_file
 ),

@@ -55,15 +55,11 @@ source as (
         on l.source_kind = s.source_kind and l.vendor_id = s.incident_id
 ),
 
--- the latest version of each PagerDuty incident (as ranked below), for linked documents
+-- the latest version of each PagerDuty incident, for linked documents
 pagerduty_versions as (
     select incident_id, acknowledged_at, acknowledged_by,
-    from src_incidents
-    where source_kind = 'pagerduty'
-    qualify row_number() over (
-        partition by incident_id
-        order by source_updated_at desc nulls last, source_file desc
-    ) = 1
+    from vendor_versions
+    where source_kind = 'pagerduty' and is_latest_of_kind
 ),
 
 ranked as (

@@ -21,15 +21,9 @@ people as (
     select name_key, engineer from people
 ),
 
--- older versions of vendor incidents (ranked as in `incidents`): their pages give way
+-- older versions of vendor incidents: their pages give way
 superseded as (
-    select incident_id, source_file
-    from src_incidents
-    where source_kind <> 'timeline'
-    qualify row_number() over (
-        partition by incident_id
-        order by source_updated_at desc nulls last, source_file desc
-    ) > 1
+    select incident_id, source_file from vendor_versions where not is_latest
 ),
 
 -- PagerDuty incidents named by a timeline document

@@ -16,15 +16,11 @@ incidents as (
     select incident_id, source_file, linked_statuspage_id from incidents
 ),
 
--- the latest version of each Statuspage incident (ranked as in `incidents`)
+-- the latest version of each Statuspage incident
 statuspage_versions as (
     select incident_id, source_file,
-    from src_incidents
-    where source_kind = 'statuspage'
-    qualify row_number() over (
-        partition by incident_id
-        order by source_updated_at desc nulls last, source_file desc
-    ) = 1
+    from vendor_versions
+    where source_kind = 'statuspage' and is_latest_of_kind
 ),
 
 own as (
