@@ -171,11 +171,9 @@ def load(
             file=exported["out_path"] or "",
             rows=exported["row_count"] or 0,
             total_pay_usd=(exported["total_pay_usd"] or Decimal(0)).quantize(Decimal("0.01")),
-            same_figures=(
-                exported["csv_sha256"] == csv_sha
-                and exported["inputs_sha256"] == payroll.inputs_sha256
-                and exported["policy_version"] == payroll.policy_version
-            ),
+            # payroll's own finality test: the same CSV bytes (an unrelated policy key or
+            # package version never makes an unchanged period "different")
+            same_figures=exported["csv_sha256"] == csv_sha,
         )
     return CompensationData(
         period=period_name(start, end),
