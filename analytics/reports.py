@@ -344,6 +344,26 @@ def _notebook_error(exc: Any, failed_nb: Path) -> AnalyticsError:
 # --------------------------------------------------------------------------- weekly
 
 
+def _checked_inputs(db: Path | None, policy: Path | None, wait: float) -> tuple[Path, str]:
+    """The warehouse path and policy path (``""`` for none) a report's kernel is given, checked
+    before any kernel starts: a bad policy file is a usage error, and a missing, busy or
+    outdated warehouse fails with its own message (exit 1/3/2) rather than a traceback from
+    inside the kernel.
+    """
+    from analytics import db as warehouse
+
+    db_path = warehouse.resolve_path(db).resolve()
+    policy_path = ""
+    if policy is not None:
+        from analytics.policy import load_policy
+
+        load_policy(Path(policy))
+        policy_path = str(Path(policy).resolve())
+    with warehouse.reader(db_path, wait=wait):
+        pass
+    return db_path, policy_path
+
+
 def weekly_report(
     week: str | None = None,
     as_of: datetime | str | None = None,
@@ -372,7 +392,6 @@ def weekly_report(
         AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
             the notebook failed.
     """
-    from analytics import db as warehouse
 
     moment = parse_as_of(as_of)
     week = last_complete_week(moment) if week is None else week
@@ -380,17 +399,7 @@ def weekly_report(
     if not isinstance(weeks_of_trend, int) or not 1 <= weeks_of_trend <= 104:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
     out_html = output_path(out_dir, "weekly", week, "allhands.html")
-    db_path = warehouse.resolve_path(db).resolve()
-    policy_path = ""
-    if policy is not None:
-        from analytics.policy import load_policy
-
-        load_policy(Path(policy))  # a bad file is a usage error here, not in the kernel
-        policy_path = str(Path(policy).resolve())
-    # Fail fast with the warehouse's own message (missing, busy: exit 3, old schema: exit 2)
-    # rather than a traceback from inside the kernel.
-    with warehouse.reader(db_path, wait=wait):
-        pass
+    db_path, policy_path = _checked_inputs(db, policy, wait)
     return run_report(
         "weekly_allhands",
         {
@@ -444,7 +453,6 @@ def compensation_report(
         AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
             the notebook failed (e.g. no pay rate in force for part of the period).
     """
-    from analytics import db as warehouse
     from analytics.compensation import period_name
     from analytics.periods import parse_period
 
@@ -452,15 +460,7 @@ def compensation_report(
     span = parse_period("last month" if period is None else period, as_of=moment, what="period")
     name = period_name(span.first_day, span.last_day + timedelta(days=1))
     out_html = output_path(out_dir, f"compensation-{name}.html")
-    db_path = warehouse.resolve_path(db).resolve()
-    policy_path = ""
-    if policy is not None:
-        from analytics.policy import load_policy
-
-        load_policy(Path(policy))  # a bad file is a usage error here, not in the kernel
-        policy_path = str(Path(policy).resolve())
-    with warehouse.reader(db_path, wait=wait):
-        pass
+    db_path, policy_path = _checked_inputs(db, policy, wait)
     return run_report(
         "oncall_compensation",
         {
