@@ -158,6 +158,19 @@ def main() -> None:
     """
 
 
+# Options several commands share, declared once.
+AS_OF_OPTION = click.option(
+    "--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z."
+)
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+
+
 @main.command()
 @click.option(
     "--out",
@@ -302,16 +315,8 @@ def ingest(
     show_default=True,
     help="Group by.",
 )
-@click.option(
-    "--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@AS_OF_OPTION
+@FORMAT_OPTION
 @click.option("--seed", type=int, default=0, show_default=True, help="Bootstrap seed.")
 @click.option(
     "--intervals/--no-intervals",
@@ -367,16 +372,8 @@ def metrics(
 @main.command("comp-time")
 @click.option("--engineer", default=None, help="Only this engineer (case-insensitive).")
 @click.option("--month", default=None, help="Only this month, YYYY-MM.")
-@click.option(
-    "--as-of", "as_of", default=None, help="Report time (default: now), e.g. 2026-11-02T00:00Z."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-)
+@AS_OF_OPTION
+@FORMAT_OPTION
 @common
 def comp_time(
     ctx: Ctx, engineer: str | None, month: str | None, as_of: str | None, fmt: str
@@ -409,7 +406,7 @@ def report() -> None:
 
 @report.command("weekly")
 @click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: last complete week).")
-@click.option("--as-of", "as_of", default=None, help="Report time (default: now).")
+@AS_OF_OPTION
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -439,7 +436,7 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
 )
 @click.option("--from", "date_from", default=None, help="First day (YYYY-MM-DD), included.")
 @click.option("--to", "date_to", default=None, help="Last day (YYYY-MM-DD), included.")
-@click.option("--as-of", "as_of", default=None, help="Report time (default: now).")
+@AS_OF_OPTION
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
