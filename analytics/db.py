@@ -476,15 +476,20 @@ def writer(
     folder_for_new(path)
     con = open_file(path, read_only=False, wait=wait)
     try:
-        if schema_version(con) is None:
-            con.execute("begin")
-            create_schema(con)
-            con.execute("commit")
-        else:
-            check_schema(con, path)
+        _ensure_schema(con, path)
         yield con
     finally:
         con.close()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create the schema in a new warehouse; refuse one of another schema version."""
+    if schema_version(con) is None:
+        con.execute("begin")
+        create_schema(con)
+        con.execute("commit")
+    else:
+        check_schema(con, path)
 
 
 def usable_folder(folder: Path, option: str, given: Path | None = None) -> Path:
@@ -548,12 +553,7 @@ def attached_writer(
     )
     try:
         con.execute(f"use {WRITE_ALIAS}")
-        if schema_version(con) is None:
-            con.execute("begin")
-            create_schema(con)
-            con.execute("commit")
-        else:
-            check_schema(con, path)
+        _ensure_schema(con, path)
         yield con
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # the first error is the one to report
