@@ -84,33 +84,31 @@ evidence as (
     group by f.incident_id, s.level
 ),
 
+impact_recorded as (
+    select
+        incident_id,
+        users_affected is not null
+        or users_affected_pct is not null
+        or revenue_impact_usd is not null
+        or data_loss is not null
+        or nullif(trim(impact_text), '') is not null as has_impact,
+    from incidents
+),
+
 assessed as (
     select
         i.incident_id,
         i.severity as declared_severity,
         case
             when e.level is not null then e.level
-            when
-                i.users_affected is not null
-                or i.users_affected_pct is not null
-                or i.revenue_impact_usd is not null
-                or i.data_loss is not null
-                or nullif(trim(i.impact_text), '') is not null
-                then 3
+            when r.has_impact then 3
         end as evidence_severity,
         coalesce(
             e.evidence,
-            case
-                when
-                    i.users_affected is not null
-                    or i.users_affected_pct is not null
-                    or i.revenue_impact_usd is not null
-                    or i.data_loss is not null
-                    or nullif(trim(i.impact_text), '') is not null
-                    then 'recorded impact shows no SEV-1 or SEV-2 fact'
-            end
+            case when r.has_impact then 'recorded impact shows no SEV-1 or SEV-2 fact' end
         ) as evidence,
     from incidents as i
+    inner join impact_recorded as r on r.incident_id = i.incident_id
     left join evidence as e on e.incident_id = i.incident_id
 ),
 
