@@ -359,7 +359,6 @@ def show_fairness(data: CompensationData) -> None:
         "In rotation, share of window",
         "Pages",
         "Nights interrupted",
-        "Working-time limits exceeded",
     ]
     rows = []
     for r in df.to_dict("records"):
@@ -378,10 +377,11 @@ def show_fairness(data: CompensationData) -> None:
                 f"{r['present_share']:.0%}" if r["present_share"] else "not a member",
                 r["pages"],
                 r["nights_interrupted"],
-                "; ".join(r["limits"]) or "none",
             ]
         )
-    flagged = int((df["limits"].map(len) > 0).sum())
+    # the limits as a list under the table: a tenth column made it wider than the page
+    exceeded = [r for r in df.to_dict("records") if r["limits"]]
+    flagged = len(exceeded)
     small = sorted({t for t, n in zip(df["team"], df["team_members"], strict=True) if n < 3})
     notes = [
         f"<p>The fairness window is the {weeks} weeks ending at the end of the period. A "
@@ -398,8 +398,17 @@ def show_fairness(data: CompensationData) -> None:
         + ". Read a share as a reason to look, not as a verdict.</p>",
         f"<p>{flagged} {'person' if flagged == 1 else 'people'} exceeded a working-time "
         "limit of the policy (nights interrupted: distinct nights with an overnight page, "
-        "on the person's own clock).</p>",
+        "on the person's own clock)" + (":</p>" if exceeded else ".</p>"),
     ]
+    if exceeded:
+        notes.append(
+            "<ul>"
+            + "".join(
+                f"<li>{_e(r['engineer'])} ({_e(r['team'])}): {_e('; '.join(r['limits']))}</li>"
+                for r in exceeded
+            )
+            + "</ul>"
+        )
     _html(_table(headers, rows, numeric=[2, 3, 4, 5, 6, 7, 8]) + "".join(notes))
     charts.setup()
     display(charts.fair_share_by_person(df))
