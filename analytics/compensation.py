@@ -101,6 +101,8 @@ class CompensationData:
     handoffs: pd.DataFrame | None = None
     # the [working_time] limits in force, for the fairness section's flags
     limits: dict[str, float] = field(default_factory=dict)
+    # comp_time_ledger rows of the period's calendar months: owed, taken, expired, balance
+    comp_time: pd.DataFrame | None = None
 
     @property
     def last_day(self) -> date:
@@ -154,6 +156,11 @@ def load(
         fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])
         handoffs = warehouse.query_df(con, _HANDOFFS_SQL, bounds)
         limits = warehouse.query_df(con, _LIMITS_SQL).iloc[0].to_dict()
+        comp_time = warehouse.query_df(
+            con,
+            _COMP_TIME_SQL,
+            {"first_month": f"{start:%Y-%m}", "last_month": f"{end - timedelta(days=1):%Y-%m}"},
+        )
         # fetched as Python values, not a DataFrame: the total stays a Decimal
         cursor = con.execute(
             warehouse.sql_text("queries/payroll_export_of_period.sql"),
@@ -187,6 +194,7 @@ def load(
         fairness=fairness,
         handoffs=handoffs,
         limits={k: float(v) for k, v in limits.items() if v is not None},
+        comp_time=comp_time,
     )
 
 
@@ -209,6 +217,15 @@ select
 from handovers
 group by engineer, team
 order by team, lower(engineer), engineer
+"""
+
+# The comp-time ledger of the calendar months the period touches (a period of days shows its
+# months whole: the ledger is monthly).
+_COMP_TIME_SQL = """
+select engineer, team, month, owed_hours, taken_hours, expired_hours, balance_hours,
+from comp_time_ledger
+where month >= $first_month and month <= $last_month
+order by team nulls last, lower(engineer), engineer, month
 """
 
 _LIMITS_SQL = """

@@ -22,6 +22,7 @@ from analytics.compensation import CompensationData, fairness_frame, people_fram
 __all__ = [
     "export_payroll",
     "show_charts",
+    "show_comp_time",
     "show_explanations",
     "show_export",
     "show_fairness",
@@ -412,6 +413,52 @@ def show_fairness(data: CompensationData) -> None:
     _html(_table(headers, rows, numeric=[2, 3, 4, 5, 6, 7, 8]) + "".join(notes))
     charts.setup()
     display(charts.fair_share_by_person(df))
+
+
+def _signed_hours(value: float) -> str:
+    """``_hours`` with a real minus sign for a debt: ``−4 h``."""
+    return f"\u2212{_hours(round(-value, 2))}" if value < 0 else _hours(round(value, 2))
+
+
+def show_comp_time(data: CompensationData) -> None:
+    """The comp-time ledger lines of the period's months: owed, taken, expired, balance."""
+    df = data.comp_time
+    if df is None or df.empty:
+        _html(
+            "<p>No comp time was owed or taken in this period, and nobody carries a balance "
+            "into it.</p>"
+        )
+        return
+    rows = [
+        [
+            r["engineer"],
+            r["team"] if isinstance(r["team"], str) and r["team"] else "(no team)",
+            r["month"],
+            _hours(round(float(r["owed_hours"]), 2)),
+            _hours(round(float(r["taken_hours"]), 2)),
+            _hours(round(float(r["expired_hours"]), 2)),
+            _signed_hours(float(r["balance_hours"])),
+        ]
+        for r in df.to_dict("records")
+    ]
+    debts = int((df["balance_hours"] < 0).sum())
+    note = (
+        f" {debts} line(s) end below zero: comp time taken before it was owed, a debt the "
+        "next hours owed repay first."
+        if debts
+        else ""
+    )
+    _html(
+        _table(
+            ["Engineer", "Team", "Month", "Owed", "Taken", "Expired", "Balance"],
+            rows,
+            numeric=range(3, 7),
+        )
+        + "<p>Owed: comp time earned in the month (the final payroll export's hours when the "
+        "month was exported); taken: the hours recorded in comp_time/*.csv; expired: hours not "
+        "taken in time under the policy's [comp_time] rule, oldest first; balance: what is left "
+        f"at the end of the month, carried into the next.{_e(note)}</p>"
+    )
 
 
 def show_handoffs(data: CompensationData) -> None:

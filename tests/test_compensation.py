@@ -482,3 +482,27 @@ def test_handoffs_per_outgoing_engineer(handoff_data, monkeypatch):
     assert "|Ignatius Fairweather||search||1||1||0||0||100%|" in text
     assert "|Ottoline Brackenbury||search||1||0||1||0||0%|" in text
     assert "Outgoing engineer" in text
+
+
+def test_comp_time_ledger_lines_show_a_debt_as_negative(monkeypatch):
+    import pandas as pd
+
+    ledger = pd.DataFrame(
+        [
+            # 8 h owed, none taken: balance 8 h
+            {"engineer": "Ann", "team": "core", "month": "2026-10", "owed_hours": 8.0,
+             "taken_hours": 0.0, "expired_hours": 0.0, "balance_hours": 8.0},
+            # 4 h taken before anything was owed: a debt of 4 h
+            {"engineer": "Bo", "team": None, "month": "2026-10", "owed_hours": 0.0,
+             "taken_hours": 4.0, "expired_hours": 0.0, "balance_hours": -4.0},
+        ]
+    )  # fmt: skip
+    data = compensation.CompensationData.__new__(compensation.CompensationData)
+    object.__setattr__(data, "comp_time", ledger)
+    shown: list[str] = []
+    monkeypatch.setattr(compensation_html, "_html", shown.append)
+    compensation_html.show_comp_time(data)
+    text = re.sub(r"<[^>]+>", "|", shown[0])
+    assert "|Ann||core||2026-10||8 h||0 h||0 h||8 h|" in text
+    assert "|Bo||(no team)||2026-10||0 h||4 h||0 h||\u22124 h|" in text
+    assert "1 line(s) end below zero" in text
