@@ -1,3 +1,10 @@
+-- model: comp_time_ledger
+-- kind: view
+-- layer: marts
+-- depends: params, policy, people, payroll_exports, counted_overnight_pages, src_comp_time
+-- depends: macros.sql
+-- grain: engineer, month
+--
 -- Comp-time ledger (SPEC §15): one row per engineer and calendar month, from the month of their
 -- first lot or take to the month of as_of (UTC), months without activity included. Owed hours
 -- are lots: every page counted by the pay rule (counted_overnight_pages, the rule payroll uses)

@@ -1,3 +1,11 @@
+-- model: data_coverage
+-- kind: view
+-- layer: marts
+-- depends: incidents, src_pages, vendor_versions, action_items, src_tracker_items, src_handoffs
+-- depends: src_incidents, src_reviews, src_comp_time, oncall_shifts, src_rotations, ingest_log
+-- depends: pages
+-- grain: source, team
+--
 -- Data coverage: how far each source's inputs reach (one row per source; rotations one row per
 -- team). A number computed over data that is not there is a wrong number: reports, metrics and
 -- payroll read this view to say where the data ends. For rotations covered_until is the end of

@@ -1,3 +1,9 @@
+-- model: handovers
+-- kind: view
+-- layer: marts
+-- depends: policy, oncall_shifts
+-- grain: team, handover_at
+--
 -- Hand-overs: one row per change of on-call engineer (unique team, handover_at). A hand-over is
 -- each point where a team's next non-override piece of oncall_shifts has another engineer than
 -- its previous non-override piece, whatever the shift length and whether or not a gap or an

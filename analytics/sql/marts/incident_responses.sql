@@ -1,3 +1,9 @@
+-- model: incident_responses
+-- kind: view
+-- layer: marts
+-- depends: incidents, params, policy, business_windows, macros.sql
+-- grain: incident_id
+--
 -- Incident responses: one row per incident (unique incident_id): every column of `incidents`
 -- plus the durations in seconds and the response status (docs/metrics.md). The first layer of
 -- `incident_metrics`, which adds the other statuses; it is what the MTTx summaries read.

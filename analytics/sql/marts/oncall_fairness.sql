@@ -1,3 +1,9 @@
+-- model: oncall_fairness
+-- kind: view
+-- layer: marts
+-- depends: oncall_fairness_between
+-- grain: team, engineer, month
+--
 -- On-call fairness and working time (SPEC §15): one row per engineer, team and UTC calendar
 -- month (unique team, engineer, month), for every month from a team's first shift or page to
 -- its last. Rows: the members of the month's window (engineers with a non-override shift piece

@@ -1,3 +1,9 @@
+-- model: oncall_load
+-- kind: view
+-- layer: marts
+-- depends: oncall_load_between
+-- grain: team, week_start
+--
 -- On-call load, blameless: one row per team and ISO week (unique team, week_start) with any
 -- on-call time or page. oncall_hours = the team's resolved oncall_shifts clipped to the week;
 -- pages by the page's team and sent_at week (UTC), classified on each recipient's own clock

@@ -1,3 +1,9 @@
+-- model: page_metrics
+-- kind: view
+-- layer: marts
+-- depends: pages, people, params, policy, holidays, country_holidays, src_pages, macros.sql
+-- grain: page_id
+--
 -- Page metrics: one row per page (unique page_id): every column of `pages`, the acknowledgement
 -- time and status against policy_numbers.page_ack_minutes, and the recipient's local time of the page in
 -- the recipient's own time zone from `people` (UTC when unknown), DST-correct. hour_class splits

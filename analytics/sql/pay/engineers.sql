@@ -1,3 +1,9 @@
+-- model: pay_engineers
+-- kind: temp table
+-- layer: intermediate
+-- depends: pay_shift_pieces, pay_sev1, pay_overnight_pages, people
+-- grain: name_key
+--
 -- Pay engineers: who gets a payroll line, and the name, employee id and team it carries.
 -- Reads the pay_* TEMP tables built from shift_pieces.sql, sev1_handlers.sql and
 -- overnight_pages.sql for the same period.

@@ -1,3 +1,9 @@
+-- model: pay_overnight_pages
+-- kind: temp table
+-- layer: intermediate
+-- depends: counted_overnight_pages
+-- grain: page_id
+--
 -- Pay overnight pages: the pages that earn comp time in the pay period (SPEC §7, §11).
 -- Grain: one row per counted page sent in [$period_start, $period_end): sent overnight
 -- ([policy.overnight_start, policy.overnight_end) local time in the recipient's own time zone,

@@ -1,3 +1,9 @@
+-- model: pay_sev1
+-- kind: temp table
+-- layer: intermediate
+-- depends: incidents, oncall_shifts, pay_rates
+-- grain: incident_id
+--
 -- Pay SEV-1 handlers: who is paid the SEV-1 bonus of each incident (SPEC §7, §11).
 -- Grain: one row per SEV-1 incident with detected_at in [$period_start, $period_end), plus one
 -- row per SEV-1 without detected_at whose started_at is in the period (never paid; reported).

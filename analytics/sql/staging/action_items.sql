@@ -1,3 +1,9 @@
+-- model: action_items
+-- kind: view
+-- layer: staging
+-- depends: src_action_items, incidents, src_reviews, src_tracker_items, policy
+-- grain: incident_id, item_no
+--
 -- Action items of the incidents' winning documents: one row per item (incident_id, item_no).
 -- Then the items of the incident's review documents (reviews/, SPEC §3.8), earliest PUBLISHED
 -- first, numbered on after the timeline's; a review item whose ticket (else its text, case and

@@ -1,3 +1,9 @@
+-- model: people
+-- kind: view
+-- layer: staging
+-- depends: src_people
+-- grain: engineer
+--
 -- People from people.csv: one row per engineer (names unique case-insensitively after trimming).
 -- Names are shown as spelled here; time zones are IANA names, UTC when not given.
 --   engineer: the engineer's name as spelled in people.csv

@@ -1,3 +1,9 @@
+-- model: business_windows
+-- kind: view
+-- layer: intermediate
+-- depends: policy, params, src_incidents, macros.sql
+-- grain: business_date
+--
 -- Business-hours windows of the policy: one row per business day (unique business_date), the
 -- window [window_start_at, window_end_at) in UTC. Built from policy_numbers.business_timezone, _start,
 -- _end and _weekdays minus `holidays`, DST-correct; it covers the local dates from the first

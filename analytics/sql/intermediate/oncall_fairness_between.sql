@@ -1,3 +1,9 @@
+-- model: oncall_fairness_between
+-- kind: macro
+-- layer: intermediate
+-- depends: policy, people, oncall_shifts, page_metrics, macros.sql
+-- grain: team, engineer, month
+--
 -- A table macro installed after the views it reads (people, page_metrics): DuckDB checks a
 -- table macro's tables when it is created. db.VIEWS runs this file in its place.
 -- oncall_fairness_between(fair_from_at, fair_to_at): the rows of the oncall_fairness view.

@@ -1,3 +1,9 @@
+-- model: counted_overnight_pages
+-- kind: macro
+-- layer: intermediate
+-- depends: people, pages, src_pages, pay_rates, macros.sql
+-- grain: page_id
+--
 -- counted_overnight_pages(from_at, to_at): the pages that earn comp time (SPEC §7, §11), sent
 -- in [from_at, to_at) (TIMESTAMPTZ; NULL = unbounded on that side). The one body of the rule:
 -- pay/overnight_pages.sql (payroll) selects it for a pay period, marts/comp_time_ledger.sql
