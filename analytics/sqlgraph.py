@@ -255,16 +255,17 @@ def install(
     params: Mapping[str, Any] | None = None,
     *,
     under: str = "",
+    of: Graph | None = None,
 ) -> list[Model]:
     """Build every model of ``kinds`` (in files under the folder ``under``, when given) on
     ``con``, each after what it depends on.
 
     Runs in the caller's transaction (no BEGIN/COMMIT here). Views get their COMMENTs;
     ``params`` are bound to the ``$parameters`` each body uses. Returns the models built,
-    in order.
+    in order. ``of`` is the graph to use (default: the package's, :func:`graph`).
     """
     wanted = set(kinds)
-    g = graph()
+    g = of or graph()
     built = [m for m in g.ordered() if m.kind in wanted and m.path.startswith(under)]
     for model in built:
         used = {k: params[k] for k in model.params} if params else {}
