@@ -56,6 +56,7 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint analytics/sql
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -39,13 +39,18 @@ detections as (
 date_range as (
     select
         cast(
-            timezone(policy_numbers.business_timezone, coalesce(detections.first_detected_at, report_time.as_of))
+            timezone(
+                policy_numbers.business_timezone,
+                coalesce(detections.first_detected_at, report_time.as_of)
+            )
             as date
         ) - 7 as first_date,
         cast(
             timezone(
                 policy_numbers.business_timezone,
-                greatest(report_time.as_of, coalesce(detections.last_detected_at, report_time.as_of))
+                greatest(
+                    report_time.as_of, coalesce(detections.last_detected_at, report_time.as_of)
+                )
             )
             as date
         ) + 60 as last_date,
@@ -75,9 +80,15 @@ business_days as (
 windows as (
     select
         business_days.business_date,
-        timezone(policy_numbers.business_timezone, business_days.business_date + policy_numbers.business_start)
+        timezone(
+            policy_numbers.business_timezone,
+            business_days.business_date + policy_numbers.business_start
+        )
             as window_start_at,
-        timezone(policy_numbers.business_timezone, business_days.business_date + policy_numbers.business_end)
+        timezone(
+            policy_numbers.business_timezone,
+            business_days.business_date + policy_numbers.business_end
+        )
             as window_end_at,
     from business_days
     cross join policy_numbers

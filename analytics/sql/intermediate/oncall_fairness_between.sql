@@ -503,7 +503,7 @@ names as (
         select name_key, written_name from shifts
         union all
         select name_key, written_name from fairness_pages
-    )
+    ) as spellings
     group by name_key
 ),
 
@@ -627,7 +627,8 @@ final as (
                     case
                         when
                             working_time.weekly_nights_limit > 0
-                            and joined.max_week_nights_interrupted > working_time.weekly_nights_limit
+                            and joined.max_week_nights_interrupted
+                            > working_time.weekly_nights_limit
                             then 'max_interrupted_nights_per_week'
                     end,
                     case

@@ -19,7 +19,8 @@
 with
 
 source as (
-    select incident_id, source_kind, source_file, source_updated_at, acknowledged_at, acknowledged_by,
+    select
+        incident_id, source_kind, source_file, source_updated_at, acknowledged_at, acknowledged_by,
     from src_incidents
     where source_kind <> 'timeline'
 ),

@@ -52,7 +52,9 @@ tracker as (
         ticket,
         created_at,
         source_file,
-        row_number() over (partition by ticket order by source_file desc, line_no desc) as rank_in_ticket,
+        row_number()
+            over (partition by ticket order by source_file desc, line_no desc)
+            as rank_in_ticket,
     from src_tracker_items
 ),
 
@@ -124,25 +126,49 @@ event_loads as (
 ),
 
 event_spans as (
-    select 'incidents' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
+    select
+        'incidents' as source,
+        min(started_at) as first_at,
+        max(started_at) as last_at,
+        count(*) as rows,
     from incidents
     union all
     select 'pages' as source, min(sent_at) as first_at, max(sent_at) as last_at, count(*) as rows,
     from pages
     union all
-    select 'action_items' as source, min(event_at) as first_at, max(event_at) as last_at, count(*) as rows,
+    select
+        'action_items' as source,
+        min(event_at) as first_at,
+        max(event_at) as last_at,
+        count(*) as rows,
     from action_item_events
     union all
-    select 'handoffs' as source, min(written_at) as first_at, max(written_at) as last_at, count(*) as rows,
+    select
+        'handoffs' as source,
+        min(written_at) as first_at,
+        max(written_at) as last_at,
+        count(*) as rows,
     from handoffs
     union all
-    select 'status_page' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
+    select
+        'status_page' as source,
+        min(started_at) as first_at,
+        max(started_at) as last_at,
+        count(*) as rows,
     from status_page
     union all
-    select 'reviews' as source, min(published_at) as first_at, max(published_at) as last_at, count(*) as rows,
+    select
+        'reviews' as source,
+        min(published_at) as first_at,
+        max(published_at) as last_at,
+        count(*) as rows,
     from reviews
     union all
-    select 'comp_time' as source, min(taken_at) as first_at, max(taken_at) as last_at, count(*) as rows,
+    select
+        'comp_time' as source,
+        min(taken_at) as first_at,
+        max(taken_at) as last_at,
+        count(*) as rows,
     from comp_time
 ),
 
@@ -153,7 +179,9 @@ event_sources as (
         s.first_at,
         s.last_at,
         case
-            when s.rows > 0 then max(s.last_at) filter (where s.source not in ('reviews', 'comp_time')) over ()
+            when
+                s.rows > 0
+                then max(s.last_at) filter (where s.source not in ('reviews', 'comp_time')) over ()
         end as covered_until,
         s.rows,
         l.last_ingested_at,
@@ -196,13 +224,34 @@ no_rotations as (
 ),
 
 final as (
-    select source, team, first_at, last_at, covered_until, cast(rows as bigint) as rows, last_ingested_at,
+    select
+        source,
+        team,
+        first_at,
+        last_at,
+        covered_until,
+        cast(rows as bigint) as rows,
+        last_ingested_at,
     from event_sources
     union all
-    select source, team, first_at, last_at, covered_until, cast(rows as bigint) as rows, last_ingested_at,
+    select
+        source,
+        team,
+        first_at,
+        last_at,
+        covered_until,
+        cast(rows as bigint) as rows,
+        last_ingested_at,
     from rotation_teams
     union all
-    select source, team, first_at, last_at, covered_until, cast(rows as bigint) as rows, last_ingested_at,
+    select
+        source,
+        team,
+        first_at,
+        last_at,
+        covered_until,
+        cast(rows as bigint) as rows,
+        last_ingested_at,
     from no_rotations
 )
 

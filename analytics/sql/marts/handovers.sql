@@ -45,8 +45,10 @@ final as (
         p.previous_engineer as from_engineer,
         p.engineer as to_engineer,
         p.previous_end_at,
-        p.start_at - to_microseconds(cast(pol.handoff_before_hours * 3600e6 as bigint)) as window_start_at,
-        p.start_at + to_microseconds(cast(pol.handoff_after_hours * 3600e6 as bigint)) as window_end_at,
+        p.start_at
+        - to_microseconds(cast(pol.handoff_before_hours * 3600e6 as bigint)) as window_start_at,
+        p.start_at
+        + to_microseconds(cast(pol.handoff_after_hours * 3600e6 as bigint)) as window_end_at,
     from pieces as p
     cross join policy as pol
     where p.previous_engineer is not null

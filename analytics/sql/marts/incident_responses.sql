@@ -85,14 +85,23 @@ durations as (
         seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
         -- a status-page incident resolved at the instant it started was recorded after the
         -- fact: left out of MTTM and MTTR (SPEC §3.7), counted as zero_duration instead
-        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.mitigated_at) end as ttm_s,
-        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.resolved_at) end as ttr_s,
+        case
+            when
+                not incidents.is_zero_duration
+                then seconds_between(incidents.started_at, incidents.mitigated_at)
+        end as ttm_s,
+        case
+            when
+                not incidents.is_zero_duration
+                then seconds_between(incidents.started_at, incidents.resolved_at)
+        end as ttr_s,
         incidents.resolved_at is null as is_open,
         coalesce(incidents.acknowledged_at, report_time.as_of) as response_end_at,
     from (
         select
             *,
-            coalesce(source_kind = 'statuspage' and resolved_at = started_at, false) as is_zero_duration,
+            coalesce(source_kind = 'statuspage' and resolved_at = started_at, false)
+                as is_zero_duration,
         from incidents
     ) as incidents
     cross join report_time
@@ -107,12 +116,18 @@ sev3_business_seconds as (
             0,
             coalesce(
                 end_clock.before_s
-                + least(seconds_between(end_clock.window_start_at, durations.response_end_at), end_clock.window_s),
+                + least(
+                    seconds_between(end_clock.window_start_at, durations.response_end_at),
+                    end_clock.window_s
+                ),
                 0
             )
             - coalesce(
                 start_clock.before_s
-                + least(seconds_between(start_clock.window_start_at, durations.detected_at), start_clock.window_s),
+                + least(
+                    seconds_between(start_clock.window_start_at, durations.detected_at),
+                    start_clock.window_s
+                ),
                 0
             )
         ) as business_s,

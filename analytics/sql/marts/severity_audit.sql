@@ -43,7 +43,9 @@ phrase_facts as (
         i.incident_id,
         p.level,
         '"' || p.phrase || '" in '
-        || case when whole_word_in(coalesce(i.title, ''), p.phrase, true) then 'title' else 'IMPACT' end
+        || case
+            when whole_word_in(coalesce(i.title, ''), p.phrase, true) then 'title' else 'IMPACT'
+        end
             as fact,
     from incidents as i
     cross join phrases as p
@@ -61,7 +63,10 @@ field_facts as (
     from incidents
     where users_affected_pct = 100
     union all
-    select incident_id, 2 as level, 'users_affected_pct = ' || printf('%g', users_affected_pct) || ' (> 50)' as fact,
+    select
+        incident_id,
+        2 as level,
+        'users_affected_pct = ' || printf('%g', users_affected_pct) || ' (> 50)' as fact,
     from incidents
     where users_affected_pct > 50 and users_affected_pct < 100
 ),

@@ -127,7 +127,7 @@ final as (
         select * from pieces
         union all
         select * from unrated
-    )
+    ) as rated_and_unrated
     where end_at > start_at
 )
 
