@@ -34,10 +34,18 @@ create or replace macro clock_in(t, start_t, end_t) as
         else t >= start_t or t < end_t
     end;
 
--- A local wall-clock time (TIMESTAMP) is overnight: [policy.overnight_start, overnight_end).
+-- THE overnight rule (pay's comp time, page_metrics' sleep pages, fairness' nights): a local
+-- wall-clock time (TIMESTAMP) is overnight when its clock time is in [overnight_start,
+-- overnight_end), the policy's [overnight] window, wrapping past midnight. A query that
+-- classifies millions of rows passes the window read once (page_metrics); others use
+-- is_overnight_local, which reads it from `policy`.
+create or replace macro overnight_at(local_time, overnight_start, overnight_end) as
+    clock_in(cast(local_time as time), overnight_start, overnight_end);
+
+-- A local wall-clock time (TIMESTAMP) is overnight under the policy (overnight_at).
 create or replace macro is_overnight_local(local_time) as
-    clock_in(
-        cast(local_time as time),
+    overnight_at(
+        local_time,
         (select overnight_start from policy),
         (select overnight_end from policy)
     );
@@ -55,6 +63,11 @@ create or replace macro is_overnight(ts, tz) as is_overnight_local(local_ts(ts, 
 create or replace macro is_weekend(d) as
     not list_contains((select business_weekdays from policy), isodow(d));
 
+-- THE business-day rule: a local calendar date is a business day when its ISO weekday is one
+-- of business_weekdays and it is not a public holiday (is_holiday) of the person's calendar.
+create or replace macro business_day_at(d, is_holiday, business_weekdays) as
+    list_contains(business_weekdays, isodow(d)) and not is_holiday;
+
 -- A local calendar date is a public holiday of the calendar of country_code.
 create or replace macro is_holiday_for(d, country_code) as
     case
@@ -68,17 +81,29 @@ create or replace macro is_holiday_for(d, country_code) as
 -- A local calendar date is a business day of the calendar of country_code: an ISO weekday of
 -- the policy and not a public holiday there.
 create or replace macro is_business_day_for(d, country_code) as
-    not is_weekend(d) and not is_holiday_for(d, country_code);
+    business_day_at(d, is_holiday_for(d, country_code), (select business_weekdays from policy));
 
 -- A local calendar date is a business day of the policy's own calendar (policy country).
 create or replace macro is_business_day(d) as is_business_day_for(d, null);
 
+-- THE business-hours rule: a local wall-clock time (TIMESTAMP) is in business hours when its
+-- ISO weekday is one of business_weekdays, its clock time is in [business_start, business_end)
+-- and its date is not a public holiday (is_holiday: of the person's calendar). A query that
+-- classifies millions of rows passes the policy's numbers read once (page_metrics); others
+-- use is_business_local_time_for, which reads them from `policy`.
+create or replace macro business_hours_at(
+    local_time, is_holiday, business_weekdays, business_start, business_end
+) as
+    business_day_at(cast(local_time as date), is_holiday, business_weekdays)
+    and clock_in(cast(local_time as time), business_start, business_end);
+
 -- A local wall-clock time (TIMESTAMP) is in business hours of the calendar of country_code:
--- a business day there and [policy.business_start, business_end).
+-- a business day there and [policy.business_start, business_end) (business_hours_at).
 create or replace macro is_business_local_time_for(local_time, country_code) as
-    is_business_day_for(cast(local_time as date), country_code)
-    and clock_in(
-        cast(local_time as time),
+    business_hours_at(
+        local_time,
+        is_holiday_for(cast(local_time as date), country_code),
+        (select business_weekdays from policy),
         (select business_start from policy),
         (select business_end from policy)
     );

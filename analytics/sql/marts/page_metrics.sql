@@ -200,30 +200,24 @@ localized as (
             and zone_offsets.day_no = recipients.day_no
 ),
 
--- the same rules as the macros is_overnight_local / is_business_local_time_for, with the
--- policy read once instead of per row
+-- the overnight and business-hours rules of macros.sql (overnight_at, business_hours_at), with
+-- the policy read once instead of per row
 classified as (
     select
         localized.*,
         policy_numbers.ack_target_s,
-        clock_in(
-            cast(localized.recipient_local_time as time),
+        overnight_at(
+            localized.recipient_local_time,
             policy_numbers.overnight_start,
             policy_numbers.overnight_end
         ) as is_overnight,
-        case
-            when
-                list_contains(
-                    policy_numbers.business_weekdays, isodow(localized.recipient_local_time)
-                )
-                and clock_in(
-                    cast(localized.recipient_local_time as time),
-                    policy_numbers.business_start,
-                    policy_numbers.business_end
-                )
-                then holiday_dates.holiday_date is null
-            else false
-        end as is_business_hours,
+        business_hours_at(
+            localized.recipient_local_time,
+            holiday_dates.holiday_date is not null,
+            policy_numbers.business_weekdays,
+            policy_numbers.business_start,
+            policy_numbers.business_end
+        ) as is_business_hours,
     from localized
     cross join policy_numbers
     left join holiday_dates
