@@ -24,6 +24,11 @@ create or replace macro utc_date(ts) as cast(utc_ts(ts) as date);
 -- Monday (DATE) of the ISO week of an instant; weeks run from Monday 00:00 UTC.
 create or replace macro iso_week_start(ts) as cast(date_trunc('week', utc_ts(ts)) as date);
 
+-- THE time-zone fallback: zone tz when DuckDB knows it by that exact name, else 'UTC' (also for
+-- NULL). Ingest rejects any other name, so this only keeps an odd warehouse readable.
+create or replace macro known_zone(tz) as
+    case when tz in (select name from pg_timezone_names()) then tz else 'UTC' end;
+
 -- The wall-clock time of instant ts in IANA zone tz (NULL or '' = UTC), DST-correct (ICU).
 create or replace macro local_ts(ts, tz) as timezone(coalesce(nullif(tz, ''), 'UTC'), ts);
 

@@ -24,9 +24,8 @@ period as (
 zones as (
     select
         people.name_key,
-        coalesce(known.name, 'UTC') as timezone,
+        known_zone(people.timezone) as timezone,
     from people
-    left join pg_timezone_names() as known on known.name = people.timezone
 ),
 
 period_pages as (

@@ -36,11 +36,9 @@ calendars as (
     select
         people.name_key,
         people.engineer as person_name,
-        coalesce(known_zones.name, 'UTC') as person_zone,
+        known_zone(people.timezone) as person_zone,
         people.country as person_country,
     from people
-    left join pg_timezone_names() as known_zones
-        on known_zones.name = people.timezone
 ),
 
 shifts as (

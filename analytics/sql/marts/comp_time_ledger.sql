@@ -44,9 +44,8 @@ zones as (
         people.engineer,
         people.employee_id,
         people.team,
-        coalesce(known.name, 'UTC') as timezone,
+        known_zone(people.timezone) as timezone,
     from people
-    left join pg_timezone_names() as known on known.name = people.timezone
 ),
 
 last_month as (

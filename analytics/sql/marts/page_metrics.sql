@@ -35,20 +35,13 @@ pages as (
     select * from pages
 ),
 
-known_zones as (
-    select lower(name) as zone_key from pg_timezone_names()
-),
-
 -- a zone DuckDB does not know (ingest should have rejected it) is read as UTC rather than
 -- failing every query on this view
 people_zones as (
     select
         engineer,
         country,
-        case
-            when lower(timezone) in (select zone_key from known_zones) then timezone
-            else 'UTC'
-        end as timezone,
+        known_zone(timezone) as timezone,
     from people
 ),
 
