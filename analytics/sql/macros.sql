@@ -12,6 +12,10 @@
 -- `country_holidays` (it would capture the macro's subquery); the marts name theirs
 -- policy_numbers and report_time.
 
+-- THE team-name rule (SPEC §11): a team is named trimmed and lower-cased wherever it is read
+-- (people.csv, rotations, hand-off notes; the parsers apply the same rule to documents/pages).
+create or replace macro team_key(t) as lower(trim(t));
+
 -- Seconds from a to b (DOUBLE, negative when b is before a; NULL when either is NULL).
 create or replace macro seconds_between(a, b) as epoch(b) - epoch(a);
 

@@ -3,7 +3,7 @@
 -- layer: marts
 -- depends: incidents, src_pages, vendor_versions, action_items, src_tracker_items, src_handoffs
 -- depends: src_incidents, src_reviews, src_comp_time, oncall_shifts, src_rotations, ingest_log
--- depends: pages
+-- depends: pages, macros.sql
 -- grain: source, team
 --
 -- Data coverage: how far each source's inputs reach (one row per source; rotations one row per
@@ -81,7 +81,7 @@ shifts as (
 ),
 
 rotation_files as (
-    select distinct lower(trim(team)) as team, source_file from src_rotations
+    select distinct team_key(team) as team, source_file from src_rotations
 ),
 
 loads as (

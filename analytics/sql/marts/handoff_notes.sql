@@ -1,7 +1,7 @@
 -- model: handoff_notes
 -- kind: view
 -- layer: marts
--- depends: handovers, oncall_shifts, src_handoffs
+-- depends: handovers, oncall_shifts, src_handoffs, macros.sql
 -- grain: team, handover_at, source_file
 --
 -- Hand-off notes matched to hand-overs: one row per note and hand-over it counts for (a note
@@ -30,7 +30,7 @@ overrides as (
 
 notes as (
     select
-        lower(trim(team)) as team,
+        team_key(team) as team,
         from_engineer,
         lower(trim(from_engineer)) as writer_key,
         to_engineer,

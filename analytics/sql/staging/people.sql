@@ -1,7 +1,7 @@
 -- model: people
 -- kind: view
 -- layer: staging
--- depends: src_people
+-- depends: src_people, macros.sql
 -- grain: engineer
 --
 -- People from people.csv: one row per engineer (names unique case-insensitively after trimming).
@@ -31,7 +31,7 @@ final as (
     select
         trim(engineer) as engineer,
         nullif(trim(employee_id), '') as employee_id,
-        nullif(lower(trim(team)), '') as team,
+        nullif(team_key(team), '') as team,
         coalesce(nullif(trim(timezone), ''), 'UTC') as timezone,
         nullif(trim(email), '') as email,
         nullif(upper(trim(country)), '') as country,
