@@ -5,7 +5,7 @@
 -- grain: team, engineer, month
 --
 -- A table macro installed after the views it reads (people, page_metrics): DuckDB checks a
--- table macro's tables when it is created. db.VIEWS runs this file in its place.
+-- table macro's tables when it is created; the depends above put it after them.
 -- oncall_fairness_between(fair_from_at, fair_to_at): the rows of the oncall_fairness view.
 -- Both NULL: one period per UTC calendar month of each team's span (from the month of its
 -- first shift or page to that of its last), which is the view (marts/oncall_fairness.sql

@@ -22,8 +22,8 @@
 --   ack_met_pages: pages acknowledged within the page-ack target
 with
 
--- The logic is the table macro oncall_load_between (macros.sql), so that a report asking for
--- one week reads that week's pages only; the view is every week of it.
+-- The logic is the table macro oncall_load_between (intermediate/oncall_load_between.sql), so
+-- that a report asking for one week reads that week's pages only; the view is every week of it.
 final as (
     select * from oncall_load_between(cast(null as timestamptz), cast(null as timestamptz))
 )
