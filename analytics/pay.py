@@ -377,7 +377,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         engineers = {r["name_key"]: r for r in _rows(con, "select * from pay_engineers")}
         inputs = {
             r["input"]: {"rows": int(r["rows"]), "sha256": r["sha256"]}
-            for r in _rows(con, sql_text("pay/inputs_hash.sql"), params)
+            for r in _rows(con, sql_text("queries/pay_inputs_hash.sql"), params)
         }
         version_row = con.execute(
             "select policy_version, overnight_start, overnight_end from policy limit 1"

@@ -104,14 +104,13 @@ def test_install_builds_in_order_and_a_select_star_column_inherits_its_upstream_
 
 def test_the_package_graph_declares_every_file():
     g = sqlgraph.graph()
-    layers = {m.path.split("/")[0]: m.layer for m in g.models.values() if "/" in m.path}
-    # the folder is the layer, except pay/ (intermediate temp tables and one query)
-    assert layers["staging"] == "staging"
-    assert layers["marts"] == "marts"
-    assert layers["queries"] == "queries"
+    # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables
+    folder_layer = {"pay": "intermediate"}
     for m in g.models.values():
-        if m.path.startswith("intermediate/"):
-            assert m.layer == "intermediate", m.path
+        if "/" in m.path:
+            folder = m.path.split("/")[0]
+            assert m.layer == folder_layer.get(folder, folder), m.path
+            assert (m.kind == "query") == (m.layer == "queries"), m.path
 
 
 # Relations a file reads: a name after FROM/JOIN (a table macro: the same, followed by "(").
