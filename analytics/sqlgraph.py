@@ -88,11 +88,9 @@ def parse(path: str, text: str) -> Model:
     incomplete or wrong."""
     lines = text.splitlines()
     header: dict[str, str] = {}
-    n = 0
-    for n, line in enumerate(lines):  # noqa: B007 (n is the first line after the header)
-        m = _HEADER_RE.match(line)
-        if not m:
-            break
+    n = 0  # lines of the header
+    while n < len(lines) and (m := _HEADER_RE.match(lines[n])):
+        n += 1
         key, value = m["key"], m["value"].strip()
         # depends may run over several lines: each adds to the list
         header[key] = f"{header[key]}, {value}" if key == "depends" and key in header else value
