@@ -167,3 +167,24 @@ def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
                 checked.append(m.name)
     # the public marts and the pay tables are among them
     assert {"incident_metrics", "page_metrics", "oncall_load", "pay_engineers"} <= set(checked)
+
+
+def test_every_view_and_each_of_its_columns_has_a_comment(sample_warehouse):
+    # the header's prose and column lines (or the upstream column's doc) become COMMENTs
+    views = sqlgraph.view_names()
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        undocumented = con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where schema_name = 'main' and comment is null and list_contains($views, table_name)",
+            {"views": sorted(views)},
+        ).fetchall()
+        uncommented = con.execute(
+            "select view_name from duckdb_views() "
+            "where not internal and comment is null and list_contains($views, view_name)",
+            {"views": sorted(views)},
+        ).fetchall()
+    finally:
+        con.close()
+    assert not undocumented
+    assert not uncommented
