@@ -1,7 +1,7 @@
 -- model: business_windows
 -- kind: view
 -- layer: intermediate
--- depends: policy, params, src_incidents, macros.sql
+-- depends: policy, params, detection_span, macros.sql
 -- grain: business_date
 --
 -- Business-hours windows of the policy: one row per business day (unique business_date), the
@@ -27,13 +27,10 @@ report_time as (
     select as_of from params
 ),
 
--- The calendar spans every detection. The base table holds every version of every incident,
--- so its span covers the view's (or more), without the view's deduplication pass.
+-- The calendar spans every detection (detection_span: every loaded version, so it covers the
+-- incidents view's span, without the view's deduplication pass).
 detections as (
-    select
-        min(detected_at) as first_detected_at,
-        max(detected_at) as last_detected_at,
-    from src_incidents
+    select * from detection_span
 ),
 
 date_range as (

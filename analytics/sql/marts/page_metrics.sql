@@ -1,7 +1,7 @@
 -- model: page_metrics
 -- kind: view
 -- layer: marts
--- depends: pages, people, params, policy, holidays, country_holidays, src_pages, macros.sql
+-- depends: pages, people, params, policy, holidays, country_holidays, page_span, macros.sql
 -- grain: page_id
 --
 -- Page metrics: one row per page (unique page_id): every column of `pages`, the acknowledgement
@@ -111,13 +111,13 @@ recipients as (
 -- ICU time-zone conversion is the costly step, so it is not done per page (millions) but per
 -- zone and UTC day (thousands): the offset at the day's start, and, on the rare day the offset
 -- changes, the new offset and the instant it starts (found to the quarter hour: every tzdata
--- change falls on one). The day range is read from src_pages, which `pages` maps one to one,
--- so that DuckDB answers it from its zone maps.
+-- change falls on one). The day range is page_span (src_pages, which covers `pages`), so
+-- that DuckDB answers it from the table's zone maps.
 day_range as (
     select
-        epoch_us(min(sent_at)) // 86400000000 as first_day_no,
-        epoch_us(max(sent_at)) // 86400000000 as last_day_no,
-    from src_pages
+        epoch_us(first_sent_at) // 86400000000 as first_day_no,
+        epoch_us(last_sent_at) // 86400000000 as last_day_no,
+    from page_span
 ),
 
 zone_days as (
