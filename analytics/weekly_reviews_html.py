@@ -8,20 +8,16 @@ zero. Blameless like the rest of the weekly report: teams, services and incident
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
-from analytics.weekly import (
-    _NO_DATA,
-    WeeklyData,
-    _display,
-    _fmt_time,
-    _html,
-    _incident_data,
-    _p,
-    _table,
-)
+from analytics import render
+from analytics.render import display as _display
+from analytics.render import p as _p
+from analytics.render import show as _html
+from analytics.render import table as _table
+from analytics.render import timestamp as _fmt_time
+from analytics.weekly import WeeklyData, incident_reach
+from analytics.weekly_html import NO_DATA
 from analytics.weekly_reviews import FINDINGS, ReviewWeek
 
 __all__ = [
@@ -55,10 +51,8 @@ def requirement_label(name: str) -> str:
     return REQUIREMENTS.get(name, str(name).replace("_", " "))
 
 
-def compliance_share(met: int, breached: int) -> str:
-    """``"2 of 3 (67%)"``: met over decided (pending left out); ``"—"`` when none decided."""
-    decided = int(met) + int(breached)
-    return f"{int(met)} of {decided} ({int(met) / decided:.0%})" if decided else "—"
+# "2 of 3 (67%)": met over decided (pending left out); "—" when none decided.
+compliance_share = render.share
 
 
 def _reviews(data: WeeklyData) -> ReviewWeek | None:
@@ -71,7 +65,7 @@ def _sev(value: object) -> str:
 
 def _nothing(data: WeeklyData, text: str) -> None:
     """``text``, or the no-data sentence when the incidents data does not cover the week."""
-    _html(_p(_NO_DATA if _incident_data(data) == "none" else text))
+    _html(_p(NO_DATA if incident_reach(data) == "none" else text))
 
 
 def show_postmortems(data: WeeklyData) -> None:
@@ -148,7 +142,7 @@ def show_review_checks(data: WeeklyData) -> None:
         columns={c: header for c, header, _ in CHECK_COLUMNS}
     )
     definitions = "".join(
-        f"<li><strong>{html.escape(header)}</strong>: {html.escape(meaning)}.</li>"
+        f"<li><strong>{render.escape(header)}</strong>: {render.escape(meaning)}.</li>"
         for _, header, meaning in CHECK_COLUMNS
     )
     parts = [_table(shown), f"<ul>{definitions}</ul>"]
@@ -197,8 +191,8 @@ def show_communication(data: WeeklyData) -> None:
         else ""
     )
     if reviews.communication.empty:
-        if _incident_data(data) == "none":
-            _html(_p(_NO_DATA))
+        if incident_reach(data) == "none":
+            _html(_p(NO_DATA))
         else:
             _html(_p("No communication requirement applies to this week's incidents.") + skipped)
         return
