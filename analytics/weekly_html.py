@@ -18,12 +18,6 @@ from typing import Any
 import pandas as pd
 
 from analytics import banner, render
-from analytics.render import display as _display
-from analytics.render import is_missing as _missing
-from analytics.render import p as _p
-from analytics.render import show as _html
-from analytics.render import table as _table
-from analytics.render import timestamp as _fmt_time
 from analytics.weekly import (
     MIN_N_TO_COMPARE,
     SEVERITIES,
@@ -182,7 +176,7 @@ def _severity_colour(sev: int) -> str | None:
 def show_banner(data: WeeklyData) -> None:
     """Display where the data ends, when the week reaches past (or before) any source."""
     if data.coverage:
-        _html(banner.html(data.coverage))
+        render.show(banner.html(data.coverage))
 
 
 def show_headline(data: WeeklyData) -> None:
@@ -190,12 +184,12 @@ def show_headline(data: WeeklyData) -> None:
     last_day = (data.end - timedelta(days=1)).strftime("%a %d %b %Y")
     parts = [
         f"<p><strong>{render.escape(data.week)}</strong>: "
-        f"{data.start:%a %d %b %Y} – {last_day} (UTC), as of {_fmt_time(data.as_of)}.</p>",
+        f"{data.start:%a %d %b %Y} – {last_day} (UTC), as of {render.timestamp(data.as_of)}.</p>",
         render.figure_strip(headline_strip(data)),
         render.bullets(headline(data)),
     ]
-    parts += [_p(n) for n in data.notes]
-    _html("\n".join(parts))
+    parts += [render.p(n) for n in data.notes]
+    render.show("\n".join(parts))
 
 
 def incidents_table(data: WeeklyData) -> pd.DataFrame:
@@ -208,7 +202,7 @@ def incidents_table(data: WeeklyData) -> pd.DataFrame:
             "severity": "SEV-" + df["severity"].astype(str),
             "team": df["team"],
             "service": df["service"],
-            "started": df["started_at"].map(_fmt_time),
+            "started": df["started_at"].map(render.timestamp),
             "time to resolve": [
                 render.duration(s) if not pd.isna(r) else "open"
                 for s, r in zip(df["ttr_s"], df["resolved_at"], strict=True)
@@ -229,18 +223,20 @@ def show_incidents(data: WeeklyData) -> None:
     """Display the table of incidents that started this week."""
     if data.incidents.empty:
         if incident_reach(data) == "none":
-            _html(_p(NO_DATA))
+            render.show(render.p(NO_DATA))
         else:
-            _html(_p("No incidents started this week."))
+            render.show(render.p("No incidents started this week."))
         return
-    _html(_table(data.scrubber.frame(incidents_table(data)), numbers=["time to resolve"]))
+    render.show(
+        render.table(data.scrubber.frame(incidents_table(data)), numbers=["time to resolve"])
+    )
 
 
 def show_incidents_by_severity(data: WeeklyData) -> None:
     """Display the weekly incident counts by severity over the trend window."""
     from analytics import charts
 
-    _display(charts.incidents_by_severity(data.weekly_counts))
+    render.display(charts.incidents_by_severity(data.weekly_counts))
 
 
 def _interval_frame(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -269,11 +265,15 @@ def _change_note(metric: str, sev: int, row: pd.Series, previous: pd.DataFrame) 
     (the severity's single "too few" note says so once).
     """
     prev = previous.loc[previous["severity"] == sev, f"{metric}_median_s"]
-    if prev.empty or _missing(prev.iloc[0]) or _missing(row.get(f"{metric}_median_s")):
+    if (
+        prev.empty
+        or render.is_missing(prev.iloc[0])
+        or render.is_missing(row.get(f"{metric}_median_s"))
+    ):
         return None
     lo, hi = row.get(f"{metric}_median_lo_s"), row.get(f"{metric}_median_hi_s")
     n = int(row.get(f"{metric}_n", 0) or 0)
-    if n < MIN_N_TO_COMPARE or _missing(lo) or _missing(hi):
+    if n < MIN_N_TO_COMPARE or render.is_missing(lo) or render.is_missing(hi):
         return None
     # the week before in this week's unit, so that the two read side by side
     unit = render.duration_unit(float(row[f"{metric}_median_s"]))
@@ -311,11 +311,11 @@ def mttx_table(data: WeeklyData) -> pd.DataFrame:
             name = metric.upper()
             n = int(r.get(f"{metric}_n", 0) or 0)
             median = r.get(f"{metric}_median_s")
-            unit = None if _missing(median) else render.duration_unit(float(median))
+            unit = None if render.is_missing(median) else render.duration_unit(float(median))
             lo, hi = r.get(f"{metric}_median_lo_s"), r.get(f"{metric}_median_hi_s")
             if n == 0:
                 interval = "—"
-            elif n < MIN_N_TO_COMPARE or _missing(lo) or _missing(hi):
+            elif n < MIN_N_TO_COMPARE or render.is_missing(lo) or render.is_missing(hi):
                 interval = TOO_FEW
             else:
                 interval = f"{render.duration(lo, unit)} – {render.duration(hi, unit)}"
@@ -370,10 +370,10 @@ def show_mttx(data: WeeklyData) -> None:
     from analytics import charts
 
     if incident_reach(data) == "none":
-        _html(_p(NO_DATA))
+        render.show(render.p(NO_DATA))
         return
     if data.summary.empty:
-        _html(_p("No incidents this week: nothing to measure."))
+        render.show(render.p("No incidents this week: nothing to measure."))
         return
     notes = mttx_notes(data)
     table = mttx_table(data)
@@ -385,9 +385,9 @@ def show_mttx(data: WeeklyData) -> None:
             columns={c: c.removeprefix(name + " ") for c in mine}
         )
         numbers = [c.removeprefix(name + " ") for c in _MTTX_NUMBERS if c.startswith(name)]
-        parts += [f"<h4>{render.escape(title)}</h4>", _table(shown, numbers=numbers)]
+        parts += [f"<h4>{render.escape(title)}</h4>", render.table(shown, numbers=numbers)]
     parts += [
-        _p(
+        render.p(
             "Median: half of the incidents were faster. 90% interval: where the median would "
             f"fall in 9 of 10 similar weeks (shown from {MIN_N_TO_COMPARE} incidents up). "
             "p90: 9 in 10 incidents were faster. Incidents missing a timestamp are left out of "
@@ -396,8 +396,8 @@ def show_mttx(data: WeeklyData) -> None:
     ]
     if notes:
         parts.append(render.bullets(notes))
-    _html("\n".join(parts))
-    _display(
+    render.show("\n".join(parts))
+    render.display(
         alt.hconcat(
             charts.duration_intervals(
                 _interval_frame(data.summary, "mtta"), metric="MTTA", unit="minutes"
@@ -413,7 +413,7 @@ def show_trend(data: WeeklyData) -> None:
     """Display the weekly median TTR trend per severity with its interval band."""
     from analytics import charts
 
-    _display(charts.ttr_trend(data.trend))
+    render.display(charts.ttr_trend(data.trend))
 
 
 def show_compliance(data: WeeklyData) -> None:
@@ -422,7 +422,9 @@ def show_compliance(data: WeeklyData) -> None:
 
     if data.compliance.empty:
         no_data = incident_reach(data) == "none"
-        _html(_p(NO_DATA if no_data else "No compliance checks apply to this week's incidents."))
+        render.show(
+            render.p(NO_DATA if no_data else "No compliance checks apply to this week's incidents.")
+        )
         return
     wide = (
         data.compliance.pivot_table(
@@ -441,11 +443,11 @@ def show_compliance(data: WeeklyData) -> None:
         f"{m / d:.0%}" if d else "—" for m, d in zip(wide["met"], decided, strict=True)
     ]
     wide.columns.name = None
-    _html(
-        _table(wide, numbers=["compliance"])
-        + _p("Compliance = met / (met + breached); pending is shown beside it, not counted.")
+    render.show(
+        render.table(wide, numbers=["compliance"])
+        + render.p("Compliance = met / (met + breached); pending is shown beside it, not counted.")
     )
-    _display(charts.compliance(data.compliance))
+    render.display(charts.compliance(data.compliance))
 
 
 def top_teams(
@@ -485,17 +487,17 @@ def show_action_items(data: WeeklyData) -> None:
     from analytics import charts
 
     if data.action_items.empty:
-        _html(_p("No action items opened or closed this week, and none open."))
+        render.show(render.p("No action items opened or closed this week, and none open."))
         return
     definitions = "".join(
         f"<li><strong>{render.escape(header)}</strong>: {render.escape(meaning)}.</li>"
         for header, meaning in ACTION_ITEM_COLUMNS.values()
     )
     share = ACTION_ITEM_COLUMNS["rule3"][0]
-    _html(_table(action_items_table(data), numbers=[share]) + f"<ul>{definitions}</ul>")
+    render.show(render.table(action_items_table(data), numbers=[share]) + f"<ul>{definitions}</ul>")
     counts = ["opened", "closed", "open_backlog", "overdue_backlog"]
     teams, subtitle = top_teams(data.action_items, counts, "action items")
-    _display(charts.action_items_by_team(teams, subtitle=subtitle))
+    render.display(charts.action_items_by_team(teams, subtitle=subtitle))
 
 
 def show_top_services(data: WeeklyData, limit: int = 10) -> None:
@@ -505,10 +507,10 @@ def show_top_services(data: WeeklyData, limit: int = 10) -> None:
     df = data.top_services
     if df.empty:
         no_data = incident_reach(data) == "none"
-        _html(_p(NO_DATA if no_data else "No incidents this week."))
+        render.show(render.p(NO_DATA if no_data else "No incidents this week."))
         return
     keep = df.groupby("service")["incidents"].sum().nlargest(limit).index
-    _display(charts.top_services(df[df["service"].isin(keep)]))
+    render.display(charts.top_services(df[df["service"].isin(keep)]))
 
 
 ONCALL_HEADERS = {
@@ -525,29 +527,29 @@ def show_oncall_load(data: WeeklyData) -> None:
     from analytics import charts
 
     if data.oncall.empty:
-        _html(_p("No on-call load recorded for this week."))
+        render.show(render.p("No on-call load recorded for this week."))
         return
     shown = data.oncall.copy()
     shown["pages_per_oncall_hour"] = shown["pages_per_oncall_hour"].round(3)
     shown["oncall_hours"] = shown["oncall_hours"].round(1)
-    _html(
-        _table(shown.rename(columns=ONCALL_HEADERS))
-        + _p(
+    render.show(
+        render.table(shown.rename(columns=ONCALL_HEADERS))
+        + render.p(
             "Pages by the time of day on the recipient's own clock: business hours, sleep "
             "hours (22:00–07:00) and off hours (neither); the three add up to the pages."
         )
     )
     teams, subtitle = top_teams(data.oncall, ["pages"], "pages")
-    _display(charts.oncall_load(teams, subtitle=subtitle))
+    render.display(charts.oncall_load(teams, subtitle=subtitle))
 
 
 def show_freshness(data: WeeklyData) -> None:
     """Display when data was last ingested, files rejected then, and rotation gaps."""
-    parts = [_p(f"Last ingest: {_fmt_time(data.last_ingest_at)}.")]
+    parts = [render.p(f"Last ingest: {render.timestamp(data.last_ingest_at)}.")]
     if data.last_ingest_at is not None and data.last_ingest_at < data.end:
-        parts.append(_p("Warning: the last ingest started before this week ended."))
+        parts.append(render.p("Warning: the last ingest started before this week ended."))
     if data.rejected.empty:
-        parts.append(_p("No files were rejected by the last ingest."))
+        parts.append(render.p("No files were rejected by the last ingest."))
     else:
         rejected = pd.DataFrame(
             {
@@ -557,30 +559,32 @@ def show_freshness(data: WeeklyData) -> None:
                 ),
             }
         )
-        parts.append(_p(f"{len(rejected)} file(s) rejected by the last ingest:"))
-        parts.append(_table(data.scrubber.frame(rejected)))
+        parts.append(render.p(f"{len(rejected)} file(s) rejected by the last ingest:"))
+        parts.append(render.table(data.scrubber.frame(rejected)))
     if "rotations" in data.coverage.not_provided:
-        parts.append(_p("No on-call rotations were provided: nothing can be said about gaps."))
+        parts.append(
+            render.p("No on-call rotations were provided: nothing can be said about gaps.")
+        )
     elif data.rotation_gaps.empty:
-        parts.append(_p("No gaps in the on-call rotations this week."))
+        parts.append(render.p("No gaps in the on-call rotations this week."))
     else:
         gaps = pd.DataFrame(
             {
                 "team": data.rotation_gaps["team"],
-                "from": data.rotation_gaps["start_at"].map(_fmt_time),
-                "to": data.rotation_gaps["end_at"].map(_fmt_time),
+                "from": data.rotation_gaps["start_at"].map(render.timestamp),
+                "to": data.rotation_gaps["end_at"].map(render.timestamp),
                 "hours": data.rotation_gaps["hours"].round(1),
                 "why": data.rotation_gaps["kind"].map(_GAP_KINDS),
             }
         )
         parts.append(
-            _p(
+            render.p(
                 "Stretches of the week without anyone on call (gaps in a rotation, and the "
                 "time before a team's first or after its last shift in the data):"
             )
         )
-        parts.append(_table(gaps))
-    _html("\n".join(parts))
+        parts.append(render.table(gaps))
+    render.show("\n".join(parts))
 
 
 _GAP_KINDS = {
@@ -598,11 +602,11 @@ def _not_provided(data: WeeklyData) -> str:
 def show_footer(data: WeeklyData) -> None:
     """Display the versions and report time that produced this report."""
     f = data.footer
-    _html(
+    render.show(
         "<p><small>"
         + render.escape(
             f"incident-analytics {f['package_version']} · policy {f.get('policy_version')} · "
-            f"warehouse schema {f.get('schema_version')} · as of {_fmt_time(f['as_of'])} · "
+            f"warehouse schema {f.get('schema_version')} · as of {render.timestamp(f['as_of'])} · "
             "blameless: teams and services only, people's names replaced by 'someone'."
             + _not_provided(data)
         )

@@ -11,11 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics import render
-from analytics.render import display as _display
-from analytics.render import p as _p
-from analytics.render import show as _html
-from analytics.render import table as _table
-from analytics.render import timestamp as _fmt_time
 from analytics.weekly import WeeklyData, incident_reach
 from analytics.weekly_html import NO_DATA
 from analytics.weekly_reviews import FINDINGS, ReviewWeek
@@ -65,7 +60,7 @@ def _sev(value: object) -> str:
 
 def _nothing(data: WeeklyData, text: str) -> None:
     """``text``, or the no-data sentence when the incidents data does not cover the week."""
-    _html(_p(NO_DATA if incident_reach(data) == "none" else text))
+    render.show(render.p(NO_DATA if incident_reach(data) == "none" else text))
 
 
 def show_postmortems(data: WeeklyData) -> None:
@@ -76,14 +71,14 @@ def show_postmortems(data: WeeklyData) -> None:
     df = reviews.presented
     if df.empty:
         if "reviews" in reviews.not_provided:
-            _html(
-                _p(
+            render.show(
+                render.p(
                     "No review documents (reviews/**/*.md) are in the warehouse: nothing can "
                     "be said about post-mortems to present."
                 )
             )
         else:
-            _html(_p("No post-mortem was published this week."))
+            render.show(render.p("No post-mortem was published this week."))
         return
     shown = pd.DataFrame(
         {
@@ -92,14 +87,14 @@ def show_postmortems(data: WeeklyData) -> None:
             "service": df["service"].fillna("—"),
             "severity": df["severity"].map(_sev),
             "title": df["title"].fillna("—"),
-            "published": df["published_at"].map(_fmt_time),
+            "published": df["published_at"].map(render.timestamp),
             "review checks": df["review_status"].map(lambda s: _STATUS.get(s, "—")),
             "document": df["document"],
         }
     )
-    _html(
-        _table(shown)
-        + _p(
+    render.show(
+        render.table(shown)
+        + render.p(
             f"{len(df)} review document(s) published this week, oldest first. Review checks: "
             "met when published in time with every section, enough whys and no blame "
             "(see the next section)."
@@ -145,16 +140,16 @@ def show_review_checks(data: WeeklyData) -> None:
         f"<li><strong>{render.escape(header)}</strong>: {render.escape(meaning)}.</li>"
         for _, header, meaning in CHECK_COLUMNS
     )
-    parts = [_table(shown), f"<ul>{definitions}</ul>"]
+    parts = [render.table(shown), f"<ul>{definitions}</ul>"]
     if "reviews" in reviews.not_provided:
         parts.insert(
             0,
-            _p(
+            render.p(
                 "No review documents (reviews/**/*.md) are in the warehouse: every post-mortem "
                 "below counts as having no document, its sections missing and no whys."
             ),
         )
-    _html("".join(parts))
+    render.show("".join(parts))
 
 
 def communication_table(reviews: ReviewWeek) -> pd.DataFrame:
@@ -183,7 +178,7 @@ def show_communication(data: WeeklyData) -> None:
         return
     unchecked = reviews.unchecked_communication
     skipped = (
-        _p(
+        render.p(
             f"{unchecked} incident(s) of the week have no timeline document (imported): their "
             "communication is not checked."
         )
@@ -192,14 +187,16 @@ def show_communication(data: WeeklyData) -> None:
     )
     if reviews.communication.empty:
         if incident_reach(data) == "none":
-            _html(_p(NO_DATA))
+            render.show(render.p(NO_DATA))
         else:
-            _html(_p("No communication requirement applies to this week's incidents.") + skipped)
+            render.show(
+                render.p("No communication requirement applies to this week's incidents.") + skipped
+            )
         return
     shown = communication_table(reviews)
-    _html(
-        _table(shown, numbers=["compliance"])
-        + _p(
+    render.show(
+        render.table(shown, numbers=["compliance"])
+        + render.p(
             "Per incident started this week and requirement of its severity: met when a "
             "timeline line names it within the policy's window after detection. Compliance "
             "= met / (met + breached); pending is shown beside it, not counted."
@@ -217,7 +214,7 @@ def show_communication(data: WeeklyData) -> None:
         )
         .query("incidents > 0")
     )
-    _display(charts.compliance(long, title="Communication this week"))
+    render.display(charts.compliance(long, title="Communication this week"))
 
 
 def show_misclassifications(data: WeeklyData) -> None:
@@ -233,7 +230,7 @@ def show_misclassifications(data: WeeklyData) -> None:
     unrecorded = df[df["finding"] == "no_impact_recorded"]
     parts = []
     if flagged.empty:
-        parts.append(_p("No incident of this week looks misclassified."))
+        parts.append(render.p("No incident of this week looks misclassified."))
     else:
         shown = pd.DataFrame(
             {
@@ -246,9 +243,9 @@ def show_misclassifications(data: WeeklyData) -> None:
                 "finding": flagged["finding"].map(lambda f: FINDINGS.get(f, f)),
             }
         )
-        parts.append(_table(shown))
+        parts.append(render.table(shown))
         parts.append(
-            _p(
+            render.p(
                 "The declared severity against the severity the recorded impact shows (data "
                 "lost, share of users affected, the policy's phrases): a question for the "
                 "review, not a verdict."
@@ -257,12 +254,12 @@ def show_misclassifications(data: WeeklyData) -> None:
     if not unrecorded.empty:
         ids = ", ".join(unrecorded["incident_id"])
         parts.append(
-            _p(
+            render.p(
                 f"{len(unrecorded)} incident(s) recorded no impact, so their severity cannot be "
                 f"checked: {ids}."
             )
         )
-    _html("".join(parts))
+    render.show("".join(parts))
 
 
 def show_handoffs(data: WeeklyData) -> None:
@@ -271,11 +268,13 @@ def show_handoffs(data: WeeklyData) -> None:
     if reviews is None:
         return
     if "rotations" in reviews.not_provided:
-        _html(_p("No on-call rotations were provided: there are no hand-overs to check."))
+        render.show(
+            render.p("No on-call rotations were provided: there are no hand-overs to check.")
+        )
         return
     df = reviews.handoffs
     if df.empty:
-        _html(_p("No hand-over between engineers this week."))
+        render.show(render.p("No hand-over between engineers this week."))
         return
     shown = df.assign(
         compliance=[compliance_share(m, b) for m, b in zip(df["met"], df["breached"], strict=True)]
@@ -283,17 +282,17 @@ def show_handoffs(data: WeeklyData) -> None:
     parts = []
     if "handoffs" in reviews.not_provided:
         parts.append(
-            _p(
+            render.p(
                 "No hand-off notes (handoffs/**/*.md) are in the warehouse: every hand-over "
                 "below counts as without a note."
             )
         )
-    parts.append(_table(shown, numbers=["compliance"]))
+    parts.append(render.table(shown, numbers=["compliance"]))
     parts.append(
-        _p(
+        render.p(
             "Per hand-over (a change of engineer in a team's rotation, overrides aside): met "
             "when the outgoing engineer wrote a note in the policy's window around it; pending "
             "while the window is open. Compliance = met / (met + breached)."
         )
     )
-    _html("".join(parts))
+    render.show("".join(parts))
