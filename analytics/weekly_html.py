@@ -57,7 +57,14 @@ __all__ = [
 # takes vl-convert ~0.6 s to draw and adds ~1 MB of SVG to the page.
 CHART_TEAMS = 20
 # Where an incident's status updates came from (incident_metrics.status_source, SPEC §13).
-_STATUS_SOURCE_LABELS = {"statuspage": "status page", "timeline": "post-mortem", "none": "none"}
+_STATUS_SOURCE_LABELS = {"statuspage": "status page", "timeline": "post-mortem"}
+# The cadence of an incident without any status update (status_source 'none'), in words.
+_WITHOUT_UPDATES = {
+    "met": "met (none due)",
+    "breached": "breached (no updates)",
+    "pending": "pending (no updates yet)",
+    "n/a": "n/a",
+}
 
 # The action-item table's columns: header shown, and what it counts (one definition each).
 ACTION_ITEM_COLUMNS = {
@@ -210,13 +217,21 @@ def incidents_table(data: WeeklyData) -> pd.DataFrame:
             "response": df["response_status"],
             "post-mortem": df["postmortem_status"],
             "status updates": [
-                f"{cadence} (from {_STATUS_SOURCE_LABELS.get(source, source)})"
+                _status_updates(cadence, source)
                 for cadence, source in zip(
                     df["status_cadence_status"], df["status_source"], strict=True
                 )
             ],
         }
     )
+
+
+def _status_updates(cadence: str, source: str) -> str:
+    """``met (from status page)``; without any update ``met (none due)`` (resolved before
+    one was due), ``breached (no updates)``, ``pending (no updates yet)``, ``n/a``."""
+    if source == "none":
+        return _WITHOUT_UPDATES.get(cadence, cadence)
+    return f"{cadence} (from {_STATUS_SOURCE_LABELS.get(source, source)})"
 
 
 def show_incidents(data: WeeklyData) -> None:

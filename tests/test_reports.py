@@ -422,6 +422,38 @@ def test_mttx_table_one_unit_per_row_and_no_interval_from_too_few():
     assert table.loc["SEV-3", "MTTA 90% interval"] == "—"
 
 
+def test_incident_table_status_updates_read_plainly_without_a_source():
+    from types import SimpleNamespace
+
+    utc = "2026-10-26 10:00:00+00:00"
+    incidents = pd.DataFrame(
+        {
+            "incident_id": ["A", "B", "C", "D", "E"],
+            "title": ["t"] * 5,
+            "severity": [2, 2, 1, 3, 1],
+            "team": ["core"] * 5,
+            "service": ["api"] * 5,
+            "started_at": pd.to_datetime([utc] * 5),
+            "resolved_at": pd.to_datetime([utc, utc, None, utc, utc]),
+            "ttr_s": [1620.0, 7200.0, None, 600.0, 3600.0],
+            "response_status": ["met"] * 5,
+            "postmortem_status": ["met"] * 5,
+            "status_cadence_status": ["met", "breached", "pending", "n/a", "met"],
+            "status_source": ["none", "none", "none", "none", "statuspage"],
+        }
+    )
+    table = weekly_view.incidents_table(SimpleNamespace(incidents=incidents))
+    assert table["status updates"].tolist() == [
+        "met (none due)",  # resolved within the update interval: no update was due
+        "breached (no updates)",
+        "pending (no updates yet)",  # still open
+        "n/a",  # SEV-3: no cadence, so no source to name
+        "met (from status page)",
+    ]
+    # 1,620 s = 27 min; the open incident says so instead of a duration
+    assert table["time to resolve"].tolist() == ["27 min", "2.0 h", "open", "10 min", "1.0 h"]
+
+
 def test_mttx_notes_say_each_finding_once_in_plain_words():
     from types import SimpleNamespace
 
