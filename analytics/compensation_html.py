@@ -386,7 +386,7 @@ def show_handoffs(data: CompensationData) -> None:
     rows = []
     for r in df.to_dict("records"):
         decided = r["met"] + r["breached"]
-        rate = f"{r['met'] / decided:.0%}" if decided else "—"
+        rate = render.percent(r["met"] / decided if decided else None)
         rows.append(
             [r["engineer"], r["team"], r["handovers"], r["met"], r["breached"], r["pending"], rate]
         )

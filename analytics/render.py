@@ -5,7 +5,7 @@ digest of ``metrics`` shape their figures here, so each unit has one spelling:
 
 * durations: :func:`duration` — ``45 s``, ``12 min``, ``3.5 h``, ``2.1 d`` (the unit with a
   space, as docs/metrics.md writes them); ``—`` when missing;
-* shares: :func:`percent` (``67%``) and :func:`share` (``2 of 3 (67%)``);
+* shares: :func:`percent` (``67%``), :func:`fraction` and :func:`share` (``2 of 3 (67%)``);
 * money: :func:`money` (``$1,234.56``); payroll hours: :func:`hours` (``1,234.25 h``, the
   payroll file's figure with a thousands separator);
 * moments: :func:`timestamp` (``Mon 02 Nov 2026 00:00 UTC``), :func:`instant`
@@ -42,6 +42,7 @@ __all__ = [
     "duration_unit",
     "escape",
     "figure_strip",
+    "fraction",
     "hours",
     "instant",
     "is_missing",
@@ -126,10 +127,15 @@ def percent(value: Any) -> str:
     return MISSING if is_missing(value) else f"{float(value):.0%}"
 
 
+def fraction(part: int, whole: int) -> str:
+    """``"2 of 3 (67%)"``; ``"—"`` when the whole is nothing."""
+    part, whole = int(part), int(whole)
+    return f"{part} of {whole} ({part / whole:.0%})" if whole else MISSING
+
+
 def share(met: int, breached: int) -> str:
     """``"2 of 3 (67%)"``: met over decided (pending left out); ``"—"`` when none decided."""
-    decided = int(met) + int(breached)
-    return f"{int(met)} of {decided} ({int(met) / decided:.0%})" if decided else MISSING
+    return fraction(met, int(met) + int(breached))
 
 
 def count(n: int, word: str) -> str:

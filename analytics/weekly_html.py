@@ -455,7 +455,7 @@ def show_compliance(data: WeeklyData) -> None:
     )
     decided = wide["met"] + wide["breached"]
     wide["compliance"] = [
-        f"{m / d:.0%}" if d else "—" for m, d in zip(wide["met"], decided, strict=True)
+        render.percent(m / d if d else None) for m, d in zip(wide["met"], decided, strict=True)
     ]
     wide.columns.name = None
     render.show(
@@ -488,10 +488,7 @@ def top_teams(
 def action_items_table(data: WeeklyData) -> pd.DataFrame:
     """The action-item table as shown: human headers, the rule-3 share as "2 of 3 (67%)"."""
     df = data.action_items
-    share = [
-        f"{r} of {o} ({r / o:.0%})" if o else "—"
-        for r, o in zip(df["rule3"], df["opened"], strict=True)
-    ]
+    share = [render.fraction(r, o) for r, o in zip(df["rule3"], df["opened"], strict=True)]
     shown = df.drop(columns="rule3").assign(rule3=share)
     names = {key: header for key, (header, _) in ACTION_ITEM_COLUMNS.items()}
     return shown.rename(columns=names)

@@ -71,6 +71,8 @@ def test_shares_money_and_payroll_hours():
     assert render.percent(None) == render.percent(math.nan) == "—"
     assert render.share(2, 1) == "2 of 3 (67%)"  # met / (met + breached)
     assert render.share(0, 0) == "—"
+    assert render.fraction(2, 3) == "2 of 3 (67%)"  # 2 of the 3 opened items
+    assert render.fraction(0, 0) == "—"
     assert render.money(Decimal("1234.5")) == "$1,234.50"
     assert render.money(12) == "$12.00"
     # payroll hours keep the file's two decimals: 1,234.25 h is 1,234 h 15 min, to the cent
