@@ -388,7 +388,7 @@ def show_mttx(s: Scope, by: str = "team") -> None:
             "response on time": frame["response_compliance"].map(render.percent),
         }
     )
-    render.show(render.table(table))
+    render.show(render.table(table, numbers=table.columns[1:]))
     chart_data = pd.DataFrame(
         {
             "group": [_label(by, v) for v in frame[by]],
@@ -447,6 +447,7 @@ def show_trend(s: Scope, by: str = "team", weeks: int = 12, effect: float = 0.20
                 ),
             }
         )
+    changes = pd.DataFrame(rows)
     render.show(
         f"<p>Median time to resolve, {esc(s.period.label)} against the period before. "
         "When the earlier median lies inside this period's interval the two cannot be told "
@@ -454,7 +455,7 @@ def show_trend(s: Scope, by: str = "team", weeks: int = 12, effect: float = 0.20
         "be detected at this volume of incidents (Davidovič, <i>Incident Metrics in SRE</i>): "
         "below about 80%, most real changes of that size are invisible, and most visible "
         "week-to-week swings are noise.</p>"
-        + render.table(pd.DataFrame(rows))
+        + render.table(changes, numbers=[c for c in changes.columns if c not in (by, "verdict")])
         + _code(s.call("change", by=by))
         + _code(s.call("trend", by=by, weeks=weeks))
     )
@@ -491,8 +492,11 @@ def show_compliance(s: Scope) -> None:
         for sev, rate in zip(frame["severity"], frame[f"{check}_rate"], strict=True):
             row[f"SEV-{sev}"] = render.percent(rate)
         rows.append(row)
+    checks = pd.DataFrame(rows)
     render.show(
-        render.table(pd.DataFrame(rows))
+        render.table(
+            checks, numbers=[c for c in checks.columns if c not in ("check", "what it asks")]
+        )
         + "<p>rate = met / (met + breached): pending checks (still inside their deadline) and "
         "checks that do not apply are left out. The targets are the playbook's "
         "(<code>docs/policy.md</code>).</p>" + _code(s.call("compliance"))
@@ -552,7 +556,7 @@ def show_incidents(
     render.show(
         f"<p>{len(frame)} incidents of {esc(what)} in {esc(s.period.label)}, "
         f"slowest to resolve first{f' (the first {limit})' if more > 0 else ''}.</p>"
-        + render.table(shown)
+        + render.table(shown, numbers=["acknowledge", "resolve"])
         + _code(
             s.call(
                 "incidents",
@@ -590,7 +594,7 @@ def show_oncall_load(s: Scope) -> None:
         }
     )
     render.show(
-        render.table(table)
+        render.table(table, numbers=["share in sleep hours"])
         + "<p>Weeks are the ISO weeks overlapping the period; times of day are the recipient's "
         "own (<code>docs/metrics.md</code>). Teams, never people.</p>"
     )
