@@ -122,7 +122,7 @@ class WeeklyData:
         incidents: incident started in the week: ``incident_id, title, severity, team,
             service, started_at, resolved_at, ttr_s, response_status, postmortem_status,
             status_cadence_status, status_source`` (statuses met/breached/pending/n/a;
-            status_source statuspage/timeline/none, as ``incident_metrics``).
+            status_source statuspage/timeline/none, as in the incident_metrics view).
         weekly_counts: week of the trend and severity: ``week_start, severity, incidents,
             covered`` (incidents missing, not zero, where ``covered`` is false).
         summary, previous_summary: severity, this week and the one before:

@@ -422,6 +422,37 @@ def test_mttx_table_one_unit_per_row_and_no_interval_from_too_few():
     assert table.loc["SEV-3", "MTTA 90% interval"] == "—"
 
 
+def test_weekly_data_has_the_columns_its_docstring_lists(warehouse):
+    """Each frame of WeeklyData has every column its ``Attributes`` entry names (a name in
+    double backticks; patterns such as ``mtta_*`` are left out)."""
+    import dataclasses
+
+    data = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
+    doc = weekly.WeeklyData.__doc__.split("Attributes:", 1)[1]
+    entries = re.split(r"\n {8}(?=[a-z_][a-z_, ]*: )", doc)
+    checked = set()
+    for entry in entries:
+        names, _, text = entry.partition(": ")
+        for name in (n.strip() for n in names.split(",")):
+            frame = getattr(data, name, None)
+            if not isinstance(frame, pd.DataFrame):
+                continue
+            literals = re.findall(r"``([^`]+)``", text)
+            columns = {
+                c.strip()
+                for lit in literals
+                for c in lit.split(",")
+                if re.fullmatch(r"\s*[a-z_]+\s*", c)
+            }
+            assert columns, name
+            assert columns <= set(frame.columns), (name, columns - set(frame.columns))
+            checked.add(name)
+    frames = {
+        f.name for f in dataclasses.fields(data) if isinstance(getattr(data, f.name), pd.DataFrame)
+    }
+    assert checked == frames  # every frame is documented
+
+
 def test_incident_table_status_updates_read_plainly_without_a_source():
     from types import SimpleNamespace
 
