@@ -301,7 +301,7 @@ def _code(text: str) -> str:
 def _label(by: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "(none)"
-    return f"SEV-{int(value)}" if by == "severity" else str(value)
+    return render.severity(value) if by == "severity" else str(value)
 
 
 def _overall(frame: pd.DataFrame, column: str, level: float) -> str:
@@ -540,7 +540,7 @@ def show_incidents(
         {
             "incident": frame["incident_id"],
             "started": frame["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
-            "severity": [f"SEV-{v}" for v in frame["severity"]],
+            "severity": frame["severity"].map(render.severity),
             "service": frame["service"],
             "title": frame["title"],
             "acknowledge": frame["tta_s"].map(render.duration),

@@ -26,12 +26,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from html import escape as _escape
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 __all__ = [
     "MISSING",
+    "Figure",
     "banner",
     "bullets",
     "cards",
@@ -50,6 +51,7 @@ __all__ = [
     "p",
     "percent",
     "rows_table",
+    "severity",
     "share",
     "show",
     "signed_hours",
@@ -131,6 +133,11 @@ def fraction(part: int, whole: int) -> str:
     """``"2 of 3 (67%)"``; ``"—"`` when the whole is nothing."""
     part, whole = int(part), int(whole)
     return f"{part} of {whole} ({part / whole:.0%})" if whole else MISSING
+
+
+def severity(value: Any) -> str:
+    """``SEV-1``; ``—`` when missing."""
+    return MISSING if is_missing(value) else f"SEV-{int(value)}"
 
 
 def share(met: int, breached: int) -> str:
@@ -261,9 +268,18 @@ def rows_table(
     )
 
 
-def figure_strip(boxes: Iterable[tuple[str, str, str, str | None]]) -> str:
-    """Boxes of ``(figure, what, detail, colour)`` in a row: the weekly report's headline
-    figures (inline styles: the report has no stylesheet of its own)."""
+class Figure(NamedTuple):
+    """One box of a figure strip: ``"63"``, ``"open SEV-1/2 action items"``, ``"55 overdue"``."""
+
+    figure: str
+    what: str
+    detail: str
+    colour: str | None = None  # of the figure (a severity's colour); default near-black
+
+
+def figure_strip(boxes: Iterable[Figure]) -> str:
+    """:class:`Figure` boxes in a row: the weekly report's headline figures (inline styles:
+    the report has no stylesheet of its own)."""
     cells = "".join(
         '<div style="border: 1px solid #d5d8dc; border-radius: 4px; padding: 6px 14px; '
         'min-width: 130px;">'

@@ -140,18 +140,18 @@ def headline(data: WeeklyData) -> list[str]:
     return lines
 
 
-def headline_strip(data: WeeklyData) -> list[tuple[str, str, str, str | None]]:
+def headline_strip(data: WeeklyData) -> list[render.Figure]:
     """The boxes at the top: ``(figure, what, detail, colour)`` for each severity's count
     against its typical range, response compliance, and the open SEV-1/2 follow-ups."""
     counts = data.weekly_counts
     monday = pd.Timestamp(data.start.date())
     before = counts[(counts["week_start"] < monday) & counts["covered"]]
     reach = incident_reach(data)
-    boxes = []
+    boxes: list[render.Figure] = []
     for sev in SEVERITIES:
         colour = _severity_colour(sev)
         if reach == "none":
-            boxes.append(("—", f"SEV-{sev} this week", "no data", colour))
+            boxes.append(render.Figure("—", f"SEV-{sev} this week", "no data", colour))
             continue
         usual = typical_range(before.loc[before["severity"] == sev, "incidents"])
         if usual is None:
@@ -160,17 +160,19 @@ def headline_strip(data: WeeklyData) -> list[tuple[str, str, str, str | None]]:
             span = f"{usual[0]}" if usual[0] == usual[1] else f"{usual[0]}–{usual[1]}"
             detail = f"typical week: {span}"
         now_n = int((data.incidents["severity"] == sev).sum())
-        boxes.append((str(now_n), f"SEV-{sev} this week", detail, colour))
+        boxes.append(render.Figure(str(now_n), f"SEV-{sev} this week", detail, colour))
     comp = data.compliance[data.compliance["check"] == "response"]
     met = int(comp.loc[comp["status"] == "met", "incidents"].sum())
     decided = met + int(comp.loc[comp["status"] == "breached", "incidents"].sum())
     boxes.append(
-        (f"{met / decided:.0%}", "response targets met", f"{met} of {decided} decided", None)
+        render.Figure(
+            render.percent(met / decided), "response targets met", f"{met} of {decided} decided"
+        )
         if decided
-        else ("—", "response targets met", "none decided this week", None)
+        else render.Figure("—", "response targets met", "none decided this week")
     )
     open_n, overdue_n = data.followups
-    boxes.append((str(open_n), "open SEV-1/2 action items", f"{overdue_n} overdue", None))
+    boxes.append(render.Figure(str(open_n), "open SEV-1/2 action items", f"{overdue_n} overdue"))
     return boxes
 
 
@@ -206,7 +208,7 @@ def incidents_table(data: WeeklyData) -> pd.DataFrame:
         {
             "incident": df["incident_id"],
             "title": df["title"],
-            "severity": "SEV-" + df["severity"].astype(str),
+            "severity": df["severity"].map(render.severity),
             "team": df["team"],
             "service": df["service"],
             "started": df["started_at"].map(render.timestamp),
@@ -319,7 +321,7 @@ def mttx_table(data: WeeklyData) -> pd.DataFrame:
     rows = []
     for _, r in s.sort_values("severity").iterrows():
         row: dict[str, Any] = {
-            "severity": f"SEV-{int(r['severity'])}",
+            "severity": render.severity(r["severity"]),
             "incidents": int(r["incidents"]),
         }
         for metric in ("mtta", "mttr"):

@@ -54,10 +54,6 @@ def _reviews(data: WeeklyData) -> ReviewWeek | None:
     return data.reviews
 
 
-def _sev(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else f"SEV-{int(value)}"
-
-
 def _nothing(data: WeeklyData, text: str) -> None:
     """``text``, or the no-data sentence when the incidents data does not cover the week."""
     render.show(render.p(NO_DATA if incident_reach(data) == "none" else text))
@@ -85,7 +81,7 @@ def show_postmortems(data: WeeklyData) -> None:
             "incident": df["incident_id"],
             "team": df["team"].fillna("—"),
             "service": df["service"].fillna("—"),
-            "severity": df["severity"].map(_sev),
+            "severity": df["severity"].map(render.severity),
             "title": df["title"].fillna("—"),
             "published": df["published_at"].map(render.timestamp),
             "review checks": df["review_status"].map(lambda s: _STATUS.get(s, "—")),
@@ -157,7 +153,7 @@ def communication_table(reviews: ReviewWeek) -> pd.DataFrame:
     df = reviews.communication
     return pd.DataFrame(
         {
-            "severity": df["severity"].map(_sev),
+            "severity": df["severity"].map(render.severity),
             "requirement": df["requirement"].map(requirement_label),
             "met": df["met"],
             "breached": df["breached"],
@@ -237,8 +233,8 @@ def show_misclassifications(data: WeeklyData) -> None:
                 "incident": flagged["incident_id"],
                 "team": flagged["team"],
                 "service": flagged["service"],
-                "declared": flagged["declared_severity"].map(_sev),
-                "impact shows": flagged["evidence_severity"].map(_sev),
+                "declared": flagged["declared_severity"].map(render.severity),
+                "impact shows": flagged["evidence_severity"].map(render.severity),
                 "evidence": flagged["evidence"].fillna("—"),
                 "finding": flagged["finding"].map(lambda f: FINDINGS.get(f, f)),
             }

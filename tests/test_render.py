@@ -79,6 +79,8 @@ def test_shares_money_and_payroll_hours():
     assert render.hours(Decimal("1234.25")) == "1,234.25 h"
     assert render.hours(Decimal("168.00")) == "168 h"
     assert render.signed_hours(-4.0) == "\u22124 h"
+    assert render.severity(2) == "SEV-2"
+    assert render.severity(None) == "—"
     assert render.count(1, "incident") == "1 incident"
     assert render.count(2, "incident") == "2 incidents"
 
@@ -102,5 +104,7 @@ def test_html_pieces_escape_their_text():
     assert "&lt;core&gt;" in frame
     # the text column (1st) is left-aligned by a rule of the table's own; the number is not
     assert "td:nth-child(1)" in frame and "td:nth-child(2)" not in frame
+    strip = render.figure_strip([render.Figure("63", "open items", "55 overdue")])
+    assert "color: #1a1a1a;" in strip  # no colour given: near-black
     assert render.banner(()) == ""
     assert "<li>Pages &lt;x&gt;: ends</li>" in render.banner(["Pages <x>: ends"])
