@@ -37,6 +37,7 @@ __all__ = [
     "incidents_table",
     "mttx_notes",
     "mttx_table",
+    "rotation_gaps_table",
     "show_action_items",
     "show_banner",
     "show_compliance",
@@ -557,6 +558,20 @@ def show_oncall_load(data: WeeklyData) -> None:
     render.display(charts.oncall_load(teams, subtitle=subtitle))
 
 
+def rotation_gaps_table(data: WeeklyData) -> pd.DataFrame:
+    """The week's uncovered rotation stretches as shown: team, from, to, length, why."""
+    df = data.rotation_gaps
+    return pd.DataFrame(
+        {
+            "team": df["team"],
+            "from": df["start_at"].map(render.timestamp),
+            "to": df["end_at"].map(render.timestamp),
+            "length": (df["hours"] * 3600).map(render.duration),
+            "why": df["kind"].map(_GAP_KINDS),
+        }
+    )
+
+
 def show_freshness(data: WeeklyData) -> None:
     """Display when data was last ingested, files rejected then, and rotation gaps."""
     parts = [render.p(f"Last ingest: {render.timestamp(data.last_ingest_at)}.")]
@@ -582,22 +597,14 @@ def show_freshness(data: WeeklyData) -> None:
     elif data.rotation_gaps.empty:
         parts.append(render.p("No gaps in the on-call rotations this week."))
     else:
-        gaps = pd.DataFrame(
-            {
-                "team": data.rotation_gaps["team"],
-                "from": data.rotation_gaps["start_at"].map(render.timestamp),
-                "to": data.rotation_gaps["end_at"].map(render.timestamp),
-                "hours": data.rotation_gaps["hours"].round(1),
-                "why": data.rotation_gaps["kind"].map(_GAP_KINDS),
-            }
-        )
+        gaps = rotation_gaps_table(data)
         parts.append(
             render.p(
                 "Stretches of the week without anyone on call (gaps in a rotation, and the "
                 "time before a team's first or after its last shift in the data):"
             )
         )
-        parts.append(render.table(gaps))
+        parts.append(render.table(gaps, numbers=["length"]))
     render.show("\n".join(parts))
 
 

@@ -524,6 +524,8 @@ def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
         ["payments", 168.0, "after_last"],
         ["search", 168.0, "after_last"],
     ]
+    # shown as durations like every other: 168 h = 7 days
+    assert weekly_view.rotation_gaps_table(data)["length"].tolist() == ["7.0 d", "7.0 d"]
     # all 4 trend weeks (19 Oct .. 9 Nov) are partly or wholly outside the data except W43
     assert data.weekly_counts.drop_duplicates("week_start")["covered"].tolist() == [
         True,
