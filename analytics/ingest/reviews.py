@@ -256,6 +256,7 @@ def _document(
 
 _NUMBERED_RE = re.compile(r"[0-9]+[.)]\s")  # "1. " or "2) ": a numbered list item
 
+
 @functools.lru_cache(maxsize=4096)  # headings and keys repeat in every document
 def _norm(text: str) -> str:
     """A heading or key as a lookup key: lower case, no numbering, punctuation or emphasis."""

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import db as dbmod
 from analytics.countries import write_country_holidays
@@ -263,6 +265,7 @@ def ingest(
 
 
 PARSE_ATTEMPTS = 3
+STAGE_ROWS = 200_000  # parsed document rows held before they move into DuckDB in one insert
 
 
 def _bounded(con: duckdb.DuckDBPyConnection) -> None:
@@ -401,17 +404,22 @@ class _Batch:
                 parsed = fmt.parse(data, ctx)
                 self._parsed(res, parsed)
                 self.staging.add(str(res.path), parsed.rows)
+                # Into DuckDB now, not at the end: a large export's rows as Python objects
+                # would stay in memory while the pages and documents are read.
+                self._rejected_at_staging(self.staging.stage())
         except InputError as exc:
             res.warnings.extend(getattr(exc, "warnings", ()))
             _reject(res, exc)
 
     def _parse_documents(self, documents: list[FileResult]) -> None:
-        """Parse the documents in chunks (on every core for many) and stage each chunk."""
+        """Parse the documents in chunks (on every core for many); their rows are staged
+        every :data:`STAGE_ROWS` rows, in one insert per table."""
         if not documents:
             return
         by_path = {str(r.path): r for r in documents}
         common = Common(self.policy, self.team, self.now, self.date_format, self.staging.schemas)
         jobs = [(str(r.path), r.display, r.kind, not r.sha256) for r in documents]
+        held: dict[str, list[pa.Table]] = {}
         done = 0
         for chunk, outcomes, tables in parse_documents(jobs, common):
             for (path, *_), outcome in zip(chunk, outcomes, strict=True):
@@ -423,15 +431,31 @@ class _Batch:
                     _reject(res, exc)
                 except Exception as exc:  # one file's failure is its rejection
                     self._internal_error(res, exc)
-            unstorable = {
-                path: o.unstorable
-                for (path, *_), o in zip(chunk, outcomes, strict=True)
-                if o.unstorable
-            }
-            self._rejected_at_staging({**unstorable, **self.staging.stage_arrow(tables)})
+            # rows that cannot be converted were left out by the worker: reject their files
+            unstorable = zip((job[0] for job in chunk), outcomes, strict=True)
+            self._rejected_at_staging({p: o.unstorable for p, o in unstorable if o.unstorable})
+            for table, arrow in tables.items():
+                held.setdefault(table, []).append(arrow)
+            if sum(t.num_rows for parts in held.values() for t in parts) >= STAGE_ROWS:
+                self._stage_held(held)
             done += len(chunk)
             if self.progress is not None:
                 self.progress(done, len(documents), f"parsed {by_path[chunk[-1][0]].display}")
+        self._stage_held(held)
+
+    def _stage_held(self, held: dict[str, list[pa.Table]]) -> None:
+        """Stage the documents' rows held so far (one insert per table), without the rows of
+        files rejected meanwhile, and empty ``held``."""
+        tables = {table: pa.concat_tables(parts) for table, parts in held.items()}
+        held.clear()
+        rejected = [str(r.path) for r in self.results if r.status == "rejected"]
+        if rejected:
+            gone = pa.array(rejected)
+            tables = {
+                table: arrow.filter(pc.invert(pc.is_in(arrow["source_file"], value_set=gone)))
+                for table, arrow in tables.items()
+            }
+        self._rejected_at_staging(self.staging.stage_arrow(tables))
 
     def _document(self, res: FileResult, outcome: Outcome) -> None:
         if outcome.problems:
@@ -577,16 +601,20 @@ def _insert_tabular(con, res: FileResult) -> None:
             group by all
             """
         )
-        dupes = con.execute("select line_no, page_id, other from __dupes order by line_no")
-        for line, page_id, other in dupes.fetchall():
+        dupes = con.execute(
+            "select line_no, page_id, other from __dupes order by line_no"
+        ).fetchall()
+        for line, page_id, other in dupes:
             res.errors.append(
                 f"{res.display}:{line}: page_id '{page_id}' also in {display_path(Path(other))}"
             )
             res.rejected += 1
             res.rows -= 1
+        # Without duplicates (the common case) no anti-join over millions of rows.
+        leave_out = "where r.page_id not in (select page_id from __dupes)" if dupes else ""
         con.execute(
             f"insert into src_pages by name select r.*, $file as source_file from ({good}) as r "
-            "where r.page_id not in (select page_id from __dupes)",
+            + leave_out,
             {"file": str(res.path)},
         )
         con.execute("drop table __dupes")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics.errors import InputError
 from analytics.ingest.formats.base import Context, Format, Parsed
@@ -87,7 +88,7 @@ def tables_of(
     if bad:  # a bad file's rows of the other tables go too
         keep = pa.array(sorted(bad))
         for table, arrow in out.items():
-            mask = pa.compute.invert(pa.compute.is_in(arrow["source_file"], value_set=keep))
+            mask = pc.invert(pc.is_in(arrow["source_file"], value_set=keep))
             out[table] = arrow.filter(mask)
     return out, bad
 
