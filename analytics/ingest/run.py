@@ -19,10 +19,8 @@ The two phases:
 from __future__ import annotations
 
 import contextlib
-import os
-import stat
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,14 +34,8 @@ from analytics import db as dbmod
 from analytics.countries import write_country_holidays
 from analytics.errors import InputError, InputErrors, UsageError
 from analytics.ingest import checks, readers, tabular
-from analytics.ingest.formats import (
-    ALL_SRC_TABLES,
-    BY_KIND,
-    SPECS,
-    classify,
-    classify_in,
-    loose_document,
-)
+from analytics.ingest.discover import discover, special
+from analytics.ingest.formats import ALL_SRC_TABLES, BY_KIND, SPECS
 from analytics.ingest.formats.base import Context
 from analytics.ingest.rebuild import files_in_log, rebuild
 from analytics.ingest.report import MAX_LOGGED_ERRORS, FileResult, IngestReport, display_path
@@ -60,89 +52,6 @@ __all__ = [
     "ingest",
     "rebuild",
 ]
-
-
-def _special(path: Path) -> str | None:
-    """What a path is when it is neither a regular file nor a folder (a FIFO would block the
-    reader forever, a device never ends), else None."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
-        return None
-    for test, what in (
-        (stat.S_ISFIFO, "a named pipe (FIFO)"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-    ):
-        if test(mode):
-            return what
-    return "not a regular file"
-
-
-def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Files to ingest with their kinds, and errors for paths that cannot be used. Special
-    files (FIFOs, sockets, devices, dangling links) have the kind ``special``: the batch skips
-    them with a warning."""
-    found: dict[Path, str] = {}
-    errors: list[str] = []
-    for given in paths:
-        if not given.exists():
-            errors.append(f"{given}:1: no such file or folder")
-            continue
-        if _special(given) is not None:
-            found[given.absolute()] = "special"
-            continue
-        if given.is_file():
-            fmt = classify(given.resolve()) or loose_document(given)
-            if fmt is None:
-                errors.append(
-                    f"{given}:1: cannot tell what kind of input this is; put it under a folder "
-                    "named timelines/, reviews/, pages/, rotations/, action_items/, handoffs/, "
-                    "comp_time/, pagerduty/, opsgenie/ or statuspage/, or name it people.csv"
-                )
-                continue
-            found[given.resolve()] = fmt.kind
-            continue
-        for folder, entry in _walk(str(given.resolve())):
-            if entry.is_file(follow_symlinks=False):  # the common case: no syscall at all
-                fmt = classify_in(folder, entry.name)
-                if fmt is not None:
-                    found[Path(folder, entry.name)] = fmt.kind
-                continue
-            path = Path(entry.path)
-            fmt = classify(path.resolve())
-            if fmt is None:
-                continue
-            if _special(path) is not None:
-                found[path.absolute()] = "special"
-            else:  # a link to a regular file
-                found[path.resolve()] = fmt.kind
-    return sorted(found.items()), errors
-
-
-def _walk(folder: str) -> Iterator[tuple[str, os.DirEntry]]:
-    """Every entry but folders under ``folder``, as ``(its folder, entry)``, like ``os.walk``
-    (hidden names skipped, linked folders not entered, unreadable folders skipped). The folder
-    is resolved once, so only a linked file needs resolving; the entry's type comes with the
-    listing, so a regular file costs no ``stat``."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        try:
-            is_dir = entry.is_dir()
-        except OSError:
-            is_dir = False
-        if not is_dir:
-            yield folder, entry
-        elif not entry.is_symlink():
-            yield from _walk(entry.path)
 
 
 # ---------------------------------------------------------------- the batch
@@ -355,7 +264,7 @@ class _Batch:
         """Read one file: stage it (tabular), stage its rows (Python formats) or add it to
         ``documents`` (parsed together, on every core)."""
         if res.kind == "special":
-            what = _special(res.path) or "not a regular file"
+            what = special(res.path) or "not a regular file"
             res.status = "skipped"
             res.warnings.append(f"{res.display}:1: skipped: {what}; only regular files are read")
             return
