@@ -289,7 +289,11 @@ class _Batch:
             try:
                 readers.check_size(res.path, res.display, res.kind, fmt.max_bytes)
                 documents.append(res)
+            except OSError as exc:
+                _unreadable(res, exc)
             except InputError as exc:
+                with contextlib.suppress(OSError):  # logged with its digest, as any rejection
+                    res.sha256 = readers.file_sha256(res.path)
                 _reject(res, exc)
             return
         try:

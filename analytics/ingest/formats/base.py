@@ -171,7 +171,9 @@ def partly_rejected(parsed: Parsed, rejections: list[InputError]) -> Parsed:
     """Vendor records rejected alone (SPEC §13); a file with nothing else to load is rejected
     whole, so it keeps the rows of its last good version."""
     if rejections and parsed.count == 0:
-        raise rejections[0] if len(rejections) == 1 else InputErrors(rejections)
+        exc = rejections[0] if len(rejections) == 1 else InputErrors(rejections)
+        exc.warnings = list(parsed.warnings)  # said before the rejection: still reported
+        raise exc
     parsed.rejections = [str(e) for e in rejections]
     return parsed
 
