@@ -102,3 +102,28 @@ def test_documents_parsed_by_the_worker_pool_load_as_in_one_process(tmp_path, mo
     assert len(rows(tmp_path / "pool.duckdb")) > 5
     assert [f.sha256 for f in pooled.files] == [f.sha256 for f in serial.files]
     assert all(len(f.sha256) == 64 for f in pooled.files)
+
+
+def test_a_vendor_file_rejected_whole_keeps_the_warnings_said_before(tmp_path, monkeypatch):
+    # Every incident of the file rejected alone (nothing else to load): the file is rejected
+    # whole, and the parser's warning about it is still reported, as before the registry.
+    from analytics.errors import InputError
+    from analytics.ingest import pagerduty, run
+    from analytics.ingest.records import InputWarning
+    from analytics.policy import DEFAULT_POLICY
+
+    def parse(data, file, **kw):
+        return pagerduty.PagerDutyResult(
+            warnings=[InputWarning(file, 3, "incident Q1 repeated")],
+            rejections=[InputError(file, 5, "incident Q1: created_at 'yesterday'")],
+        )
+
+    monkeypatch.setattr(pagerduty, "parse_pagerduty", parse)
+    folder = tmp_path / "raw" / "pagerduty"
+    folder.mkdir(parents=True)
+    (folder / "x.json").write_text("{}")
+    report = run.ingest([tmp_path / "raw"], db=tmp_path / "w.duckdb", policy=DEFAULT_POLICY)
+    [res] = report.files
+    assert (res.status, res.rows, res.rejected) == ("rejected", 0, 1)
+    assert [e.split(": ", 1)[1] for e in res.errors] == ["incident Q1: created_at 'yesterday'"]
+    assert [w.split(": ", 1)[1] for w in res.warnings] == ["incident Q1 repeated"]
