@@ -88,6 +88,26 @@ def test_sev3_friday_afternoon_to_monday_morning_counts_business_hours():
     assert row["response_status"] == "met"
 
 
+def test_sev3_clock_of_a_late_acknowledgement_does_not_depend_on_as_of():
+    # Detected Mon 2026-01-05 10:00, acknowledged Mon 2026-04-06 10:00: exactly 13 weeks of
+    # 40 business hours (Mon 10-17 = 7 h, Tue-Fri 4 x 8 = 32 h, next Mon 09-10 = 1 h) =
+    # 520 h = 1,872,000 s. The business calendar used to end 60 days after the last
+    # detection or as_of, so an early as_of cut the clock at early March.
+    rows = [
+        inc(
+            "late",
+            3,
+            "2026-01-05 09:00",
+            detected_at="2026-01-05 10:00",
+            acknowledged_at="2026-04-06 10:00",
+        )
+    ]
+    for as_of in ("2026-01-06 00:00", "2027-01-01 00:00"):
+        row = incident(warehouse(incidents=rows, as_of=as_of), "late")
+        assert row["response_elapsed_s"] == 1_872_000.0, as_of
+        assert row["response_status"] == "breached"
+
+
 def test_sev3_detected_on_a_weekend_starts_counting_on_monday():
     # Sat 12:00 -> Mon 12:00: 3 business hours (Mon 09-12) -> met;
     # Sat 12:00 -> Mon 13:30: 4.5 h -> breached
