@@ -58,6 +58,8 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("staging/pages.sql", "pages"),
     ("staging/action_items.sql", "action_items"),
     ("marts/business_windows.sql", "business_windows"),
+    ("marts/incident_facts.sql", "incident_facts_live"),
+    ("marts/incident_facts_store.sql", None),
     ("marts/incident_responses.sql", "incident_responses"),
     ("marts/incident_metrics.sql", "incident_metrics"),
     ("marts/incident_duplicates.sql", "incident_duplicates"),
@@ -353,6 +355,15 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 
 
+def store_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute and store ``incident_facts`` again from the rows as they are now.
+
+    :func:`install_views` does this (every ingest); call it after changing source rows or the
+    stored policy some other way (tests that insert rows directly).
+    """
+    con.execute(sql_text("marts/incident_facts_store.sql"))
+
+
 def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str = "main") -> None:
     """Replace the stored (or, with ``schema='temp'``, the shadowing) policy tables."""
     row = policy.policy_row()
@@ -395,6 +406,24 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
                 f"create or replace temp table {table} as select * from main.{table} limit 0"
             )
         write_policy(con, policy, schema="temp")
+        _shadow_facts(con, policy.version)
+
+
+def _shadow_facts(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Facts stored at ingest under another policy are computed again for this connection.
+
+    ``incident_facts`` holds what does not depend on ``as_of`` under the policy of the last
+    ingest (docs/warehouse.md); under any other policy a TEMP table of the same name, computed
+    from the live view with this connection's policy, shadows it.
+    """
+    stale = con.execute(
+        "select count(*) from main.incident_facts where policy_version <> $version",
+        {"version": version},
+    ).fetchall()[0][0]
+    if stale:
+        con.execute(
+            "create or replace temp table incident_facts as select * from incident_facts_live"
+        )
 
 
 def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:

@@ -806,10 +806,25 @@ def test_every_policy_number_changes_the_result(field):
     db._shadow(con, None, changed)
     after = _fingerprint(con)
     assert after != before
-    # the stored policy is untouched: dropping the shadow gives the old answer back
+    # the stored policy is untouched: dropping the shadow (the policy tables, and the incident
+    # facts computed again under that policy) gives the old answer back
     for table in ("policy", "pay_rates", "holidays"):
         con.execute(f"drop table temp.{table}")
+    con.execute("drop table if exists temp.incident_facts")
     assert _fingerprint(con) == before
+
+
+@pytest.mark.parametrize("field", sorted(POLICY_CHANGES))
+def test_facts_stored_under_one_policy_are_recomputed_under_another(field):
+    # incident_facts is stored at ingest under the stored policy; a reader given another policy
+    # must get exactly the rows of a warehouse whose stored policy is that one (from scratch)
+    changed = dataclasses.replace(DEFAULT_POLICY, **{field: POLICY_CHANGES[field]})
+    shadowed = warehouse(**_policy_scenario(), as_of="2026-12-01 00:00")
+    db._shadow(shadowed, None, changed)
+    scratch = warehouse(**_policy_scenario(), as_of="2026-12-01 00:00", policy=changed)
+    for view in ("incident_responses", "incident_metrics"):
+        sql = f"select * from {view} order by incident_id"
+        assert shadowed.execute(sql).fetchall() == scratch.execute(sql).fetchall(), view
 
 
 def test_plain_read_only_connection_sees_the_same_rows_as_the_reader(tmp_path):
@@ -927,6 +942,7 @@ def _shared_warehouse(rows: list[dict], as_of: datetime) -> duckdb.DuckDBPyConne
             f"values ({', '.join('$' + c for c in cols)})",
             full,
         )
+    db.store_facts(con)  # as ingest does after loading rows
     set_as_of(con, as_of)
     return con
 
