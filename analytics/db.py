@@ -72,7 +72,11 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("marts/handoff_notes.sql", "handoff_notes"),
     ("marts/handoff_compliance.sql", "handoff_compliance"),
     ("marts/data_coverage.sql", "data_coverage"),
+    ("marts/review_facts.sql", "review_facts_live"),
+    ("marts/review_facts_store.sql", None),
     ("marts/postmortem_reviews.sql", "postmortem_reviews"),
+    ("marts/communication_facts.sql", "communication_facts_live"),
+    ("marts/communication_facts_store.sql", None),
     ("marts/incident_communication.sql", "incident_communication"),
     ("marts/severity_audit.sql", "severity_audit"),
     ("marts/comp_time_ledger.sql", "comp_time_ledger"),
@@ -356,12 +360,13 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def store_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """Compute and store ``incident_facts`` again from the rows as they are now.
+    """Compute and store the :data:`FACT_TABLES` again from the rows as they are now.
 
     :func:`install_views` does this (every ingest); call it after changing source rows or the
     stored policy some other way (tests that insert rows directly).
     """
-    con.execute(sql_text("marts/incident_facts_store.sql"))
+    for table in FACT_TABLES:
+        con.execute(sql_text(f"marts/{table}_store.sql"))
 
 
 def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str = "main") -> None:
@@ -409,21 +414,25 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
         _shadow_facts(con, policy.version)
 
 
+# Tables of what does not depend on as_of, stored at every ingest under the stored policy by
+# the `*_store.sql` files (in VIEWS) from the live view `<table>_live` (docs/warehouse.md).
+FACT_TABLES: tuple[str, ...] = ("incident_facts", "review_facts", "communication_facts")
+
+
 def _shadow_facts(con: duckdb.DuckDBPyConnection, version: str) -> None:
     """Facts stored at ingest under another policy are computed again for this connection.
 
-    ``incident_facts`` holds what does not depend on ``as_of`` under the policy of the last
-    ingest (docs/warehouse.md); under any other policy a TEMP table of the same name, computed
-    from the live view with this connection's policy, shadows it.
+    Each table of :data:`FACT_TABLES` holds what does not depend on ``as_of`` under the policy
+    of the last ingest; under any other policy a TEMP table of the same name, computed from its
+    live view with this connection's policy, shadows it.
     """
-    stale = con.execute(
-        "select count(*) from main.incident_facts where policy_version <> $version",
-        {"version": version},
-    ).fetchall()[0][0]
-    if stale:
-        con.execute(
-            "create or replace temp table incident_facts as select * from incident_facts_live"
-        )
+    for table in FACT_TABLES:
+        stale = con.execute(
+            f"select count(*) from main.{table} where policy_version <> $version",
+            {"version": version},
+        ).fetchall()[0][0]
+        if stale:
+            con.execute(f"create or replace temp table {table} as select * from {table}_live")
 
 
 def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:

@@ -810,7 +810,8 @@ def test_every_policy_number_changes_the_result(field):
     # facts computed again under that policy) gives the old answer back
     for table in ("policy", "pay_rates", "holidays"):
         con.execute(f"drop table temp.{table}")
-    con.execute("drop table if exists temp.incident_facts")
+    for table in db.FACT_TABLES:
+        con.execute(f"drop table if exists temp.{table}")
     assert _fingerprint(con) == before
 
 
