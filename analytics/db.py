@@ -71,6 +71,8 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("marts/handovers.sql", "handovers"),
     ("marts/handoff_notes.sql", "handoff_notes"),
     ("marts/handoff_compliance.sql", "handoff_compliance"),
+    ("marts/event_coverage.sql", "event_coverage_live"),
+    ("marts/event_coverage_store.sql", None),
     ("marts/data_coverage.sql", "data_coverage"),
     ("marts/review_facts.sql", "review_facts_live"),
     ("marts/review_facts_store.sql", None),
@@ -360,12 +362,13 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def store_facts(con: duckdb.DuckDBPyConnection) -> None:
-    """Compute and store the :data:`FACT_TABLES` again from the rows as they are now.
+    """Compute and store the :data:`FACT_TABLES` and ``event_coverage`` again from the rows as
+    they are now.
 
     :func:`install_views` does this (every ingest); call it after changing source rows or the
     stored policy some other way (tests that insert rows directly).
     """
-    for table in FACT_TABLES:
+    for table in (*FACT_TABLES, "event_coverage"):
         con.execute(sql_text(f"marts/{table}_store.sql"))
 
 
