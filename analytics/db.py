@@ -284,6 +284,17 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 
 
+def store_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute and store the :data:`FACT_TABLES` and ``event_coverage`` again from the rows as
+    they are now.
+
+    :func:`install_views` does this (every ingest); call it after changing source rows or the
+    stored policy some other way (tests that insert rows directly).
+    """
+    for table in (*FACT_TABLES, "event_coverage"):
+        con.execute(sql_text(f"marts/{table}_store.sql"))
+
+
 def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str = "main") -> None:
     """Replace the stored (or, with ``schema='temp'``, the shadowing) policy tables."""
     row = policy.policy_row()
@@ -326,6 +337,29 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
                 f"create or replace temp table {table} as select * from main.{table} limit 0"
             )
         write_policy(con, policy, schema="temp")
+        _shadow_facts(con, policy.version)
+
+
+# Tables of what does not depend on as_of, stored at every ingest under the stored policy by
+# the `*_store.sql` files (kind `store` in the SQL graph) from the live view `<table>_live`
+# (docs/warehouse.md).
+FACT_TABLES: tuple[str, ...] = ("incident_facts", "review_facts", "communication_facts")
+
+
+def _shadow_facts(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Facts stored at ingest under another policy are computed again for this connection.
+
+    Each table of :data:`FACT_TABLES` holds what does not depend on ``as_of`` under the policy
+    of the last ingest; under any other policy a TEMP table of the same name, computed from its
+    live view with this connection's policy, shadows it.
+    """
+    for table in FACT_TABLES:
+        stale = con.execute(
+            f"select count(*) from main.{table} where policy_version <> $version",
+            {"version": version},
+        ).fetchall()[0][0]
+        if stale:
+            con.execute(f"create or replace temp table {table} as select * from {table}_live")
 
 
 def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:

@@ -37,14 +37,16 @@ if TYPE_CHECKING:
 #   view        create or replace view <model> as <body> (ingest), with COMMENTs from the header
 #   macro       the body creates the macro(s) itself, run as written (ingest)
 #   table       a stored table of schema.sql, refilled from <body> (ingest, before the views)
+#   store       the body creates a table from the views it reads, run as written (ingest, with
+#               the views): what does not depend on as_of, stored under the policy_version
 #   temp macro  the body creates a TEMP macro, run as written with the tables that use it
 #   temp table  create or replace temp table <model> as <body>, per caller, with $parameters
 #   query       a parameterised select the code runs itself (never installed)
 #   schema      the base tables (db.create_schema runs it)
-KINDS = ("view", "macro", "table", "temp macro", "temp table", "query", "schema")
+KINDS = ("view", "macro", "store", "table", "temp macro", "temp table", "query", "schema")
 LAYERS = ("none", "staging", "intermediate", "marts", "queries")
 # What db.install_views installs; what rotations.derive_rotations installs; what pay builds.
-WAREHOUSE_KINDS = ("macro", "view")
+WAREHOUSE_KINDS = ("macro", "view", "store")
 DERIVED_KINDS = ("temp macro", "table")
 
 _HEADER_RE = re.compile(r"^-- (?P<key>model|kind|layer|depends|grain): ?(?P<value>.*)$")
@@ -267,7 +269,7 @@ def install(
     built = [m for m in g.ordered() if m.kind in wanted and m.path.startswith(under)]
     for model in built:
         used = {k: params[k] for k in model.params} if params else {}
-        if model.kind in ("macro", "temp macro"):
+        if model.kind in ("macro", "store", "temp macro"):
             con.execute(model.body)
         elif model.kind == "view":
             _install_view(con, g, model)
