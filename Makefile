@@ -58,6 +58,7 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint analytics/sql
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from analytics import __version__
+from analytics import __version__, sqlgraph
 from analytics.config import default_db
 from analytics.errors import AnalyticsError, SchemaError, UsageError, WarehouseBusy
 from analytics.periods import parse_instant
@@ -47,49 +47,7 @@ if TYPE_CHECKING:
 # 5 (SPEC §15): src_comp_time, policy.comp_time_expires_after_days
 SCHEMA_VERSION = 5
 
-# Views in dependency order: (sql file under analytics/sql, view name). A view name of None is
-# a file of table macros, run as written where it stands (DuckDB checks the tables a table
-# macro reads when it is created, so it comes after the views it reads).
-VIEWS: tuple[tuple[str, str | None], ...] = (
-    ("staging/vendor_versions.sql", "vendor_versions"),
-    ("staging/people.sql", "people"),
-    ("staging/incidents.sql", "incidents"),
-    ("staging/timeline_events.sql", "timeline_events"),
-    ("staging/pages.sql", "pages"),
-    ("staging/action_items.sql", "action_items"),
-    ("marts/business_windows.sql", "business_windows"),
-    ("marts/incident_facts.sql", "incident_facts_live"),
-    ("marts/incident_facts_store.sql", None),
-    ("marts/incident_responses.sql", "incident_responses"),
-    ("marts/incident_metrics.sql", "incident_metrics"),
-    ("marts/incident_duplicates.sql", "incident_duplicates"),
-    ("marts/page_metrics.sql", "page_metrics"),
-    ("marts/action_item_status.sql", "action_item_status"),
-    ("marts/oncall_load.sql", "oncall_load"),
-    ("marts/oncall_fairness_between.sql", None),
-    ("marts/oncall_fairness.sql", "oncall_fairness"),
-    ("marts/handovers.sql", "handovers"),
-    ("marts/handoff_notes.sql", "handoff_notes"),
-    ("marts/handoff_compliance.sql", "handoff_compliance"),
-    ("marts/event_coverage.sql", "event_coverage_live"),
-    ("marts/event_coverage_store.sql", None),
-    ("marts/data_coverage.sql", "data_coverage"),
-    ("marts/review_facts.sql", "review_facts_live"),
-    ("marts/review_facts_store.sql", None),
-    ("marts/postmortem_reviews.sql", "postmortem_reviews"),
-    ("marts/communication_facts.sql", "communication_facts_live"),
-    ("marts/communication_facts_store.sql", None),
-    ("marts/incident_communication.sql", "incident_communication"),
-    ("marts/severity_audit.sql", "severity_audit"),
-    ("marts/comp_time_ledger.sql", "comp_time_ledger"),
-)
-
-# Table macros that read views, each created right after the view named (DuckDB binds a table
-# macro when it is created, so it cannot live in macros.sql, which runs before every view).
-VIEW_MACROS: tuple[tuple[str, str], ...] = (("pay/counted_overnight_pages.sql", "pages"),)
-
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
-_COLUMN_DOC_RE = re.compile(r"^--\s{2,}(?P<col>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
 
 
 def sql_text(name: str) -> str:
@@ -289,34 +247,14 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _column_docs(sql: str) -> dict[str, str]:
-    """Column descriptions from a SQL file's header (``--   name: what it is, units``)."""
-    docs: dict[str, str] = {}
-    for line in sql.splitlines():
-        if not line.startswith("--"):
-            break
-        m = _COLUMN_DOC_RE.match(line)
-        if m:
-            docs[m["col"]] = m["doc"].strip()
-    return docs
-
-
-def _table_doc(sql: str) -> str:
-    lines = []
-    for line in sql.splitlines():
-        if not line.startswith("--") or _COLUMN_DOC_RE.match(line):
-            break
-        lines.append(line.lstrip("-").strip())
-    return " ".join(x for x in lines if x)
-
-
 @functools.cache
 def views_version() -> str:
     """A digest of the macros and view definitions of this package (:func:`install_views`)."""
-    digest = hashlib.sha256(sql_text("macros.sql").encode())
-    for file, view in (*VIEWS, *VIEW_MACROS):
-        digest.update(f"\0{view}\0".encode())
-        digest.update(sql_text(file).encode())
+    digest = hashlib.sha256()
+    for model in sqlgraph.graph().ordered():
+        if model.kind in sqlgraph.WAREHOUSE_KINDS:
+            digest.update(f"\0{model.path}\0".encode())
+            digest.update(model.body.encode())
     return digest.hexdigest()[:16]
 
 
@@ -336,27 +274,12 @@ def check_views(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def install_views(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the macros and public views, with their COMMENTs, from the SQL files.
+    """(Re)create the macros and public views, with their COMMENTs, from the SQL files, in
+    the order their headers' ``depends`` give (:mod:`analytics.sqlgraph`).
 
     Records :func:`views_version` in ``warehouse_meta``, which readers check.
     """
-    con.execute(sql_text("macros.sql"))
-    for file, view in VIEWS:
-        body = sql_text(file)
-        if view is None:
-            con.execute(body)
-            continue
-        con.execute(f"create or replace view {view} as\n{body}")
-        doc = _table_doc(body)
-        if doc:
-            con.execute(f"comment on view {view} is {quote_literal(doc)}")
-        columns = {r[0] for r in con.execute(f"select * from {view} limit 0").description}
-        for col, text in _column_docs(body).items():
-            if col in columns:
-                con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
-        for macro_file, after in VIEW_MACROS:
-            if after == view:
-                con.execute(sql_text(macro_file))
+    sqlgraph.install(con, sqlgraph.WAREHOUSE_KINDS)
     con.execute("delete from warehouse_meta where key = 'views_version'")
     con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 
@@ -418,7 +341,8 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
 
 
 # Tables of what does not depend on as_of, stored at every ingest under the stored policy by
-# the `*_store.sql` files (in VIEWS) from the live view `<table>_live` (docs/warehouse.md).
+# the `*_store.sql` files (kind `store` in the SQL graph) from the live view `<table>_live`
+# (docs/warehouse.md).
 FACT_TABLES: tuple[str, ...] = ("incident_facts", "review_facts", "communication_facts")
 
 
@@ -445,7 +369,7 @@ def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:
     later query (and every view built on these) reads the snapshot instead of recomputing.
     """
     for view in views:
-        if view not in {name for _, name in VIEWS if name is not None}:
+        if view not in sqlgraph.view_names():
             raise ValueError(f"not a public view: {view}")
         con.execute(f"create or replace temp table {view} as select * from main.{view}")
 

@@ -33,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from analytics import __version__
+from analytics import __version__, sqlgraph
 from analytics.config import DEFAULT_REPORTS
 from analytics.errors import AnalyticsError, UsageError
 
@@ -311,23 +311,13 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) 
 
 
 def _build_temp_tables(con: duckdb.DuckDBPyConnection, params: dict[str, datetime]) -> None:
-    from analytics.db import sql_text
-
-    for table, file in (
-        ("pay_shift_pieces", "pay/shift_pieces.sql"),
-        ("pay_sev1", "pay/sev1_handlers.sql"),
-        ("pay_overnight_pages", "pay/overnight_pages.sql"),
-        ("pay_engineers", "pay/engineers.sql"),
-    ):
-        text = sql_text(file)
-        # DuckDB refuses parameters a statement does not use
-        used = {k: v for k, v in params.items() if f"${k}" in text}
-        con.execute(f"create or replace temp table {table} as\n{text}", used)
+    """The period's pay_* TEMP tables: the models of kind ``temp table`` (sql/pay), in the
+    order their headers' ``depends`` give."""
+    sqlgraph.install(con, ("temp table",), params, under="pay/")
 
 
 def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("pay_engineers", "pay_overnight_pages", "pay_sev1", "pay_shift_pieces"):
-        con.execute(f"drop table if exists temp.{table}")
+    sqlgraph.drop(con, under="pay/")
 
 
 # SPEC §14: a SEV-1 bonus is paid on the declared severity; when the recorded impact shows no
@@ -387,7 +377,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         engineers = {r["name_key"]: r for r in _rows(con, "select * from pay_engineers")}
         inputs = {
             r["input"]: {"rows": int(r["rows"]), "sha256": r["sha256"]}
-            for r in _rows(con, sql_text("pay/inputs_hash.sql"), params)
+            for r in _rows(con, sql_text("queries/pay_inputs_hash.sql"), params)
         }
         version_row = con.execute(
             "select policy_version, overnight_start, overnight_end from policy limit 1"

@@ -1,22 +1,18 @@
 """Rotation rows in, resolved on-call shifts and rotation findings out (SPEC §3.3, §5, §11).
 
-The resolution is set-based DuckDB SQL in ``sql/derive/``; this module only runs it against
-``src_rotations`` and replaces ``oncall_shifts`` and ``rotation_findings`` with the result.
+The resolution is set-based DuckDB SQL in ``sql/intermediate/`` (``rotation_pieces``,
+``oncall_shifts``, ``rotation_findings``: the models of kind ``table``, which
+:func:`analytics.sqlgraph.install` refills from ``src_rotations`` in their declared order).
 """
 
 from __future__ import annotations
 
-from importlib.resources import files
 from typing import TYPE_CHECKING
+
+from analytics import sqlgraph
 
 if TYPE_CHECKING:
     import duckdb
-
-_DERIVE = files("analytics") / "sql" / "derive"
-
-
-def _derive_sql(name: str) -> str:
-    return (_DERIVE / name).read_text(encoding="utf-8")
 
 
 def derive_rotations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -33,22 +29,9 @@ def derive_rotations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         ``{"shifts": rows in oncall_shifts, "gaps": gap findings, "overlaps": overlap
         findings}``.
     """
-    # rotation_pieces(with_overrides): the decomposition both files share (a TEMP macro,
-    # so it needs no schema change and exists on a warehouse's first ingest too).
-    con.execute(_derive_sql("rotation_pieces.sql"))
-    shifts_sql = _derive_sql("oncall_shifts.sql")
-    findings_sql = _derive_sql("rotation_findings.sql")
-    # The file text is wrapped on its own lines: it opens and may end with "--" comments.
-    con.execute("delete from oncall_shifts")
-    con.execute(
-        "insert into oncall_shifts (team, engineer, start_at, end_at, is_override)\n"
-        "select * from (\n" + shifts_sql + "\n)"
-    )
-    con.execute("delete from rotation_findings")
-    con.execute(
-        "insert into rotation_findings (team, kind, start_at, end_at, detail, source_file)\n"
-        "select * from (\n" + findings_sql + "\n)"
-    )
+    # rotation_pieces(with_overrides), the decomposition both tables share, is a TEMP macro:
+    # it needs no schema change and exists on a warehouse's first ingest too.
+    sqlgraph.install(con, sqlgraph.DERIVED_KINDS)
     # fetchall, not fetchone: duckdb 2 refuses further work while a result is unfinished.
     [(shifts,)] = con.execute("select count(*) from oncall_shifts").fetchall()
     [(gaps, overlaps)] = con.execute(

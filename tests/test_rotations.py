@@ -1,4 +1,4 @@
-"""Rotation rows → oncall_shifts and rotation_findings (analytics.rotations, sql/derive/).
+"""Rotation rows → oncall_shifts and rotation_findings (analytics.rotations, sql/intermediate/).
 
 Expected rows are worked out by hand in the comments; the hypothesis properties compare the SQL
 with a brute-force resolver written the obvious way (one elementary interval at a time).

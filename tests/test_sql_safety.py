@@ -6,7 +6,7 @@ be a constant, or a string built (f-string, ``+``, ``%``, ``.format``) only from
 
 * constants, and local or module names that are themselves built the same way;
 * calls to the quoting helpers ``_q(...)``, ``quote_literal(...)``, ``quote_path(...)``;
-* SQL files shipped in the package (``sql_text(...)``, ``_derive_sql(...)``);
+* SQL files shipped in the package (``sql_text(...)``);
 * the reviewed fragments in :data:`ALLOWED`, each with the reason it cannot carry a value.
 
 Anything else (a new f-string with an unreviewed name in it) fails until someone reviews it
@@ -35,7 +35,6 @@ CHECKED_CALLS = {
 QUOTING_CALLS = {"_q", "quote_ident", "quote_literal", "quote_path"}
 SQL_FILE_CALLS = {
     "sql_text": "reads a .sql file shipped in analytics/sql (package data, not input)",
-    "_derive_sql": "reads a .sql file shipped in analytics/sql/derive",
 }
 
 # (module, source text of the interpolated expression) -> why it is not a value.
@@ -44,11 +43,15 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("db.py", "schema"): "write_policy(schema=): only 'main' or 'temp', passed by db.py itself",
     ("db.py", "', '.join(cols)"): "column names: keys of Policy.policy_row(), our dataclass",
     ("db.py", "', '.join(('$' + c for c in cols))"): "$placeholders named after those keys",
-    ("db.py", "view"): "view names from the constant db.VIEWS",
-    ("db.py", "body"): "SQL file text of db.VIEWS (sql_text)",
-    ("db.py", "col"): "column name matched by _COLUMN_DOC_RE [a-z_][a-z0-9_]* in a shipped file",
     ("db.py", "table"): "_shadow(): one of the literal tuple ('policy', 'pay_rates', 'holidays')",
     ("db.py", "sql"): "query_df(con, sql, params): callers are checked where they call it",
+    ("db.py", "view"): "materialize(): a name checked against sqlgraph.view_names()",
+    # sqlgraph.py: the runner of the package's own SQL files
+    ("sqlgraph.py", "model.model"): "a model name from a shipped SQL file's header (-- model:)",
+    ("sqlgraph.py", "model.body"): "the text of a shipped SQL file (package data, not input)",
+    ("sqlgraph.py", "view"): "a view's model name from a shipped SQL file's header",
+    ("sqlgraph.py", "col"): "column name matched by _COLUMN_DOC_RE [a-z_][a-z0-9_]* in a "
+    "shipped file",
     # export.py
     ("export.py", "_STAGE"): "the constant temp table name '__export'",
     ("export.py", "spec.sql"): "ExportSpec.sql: constant SELECTs of export.TABLES",
@@ -92,7 +95,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "key_expr.replace(_q(key), 't.' + _q(key))"): "same, with alias t.",
     ("ingest/tabular.py", "_CAST['ts'].format(c='s')"): "constant cast expression",
     # pay.py
-    ("pay.py", "table"): "temp table names from a literal tuple in _build_temp_tables/_drop",
     ("pay.py", "sql"): "_rows(con, sql, params): callers are checked where they call it",
     # metrics.py / weekly.py / explore.py: grouping columns and view names
     ("metrics.py", "by"): "checked against GROUPINGS before any SQL is built",

@@ -1,3 +1,9 @@
+-- model: none
+-- kind: macro
+-- layer: none
+-- depends: policy, holidays, country_holidays
+-- grain: none
+--
 -- Scalar macros shared by the marts and by pay (sql/pay*). Macros are expanded where they are
 -- used, so a macro that reads `policy` or `holidays` sees the TEMP tables a reader created with
 -- --policy, exactly as the views do. Timestamps are TIMESTAMPTZ (UTC); local times are TIMESTAMP
@@ -5,6 +11,10 @@
 -- Expansion is textual: a query using them must not name a CTE `policy`, `holidays` or
 -- `country_holidays` (it would capture the macro's subquery); the marts name theirs
 -- policy_numbers and report_time.
+
+-- THE team-name rule (SPEC §11): a team is named trimmed and lower-cased wherever it is read
+-- (people.csv, rotations, hand-off notes; the parsers apply the same rule to documents/pages).
+create or replace macro team_key(t) as lower(trim(t));
 
 -- Seconds from a to b (DOUBLE, negative when b is before a; NULL when either is NULL).
 create or replace macro seconds_between(a, b) as epoch(b) - epoch(a);
@@ -18,6 +28,11 @@ create or replace macro utc_date(ts) as cast(utc_ts(ts) as date);
 -- Monday (DATE) of the ISO week of an instant; weeks run from Monday 00:00 UTC.
 create or replace macro iso_week_start(ts) as cast(date_trunc('week', utc_ts(ts)) as date);
 
+-- THE time-zone fallback: zone tz when DuckDB knows it by that exact name, else 'UTC' (also for
+-- NULL). Ingest rejects any other name, so this only keeps an odd warehouse readable.
+create or replace macro known_zone(tz) as
+    case when tz in (select name from pg_timezone_names()) then tz else 'UTC' end;
+
 -- The wall-clock time of instant ts in IANA zone tz (NULL or '' = UTC), DST-correct (ICU).
 create or replace macro local_ts(ts, tz) as timezone(coalesce(nullif(tz, ''), 'UTC'), ts);
 
@@ -28,10 +43,18 @@ create or replace macro clock_in(t, start_t, end_t) as
         else t >= start_t or t < end_t
     end;
 
--- A local wall-clock time (TIMESTAMP) is overnight: [policy.overnight_start, overnight_end).
+-- THE overnight rule (pay's comp time, page_metrics' sleep pages, fairness' nights): a local
+-- wall-clock time (TIMESTAMP) is overnight when its clock time is in [overnight_start,
+-- overnight_end), the policy's [overnight] window, wrapping past midnight. A query that
+-- classifies millions of rows passes the window read once (page_metrics); others use
+-- is_overnight_local, which reads it from `policy`.
+create or replace macro overnight_at(local_time, overnight_start, overnight_end) as
+    clock_in(cast(local_time as time), overnight_start, overnight_end);
+
+-- A local wall-clock time (TIMESTAMP) is overnight under the policy (overnight_at).
 create or replace macro is_overnight_local(local_time) as
-    clock_in(
-        cast(local_time as time),
+    overnight_at(
+        local_time,
         (select overnight_start from policy),
         (select overnight_end from policy)
     );
@@ -49,6 +72,11 @@ create or replace macro is_overnight(ts, tz) as is_overnight_local(local_ts(ts, 
 create or replace macro is_weekend(d) as
     not list_contains((select business_weekdays from policy), isodow(d));
 
+-- THE business-day rule: a local calendar date is a business day when its ISO weekday is one
+-- of business_weekdays and it is not a public holiday (is_holiday) of the person's calendar.
+create or replace macro business_day_at(d, is_holiday, business_weekdays) as
+    list_contains(business_weekdays, isodow(d)) and not is_holiday;
+
 -- A local calendar date is a public holiday of the calendar of country_code.
 create or replace macro is_holiday_for(d, country_code) as
     case
@@ -62,17 +90,29 @@ create or replace macro is_holiday_for(d, country_code) as
 -- A local calendar date is a business day of the calendar of country_code: an ISO weekday of
 -- the policy and not a public holiday there.
 create or replace macro is_business_day_for(d, country_code) as
-    not is_weekend(d) and not is_holiday_for(d, country_code);
+    business_day_at(d, is_holiday_for(d, country_code), (select business_weekdays from policy));
 
 -- A local calendar date is a business day of the policy's own calendar (policy country).
 create or replace macro is_business_day(d) as is_business_day_for(d, null);
 
+-- THE business-hours rule: a local wall-clock time (TIMESTAMP) is in business hours when its
+-- ISO weekday is one of business_weekdays, its clock time is in [business_start, business_end)
+-- and its date is not a public holiday (is_holiday: of the person's calendar). A query that
+-- classifies millions of rows passes the policy's numbers read once (page_metrics); others
+-- use is_business_local_time_for, which reads them from `policy`.
+create or replace macro business_hours_at(
+    local_time, is_holiday, business_weekdays, business_start, business_end
+) as
+    business_day_at(cast(local_time as date), is_holiday, business_weekdays)
+    and clock_in(cast(local_time as time), business_start, business_end);
+
 -- A local wall-clock time (TIMESTAMP) is in business hours of the calendar of country_code:
--- a business day there and [policy.business_start, business_end).
+-- a business day there and [policy.business_start, business_end) (business_hours_at).
 create or replace macro is_business_local_time_for(local_time, country_code) as
-    is_business_day_for(cast(local_time as date), country_code)
-    and clock_in(
-        cast(local_time as time),
+    business_hours_at(
+        local_time,
+        is_holiday_for(cast(local_time as date), country_code),
+        (select business_weekdays from policy),
         (select business_start from policy),
         (select business_end from policy)
     );
@@ -127,138 +167,6 @@ create or replace macro business_overlap_s(a_start, a_end, b_start, b_end) as
 
 -- Monday 00:00 UTC (TIMESTAMPTZ) of the ISO week of an instant.
 create or replace macro iso_week_start_at(ts) as timezone('UTC', date_trunc('week', utc_ts(ts)));
-
--- oncall_load_between(from_at, to_at): the rows of the oncall_load view for the ISO weeks that
--- overlap [from_at, to_at) (TIMESTAMPTZ; NULL = unbounded on that side). It is the view's
--- logic: marts/oncall_load.sql selects it with NULL bounds and documents the grain and
--- columns there. The bounds are compared with sent_at and the shifts' instants directly, so
--- DuckDB reads only the weeks asked for (a report week: ~0.1 s instead of every page of every
--- week). Its names avoid the columns it reads: a macro parameter captures a column of its name.
-create or replace macro oncall_load_between(from_at, to_at) as table
-
-with
-
-shifts as (
-    select
-        team,
-        start_at,
-        end_at,
-    from oncall_shifts
-    where
-        end_at > start_at
-        and (from_at is null or end_at > iso_week_start_at(from_at))
-        and (
-            to_at is null
-            or start_at < iso_week_start_at(to_at - interval 1 microsecond) + interval 7 day
-        )
-),
-
-pages_in_range as (
-    -- the booleans behind hour_class and ack_status: cheaper than comparing their strings
-    select
-        team,
-        sent_at,
-        is_overnight,
-        is_business_hours,
-        ack_s,
-        ack_target_s,
-    from page_metrics
-    where
-        (from_at is null or sent_at >= iso_week_start_at(from_at))
-        and (
-            to_at is null
-            or sent_at < iso_week_start_at(to_at - interval 1 microsecond) + interval 7 day
-        )
-),
-
-shift_weeks as (
-    select
-        team,
-        start_at,
-        end_at,
-        unnest(
-            generate_series(
-                date_trunc('week', utc_ts(start_at)),
-                utc_ts(end_at),
-                interval 7 day
-            )
-        ) as week_start_local,
-    from shifts
-),
-
-shift_pieces as (
-    select
-        team,
-        cast(week_start_local as date) as week_start,
-        seconds_between(
-            greatest(start_at, timezone('UTC', week_start_local)),
-            least(end_at, timezone('UTC', week_start_local + interval 7 day))
-        ) as piece_s,
-    from shift_weeks
-),
-
-oncall_weeks as (
-    select
-        team,
-        week_start,
-        sum(piece_s) / 3600 as oncall_hours,
-    from shift_pieces
-    where
-        piece_s > 0
-        and (from_at is null or week_start >= iso_week_start(from_at))
-        and (to_at is null or week_start <= iso_week_start(to_at - interval 1 microsecond))
-    group by team, week_start
-),
-
-page_weeks as (
-    select
-        team,
-        iso_week_start(sent_at) as week_start,
-        count(*) as pages,
-        count(*) filter (where is_business_hours and not is_overnight) as business_pages,
-        count(*) filter (where not is_business_hours and not is_overnight) as off_hours_pages,
-        count(*) filter (where is_overnight) as sleep_pages,
-        count(ack_s) as acked_pages,
-        count(*) filter (where ack_s <= ack_target_s) as ack_met_pages,
-    from pages_in_range
-    group by team, iso_week_start(sent_at)
-),
-
-joined as (
-    select
-        coalesce(oncall_weeks.team, page_weeks.team) as team,
-        coalesce(oncall_weeks.week_start, page_weeks.week_start) as week_start,
-        coalesce(oncall_weeks.oncall_hours, 0) as oncall_hours,
-        coalesce(page_weeks.pages, 0) as pages,
-        coalesce(page_weeks.business_pages, 0) as business_pages,
-        coalesce(page_weeks.off_hours_pages, 0) as off_hours_pages,
-        coalesce(page_weeks.sleep_pages, 0) as sleep_pages,
-        coalesce(page_weeks.acked_pages, 0) as acked_pages,
-        coalesce(page_weeks.ack_met_pages, 0) as ack_met_pages,
-    from oncall_weeks
-    full outer join page_weeks
-        on
-            page_weeks.team = oncall_weeks.team
-            and page_weeks.week_start = oncall_weeks.week_start
-),
-
-final as (
-    select
-        team,
-        week_start,
-        strftime(week_start, '%G-W%V') as iso_week,
-        oncall_hours,
-        pages,
-        pages / nullif(oncall_hours, 0) as pages_per_oncall_hour,
-        business_pages,
-        off_hours_pages,
-        sleep_pages,
-        acked_pages,
-        ack_met_pages,
-    from joined
-)
-
-select * from final;
 
 -- Whole-word matching (SPEC §14, second edition): a term matches where it is not preceded or
 -- followed by a letter or digit; the check applies on a side where the term itself ends in a
@@ -316,66 +224,3 @@ create or replace macro postmortem_status_at(severity, resolved_at, published_at
         when as_of > postmortem_due_at(severity, resolved_at) then 'breached'
         else 'pending'
     end;
-
--- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
--- improvement lines of src_review_lines. A person matches by the first token of their
--- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
--- always contains its first token, so each mention counts once), whole-word and
--- case-sensitive; policy.blame_phrases match whole-word, case-insensitively. A name that is
--- one word is matched by joining on the lines' words (fast with a thousand people); other
--- names and the phrases by whole_word_matches.
-create or replace macro blame_matches() as table
-    with names as (
-        select distinct trim(engineer) as engineer, from src_people
-    ),
-
-    name_terms as (
-        select distinct
-            case
-                when len(regexp_extract_all(regexp_extract(engineer, '^\S+'), '\pL')) >= 3
-                    then regexp_extract(engineer, '^\S+')
-                else engineer
-            end as term,
-        from names
-        where engineer <> ''
-    ),
-
-    classified_terms as (
-        select term, regexp_full_match(term, '[\pL\p{Nd}]+') as is_word, from name_terms
-    ),
-
-    word_terms as (
-        select term, from classified_terms where is_word
-    ),
-
-    other_terms as (
-        select term, false as ignore_case,
-        from classified_terms
-        where not is_word
-        union
-        select distinct lower(trim(unnest(blame_phrases))) as term, true as ignore_case,
-        from policy
-    ),
-
-    words as (
-        select
-            source_file,
-            incident_id,
-            section,
-            line_no,
-            unnest(regexp_extract_all(text, '[\pL\p{Nd}]+')) as word,
-        from src_review_lines
-    )
-
-    select w.source_file, w.incident_id, w.section, w.line_no, w.word as match,
-    from words as w
-    inner join word_terms as t on t.term = w.word
-    union all
-    select
-        l.source_file,
-        l.incident_id,
-        l.section,
-        l.line_no,
-        unnest(whole_word_matches(l.text, t.term, t.ignore_case)) as match,
-    from src_review_lines as l
-    cross join other_terms as t;

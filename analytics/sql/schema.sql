@@ -1,3 +1,9 @@
+-- model: none
+-- kind: schema
+-- layer: none
+-- depends: none
+-- grain: none
+--
 -- Warehouse base tables (schema version in analytics/db.py: SCHEMA_VERSION).
 -- src_* tables hold what ingest read, keyed by source_file so an edited or removed file
 -- replaces exactly its own rows. The public names of SPEC §5 are views over them

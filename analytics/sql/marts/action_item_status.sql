@@ -1,3 +1,9 @@
+-- model: action_item_status
+-- kind: view
+-- layer: marts
+-- depends: action_items, incidents, params, macros.sql
+-- grain: incident_id, item_no
+--
 -- Action item status: one row per action item (unique incident_id, item_no): every column of
 -- `action_items`, the incident's team/service/severity/start, and the playbook's rule-3 checks
 -- (an owner, a due date and a ticket). Overdue = open and due before as_of's UTC date.

@@ -1,3 +1,9 @@
+-- model: communication_facts_live
+-- kind: view
+-- layer: marts
+-- depends: incidents, timeline_events, communication_rules, policy, macros.sql
+-- grain: incident_id, requirement
+--
 -- Communication facts, computed live: one row per incident and requirement (unique
 -- (incident_id, requirement)), everything of `incident_communication` that does not depend on
 -- the report time, under the policy in force. Ingest stores these rows as the table

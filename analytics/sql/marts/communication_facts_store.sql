@@ -1,3 +1,9 @@
+-- model: communication_facts
+-- kind: store
+-- layer: marts
+-- depends: communication_facts_live
+-- grain: incident_id, requirement
+--
 -- Stores `communication_facts_live` as the table `communication_facts` (every ingest, with the
 -- views): the as_of-independent part of incident_communication, with the policy_version it was
 -- computed under. A reader given another policy shadows it with a TEMP table computed the same way.

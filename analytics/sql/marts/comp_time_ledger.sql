@@ -1,3 +1,10 @@
+-- model: comp_time_ledger
+-- kind: view
+-- layer: marts
+-- depends: params, policy, people, payroll_exports, counted_overnight_pages, src_comp_time
+-- depends: macros.sql
+-- grain: engineer, month
+--
 -- Comp-time ledger (SPEC §15): one row per engineer and calendar month, from the month of their
 -- first lot or take to the month of as_of (UTC), months without activity included. Owed hours
 -- are lots: every page counted by the pay rule (counted_overnight_pages, the rule payroll uses)
@@ -37,9 +44,8 @@ zones as (
         people.engineer,
         people.employee_id,
         people.team,
-        coalesce(known.name, 'UTC') as timezone,
+        known_zone(people.timezone) as timezone,
     from people
-    left join pg_timezone_names() as known on known.name = people.timezone
 ),
 
 last_month as (
@@ -61,24 +67,26 @@ final_exports as (
         and period_end = last_day(period_start)
         and exported_at >= timezone('UTC', cast(period_end + 1 as timestamp))
         and exported_at <= (select as_of from report_time)
-        and try_cast(json_extract(lines_json, '$.lines') as map(varchar, json)) is not null
+        and try_cast(json_extract(lines_json, '$.lines') as map(varchar, json)) is not null  -- noqa: LT01
     qualify row_number() over (partition by period_start order by exported_at desc, rowid desc) = 1
 ),
 
+-- (noqa: sqlfluff reads the type map(varchar, json) as a call, and entry, the unnest's
+-- column, as a table)
 export_lines as (
     select
         final_exports.month_start,
         final_exports.last_day,
-        lower(trim(entry.key)) as name_key,
-        entry.key as engineer,
+        lower(trim(entry.key)) as name_key,  -- noqa: RF01
+        entry.key as engineer,  -- noqa: RF01
         coalesce(
-            try_cast(json_extract_string(entry.value, '$.comp_time_hours') as decimal(18, 2)),
+            try_cast(json_extract_string(entry.value, '$.comp_time_hours') as decimal(18, 2)),  -- noqa: RF01
             0
         ) as hours,
     from final_exports,
         unnest(
-            map_entries(try_cast(json_extract(lines_json, '$.lines') as map(varchar, json)))
-        ) as lines(entry)
+            map_entries(try_cast(json_extract(lines_json, '$.lines') as map(varchar, json)))  -- noqa: LT01
+        ) as lines(entry)  -- noqa: LT01
 ),
 
 export_hours as (
@@ -205,7 +213,7 @@ engineers as (
 takes_by_as_of as (
     select takes.*,
     from takes
-    join engineers on engineers.name_key = takes.name_key
+    inner join engineers on engineers.name_key = takes.name_key
     where takes.taken_on <= engineers.as_of_date
 ),
 
@@ -237,7 +245,7 @@ expiry_points as (
             0
         ) as candidate_hours,
     from lot_supply
-    join engineers on engineers.name_key = lot_supply.name_key
+    inner join engineers on engineers.name_key = lot_supply.name_key
     where
         (select expires_after_days from settings) > 0
         and lot_supply.expires_on <= engineers.as_of_date
@@ -301,7 +309,7 @@ final as (
             ) - monthly.expired_to_date as decimal(18, 2)
         ) as balance_hours,
     from monthly
-    join engineers on engineers.name_key = monthly.name_key
+    inner join engineers on engineers.name_key = monthly.name_key
 )
 
 select * from final

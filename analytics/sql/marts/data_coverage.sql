@@ -1,3 +1,9 @@
+-- model: data_coverage
+-- kind: view
+-- layer: marts
+-- depends: event_coverage, oncall_shifts, src_rotations, ingest_log, macros.sql
+-- grain: source, team
+--
 -- Data coverage: how far each source's inputs reach (one row per source; rotations one row per
 -- team). A number computed over data that is not there is a wrong number: reports, metrics and
 -- payroll read this view to say where the data ends. For rotations covered_until is the end of
@@ -24,7 +30,18 @@ files as (
 ),
 
 sources as (
-    select unnest(['incidents', 'pages', 'action_items', 'handoffs', 'status_page', 'reviews', 'comp_time']) as source
+    select
+        unnest(
+            [
+                'incidents',
+                'pages',
+                'action_items',
+                'handoffs',
+                'status_page',
+                'reviews',
+                'comp_time'
+            ]
+        ) as source
 ),
 
 shifts as (
@@ -32,7 +49,7 @@ shifts as (
 ),
 
 rotation_files as (
-    select distinct lower(trim(team)) as team, source_file from src_rotations
+    select distinct team_key(team) as team, source_file from src_rotations
 ),
 
 loads as (
@@ -67,7 +84,9 @@ event_sources as (
         s.first_at,
         s.last_at,
         case
-            when s.rows > 0 then max(s.last_at) filter (where s.source not in ('reviews', 'comp_time')) over ()
+            when
+                s.rows > 0
+                then max(s.last_at) filter (where s.source not in ('reviews', 'comp_time')) over ()
         end as covered_until,
         s.rows,
         l.last_ingested_at,
@@ -110,13 +129,34 @@ no_rotations as (
 ),
 
 final as (
-    select source, team, first_at, last_at, covered_until, cast(rows as bigint) as rows, last_ingested_at,
+    select
+        source,
+        team,
+        first_at,
+        last_at,
+        covered_until,
+        cast(rows as bigint) as rows,
+        last_ingested_at,
     from event_sources
     union all
-    select source, team, first_at, last_at, covered_until, cast(rows as bigint) as rows, last_ingested_at,
+    select
+        source,
+        team,
+        first_at,
+        last_at,
+        covered_until,
+        cast(rows as bigint) as rows,
+        last_ingested_at,
     from rotation_teams
     union all
-    select source, team, first_at, last_at, covered_until, cast(rows as bigint) as rows, last_ingested_at,
+    select
+        source,
+        team,
+        first_at,
+        last_at,
+        covered_until,
+        cast(rows as bigint) as rows,
+        last_ingested_at,
     from no_rotations
 )
 

@@ -1,3 +1,9 @@
+-- model: event_coverage_live
+-- kind: view
+-- layer: marts
+-- depends: incidents, action_items, vendor_versions, src_pages, src_incidents, src_handoffs, src_reviews, src_comp_time, src_tracker_items, macros.sql, pages
+-- grain: source, source_file
+--
 -- Event coverage, computed live: one row per event source and file (unique (source,
 -- source_file)), how far that file's rows reach: what `data_coverage` needs of the event
 -- sources (incidents, pages, action_items, handoffs, status_page, reviews, comp_time), dated as
@@ -38,7 +44,9 @@ tracker as (
         ticket,
         created_at,
         source_file,
-        row_number() over (partition by ticket order by source_file desc, line_no desc) as rank_in_ticket,
+        row_number()
+            over (partition by ticket order by source_file desc, line_no desc)
+            as rank_in_ticket,
     from src_tracker_items
 ),
 
@@ -86,7 +94,8 @@ events as (
 ),
 
 file_spans as (
-    select source, source_file, min(event_at) as first_at, max(event_at) as last_at, count(*) as rows,
+    select
+        source, source_file, min(event_at) as first_at, max(event_at) as last_at, count(*) as rows,
     from events
     group by source, source_file
 ),

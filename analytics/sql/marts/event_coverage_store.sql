@@ -1,3 +1,9 @@
+-- model: event_coverage
+-- kind: store
+-- layer: marts
+-- depends: event_coverage_live
+-- grain: source, source_file
+--
 -- Stores `event_coverage_live` as the table `event_coverage` (every ingest, with the views):
 -- per event source and file, the span and count of its events. It depends on neither as_of
 -- nor the policy.

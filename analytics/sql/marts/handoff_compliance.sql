@@ -1,3 +1,9 @@
+-- model: handoff_compliance
+-- kind: view
+-- layer: marts
+-- depends: params, handovers, handoff_notes
+-- grain: team, handover_at
+--
 -- Hand-off compliance (the playbook: "hand off to the next on-call with a written summary"):
 -- one row per hand-over (unique team, handover_at) whose window has opened by as_of
 -- (handover_at - before_hours <= as_of). Which changes are hand-overs is `handovers`; which

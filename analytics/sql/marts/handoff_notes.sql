@@ -1,3 +1,9 @@
+-- model: handoff_notes
+-- kind: view
+-- layer: marts
+-- depends: handovers, oncall_shifts, src_handoffs, macros.sql
+-- grain: team, handover_at, source_file
+--
 -- Hand-off notes matched to hand-overs: one row per note and hand-over it counts for (a note
 -- may count for none). A note counts for a hand-over of its team (see `handovers`) when its
 -- FROM is the outgoing engineer, or an engineer of an override piece between the two pieces,
@@ -24,7 +30,7 @@ overrides as (
 
 notes as (
     select
-        lower(trim(team)) as team,
+        team_key(team) as team,
         from_engineer,
         lower(trim(from_engineer)) as writer_key,
         to_engineer,

@@ -1,3 +1,9 @@
+-- model: handovers
+-- kind: view
+-- layer: marts
+-- depends: policy, oncall_shifts
+-- grain: team, handover_at
+--
 -- Hand-overs: one row per change of on-call engineer (unique team, handover_at). A hand-over is
 -- each point where a team's next non-override piece of oncall_shifts has another engineer than
 -- its previous non-override piece, whatever the shift length and whether or not a gap or an
@@ -39,8 +45,10 @@ final as (
         p.previous_engineer as from_engineer,
         p.engineer as to_engineer,
         p.previous_end_at,
-        p.start_at - to_microseconds(cast(pol.handoff_before_hours * 3600e6 as bigint)) as window_start_at,
-        p.start_at + to_microseconds(cast(pol.handoff_after_hours * 3600e6 as bigint)) as window_end_at,
+        p.start_at
+        - to_microseconds(cast(pol.handoff_before_hours * 3600e6 as bigint)) as window_start_at,
+        p.start_at
+        + to_microseconds(cast(pol.handoff_after_hours * 3600e6 as bigint)) as window_end_at,
     from pieces as p
     cross join policy as pol
     where p.previous_engineer is not null

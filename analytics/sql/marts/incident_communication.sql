@@ -1,3 +1,9 @@
+-- model: incident_communication
+-- kind: view
+-- layer: marts
+-- depends: incidents, params, policy, communication_rules, timeline_events, macros.sql, communication_facts
+-- grain: incident_id, requirement
+--
 -- Communication per severity (SPEC §14): one row per incident and requirement of its severity
 -- in communication_rules (the policy's [communication]; no rows for a severity without any).
 -- A requirement is met by a timeline event whose text holds one of its phrases, whole-word and

@@ -1,3 +1,9 @@
+-- model: incident_duplicates
+-- kind: view
+-- layer: marts
+-- depends: incidents, macros.sql
+-- grain: incident_id, other_incident_id
+--
 -- Likely duplicates: one row per pair of incidents from different sources (source_kind) of the
 -- same team or service whose started_at lie within 30 minutes of each other (SPEC §13).
 -- Reported, never merged: a timeline document that names the vendor record (PAGERDUTY:,

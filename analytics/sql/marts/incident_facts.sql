@@ -1,3 +1,9 @@
+-- model: incident_facts_live
+-- kind: view
+-- layer: marts
+-- depends: incidents, business_windows, pages, policy, src_incidents, timeline_events, macros.sql
+-- grain: incident_id
+--
 -- Incident facts, computed live: one row per incident (unique incident_id), everything of
 -- `incident_responses` and `incident_metrics` that does not depend on the report time, under
 -- the policy in force (docs/warehouse.md). Ingest stores these rows as the table
@@ -53,13 +59,22 @@ durations as (
         seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
         -- a status-page incident resolved at the instant it started was recorded after the
         -- fact: left out of MTTM and MTTR (SPEC §3.7), counted as zero_duration instead
-        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.mitigated_at) end as ttm_s,
-        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.resolved_at) end as ttr_s,
+        case
+            when
+                not incidents.is_zero_duration
+                then seconds_between(incidents.started_at, incidents.mitigated_at)
+        end as ttm_s,
+        case
+            when
+                not incidents.is_zero_duration
+                then seconds_between(incidents.started_at, incidents.resolved_at)
+        end as ttr_s,
         incidents.resolved_at is null as is_open,
     from (
         select
             *,
-            coalesce(source_kind = 'statuspage' and resolved_at = started_at, false) as is_zero_duration,
+            coalesce(source_kind = 'statuspage' and resolved_at = started_at, false)
+                as is_zero_duration,
         from incidents
     ) as incidents
 ),
@@ -71,13 +86,19 @@ sev3_clocks as (
         durations.incident_id,
         coalesce(
             start_clock.before_s
-            + least(seconds_between(start_clock.window_start_at, durations.detected_at), start_clock.window_s),
+            + least(
+                seconds_between(start_clock.window_start_at, durations.detected_at),
+                start_clock.window_s
+            ),
             0
         ) as detected_clock_s,
         case when durations.acknowledged_at is not null then
             coalesce(
                 end_clock.before_s
-                + least(seconds_between(end_clock.window_start_at, durations.acknowledged_at), end_clock.window_s),
+                + least(
+                    seconds_between(end_clock.window_start_at, durations.acknowledged_at),
+                    end_clock.window_s
+                ),
                 0
             )
         end as acknowledged_clock_s,
@@ -228,7 +249,10 @@ final as (
         closed_cadences.closed_update_max_gap_s,
         closed_cadences.closed_update_count,
         case
-            when durations.severity in (1, 2) and durations.is_open and cadence_starts.cadence_start_at is not null
+            when
+                durations.severity in (1, 2)
+                and durations.is_open
+                and cadence_starts.cadence_start_at is not null
                 then coalesce(open_updates.open_update_ats, [])
         end as open_update_ats,
         status_sources.status_source,

@@ -1,3 +1,9 @@
+-- model: incident_facts
+-- kind: store
+-- layer: marts
+-- depends: incident_facts_live
+-- grain: incident_id
+--
 -- Stores `incident_facts_live` as the table `incident_facts` (run at every ingest, when the
 -- views are installed, after the policy is written): the as_of-independent part of
 -- incident_responses and incident_metrics, with the policy_version it was computed under.

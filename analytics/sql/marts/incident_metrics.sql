@@ -1,3 +1,9 @@
+-- model: incident_metrics
+-- kind: view
+-- layer: marts
+-- depends: incident_responses, params, policy, timeline_events, pages, src_incidents, macros.sql, incident_facts
+-- grain: incident_id
+--
 -- Incident metrics: one row per incident (unique incident_id): every column of `incidents`, the
 -- durations in seconds and the playbook statuses (docs/metrics.md). Built on
 -- `incident_responses` (durations and response status), adding the other statuses. Statuses are met, breached,

@@ -1,3 +1,9 @@
+-- model: incident_responses
+-- kind: view
+-- layer: marts
+-- depends: incidents, params, policy, business_windows, macros.sql, incident_facts
+-- grain: incident_id
+--
 -- Incident responses: one row per incident (unique incident_id): every column of `incidents`
 -- plus the durations in seconds and the response status (docs/metrics.md). The first layer of
 -- `incident_metrics`, which adds the other statuses; it is what the MTTx summaries read.
@@ -78,7 +84,10 @@ clock_at_as_of as (
     select
         coalesce(
             business_clock.before_s
-            + least(seconds_between(business_clock.window_start_at, report_time.as_of), business_clock.window_s),
+            + least(
+                seconds_between(business_clock.window_start_at, report_time.as_of),
+                business_clock.window_s
+            ),
             0
         ) as as_of_clock_s,
     from report_time
@@ -103,7 +112,10 @@ responses as (
                 coalesce(facts.acknowledged_clock_s, clock_at_as_of.as_of_clock_s)
                 - facts.detected_clock_s
             )
-            else seconds_between(facts.detected_at, coalesce(facts.acknowledged_at, report_time.as_of))
+            else
+                seconds_between(
+                    facts.detected_at, coalesce(facts.acknowledged_at, report_time.as_of)
+                )
         end as response_elapsed_s,
         facts.acknowledged_at is not null as is_acknowledged,
     from facts

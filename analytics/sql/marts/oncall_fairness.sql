@@ -1,3 +1,9 @@
+-- model: oncall_fairness
+-- kind: view
+-- layer: marts
+-- depends: oncall_fairness_between
+-- grain: team, engineer, month
+--
 -- On-call fairness and working time (SPEC §15): one row per engineer, team and UTC calendar
 -- month (unique team, engineer, month), for every month from a team's first shift or page to
 -- its last. Rows: the members of the month's window (engineers with a non-override shift piece
@@ -7,7 +13,7 @@
 -- piece is cut at the person's local midnights, so a DST day holds 23 or 25 hours. The window
 -- is the [working_time] fairness_weeks weeks ending at the month's end. Names people: the
 -- compensation report may show it, the all-hands report never does. The logic is the table
--- macro oncall_fairness_between (marts/oncall_fairness_between.sql), which also computes a custom period.
+-- macro oncall_fairness_between (intermediate/oncall_fairness_between.sql), which also computes a custom period.
 -- Invariants: offhours_oncall_hours <= oncall_hours; weekend_ and holiday_oncall_hours <= oncall_hours.
 --   engineer: the engineer, as spelled in people.csv when known there
 --   team: the team, trimmed and lower-cased

@@ -1,3 +1,9 @@
+-- model: oncall_load
+-- kind: view
+-- layer: marts
+-- depends: oncall_load_between
+-- grain: team, week_start
+--
 -- On-call load, blameless: one row per team and ISO week (unique team, week_start) with any
 -- on-call time or page. oncall_hours = the team's resolved oncall_shifts clipped to the week;
 -- pages by the page's team and sent_at week (UTC), classified on each recipient's own clock
@@ -16,8 +22,8 @@
 --   ack_met_pages: pages acknowledged within the page-ack target
 with
 
--- The logic is the table macro oncall_load_between (macros.sql), so that a report asking for
--- one week reads that week's pages only; the view is every week of it.
+-- The logic is the table macro oncall_load_between (intermediate/oncall_load_between.sql), so
+-- that a report asking for one week reads that week's pages only; the view is every week of it.
 final as (
     select * from oncall_load_between(cast(null as timestamptz), cast(null as timestamptz))
 )

@@ -1,3 +1,9 @@
+-- model: page_metrics
+-- kind: view
+-- layer: marts
+-- depends: pages, people, params, policy, holidays, country_holidays, page_span, macros.sql
+-- grain: page_id
+--
 -- Page metrics: one row per page (unique page_id): every column of `pages`, the acknowledgement
 -- time and status against policy_numbers.page_ack_minutes, and the recipient's local time of the page in
 -- the recipient's own time zone from `people` (UTC when unknown), DST-correct. hour_class splits
@@ -29,20 +35,13 @@ pages as (
     select * from pages
 ),
 
-known_zones as (
-    select lower(name) as zone_key from pg_timezone_names()
-),
-
 -- a zone DuckDB does not know (ingest should have rejected it) is read as UTC rather than
 -- failing every query on this view
 people_zones as (
     select
         engineer,
         country,
-        case
-            when lower(timezone) in (select zone_key from known_zones) then timezone
-            else 'UTC'
-        end as timezone,
+        known_zone(timezone) as timezone,
     from people
 ),
 
@@ -112,13 +111,13 @@ recipients as (
 -- ICU time-zone conversion is the costly step, so it is not done per page (millions) but per
 -- zone and UTC day (thousands): the offset at the day's start, and, on the rare day the offset
 -- changes, the new offset and the instant it starts (found to the quarter hour: every tzdata
--- change falls on one). The day range is read from src_pages, which `pages` maps one to one,
--- so that DuckDB answers it from its zone maps.
+-- change falls on one). The day range is page_span (src_pages, which covers `pages`), so
+-- that DuckDB answers it from the table's zone maps.
 day_range as (
     select
-        epoch_us(min(sent_at)) // 86400000000 as first_day_no,
-        epoch_us(max(sent_at)) // 86400000000 as last_day_no,
-    from src_pages
+        epoch_us(first_sent_at) // 86400000000 as first_day_no,
+        epoch_us(last_sent_at) // 86400000000 as last_day_no,
+    from page_span
 ),
 
 zone_days as (
@@ -194,30 +193,24 @@ localized as (
             and zone_offsets.day_no = recipients.day_no
 ),
 
--- the same rules as the macros is_overnight_local / is_business_local_time_for, with the
--- policy read once instead of per row
+-- the overnight and business-hours rules of macros.sql (overnight_at, business_hours_at), with
+-- the policy read once instead of per row
 classified as (
     select
         localized.*,
         policy_numbers.ack_target_s,
-        clock_in(
-            cast(localized.recipient_local_time as time),
+        overnight_at(
+            localized.recipient_local_time,
             policy_numbers.overnight_start,
             policy_numbers.overnight_end
         ) as is_overnight,
-        case
-            when
-                list_contains(
-                    policy_numbers.business_weekdays, isodow(localized.recipient_local_time)
-                )
-                and clock_in(
-                    cast(localized.recipient_local_time as time),
-                    policy_numbers.business_start,
-                    policy_numbers.business_end
-                )
-                then holiday_dates.holiday_date is null
-            else false
-        end as is_business_hours,
+        business_hours_at(
+            localized.recipient_local_time,
+            holiday_dates.holiday_date is not null,
+            policy_numbers.business_weekdays,
+            policy_numbers.business_start,
+            policy_numbers.business_end
+        ) as is_business_hours,
     from localized
     cross join policy_numbers
     left join holiday_dates

@@ -1,3 +1,9 @@
+-- model: review_facts_live
+-- kind: view
+-- layer: marts
+-- depends: incidents, action_items, src_reviews, policy, blame_matches, macros.sql
+-- grain: incident_id
+--
 -- Review facts, computed live: one row per incident (unique incident_id), everything of
 -- `postmortem_reviews` that does not depend on the report time, under the policy in force.
 -- Ingest stores these rows as the table `review_facts` (with their policy_version); a reader

@@ -1,3 +1,9 @@
+-- model: review_facts
+-- kind: store
+-- layer: marts
+-- depends: review_facts_live
+-- grain: incident_id
+--
 -- Stores `review_facts_live` as the table `review_facts` (every ingest, with the views): the
 -- as_of-independent part of postmortem_reviews, with the policy_version it was computed under.
 -- A reader given another policy shadows it with a TEMP table computed the same way.

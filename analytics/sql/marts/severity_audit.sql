@@ -1,3 +1,9 @@
+-- model: severity_audit
+-- kind: view
+-- layer: marts
+-- depends: incidents, src_incidents, policy, macros.sql
+-- grain: incident_id
+--
 -- Severity audit (SPEC §14): one row per incident (unique incident_id): the declared severity
 -- against the severity its recorded impact shows. Evidence of SEV-1: data lost, 100% of users
 -- affected, or a [severity_audit] sev1_phrases phrase in the title or IMPACT; of SEV-2: more
@@ -37,7 +43,9 @@ phrase_facts as (
         i.incident_id,
         p.level,
         '"' || p.phrase || '" in '
-        || case when whole_word_in(coalesce(i.title, ''), p.phrase, true) then 'title' else 'IMPACT' end
+        || case
+            when whole_word_in(coalesce(i.title, ''), p.phrase, true) then 'title' else 'IMPACT'
+        end
             as fact,
     from incidents as i
     cross join phrases as p
@@ -55,7 +63,10 @@ field_facts as (
     from incidents
     where users_affected_pct = 100
     union all
-    select incident_id, 2 as level, 'users_affected_pct = ' || printf('%g', users_affected_pct) || ' (> 50)' as fact,
+    select
+        incident_id,
+        2 as level,
+        'users_affected_pct = ' || printf('%g', users_affected_pct) || ' (> 50)' as fact,
     from incidents
     where users_affected_pct > 50 and users_affected_pct < 100
 ),

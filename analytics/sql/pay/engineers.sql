@@ -1,3 +1,9 @@
+-- model: pay_engineers
+-- kind: temp table
+-- layer: intermediate
+-- depends: pay_shift_pieces, pay_sev1, pay_overnight_pages, people, macros.sql
+-- grain: name_key
+--
 -- Pay engineers: who gets a payroll line, and the name, employee id and team it carries.
 -- Reads the pay_* TEMP tables built from shift_pieces.sql, sev1_handlers.sql and
 -- overnight_pages.sql for the same period.
@@ -53,10 +59,10 @@ final as (
         coalesce(people.team, first_seen.team) as team,
         people.name_key is not null as in_people,
         people.timezone,
-        people.name_key is null or known.name is not null as timezone_known,
+        people.name_key is null or known_zone(people.timezone) = people.timezone
+            as timezone_known,
     from first_seen
     left join people on people.name_key = first_seen.name_key
-    left join pg_timezone_names() as known on known.name = people.timezone
 )
 
 select * from final

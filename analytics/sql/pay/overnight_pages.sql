@@ -1,10 +1,16 @@
+-- model: pay_overnight_pages
+-- kind: temp table
+-- layer: intermediate
+-- depends: counted_overnight_pages
+-- grain: page_id
+--
 -- Pay overnight pages: the pages that earn comp time in the pay period (SPEC §7, §11).
 -- Grain: one row per counted page sent in [$period_start, $period_end): sent overnight
 -- ([policy.overnight_start, policy.overnight_end) local time in the recipient's own time zone,
 -- DST-correct through ICU), and, for a page with an incident, the recipient's FIRST overnight
 -- page of that incident ever (an earlier one in a previous period means none counts here).
--- Pages without an incident count each. The look-back for earlier pages reads src_pages (the
--- same rows as the pages view, keyed by lower(trim(recipient))): the view's people joins cost
+-- Pages without an incident count each. The look-back for earlier pages reads page_keys (the
+-- rows of src_pages keyed by lower(trim(recipient))): the pages view's people joins cost
 -- seconds over 10 million rows and change no key.
 --   page_id: the page
 --   sent_at: when it was sent (UTC)

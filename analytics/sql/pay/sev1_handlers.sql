@@ -1,3 +1,9 @@
+-- model: pay_sev1
+-- kind: temp table
+-- layer: intermediate
+-- depends: incidents, oncall_shifts, pay_rates, macros.sql
+-- grain: incident_id
+--
 -- Pay SEV-1 handlers: who is paid the SEV-1 bonus of each incident (SPEC §7, §11).
 -- Grain: one row per SEV-1 incident with detected_at in [$period_start, $period_end), plus one
 -- row per SEV-1 without detected_at whose started_at is in the period (never paid; reported).
@@ -49,7 +55,7 @@ on_call_at_detection as (
     from sev1
     inner join oncall_shifts as s
         on
-            lower(trim(s.team)) = lower(trim(sev1.team))
+            team_key(s.team) = team_key(sev1.team)
             and s.start_at <= sev1.detected_at
             and s.end_at > sev1.detected_at
     qualify row_number() over (partition by sev1.incident_id order by s.start_at desc) = 1

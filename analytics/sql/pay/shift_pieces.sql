@@ -1,3 +1,9 @@
+-- model: pay_shift_pieces
+-- kind: temp table
+-- layer: intermediate
+-- depends: oncall_shifts, pay_rates
+-- grain: none
+--
 -- Pay shift pieces: the on-call time behind each payroll line's stipend (SPEC §7, §11).
 -- Grain: one row per engineer, merged on-call interval and pay rate, clipped to the pay period
 -- [$period_start, $period_end) (UTC instants). An engineer on call for two teams at the same
@@ -121,7 +127,7 @@ final as (
         select * from pieces
         union all
         select * from unrated
-    )
+    ) as rated_and_unrated
     where end_at > start_at
 )
 

@@ -1,3 +1,9 @@
+-- model: none
+-- kind: query
+-- layer: queries
+-- depends: page_metrics
+-- grain: name_key
+--
 -- Pages by person: every page each person received in a period, by time of day on their own
 -- clock (page_metrics.hour_class), for the compensation report's pages chart.
 -- Parameters: $period_start, $period_end (TIMESTAMPTZ, end excluded).

@@ -1,3 +1,9 @@
+-- model: none
+-- kind: query
+-- layer: queries
+-- depends: payroll_exports
+-- grain: none
+--
 -- Payroll export of a period: the latest export recorded for exactly this period, if any,
 -- for the compensation report's export status.
 -- Parameters: $period_start, $period_end (DATE; period_end is the last day included).

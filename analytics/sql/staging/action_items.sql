@@ -1,3 +1,9 @@
+-- model: action_items
+-- kind: view
+-- layer: staging
+-- depends: src_action_items, incidents, src_reviews, src_tracker_items, policy
+-- grain: incident_id, item_no
+--
 -- Action items of the incidents' winning documents: one row per item (incident_id, item_no).
 -- Then the items of the incident's review documents (reviews/, SPEC §3.8), earliest PUBLISHED
 -- first, numbered on after the timeline's; a review item whose ticket (else its text, case and
@@ -72,7 +78,9 @@ review_items as (
 numbered_reviews as (
     select
         r.* exclude (item_no, published_at, item_key),
-        coalesce((select max(l.last_item_no) from listed as l where l.incident_id = r.incident_id), 0)
+        coalesce(
+            (select max(l.last_item_no) from listed as l where l.incident_id = r.incident_id), 0
+        )
         + row_number() over (
             partition by r.incident_id order by r.published_at nulls last, r.source_file, r.item_no
         ) as item_no,
@@ -92,7 +100,9 @@ tracker as (
         due_date,
         resolved_at,
         is_category_done,
-        row_number() over (partition by ticket order by source_file desc, line_no desc) as rank_in_ticket,
+        row_number()
+            over (partition by ticket order by source_file desc, line_no desc)
+            as rank_in_ticket,
     from src_tracker_items
 ),
 

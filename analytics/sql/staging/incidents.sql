@@ -1,3 +1,9 @@
+-- model: incidents
+-- kind: view
+-- layer: staging
+-- depends: src_incidents, vendor_versions, people, src_reviews
+-- grain: incident_id
+--
 -- Incidents: one row per incident_id (unique). A post-mortem document wins over an imported
 -- (PagerDuty) row of the same id; of one vendor incident found in several files the latest
 -- version (source_updated_at) wins, ties to the later path. A vendor record a document names

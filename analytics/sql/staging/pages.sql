@@ -1,3 +1,9 @@
+-- model: pages
+-- kind: view
+-- layer: staging
+-- depends: src_pages, people, vendor_versions, src_incidents, src_page_acks
+-- grain: page_id
+--
 -- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
 -- incident found in several files, only the latest version's file gives its pages (SPEC §13).
 -- An Opsgenie alert without its own ack time takes the first acknowledge of its alert log. The

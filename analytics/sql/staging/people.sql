@@ -1,3 +1,9 @@
+-- model: people
+-- kind: view
+-- layer: staging
+-- depends: src_people, macros.sql
+-- grain: engineer
+--
 -- People from people.csv: one row per engineer (names unique case-insensitively after trimming).
 -- Names are shown as spelled here; time zones are IANA names, UTC when not given.
 --   engineer: the engineer's name as spelled in people.csv
@@ -25,7 +31,7 @@ final as (
     select
         trim(engineer) as engineer,
         nullif(trim(employee_id), '') as employee_id,
-        nullif(lower(trim(team)), '') as team,
+        nullif(team_key(team), '') as team,
         coalesce(nullif(trim(timezone), ''), 'UTC') as timezone,
         nullif(trim(email), '') as email,
         nullif(upper(trim(country)), '') as country,

@@ -1,3 +1,9 @@
+-- model: timeline_events
+-- kind: view
+-- layer: staging
+-- depends: src_timeline_events, incidents, vendor_versions
+-- grain: none
+--
 -- Timeline events of the incidents' winning documents: one row per TIMELINE line, and one per
 -- update of the incident's status page: its own (a Statuspage incident) or the one a document
 -- names (STATUS PAGE: header). Then the status page's updates are the incident's status_update

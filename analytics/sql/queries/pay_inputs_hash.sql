@@ -1,3 +1,9 @@
+-- model: none
+-- kind: query
+-- layer: queries
+-- depends: oncall_shifts, pay_sev1, pay_overnight_pages, people, pay_engineers, pay_rates
+-- grain: input
+--
 -- Pay inputs hash: sha256 checksums of the rows that feed one period's payroll, so a later
 -- export of the same period can tell whether anything that pays changed.
 -- Reads the pay_* TEMP tables of the period. Grain: one row per input kind.

@@ -1,3 +1,9 @@
+-- model: rotation_pieces
+-- kind: temp macro
+-- layer: intermediate
+-- depends: src_rotations
+-- grain: none
+--
 -- rotation_pieces(with_overrides): rotation rows expanded to the elementary pieces they cover,
 -- shared by oncall_shifts.sql (every row) and rotation_findings.sql (non-override rows only).
 -- Grain: one row per rotation row and piece it covers. Piece n of a team is

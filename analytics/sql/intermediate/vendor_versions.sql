@@ -1,3 +1,9 @@
+-- model: vendor_versions
+-- kind: view
+-- layer: intermediate
+-- depends: src_incidents
+-- grain: incident_id, source_kind, source_file
+--
 -- Versions of vendor incidents (PagerDuty, Opsgenie, Statuspage): one row per vendor incident
 -- and file that holds it (unique incident_id, source_kind, source_file). SPEC §13: when one
 -- vendor incident is in several files, the version with the latest updated time wins (a
@@ -13,7 +19,8 @@
 with
 
 source as (
-    select incident_id, source_kind, source_file, source_updated_at, acknowledged_at, acknowledged_by,
+    select
+        incident_id, source_kind, source_file, source_updated_at, acknowledged_at, acknowledged_by,
     from src_incidents
     where source_kind <> 'timeline'
 ),

@@ -1,3 +1,9 @@
+-- model: counted_overnight_pages
+-- kind: macro
+-- layer: intermediate
+-- depends: people, pages, page_keys, pay_rates, macros.sql
+-- grain: page_id
+--
 -- counted_overnight_pages(from_at, to_at): the pages that earn comp time (SPEC §7, §11), sent
 -- in [from_at, to_at) (TIMESTAMPTZ; NULL = unbounded on that side). The one body of the rule:
 -- pay/overnight_pages.sql (payroll) selects it for a pay period, marts/comp_time_ledger.sql
@@ -18,9 +24,8 @@ period as (
 zones as (
     select
         people.name_key,
-        coalesce(known.name, 'UTC') as timezone,
+        known_zone(people.timezone) as timezone,
     from people
-    left join pg_timezone_names() as known on known.name = people.timezone
 ),
 
 period_pages as (
@@ -66,13 +71,13 @@ first_in_period as (
 -- already earned the credit
 earlier_candidates as (
     select
-        lower(trim(p.recipient)) as name_key,
-        nullif(trim(p.incident_id), '') as incident_id,
+        p.name_key,
+        p.incident_id,
         p.sent_at,
-    from src_pages as p
+    from page_keys as p
     where
         p.sent_at < (select period_start from period)
-        and nullif(trim(p.incident_id), '') in (
+        and p.incident_id in (
             select incident_id from first_in_period where incident_id is not null
         )
 ),

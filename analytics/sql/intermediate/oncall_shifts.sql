@@ -1,3 +1,9 @@
+-- model: oncall_shifts
+-- kind: table
+-- layer: intermediate
+-- depends: rotation_pieces
+-- grain: team, start_at
+--
 -- oncall_shifts: the resolved primary on-call of each team (SPEC §3.3, §5, §11).
 -- Grain: one row per team and maximal interval [start_at, end_at) (UTC, end excluded) during
 -- which one engineer is on call; is_override says whether an override row put them there.

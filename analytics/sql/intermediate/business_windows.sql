@@ -1,3 +1,9 @@
+-- model: business_windows
+-- kind: view
+-- layer: intermediate
+-- depends: policy, params, detection_span, macros.sql
+-- grain: business_date
+--
 -- Business-hours windows of the policy: one row per business day (unique business_date), the
 -- window [window_start_at, window_end_at) in UTC. Built from policy_numbers.business_timezone, _start,
 -- _end and _weekdays minus `holidays`, DST-correct; it covers the local dates from the first
@@ -22,25 +28,27 @@ report_time as (
     select as_of from params
 ),
 
--- The calendar spans every detection. The base table holds every version of every incident,
--- so its span covers the view's (or more), without the view's deduplication pass.
+-- The calendar spans every detection (detection_span: every loaded version, so it covers the
+-- incidents view's span, without the view's deduplication pass).
 detections as (
-    select
-        min(detected_at) as first_detected_at,
-        greatest(max(detected_at), max(acknowledged_at)) as last_detected_at,
-    from src_incidents
+    select * from detection_span
 ),
 
 date_range as (
     select
         cast(
-            timezone(policy_numbers.business_timezone, coalesce(detections.first_detected_at, report_time.as_of))
+            timezone(
+                policy_numbers.business_timezone,
+                coalesce(detections.first_detected_at, report_time.as_of)
+            )
             as date
         ) - 7 as first_date,
         cast(
             timezone(
                 policy_numbers.business_timezone,
-                greatest(report_time.as_of, coalesce(detections.last_detected_at, report_time.as_of))
+                greatest(
+                    report_time.as_of, coalesce(detections.last_detected_at, report_time.as_of)
+                )
             )
             as date
         ) + 60 as last_date,
@@ -70,9 +78,15 @@ business_days as (
 windows as (
     select
         business_days.business_date,
-        timezone(policy_numbers.business_timezone, business_days.business_date + policy_numbers.business_start)
+        timezone(
+            policy_numbers.business_timezone,
+            business_days.business_date + policy_numbers.business_start
+        )
             as window_start_at,
-        timezone(policy_numbers.business_timezone, business_days.business_date + policy_numbers.business_end)
+        timezone(
+            policy_numbers.business_timezone,
+            business_days.business_date + policy_numbers.business_end
+        )
             as window_end_at,
     from business_days
     cross join policy_numbers

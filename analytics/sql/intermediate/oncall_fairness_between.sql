@@ -1,5 +1,11 @@
+-- model: oncall_fairness_between
+-- kind: macro
+-- layer: intermediate
+-- depends: policy, people, oncall_shifts, page_metrics, macros.sql
+-- grain: team, engineer, month
+--
 -- A table macro installed after the views it reads (people, page_metrics): DuckDB checks a
--- table macro's tables when it is created. db.VIEWS runs this file in its place.
+-- table macro's tables when it is created; the depends above put it after them.
 -- oncall_fairness_between(fair_from_at, fair_to_at): the rows of the oncall_fairness view.
 -- Both NULL: one period per UTC calendar month of each team's span (from the month of its
 -- first shift or page to that of its last), which is the view (marts/oncall_fairness.sql
@@ -30,11 +36,9 @@ calendars as (
     select
         people.name_key,
         people.engineer as person_name,
-        coalesce(known_zones.name, 'UTC') as person_zone,
+        known_zone(people.timezone) as person_zone,
         people.country as person_country,
     from people
-    left join pg_timezone_names() as known_zones
-        on known_zones.name = people.timezone
 ),
 
 shifts as (
@@ -414,7 +418,9 @@ teams_in_window as (
         -- the order DuckDB's threads add them in (873.6 one run, 873.5999999999999 the next)
         sum(window_hours.window_s) / 3600 as team_window_hours,
         count(members.name_key) as team_members,
-        sum(members.member_weight::decimal(38, 18))::double as team_member_weight,
+        -- (sqlfluff's CV11 misreads the decimal's two arguments as another casting style)
+        cast(sum(cast(members.member_weight as decimal(38, 18))) as double)  -- noqa: CV11
+            as team_member_weight,
     from window_hours
     left join members
         on
@@ -500,7 +506,7 @@ names as (
         select name_key, written_name from shifts
         union all
         select name_key, written_name from fairness_pages
-    )
+    ) as spellings
     group by name_key
 ),
 
@@ -624,7 +630,8 @@ final as (
                     case
                         when
                             working_time.weekly_nights_limit > 0
-                            and joined.max_week_nights_interrupted > working_time.weekly_nights_limit
+                            and joined.max_week_nights_interrupted
+                            > working_time.weekly_nights_limit
                             then 'max_interrupted_nights_per_week'
                     end,
                     case

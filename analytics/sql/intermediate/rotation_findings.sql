@@ -1,3 +1,9 @@
+-- model: rotation_findings
+-- kind: table
+-- layer: intermediate
+-- depends: src_rotations, rotation_pieces
+-- grain: team, kind, start_at
+--
 -- rotation_findings: data-quality findings on rotations, reported, never fatal (SPEC §3.3, §5).
 -- Grain: one row per team, kind and maximal interval [start_at, end_at) (UTC, end excluded).
 -- kind = 'gap': nobody on call, inside the team's span [first start, last end); source_file is

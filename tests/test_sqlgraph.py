@@ -1,0 +1,190 @@
+"""The SQL files as a declared graph (analytics/sqlgraph.py): headers, order, errors, and the
+declarations checked against the SQL itself and against the sample warehouse."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from analytics import db, sqlgraph
+from analytics.sqlgraph import GraphError
+
+
+def _file(model: str, depends: str, body: str, *, kind: str = "view", grain: str = "none"):
+    header = (
+        f"-- model: {model}\n-- kind: {kind}\n-- layer: marts\n-- depends: {depends}\n"
+        f"-- grain: {grain}\n--\n"
+    )
+    return header + body
+
+
+SCHEMA = ("schema.sql", _file("none", "none", "create table src_t (x int);\n", kind="schema"))
+
+
+def test_order_follows_depends_not_file_names():
+    # a_top reads b_mid, which reads c_low: path order would be a, b, c; the graph gives c, b, a
+    files = [
+        SCHEMA,
+        ("marts/a.sql", _file("a_top", "b_mid", "select * from b_mid\n")),
+        ("marts/b.sql", _file("b_mid", "c_low", "select * from c_low\n")),
+        ("marts/c.sql", _file("c_low", "src_t", "select x from src_t\n")),
+    ]
+    g = sqlgraph.build(files)
+    assert [m.name for m in g.ordered() if m.kind == "view"] == ["c_low", "b_mid", "a_top"]
+
+
+def test_a_cycle_is_an_error_naming_it():
+    files = [
+        SCHEMA,
+        ("marts/a.sql", _file("a_top", "b_mid", "select * from b_mid\n")),
+        ("marts/b.sql", _file("b_mid", "a_top", "select * from a_top\n")),
+    ]
+    with pytest.raises(GraphError, match=r"cycle: a_top -> b_mid -> a_top"):
+        sqlgraph.build(files)
+
+
+def test_an_unknown_dependency_is_an_error_naming_the_file():
+    files = [SCHEMA, ("marts/a.sql", _file("a_top", "src_t, nowhere", "select 1\n"))]
+    with pytest.raises(GraphError, match=r"analytics/sql/marts/a.sql: depends on nowhere"):
+        sqlgraph.build(files)
+
+
+def test_a_missing_header_is_an_error_naming_what_is_missing():
+    files = [SCHEMA, ("marts/a.sql", "-- model: a_top\n-- kind: view\nselect 1\n")]
+    with pytest.raises(GraphError, match=r"marts/a.sql:3: the header lacks layer, depends, grain"):
+        sqlgraph.build(files)
+
+
+def test_two_files_making_one_model_is_an_error():
+    files = [
+        SCHEMA,
+        ("marts/a.sql", _file("a_top", "src_t", "select x from src_t\n")),
+        ("marts/b.sql", _file("a_top", "src_t", "select x from src_t\n")),
+    ]
+    with pytest.raises(GraphError, match=r"model a_top is also made by analytics/sql/marts/a"):
+        sqlgraph.build(files)
+
+
+def test_install_builds_in_order_and_a_select_star_column_inherits_its_upstream_doc():
+    files = [
+        SCHEMA,
+        # a_top shows b_mid's columns through select * and documents only `extra`
+        (
+            "marts/a.sql",
+            _file(
+                "a_top",
+                "b_mid",
+                "-- Top.\n--   extra: its own doc\nselect *, 1 as extra from b_mid\n",
+            ),
+        ),
+        (
+            "marts/b.sql",
+            _file("b_mid", "src_t", "-- Mid.\n--   x: the x, units\nselect x from src_t\n"),
+        ),
+    ]
+    g = sqlgraph.build(files)
+    con = duckdb.connect()
+    con.execute("create table src_t (x int)")
+    built = sqlgraph.install(con, ("view",), of=g)
+    assert [m.name for m in built] == ["b_mid", "a_top"]
+    docs = dict(
+        con.execute(
+            "select column_name, comment from duckdb_columns() where table_name = 'a_top'"
+        ).fetchall()
+    )
+    assert docs == {"x": "the x, units", "extra": "its own doc"}
+    [(comment,)] = con.execute(
+        "select comment from duckdb_views() where view_name = 'a_top'"
+    ).fetchall()
+    assert comment == "Top."  # the header lines are not part of the view's doc
+
+
+def test_the_package_graph_declares_every_file():
+    g = sqlgraph.graph()
+    # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables
+    folder_layer = {"pay": "intermediate"}
+    for m in g.models.values():
+        if "/" in m.path:
+            folder = m.path.split("/")[0]
+            assert m.layer == folder_layer.get(folder, folder), m.path
+            assert (m.kind == "query") == (m.layer == "queries"), m.path
+
+
+# Relations a file reads: a name after FROM/JOIN (a table macro: the same, followed by "(").
+_REF_RE = re.compile(r"\b(?:from|join)\s+(?:main\.|temp\.)?([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_MACRO_RE = re.compile(r"create or replace macro ([a-z_][a-z0-9_]*)")
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"--[^\n]*", "", text)
+
+
+def test_every_relation_a_file_reads_is_in_its_depends():
+    g = sqlgraph.graph()
+    known = set(g.models) | set(g.sources)
+    scalar_macros = set(_MACRO_RE.findall(g.models["macros.sql"].body))
+    missing = []
+    for m in g.models.values():
+        body = _strip_comments(m.body)
+        read = {r for r in _REF_RE.findall(body) if r in known and r != m.model}
+        if m.path != "macros.sql" and any(re.search(rf"\b{x}\s*\(", body) for x in scalar_macros):
+            read.add("macros.sql")
+        missing += [f"{m.path}: {r}" for r in sorted(read - set(m.depends))]
+    assert not missing, "relations read but not in -- depends:\n" + "\n".join(missing)
+
+
+def _duplicates(con, relation: str, grain: tuple[str, ...]) -> int:
+    cols = ", ".join(grain)
+    [(n,)] = con.execute(
+        f"select count(*) from (select {cols} from {relation} group by all having count(*) > 1)"
+    ).fetchall()
+    return n
+
+
+def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
+    g = sqlgraph.graph()
+    checked = []
+    bounds = {
+        "period_start": datetime(2026, 10, 1, tzinfo=UTC),
+        "period_end": datetime(2026, 11, 1, tzinfo=UTC),
+    }
+    with db.reader(sample_warehouse, as_of="2026-11-02T00:00:00Z") as con:
+        sqlgraph.install(con, ("temp table",), bounds, under="pay/")
+        for m in g.ordered():
+            if not m.grain:
+                continue
+            if m.kind in ("view", "table", "temp table"):
+                assert _duplicates(con, m.model, m.grain) == 0, (m.path, m.grain)
+                checked.append(m.name)
+            elif m.kind == "query":
+                used = {k: bounds[k] for k in m.params}
+                con.execute(f"create temp table __q as {m.body}", used)
+                assert _duplicates(con, "__q", m.grain) == 0, (m.path, m.grain)
+                con.execute("drop table __q")
+                checked.append(m.name)
+    # the public marts and the pay tables are among them
+    assert {"incident_metrics", "page_metrics", "oncall_load", "pay_engineers"} <= set(checked)
+
+
+def test_every_view_and_each_of_its_columns_has_a_comment(sample_warehouse):
+    # the header's prose and column lines (or the upstream column's doc) become COMMENTs
+    views = sqlgraph.view_names()
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    try:
+        undocumented = con.execute(
+            "select table_name, column_name from duckdb_columns() "
+            "where schema_name = 'main' and comment is null and list_contains($views, table_name)",
+            {"views": sorted(views)},
+        ).fetchall()
+        uncommented = con.execute(
+            "select view_name from duckdb_views() "
+            "where not internal and comment is null and list_contains($views, view_name)",
+            {"views": sorted(views)},
+        ).fetchall()
+    finally:
+        con.close()
+    assert not undocumented
+    assert not uncommented
