@@ -591,7 +591,9 @@ def export(ctx: Ctx, parquet_dir: Path) -> None:
     from analytics.export import export_parquet
 
     usable_folder(parquet_dir, "--parquet")
-    counts = export_parquet(ctx.db, parquet_dir, wait=ctx.wait)
+    counts = export_parquet(
+        ctx.db, parquet_dir, wait=ctx.wait, policy=ctx.policy if ctx.policy_file else None
+    )
     ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 

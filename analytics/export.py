@@ -29,9 +29,13 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analytics import db as dbmod
 from analytics.ingest.tabular import quote_path
+
+if TYPE_CHECKING:
+    from analytics.policy import Policy
 
 PART = "part-0.parquet"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Hive's name for a NULL partition value
@@ -140,7 +144,12 @@ def _leftover_tmp(table_dir: Path) -> list[Path]:
 
 
 def export_parquet(
-    db: Path, out: Path, *, wait: float = 30.0, as_of: datetime | None = None
+    db: Path,
+    out: Path,
+    *,
+    wait: float = 30.0,
+    as_of: datetime | None = None,
+    policy: Policy | None = None,
 ) -> dict[str, int]:
     """Write every public table as Parquet under ``out``, partitioned by month.
 
@@ -149,6 +158,7 @@ def export_parquet(
         out: Output folder (created if missing); ``out/<table>/...`` is replaced.
         wait: Seconds to retry while another process holds the warehouse read-write.
         as_of: Report time for the metric views (default: now, once for the whole export).
+        policy: The playbook numbers the views use (``--policy``); default the stored one.
 
     Returns:
         Rows written per table, in the order of :data:`TABLES`.
@@ -165,7 +175,7 @@ def export_parquet(
     written: list[tuple[Path, Path]] = []
     created_dirs: list[Path] = []
     try:
-        with dbmod.reader(db, wait=wait, as_of=moment) as con:
+        with dbmod.reader(db, wait=wait, as_of=moment, policy=policy) as con:
             for spec in TABLES:
                 con.execute(f"create or replace temp table {_STAGE} as {spec.sql}")
                 table_dir = out / spec.table

@@ -196,3 +196,26 @@ def test_cli_export_of_a_missing_warehouse_is_one_line(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "no warehouse" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_export_honours_policy(sample_warehouse, tmp_path):
+    """`export --policy` computes the exported marts under that file's numbers, as `metrics
+    --policy` does: with SEV-1s due in 1 minute instead of 15, the sample's 15 SEV-1s are 1 met
+    and 14 breached (13 met and 2 breached under the stored policy: 13 of them were acknowledged
+    within 15 minutes, and only one within a minute)."""
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[response]\nsev1_minutes = 1\n")
+    counts = {}
+    for name, extra in (("stored", []), ("strict", ["--policy", str(strict)])):
+        out = tmp_path / name
+        result = run_cli("export", "--parquet", str(out), "--db", str(sample_warehouse), *extra)
+        assert result.returncode == 0, result.stderr
+        counts[name] = dict(
+            duckdb.execute(
+                "select response_status, count(*) from read_parquet($g) where severity = 1 "
+                "group by all",
+                {"g": str(out / "incident_metrics" / "**" / "*.parquet")},
+            ).fetchall()
+        )
+    assert counts["stored"] == {"met": 13, "breached": 2}
+    assert counts["strict"] == {"met": 1, "breached": 14}
