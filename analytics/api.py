@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from analytics import periods
+from analytics.context import from_parameters
 from analytics.errors import UsageError
 from analytics.periods import Period
 from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES
@@ -132,21 +133,9 @@ def _confidence(value: float) -> float:
     return float(value)
 
 
-def _policy(policy: Any) -> Any:
-    if policy is None or policy == "":
-        return None
-    if isinstance(policy, str | Path):
-        from analytics.policy import load_policy
-
-        return load_policy(Path(policy))
-    return policy
-
-
 def _reader(db: str | Path | None, as_of: Instant, policy: Any, wait: float, **kw: Any):
-    from analytics.db import reader
-
-    moment = periods.parse_as_of(as_of)
-    return reader(db, wait=wait, as_of=moment, policy=_policy(policy), **kw)
+    """A reader for one call: the same context a notebook builds from its parameters."""
+    return from_parameters(db=db, as_of=as_of, policy=policy, wait=wait).reader(**kw)
 
 
 # --------------------------------------------------------------------------- questions
@@ -323,6 +312,7 @@ def detectable(
     metric: str = "mttr",
     as_of: Instant = None,
     db: str | Path | None = None,
+    policy: str | Path | Policy | None = None,
     wait: float = 30.0,
 ) -> pd.DataFrame:
     """Could a real improvement show at all with this many incidents? (Davidovič's test.)
@@ -346,7 +336,7 @@ def detectable(
     if not 0 < effect < 1:
         raise UsageError(f"effect={effect!r} is not a fraction between 0 and 1, e.g. 0.20")
     column = {"mtta": "tta_s", "mttr": "ttr_s", "mttd": "ttd_s", "mttm": "ttm_s"}[metric]
-    rows = incidents(span, as_of=as_of, db=db, wait=wait)
+    rows = incidents(span, as_of=as_of, db=db, policy=policy, wait=wait)
     weeks_long = (span.end - span.start).total_seconds() / (7 * 86400)
     out = []
     for group, part in rows.groupby(by, sort=True):
