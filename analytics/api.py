@@ -440,8 +440,9 @@ def oncall_fairness(
     """Per engineer and team, the period's on-call, off-hours, weekend and holiday hours on
     each person's calendar, pages, nights interrupted, longest run of on-call days, share of
     the team's fair share over the trailing window and the working-time limits exceeded
-    (``oncall_fairness`` view, SPEC §15). A calendar month is the view's month; any other
-    period is computed as one. It names people: keep it out of all-hands material."""
+    (``oncall_fairness`` view, docs/metrics.md "Fairness and working time"). A calendar month
+    is the view's month; any other period is computed as one. It names people: keep it out of
+    all-hands material."""
     from analytics import metrics
 
     span = periods.parse_period(period, as_of=as_of)

@@ -1,4 +1,4 @@
-"""The command line (SPEC §10). Thin: build the run context from the options
+"""The command line (README, "Command line"). Thin: build the run context from the options
 (:mod:`analytics.context`), call the package, map errors to exits.
 
 Heavy libraries are imported inside the commands that need them, so ``--help`` is fast.
@@ -59,8 +59,9 @@ def _fail(exc: AnalyticsError) -> None:
 
 
 def _unexpected(exc: Exception, db: Path) -> AnalyticsError:
-    """Any other failure as one line (SPEC §9): a disk or file fault names the file and the
-    cure; anything else is a bug, named with the command and where its details are."""
+    """Any other failure as one line (docs/design.md, "Faults"): a disk or file fault names
+    the file and the cure; anything else is a bug, named with the command and where its
+    details are."""
     from analytics.db import fault
 
     known = fault(exc, db)
