@@ -1,10 +1,10 @@
 """Where the data ends: the banner that opens the reports and the warning of ``metrics``.
 
-SPEC §12 "Reports say when data ends": when ``min(period end, as_of)`` is after a source's
-``covered_until``, or the period starts before its ``first_at``, the weekly report and the
-compensation report open with a banner, and ``metrics`` prints the same sentences as one line
-on stderr. :func:`data_ends` is the one function that decides and words it; the uncovered
-stretches themselves come from :func:`analytics.coverage.shortfalls`.
+docs/metrics.md "When the period reaches past the data": when ``min(period end, as_of)`` is
+after a source's ``covered_until``, or the period starts before its ``first_at``, the weekly
+report and the compensation report open with a banner, and ``metrics`` prints the same
+sentences as one line on stderr. :func:`data_ends` is the one function that decides and words
+it; the uncovered stretches themselves come from :func:`analytics.coverage.shortfalls`.
 
 Event sources (incidents, pages, action items) are dated by their events, so their
 ``covered_until`` is the instant of the latest event. A report judges them by **whole UTC

@@ -7,7 +7,7 @@ its ``n`` and intervals, and the API call that gives the same numbers as a DataF
 
 Every helper opens the warehouse read-only for one query and closes it at once
 (:func:`analytics.db.reader`), so an idle JupyterLab kernel never blocks a scheduled ingest
-or payroll export (SPEC §9). The worked examples are SQL with bound ``$params``; they are
+or payroll export (docs/security.md). The worked examples are SQL with bound ``$params``; they are
 printed beside their result so an analyst can copy and adapt them.
 """
 
@@ -46,7 +46,8 @@ __all__ = [
     "show_trend",
 ]
 
-# Public tables and views (SPEC §5) with one worked example each: (sql, params, what it shows).
+# Public tables and views (docs/warehouse.md) with one worked example each:
+# (sql, params, what it shows).
 EXAMPLES: dict[str, tuple[str, dict[str, Any], str]] = {
     "incidents": (
         "select severity, count(*) as incidents\n"
@@ -205,7 +206,7 @@ def show_table(
 
     Args:
         db: Warehouse file.
-        name: One of :data:`EXAMPLES` (the public names of SPEC §5).
+        name: One of :data:`EXAMPLES` (the public names of docs/warehouse.md).
         as_of: Report time for the views (ISO 8601; empty means now).
         rows: Sample rows to show.
         wait: Seconds to retry while another process holds the warehouse.

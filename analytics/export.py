@@ -1,4 +1,4 @@
-"""Publish the public tables as Parquet, partitioned by month (SPEC §5, docs/scaling.md).
+"""Publish the public tables as Parquet, partitioned by month (docs/scaling.md).
 
 ``out/<table>/month=YYYY-MM/part-0.parquet`` (Hive-style partitions, which Spark, Trino,
 BigQuery external tables and DuckDB's ``hive_partitioning`` read as a ``month`` column), or
@@ -63,7 +63,7 @@ _INCIDENT_MONTH = (
     "group by incident_id) as i using (incident_id)"
 )
 
-# The public tables and views of SPEC §5, in the order they are exported.
+# The public tables and views of docs/warehouse.md, in the order they are exported.
 TABLES: tuple[ExportSpec, ...] = (
     _by("incidents", "started_at"),
     _by("timeline_events", "occurred_at"),

@@ -1,4 +1,4 @@
-"""Notebook in, one self-contained HTML file out (SPEC §8).
+"""Notebook in, one self-contained HTML file out (docs/reports.md).
 
 :func:`run_report` checks the parameters against the notebook's ``parameters`` cell before
 any kernel starts, executes the notebook in-process with papermill on the project's kernel,
