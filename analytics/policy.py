@@ -688,9 +688,11 @@ def _day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str):
+        from analytics.periods import PeriodError, parse_date  # the one parser of days
+
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
+            return parse_date(value)
+        except PeriodError:
             pass
     raise _Bad('expected a date "YYYY-MM-DD"')
 
