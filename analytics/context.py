@@ -45,8 +45,8 @@ class RunContext:
     """What one run computes against; frozen, so every part of the run sees the same values.
 
     Attributes:
-        db: The warehouse file (resolved: ``--db``, ``$INCIDENT_ANALYTICS_DB`` or the project's
-            ``data/warehouse.duckdb``).
+        db: The warehouse file: ``--db`` as given, else ``$INCIDENT_ANALYTICS_DB``, else the
+            project's ``data/warehouse.duckdb``.
         as_of: The report time, aware UTC: the given one, or the moment the context was built.
         policy: The playbook numbers in force for this run, or ``None`` for the policy stored
             by the last ingest (what the views use without ``--policy``).
@@ -76,7 +76,13 @@ class RunContext:
         """The policy file as an absolute path, ``""`` for the stored policy."""
         if self.policy is None:
             return ""
-        return str(Path(self.policy.source).resolve())
+        path = Path(self.policy.source)
+        if not path.is_file():
+            raise UsageError(
+                f"the policy ({self.policy.source}) was not read from a file, so a notebook "
+                "cannot be given it: write it to a TOML file and pass that"
+            )
+        return str(path.resolve())
 
     def parameters(self, period_as: str = "period") -> dict[str, str | float]:
         """The context as papermill parameters, read back by :func:`from_parameters`;

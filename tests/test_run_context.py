@@ -220,3 +220,12 @@ def test_bad_options_name_the_option(options, needle):
         context.from_options(**options)
     assert needle in str(info.value)
     assert info.value.exit_code == 2
+
+
+def test_a_policy_built_in_python_cannot_be_handed_to_a_notebook(tmp_path):
+    from analytics.policy import Policy
+
+    run = context.from_parameters(db=tmp_path / "w.duckdb", policy=Policy(), period="2026-10")
+    assert run.policy == Policy()
+    with pytest.raises(UsageError, match="not read from a file"):
+        run.parameters()
