@@ -588,8 +588,7 @@ def export(ctx: Ctx, parquet_dir: Path, as_of: str | None) -> None:
     from analytics.export import export_parquet
 
     usable_folder(parquet_dir, "--parquet")
-    run = ctx.run(as_of=as_of)
-    counts = export_parquet(run.db, parquet_dir, wait=run.wait, as_of=run.as_of, policy=run.policy)
+    counts = export_parquet(ctx.run(as_of=as_of), parquet_dir)
     ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 

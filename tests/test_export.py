@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics import context, export
 from analytics import db as dbmod
-from analytics import export
 from tests.conftest import run_cli
 
 AS_OF = datetime(2026, 11, 2, tzinfo=UTC)
@@ -26,6 +26,10 @@ MONTH_COLUMN = {
     "oncall_load": "week_start",
     "oncall_fairness": "period_start",
 }
+
+
+def _run(db: Path, as_of: datetime) -> context.RunContext:
+    return context.from_parameters(db=db, as_of=as_of, wait=5)
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -60,7 +64,7 @@ def _parquet_rows(out: Path, table: str, *, own_month: bool = False) -> list[str
 @pytest.fixture(scope="module")
 def exported(sample_warehouse, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     out = tmp_path_factory.mktemp("export") / "parquet"
-    counts = export.export_parquet(sample_warehouse, out, wait=5, as_of=AS_OF)
+    counts = export.export_parquet(_run(sample_warehouse, AS_OF), out)
     return out, counts
 
 
@@ -139,10 +143,10 @@ def test_money_stays_decimal_and_timestamps_stay_utc(exported):
 def test_a_re_export_is_identical_and_leaves_no_temp_files(sample_warehouse, exported, tmp_path):
     out, _ = exported
     again = tmp_path / "again"
-    export.export_parquet(sample_warehouse, again, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), again)
     assert _files(again) == _files(out)
     # In place too: the same files, byte for byte, and nothing else.
-    export.export_parquet(sample_warehouse, again, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), again)
     assert _files(again) == _files(out)
     assert not [p for p in again.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
 
@@ -154,7 +158,7 @@ def test_partitions_that_no_longer_exist_are_removed(sample_warehouse, exported,
     duckdb.sql(f"copy (select 1 as x) to '{stale}' (format parquet)")
     mine = out / "README.txt"
     mine.write_text("not ours")
-    export.export_parquet(sample_warehouse, out, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), out)
     assert not stale.exists() and not stale.parent.exists()
     assert mine.read_text() == "not ours"
     assert _files(out) == {**_files(exported[0]), "README.txt": b"not ours"}
@@ -164,7 +168,7 @@ def test_a_failure_mid_export_leaves_the_previous_files_intact(
     sample_warehouse, exported, tmp_path, monkeypatch
 ):
     out = tmp_path / "out"
-    export.export_parquet(sample_warehouse, out, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), out)
     before = _files(out)
     real_copy = export._copy
     calls = []
@@ -178,7 +182,7 @@ def test_a_failure_mid_export_leaves_the_previous_files_intact(
     monkeypatch.setattr(export, "_copy", failing_copy)
     # A later as_of changes the metric views: any file replaced would differ.
     with pytest.raises(OSError, match="No space"):
-        export.export_parquet(sample_warehouse, out, wait=5, as_of=datetime(2027, 1, 1, tzinfo=UTC))
+        export.export_parquet(_run(sample_warehouse, datetime(2027, 1, 1, tzinfo=UTC)), out)
     assert len(calls) == 20
     assert _files(out) == before, "previous export changed, or temp files left behind"
 
