@@ -87,7 +87,8 @@ _POLICY_OPTION = click.option(
     "policy_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
-    help="Policy TOML whose numbers this command uses instead of the stored ones (docs/policy.md).",
+    help="Policy TOML: the playbook numbers to compute with instead of those stored by the "
+    "last ingest (ingest stores them; docs/policy.md).",
 )
 _WAIT_OPTION = click.option(
     "--wait",
