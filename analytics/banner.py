@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from html import escape
 from typing import TYPE_CHECKING
 
 from analytics import coverage
@@ -185,15 +184,9 @@ def data_ends(
 
 def html(ends: DataEnds) -> str:
     """The banner as an HTML block (empty text when the data covers the period)."""
-    if not ends:
-        return ""
-    items = "".join(f"<li>{escape(line)}</li>" for line in ends.lines)
-    return (
-        '<div class="data-ends" role="alert" style="border: 2px solid #c0392b; '
-        "background: #fdecea; color: #1a1a1a; padding: 0.6em 1em; margin: 0.5em 0 1em; "
-        'border-radius: 4px; font-size: 1.05em;"><strong>Some data is missing for this '
-        f'period.</strong><ul style="margin: 0.4em 0 0;">{items}</ul></div>'
-    )
+    from analytics import render
+
+    return render.banner(ends.lines) if ends else ""
 
 
 def show_period(
@@ -211,12 +204,11 @@ def show_period(
             as :func:`analytics.context.from_parameters` reads the notebook's parameters.
         sources: The sources the report reads (pay: incidents, pages, rotations).
     """
-    from IPython.display import HTML, display
-
     from analytics import db as warehouse
+    from analytics import render
 
     start, end = run.period
     with warehouse.reader(run.db, wait=run.wait) as con:  # what the data covers: no policy
         ends = data_ends(con, start, end, run.as_of, sources=sources)
     if ends:
-        display(HTML(html(ends)))
+        render.show(html(ends))
