@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from analytics import periods, render
+from analytics.context import from_parameters
 from analytics.errors import UsageError
 from analytics.periods import Period
 from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES
@@ -122,21 +123,9 @@ def _confidence(value: float) -> float:
     return float(value)
 
 
-def _policy(policy: Any) -> Any:
-    if policy is None or policy == "":
-        return None
-    if isinstance(policy, str | Path):
-        from analytics.policy import load_policy
-
-        return load_policy(Path(policy))
-    return policy
-
-
 def _reader(db: str | Path | None, as_of: Instant, policy: Any, wait: float, **kw: Any):
-    from analytics.db import reader
-
-    moment = periods.parse_as_of(as_of)
-    return reader(db, wait=wait, as_of=moment, policy=_policy(policy), **kw)
+    """A reader for one call: the same context a notebook builds from its parameters."""
+    return from_parameters(db=db, as_of=as_of, policy=policy, wait=wait).reader(**kw)
 
 
 # --------------------------------------------------------------------------- questions
@@ -313,6 +302,7 @@ def detectable(
     metric: str = "mttr",
     as_of: Instant = None,
     db: str | Path | None = None,
+    policy: str | Path | Policy | None = None,
     wait: float = 30.0,
 ) -> pd.DataFrame:
     """Could a real improvement show at all with this many incidents? (Davidovič's test.)
@@ -336,7 +326,7 @@ def detectable(
     if not 0 < effect < 1:
         raise UsageError(f"effect={effect!r} is not a fraction between 0 and 1, e.g. 0.20")
     column = {"mtta": "tta_s", "mttr": "ttr_s", "mttd": "ttd_s", "mttm": "ttm_s"}[metric]
-    rows = incidents(span, as_of=as_of, db=db, wait=wait)
+    rows = incidents(span, as_of=as_of, db=db, policy=policy, wait=wait)
     weeks_long = (span.end - span.start).total_seconds() / (7 * 86400)
     out = []
     for group, part in rows.groupby(by, sort=True):
@@ -440,8 +430,9 @@ def oncall_fairness(
     """Per engineer and team, the period's on-call, off-hours, weekend and holiday hours on
     each person's calendar, pages, nights interrupted, longest run of on-call days, share of
     the team's fair share over the trailing window and the working-time limits exceeded
-    (``oncall_fairness`` view, SPEC §15). A calendar month is the view's month; any other
-    period is computed as one. It names people: keep it out of all-hands material."""
+    (``oncall_fairness`` view, docs/metrics.md "Fairness and working time"). A calendar month
+    is the view's month; any other period is computed as one. It names people: keep it out of
+    all-hands material."""
     from analytics import metrics
 
     span = periods.parse_period(period, as_of=as_of)

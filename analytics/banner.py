@@ -1,10 +1,10 @@
 """Where the data ends: the banner that opens the reports and the warning of ``metrics``.
 
-SPEC §12 "Reports say when data ends": when ``min(period end, as_of)`` is after a source's
-``covered_until``, or the period starts before its ``first_at``, the weekly report and the
-compensation report open with a banner, and ``metrics`` prints the same sentences as one line
-on stderr. :func:`data_ends` is the one function that decides and words it; the uncovered
-stretches themselves come from :func:`analytics.coverage.shortfalls`.
+docs/metrics.md "When the period reaches past the data": when ``min(period end, as_of)`` is
+after a source's ``covered_until``, or the period starts before its ``first_at``, the weekly
+report and the compensation report open with a banner, and ``metrics`` prints the same
+sentences as one line on stderr. :func:`data_ends` is the one function that decides and words
+it; the uncovered stretches themselves come from :func:`analytics.coverage.shortfalls`.
 
 Event sources (incidents, pages, action items) are dated by their events, so their
 ``covered_until`` is the instant of the latest event. A report judges them by **whole UTC
@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from analytics import coverage
 
 if TYPE_CHECKING:
     import duckdb
+
+    from analytics.context import RunContext
 
 __all__ = ["DataEnds", "data_ends", "format_day", "html", "show_period"]
 
@@ -189,11 +190,8 @@ def html(ends: DataEnds) -> str:
 
 
 def show_period(
-    db: str | Path,
-    period: str,
+    run: RunContext,
     *,
-    as_of: str | datetime | None = None,
-    wait: float = 30.0,
     sources: tuple[str, ...] = ("incidents", "pages", "rotations"),
 ) -> None:
     """Display the banner of a pay period (the compensation report), if it has one.
@@ -201,20 +199,16 @@ def show_period(
     Returns nothing, so that a notebook cell calling it shows only the banner.
 
     Args:
-        db: Warehouse file.
-        period: A month ``2026-10``, days ``2026-10-01..2026-10-15`` or any form of
-            :func:`analytics.periods.parse_period`.
-        as_of: Report time (default now).
-        wait: Seconds to retry while another process holds the warehouse.
+        run: The warehouse, report time and period (a month ``2026-10``, days
+            ``2026-10-01..2026-10-15`` or any form of :func:`analytics.periods.parse_period`),
+            as :func:`analytics.context.from_parameters` reads the notebook's parameters.
         sources: The sources the report reads (pay: incidents, pages, rotations).
     """
     from analytics import db as warehouse
     from analytics import render
-    from analytics.periods import parse_as_of, parse_period
 
-    moment = parse_as_of(as_of or None)
-    start, end = parse_period(period, as_of=moment)
-    with warehouse.reader(db, wait=wait) as con:
-        ends = data_ends(con, start, end, moment, sources=sources)
+    start, end = run.period
+    with warehouse.reader(run.db, wait=run.wait) as con:  # what the data covers: no policy
+        ends = data_ends(con, start, end, run.as_of, sources=sources)
     if ends:
         render.show(html(ends))

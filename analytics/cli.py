@@ -1,4 +1,5 @@
-"""The command line (SPEC §10). Thin: parse arguments, call the package, map errors to exits.
+"""The command line (README, "Command line"). Thin: build the run context from the options
+(:mod:`analytics.context`), call the package, map errors to exits.
 
 Heavy libraries are imported inside the commands that need them, so ``--help`` is fast.
 Exit status: 0 success; 1 done with rejections or refused; 2 usage error; 3 warehouse busy.
@@ -9,14 +10,17 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from analytics import __version__
 from analytics.config import DEFAULT_RAW, DEFAULT_REPORTS, DEFAULT_WAIT_S, ENV_DB, default_db
 from analytics.errors import AnalyticsError
+
+if TYPE_CHECKING:
+    from analytics.context import RunContext
 
 PROG = "incident-analytics"
 
@@ -30,11 +34,12 @@ class Ctx:
         self.wait = wait
         self.quiet = quiet
 
-    @functools.cached_property
-    def policy(self):
-        from analytics.policy import load_policy
+    def run(self, **options) -> RunContext:
+        """The run's context (warehouse, as_of, policy, period), built once from the options
+        (:func:`analytics.context.from_options`): ``as_of``, ``period``, ``date_from`` ..."""
+        from analytics.context import from_options
 
-        return load_policy(self.policy_file)
+        return from_options(db=self.db, policy=self.policy_file, wait=self.wait, **options)
 
     @property
     def interactive(self) -> bool:
@@ -54,8 +59,9 @@ def _fail(exc: AnalyticsError) -> None:
 
 
 def _unexpected(exc: Exception, db: Path) -> AnalyticsError:
-    """Any other failure as one line (SPEC §9): a disk or file fault names the file and the
-    cure; anything else is a bug, named with the command and where its details are."""
+    """Any other failure as one line (docs/design.md, "Faults"): a disk or file fault names
+    the file and the cure; anything else is a bug, named with the command and where its
+    details are."""
     from analytics.db import fault
 
     known = fault(exc, db)
@@ -70,69 +76,78 @@ def _unexpected(exc: Exception, db: Path) -> AnalyticsError:
     )
 
 
-def common(func):
-    """Add --db/--policy/--wait/--quiet to a command and turn our errors into exit codes."""
-
-    @click.option(
-        "--db",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help=f"Warehouse file [default: ${ENV_DB}, else data/warehouse.duckdb of the project].",
-    )
-    @click.option(
-        "--policy",
-        "policy_file",
-        type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        default=None,
-        help="Policy TOML overriding the playbook defaults (docs/policy.md).",
-    )
-    @click.option(
-        "--wait",
-        type=click.FloatRange(min=0),
-        default=DEFAULT_WAIT_S,
-        show_default=True,
-        help="Seconds to retry while another process holds the warehouse.",
-    )
-    @click.option("--quiet", "-q", is_flag=True, help="No summary or progress; errors only.")
-    @click.option(
-        "--debug",
-        is_flag=True,
-        help=f"Show the traceback of an unexpected error (also ${ENV_DEBUG}=1).",
-    )
-    @functools.wraps(func)
-    def wrapper(*args, db, policy_file, wait, quiet, debug, **kwargs):
-        ctx = Ctx(db or default_db(), policy_file, wait, quiet)
-        try:
-            return func(ctx, *args, **kwargs)
-        except AnalyticsError as exc:
-            _fail(exc)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise  # click's own control flow (Exit and Abort are RuntimeErrors)
-        except BrokenPipeError:
-            # The reader of stdout went away (`| head`): nothing to say, and nobody to say it
-            # to. Point stdout at /dev/null so the interpreter's final flush stays quiet.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except Exception as exc:
-            if debug or os.environ.get(ENV_DEBUG):
-                raise
-            _fail(_unexpected(exc, ctx.db))
-
-    return wrapper
+_DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Warehouse file [default: ${ENV_DB}, else data/warehouse.duckdb of the project].",
+)
+_POLICY_OPTION = click.option(
+    "--policy",
+    "policy_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Policy TOML: the playbook numbers to compute with instead of those stored by the "
+    "last ingest (ingest stores them; docs/policy.md).",
+)
+_WAIT_OPTION = click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_S,
+    show_default=True,
+    help="Seconds to retry while another process holds the warehouse.",
+)
 
 
-def parse_instant(text: str | None, option: str) -> datetime | None:
-    """An ISO date or timestamp as an aware UTC datetime (naive = UTC); see analytics.periods."""
-    from analytics.periods import parse_instant as parse
+def command_options(*, db: bool = True, policy: bool = True, wait: bool = True):
+    """Add --db/--policy/--wait (those the command honours), --quiet and --debug to a command,
+    and turn our errors into exit codes. A command offers an option only if it uses it."""
 
-    return None if text is None else parse(text, what=option)
+    def decorate(func):
+        @click.option("--quiet", "-q", is_flag=True, help="No summary or progress; errors only.")
+        @click.option(
+            "--debug",
+            is_flag=True,
+            help=f"Show the traceback of an unexpected error (also ${ENV_DEBUG}=1).",
+        )
+        @functools.wraps(func)
+        def wrapper(*args, quiet, debug, **kwargs):
+            ctx = Ctx(
+                kwargs.pop("db", None) or default_db(),
+                kwargs.pop("policy_file", None),
+                kwargs.pop("wait", DEFAULT_WAIT_S),
+                quiet,
+            )
+            return _guarded(func, ctx, debug, *args, **kwargs)
+
+        for wanted, option in ((wait, _WAIT_OPTION), (policy, _POLICY_OPTION), (db, _DB_OPTION)):
+            if wanted:
+                wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
 
 
-def parse_day(text: str, option: str) -> date:
-    """A ``YYYY-MM-DD`` option value; see analytics.periods."""
-    from analytics.periods import parse_date
+def _guarded(func, ctx: Ctx, debug: bool, *args, **kwargs):
+    """Run the command; our errors become one line and their exit code (docs/design.md)."""
+    try:
+        return func(ctx, *args, **kwargs)
+    except AnalyticsError as exc:
+        _fail(exc)
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise  # click's own control flow (Exit and Abort are RuntimeErrors)
+    except BrokenPipeError:
+        # The reader of stdout went away (`| head`): nothing to say, and nobody to say it
+        # to. Point stdout at /dev/null so the interpreter's final flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as exc:
+        if debug or os.environ.get(ENV_DEBUG):
+            raise
+        _fail(_unexpected(exc, ctx.db))
 
-    return parse_date(text, what=option)
+
+common = command_options()  # --db, --policy, --wait, --quiet, --debug
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -207,7 +222,7 @@ FORMAT_OPTION = click.option(
     default=None,
     help="Benchmarks: N engineers (4 per team) whatever --scale.",
 )
-@common
+@command_options(db=False, policy=False, wait=False)  # writes files; no warehouse, no policy
 def sample(
     ctx: Ctx,
     out: Path,
@@ -276,14 +291,17 @@ def ingest(
     """
     from analytics.ingest import run
     from analytics.ingest.summary import print_report, progress_bar
+    from analytics.policy import DEFAULT_POLICY
 
     targets = list(paths) or ([] if rebuild else [DEFAULT_RAW])
+    # ingest stores the policy it runs with: --policy, else the built-in defaults
+    policy = ctx.run().policy or DEFAULT_POLICY
     with progress_bar(ctx.interactive) as progress:
         if rebuild:
             report = run.rebuild(
                 targets,
                 db=ctx.db,
-                policy=ctx.policy,
+                policy=policy,
                 team=team,
                 wait=ctx.wait,
                 progress=progress,
@@ -293,7 +311,7 @@ def ingest(
             report = run.ingest(
                 targets,
                 db=ctx.db,
-                policy=ctx.policy,
+                policy=policy,
                 team=team,
                 prune=prune,
                 dry_run=dry_run,
@@ -344,24 +362,14 @@ def metrics(
     """
     from analytics import metrics as m
     from analytics.banner import data_ends
-    from analytics.db import reader
-    from analytics.errors import UsageError
 
-    first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
-    if last < first:
-        raise UsageError(f"--to {last} is before --from {first}")
-    start, end = m.period_bounds(first, last)
-    moment = parse_instant(as_of, "--as-of")
-    with reader(
-        ctx.db,
-        wait=ctx.wait,
-        as_of=moment,
-        policy=ctx.policy if ctx.policy_file else None,
-    ) as con:
+    run = ctx.run(as_of=as_of, date_from=date_from, date_to=date_to)
+    start, end = run.period
+    with run.reader() as con:
         # CSV is written from plain rows: pandas is not even imported (docs/scaling.md)
         table = m.summary_rows if fmt == "csv" else m.summary
         result = table(con, start, end, by=by, seed=seed, intervals=intervals)
-        ends = data_ends(con, start, end, moment or datetime.now(UTC), sources=("incidents",))
+        ends = data_ends(con, start, end, run.as_of, sources=("incidents",))
     if ends:
         click.echo(ends.warning(), err=True)
     if fmt == "csv":
@@ -393,13 +401,9 @@ def comp_time(
     balance_hours (docs/payroll.md). JSON is a list of objects with those columns.
     """
     from analytics.comptime import ledger
-    from analytics.db import reader
     from analytics.output import write_frame
 
-    when = parse_instant(as_of, "--as-of")
-    with reader(
-        ctx.db, wait=ctx.wait, as_of=when, policy=ctx.policy if ctx.policy_file else None
-    ) as con:
+    with ctx.run(as_of=as_of).reader() as con:
         frame = ledger(con, engineer=engineer, month=month)
     if fmt == "json":  # hours as JSON numbers, not strings
         for col in frame.columns:
@@ -431,7 +435,7 @@ def report_weekly(ctx: Ctx, week: str | None, as_of: str | None, out: Path) -> N
 
     usable_folder(out, "--out")
     path = weekly_report(
-        week, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
+        ctx.run(as_of=as_of, period=week, default_period="last week", week=True), out
     )
     ctx.say(f"weekly report: {path}")
 
@@ -469,29 +473,17 @@ def report_compensation(
     records nothing.
     """
     from analytics.db import usable_folder
-    from analytics.errors import UsageError
     from analytics.reports import compensation_report
 
     usable_folder(out, "--out")
-    if period and (date_from or date_to):
-        raise UsageError("give either --period or --from/--to, not both")
-    if bool(date_from) != bool(date_to):
-        raise UsageError("--from and --to go together")
-    if date_from:
-        first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
-        if last < first:
-            raise UsageError(f"--to {date_to} is before --from {date_from}")
-        period = f"{first.isoformat()}..{last.isoformat()}"
-    elif period is not None:
-        from analytics.periods import parse_period
-
-        try:
-            parse_period(period, as_of=parse_instant(as_of, "--as-of"), what="--period")
-        except UsageError as exc:
-            raise UsageError(f"--period {period!r}: {exc}") from None
-    path = compensation_report(
-        period, parse_instant(as_of, "--as-of"), out, ctx.db, ctx.wait, policy=ctx.policy_file
+    run = ctx.run(
+        as_of=as_of,
+        period=period,
+        date_from=date_from,
+        date_to=date_to,
+        default_period="last month",
     )
+    path = compensation_report(run, out)
     ctx.say(f"compensation report: {path}")
 
 
@@ -545,6 +537,7 @@ def payroll(
     from analytics import pay
     from analytics.errors import UsageError
 
+    run = ctx.run()  # payroll's period is a calendar month or days (below); its time is now
     if period and (date_from or date_to):
         raise UsageError("give either --period or --from/--to, not both")
     if bool(date_from) != bool(date_to):
@@ -552,24 +545,28 @@ def payroll(
     if period:
         start, end = pay.month_period(period)
     elif date_from:
-        start, end = pay.day_period(parse_day(date_from, "--from"), parse_day(date_to, "--to"))
+        from analytics.periods import parse_date
+
+        first, last = parse_date(date_from, what="--from"), parse_date(date_to, what="--to")
+        start, end = pay.day_period(first, last)
     else:
-        start, end = pay.previous_month(datetime.now(UTC).date())
+        start, end = pay.previous_month(run.as_of.date())
     if out is not None:
         from analytics.db import usable_folder
 
         usable_folder(out.parent, "--out", out)
     try:
         result = pay.export_payroll(
-            ctx.db,
+            run.db,
             start,
             end,
             out=out,
             force=force,
             provisional=provisional,
             accept_coverage=accept_coverage,
-            wait=ctx.wait,
-            policy=ctx.policy if ctx.policy_file else None,
+            wait=run.wait,
+            now=run.as_of,
+            policy=run.policy,
         )
     except pay.CoverageRefused as refused:
         for line in refused.lines:
@@ -589,8 +586,9 @@ def payroll(
     required=True,
     help="Folder to write the public tables into, as Parquet.",
 )
+@AS_OF_OPTION
 @common
-def export(ctx: Ctx, parquet_dir: Path) -> None:
+def export(ctx: Ctx, parquet_dir: Path, as_of: str | None) -> None:
     """Write the public tables as Parquet, partitioned by month, for Spark/Trino/BigQuery.
 
     Each file is written to a temporary name and moved into place, so a reader never sees a
@@ -600,7 +598,7 @@ def export(ctx: Ctx, parquet_dir: Path) -> None:
     from analytics.export import export_parquet
 
     usable_folder(parquet_dir, "--parquet")
-    counts = export_parquet(ctx.db, parquet_dir, wait=ctx.wait)
+    counts = export_parquet(ctx.run(as_of=as_of), parquet_dir)
     ctx.say(f"exported to {parquet_dir}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
@@ -614,7 +612,7 @@ def export(ctx: Ctx, parquet_dir: Path) -> None:
     help="Let Jupyter run as root (added by itself when running as root, as in containers).",
 )
 @click.argument("jupyter_args", nargs=-1, type=click.UNPROCESSED)
-@common
+@command_options(policy=False, wait=False)  # the notebooks take policy and wait as parameters
 def lab(
     ctx: Ctx,
     port: int | None,

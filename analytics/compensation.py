@@ -14,15 +14,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analytics import db as warehouse
 from analytics import metrics, pay, render
-from analytics.periods import parse_as_of, parse_period
+from analytics.errors import UsageError
+from analytics.periods import parse_period
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from analytics.context import RunContext
 
 __all__ = [
     "CompensationData",
@@ -114,43 +116,31 @@ class CompensationData:
         return datetime.combine(self.end_exclusive, time(0), tzinfo=UTC) > self.as_of
 
 
-def load(
-    db: str | Path,
-    period: str,
-    *,
-    as_of: str | datetime | None = "",
-    wait: float = 30.0,
-    policy: str | Path | None = "",
-) -> CompensationData:
+def load(run: RunContext) -> CompensationData:
     """Read a pay period's compensation data (read-only, one short session).
 
     Args:
-        db: Warehouse file.
-        period: A calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15``, or any
-            other period of :func:`analytics.periods.parse_period` (``last month`` ...).
-        as_of: Report time (ISO 8601 or aware datetime; empty means now): the views' time, and
-            whether the period is still provisional.
-        wait: Seconds to retry while another process holds the warehouse.
-        policy: A policy TOML file (``--policy``); empty means the one stored by the last
-            ingest, as ``incident-analytics payroll`` does.
+        run: The warehouse, report time, policy and pay period, as
+            :func:`analytics.context.from_parameters` reads the notebook's parameters. The
+            period is a calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15`` or any
+            other period (``last month`` ...); ``run.as_of`` is the views' time, and says
+            whether the period is still provisional; ``run.policy`` ``None`` is the one stored
+            by the last ingest, as ``incident-analytics payroll`` uses.
 
     Raises:
-        UsageError: a bad period, as_of or policy file.
+        UsageError: no period.
         AnalyticsError: the warehouse is missing, busy or of another schema, or no pay rate is
             in force for some of the period.
     """
-    moment = parse_as_of(as_of or None)
-    start, end = pay_days(period, moment)
-    rules = None
-    if policy:
-        from analytics.policy import load_policy
-
-        rules = load_policy(Path(policy))
+    if run.period is None:
+        raise UsageError("the compensation report needs a period, e.g. 2026-10")
+    moment = run.as_of
+    start, end = run.period.start.date(), run.period.end.date()  # pay days: 00:00 UTC
     bounds = {
         "period_start": datetime.combine(start, time(0), tzinfo=UTC),
         "period_end": datetime.combine(end, time(0), tzinfo=UTC),
     }
-    with warehouse.reader(db, wait=wait, as_of=moment, policy=rules) as con:
+    with run.reader() as con:
         payroll = pay.compute_payroll(con, start, end)
         pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
         fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])

@@ -13,10 +13,14 @@ import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analytics import render
 from analytics.compensation import CompensationData, fairness_frame, people_frame
 from analytics.render import escape as esc
+
+if TYPE_CHECKING:
+    from analytics.context import RunContext
 
 __all__ = [
     "export_payroll",
@@ -458,17 +462,19 @@ def show_footer(data: CompensationData) -> None:
     )
 
 
-def export_payroll(db: str | Path, period: str, *, export: bool, wait: float = 30.0) -> None:
+def export_payroll(run: RunContext, *, export: bool) -> None:
     """With ``export`` true (an analyst in JupyterLab), write the payroll CSV, manifest and
-    explanation as ``incident-analytics payroll`` does and list the files; otherwise nothing
-    (the report command never exports)."""
+    explanation of ``run``'s period under ``run``'s policy, as ``incident-analytics payroll
+    --policy`` does, and list the files; otherwise nothing (the report command never exports).
+    """
     if not export:
         return
     from analytics import pay
-    from analytics.compensation import pay_days
 
-    start, end = pay_days(period)
-    result = pay.export_payroll(db, start, end, out=None, force=False, wait=wait)
+    start, end = run.period.start.date(), run.period.end.date()  # pay days: 00:00 UTC
+    result = pay.export_payroll(
+        run.db, start, end, out=None, force=False, wait=run.wait, policy=run.policy
+    )
     files = [result.csv_path, result.manifest_path, result.explain_path]
     render.show(
         f"<p>Payroll export {esc(result.status)}:</p>"

@@ -1,4 +1,4 @@
-"""The comp-time ledger as the ``comp-time`` command and the reports read it (SPEC §15).
+"""The comp-time ledger as the ``comp-time`` command and the reports read it (docs/payroll.md).
 
 The figures are the stored view ``comp_time_ledger`` (sql/marts/comp_time_ledger.sql): a
 reader given ``--as-of`` or ``--policy`` shadows the report time and the policy with TEMP

@@ -1,4 +1,4 @@
-"""People's countries and their public holidays (SPEC §15 "One calendar per person").
+"""People's countries and their public holidays (docs/metrics.md "One calendar per person").
 
 ``people.csv`` may name a ``country`` per person: an ISO 3166-1 alpha-2 code, optionally with a
 subdivision (``DE-BY``), as the ``holidays`` package knows them. Codes are matched and stored

@@ -1,5 +1,5 @@
-"""What the data covers (SPEC §12): the one place that reads ``data_coverage`` and turns it into
-the shortfalls of a period.
+"""What the data covers (docs/payroll.md, "Coverage"): the one place that reads
+``data_coverage`` and turns it into the shortfalls of a period.
 
 A number computed over data that is not there is a wrong number. Payroll refuses to finalise a
 period with shortfalls, and reports and ``metrics`` say where the data ends; all of them ask

@@ -1,4 +1,4 @@
-"""Error types. Each carries the exit status of SPEC §10 and prints as one line."""
+"""Error types. Each carries the exit status of README "Command line" and prints as one line."""
 
 from __future__ import annotations
 

@@ -7,17 +7,17 @@ its ``n`` and intervals, and the API call that gives the same numbers as a DataF
 
 Every helper opens the warehouse read-only for one query and closes it at once
 (:func:`analytics.db.reader`), so an idle JupyterLab kernel never blocks a scheduled ingest
-or payroll export (SPEC §9). The worked examples are SQL with bound ``$params``; they are
+or payroll export (docs/security.md). The worked examples are SQL with bound ``$params``; they are
 printed beside their result so an analyst can copy and adapt them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +26,9 @@ from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.periods import Period
 from analytics.render import escape as esc
+
+if TYPE_CHECKING:
+    from analytics.context import RunContext
 
 __all__ = [
     "EXAMPLES",
@@ -43,7 +46,8 @@ __all__ = [
     "show_trend",
 ]
 
-# Public tables and views (SPEC §5) with one worked example each: (sql, params, what it shows).
+# Public tables and views (docs/warehouse.md) with one worked example each:
+# (sql, params, what it shows).
 EXAMPLES: dict[str, tuple[str, dict[str, Any], str]] = {
     "incidents": (
         "select severity, count(*) as incidents\n"
@@ -186,7 +190,7 @@ def show_table(
 
     Args:
         db: Warehouse file.
-        name: One of :data:`EXAMPLES` (the public names of SPEC §5).
+        name: One of :data:`EXAMPLES` (the public names of docs/warehouse.md).
         as_of: Report time for the views (ISO 8601; empty means now).
         rows: Sample rows to show.
         wait: Seconds to retry while another process holds the warehouse.
@@ -229,14 +233,29 @@ class Scope:
         confidence: The level of every interval (0.90 by default).
     """
 
-    db: Path
-    period: Period
-    as_of: datetime
+    run: RunContext
     confidence: float = 0.90
 
+    @property
+    def db(self) -> Path:
+        return self.run.db
+
+    @property
+    def period(self) -> Period:
+        return self.run.period
+
+    @property
+    def as_of(self) -> datetime:
+        return self.run.as_of
+
     def api(self) -> dict[str, Any]:
-        """The keyword arguments that point an API call at this scope."""
-        return {"db": self.db, "as_of": self.as_of}
+        """The keyword arguments that point an API call at this scope (and its policy)."""
+        return {
+            "db": self.db,
+            "as_of": self.as_of,
+            "policy": self.run.policy,
+            "wait": self.run.wait,
+        }
 
     def call(self, function: str, *args: str, **kwargs: Any) -> str:
         """The API call giving a section's numbers, as text to copy into a cell."""
@@ -252,32 +271,23 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def scope(
-    db: str | Path | None = "",
-    period: str = "last quarter",
-    as_of: str = "",
-    *,
-    confidence: float = 0.90,
-    wait: float = 30.0,
-) -> Scope:
-    """Read the notebook's parameters once (errors say what was expected) and show them.
+def scope(run: RunContext, *, confidence: float = 0.90) -> Scope:
+    """Check the notebook's context once (errors say what was expected) and show it.
 
     Args:
-        db: Warehouse file; empty means the configured one (``--db`` of ``incident-analytics
-            lab``, ``$INCIDENT_ANALYTICS_DB``, else the project's ``data/warehouse.duckdb``).
-        period: Any period form (``2026-Q3``, ``2026-10``, ``last quarter`` ...).
-        as_of: Report time (ISO 8601); empty means now.
+        run: The notebook's parameters read by :func:`analytics.context.from_parameters`:
+            warehouse, report time, policy and period (default ``last quarter``).
         confidence: Level of the intervals.
-        wait: Seconds to wait while another process writes the warehouse.
     """
     # whole seconds: the report time is shown, and copied into the API calls shown
-    moment = periods.parse_as_of(as_of).replace(microsecond=0)
-    span = periods.parse_period(period, as_of=moment)
+    moment = run.as_of.replace(microsecond=0)
+    span = run.period or periods.parse_period("last quarter", as_of=moment)
     api._confidence(confidence)
-    path = api.warehouse(db or None)
-    with warehouse.reader(path, wait=wait):  # fail here, once, if it cannot be read
+    run = replace(run, db=api.warehouse(run.db), as_of=moment, period=span)
+    with run.reader():  # fail here, once, if it cannot be read
         pass
-    chosen = Scope(path, span, moment, float(confidence))
+    path = run.db
+    chosen = Scope(run, float(confidence))
     render.show(
         f"<p><b>{esc(span.label)}</b>: {span.first_day:%a %d %b %Y} – "
         f"{span.last_day:%a %d %b %Y} (UTC), statuses as of {_iso(moment)}; "

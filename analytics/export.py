@@ -1,4 +1,4 @@
-"""Publish the public tables as Parquet, partitioned by month (SPEC §5, docs/scaling.md).
+"""Publish the public tables as Parquet, partitioned by month (docs/scaling.md).
 
 ``out/<table>/month=YYYY-MM/part-0.parquet`` (Hive-style partitions, which Spark, Trino,
 BigQuery external tables and DuckDB's ``hive_partitioning`` read as a ``month`` column), or
@@ -27,11 +27,13 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from analytics import db as dbmod
 from analytics.ingest.tabular import quote_path
+
+if TYPE_CHECKING:
+    from analytics.context import RunContext
 
 PART = "part-0.parquet"
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"  # Hive's name for a NULL partition value
@@ -59,7 +61,7 @@ _INCIDENT_MONTH = (
     "group by incident_id) as i using (incident_id)"
 )
 
-# The public tables and views of SPEC §5, in the order they are exported.
+# The public tables and views of docs/warehouse.md, in the order they are exported.
 TABLES: tuple[ExportSpec, ...] = (
     _by("incidents", "started_at"),
     _by("timeline_events", "occurred_at"),
@@ -139,33 +141,30 @@ def _leftover_tmp(table_dir: Path) -> list[Path]:
     ]
 
 
-def export_parquet(
-    db: Path, out: Path, *, wait: float = 30.0, as_of: datetime | None = None
-) -> dict[str, int]:
+def export_parquet(run: RunContext, out: Path) -> dict[str, int]:
     """Write every public table as Parquet under ``out``, partitioned by month.
 
     Args:
-        db: Warehouse file.
+        run: The warehouse, the report time of the metric views (one instant for the whole
+            export) and the policy they compute with (``None``: the stored one), as
+            :func:`analytics.context.from_options` builds them from ``export``'s options.
         out: Output folder (created if missing); ``out/<table>/...`` is replaced.
-        wait: Seconds to retry while another process holds the warehouse read-write.
-        as_of: Report time for the metric views (default: now, once for the whole export).
 
     Returns:
         Rows written per table, in the order of :data:`TABLES`.
 
     Raises:
-        WarehouseBusy: Another process held the warehouse for longer than ``wait``.
+        WarehouseBusy: Another process held the warehouse for longer than ``run.wait``.
         AnalyticsError: No warehouse, or one of another schema version.
         OSError: The output folder cannot be written (the previous export is left as it was).
     """
     out = Path(out)
-    moment = as_of or datetime.now(UTC)
     counts: dict[str, int] = {}
     # (temporary file, final file) of every file written, moved into place at the end.
     written: list[tuple[Path, Path]] = []
     created_dirs: list[Path] = []
     try:
-        with dbmod.reader(db, wait=wait, as_of=moment) as con:
+        with run.reader() as con:
             for spec in TABLES:
                 con.execute(f"create or replace temp table {_STAGE} as {spec.sql}")
                 table_dir = out / spec.table

@@ -1,8 +1,8 @@
 """The playbook's numbers: response targets, business hours, pay rates, keyword rules.
 
-Defaults are built in (SPEC §3.6). A TOML file passed as ``--policy FILE`` may set only some keys;
-the rest keep their defaults, and a list (``[[pay]]``, ``weekdays``, ``severities``, a keyword
-list, ``done_statuses``) or the ``severity_by_priority`` table replaces the default whole.
+Defaults are built in (docs/policy.md). A TOML file passed as ``--policy FILE`` may set only
+some keys; the rest keep their defaults, and a list (``[[pay]]``, ``weekdays``, ``severities``,
+a keyword list, ``done_statuses``) or the ``severity_by_priority`` table replaces the default whole.
 Every unknown key or bad value is a :class:`~analytics.errors.PolicyError` naming the file, the
 key, the value and what would be accepted.
 """
@@ -40,7 +40,7 @@ EVENT_KINDS: tuple[str, ...] = ("status_update", "escalation", "page", "note")
 _CENT = Decimal("0.01")
 
 # Done/Closed/Resolved as Jira writes them in English, Spanish, French, German and Portuguese
-# (SPEC §13); matched case- and accent-insensitively.
+# (docs/importers.md); matched case- and accent-insensitively.
 DEFAULT_DONE_STATUSES: tuple[str, ...] = (
     "Done",
     "Closed",
@@ -76,7 +76,7 @@ DEFAULT_DONE_STATUSES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class PayRate:
-    """One effective-dated set of on-call pay rates (SPEC §7)."""
+    """One effective-dated set of on-call pay rates (docs/payroll.md)."""
 
     effective_from: date
     weekly_stipend_usd: Decimal
@@ -112,7 +112,8 @@ _BLAME_PHRASES = (
 )
 _TEAM_LEADS = ("team lead", "team leads")
 _ONCALL_SRE = ("on-call sre", "oncall sre")
-# [communication]: per severity, named requirements, each met by any of its phrases (SPEC §14).
+# [communication]: per severity, named requirements, each met by any of its phrases
+# (docs/metrics.md).
 _COMMUNICATION: tuple[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
     (
         1,
@@ -155,7 +156,7 @@ _VERSIONED_WHEN_CHANGED = (
 
 @dataclass(frozen=True)
 class Policy:
-    """The playbook's numbers; the defaults are the playbook's (SPEC §3.6).
+    """The playbook's numbers; the defaults are the playbook's (docs/policy.md).
 
     Build one with :func:`load_policy`; ``Policy()`` is the built-in default. ``source`` says
     where the values came from (a file path or ``"<defaults>"``) and is not part of
@@ -185,7 +186,7 @@ class Policy:
         ("page", ("paged",)),
     )
     tracker_done_statuses: tuple[str, ...] = DEFAULT_DONE_STATUSES
-    # Jira header → extra names for it (SPEC §13), beyond the built-in languages.
+    # Jira header → extra names for it (docs/importers.md), beyond the built-in languages.
     tracker_column_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     tracker_timezone: str = "UTC"  # naive tracker times are in this zone
     pagerduty_severity_by_priority: tuple[tuple[str, int], ...] = (
@@ -195,7 +196,7 @@ class Policy:
         ("P4", 3),
         ("P5", 3),
     )
-    # Product default (SPEC §13): urgency never makes a SEV-1/2 unless the policy says so.
+    # Product default (docs/importers.md): urgency never makes a SEV-1/2 unless the policy says so.
     pagerduty_severity_by_urgency: tuple[tuple[str, int], ...] = (("high", 3), ("low", 3))
     opsgenie_severity_by_priority: tuple[tuple[str, int], ...] = (
         ("P1", 1),
@@ -218,7 +219,7 @@ class Policy:
     max_consecutive_oncall_days: int = 8
     max_interrupted_nights_per_week: int = 2
     max_offhours_oncall_hours_per_4_weeks: float = 400.0
-    # Post-incident review (SPEC §14); min_whys and within_minutes are product defaults.
+    # Post-incident review (docs/metrics.md); min_whys and within_minutes are product defaults.
     postmortem_min_whys: int = 5
     postmortem_blame_phrases: tuple[str, ...] = _BLAME_PHRASES
     communication_within_minutes: float = 60.0
@@ -234,8 +235,8 @@ class Policy:
         "significant feature unavailable",
         "major degradation",
     )
-    # [coverage] (SPEC §12, product defaults): team -> the day (00:00 UTC) or instant its
-    # rotation really started / ended
+    # [coverage] (docs/payroll.md "Coverage", product defaults): team -> the day (00:00 UTC)
+    # or instant its rotation really started / ended
     coverage_team_starts: tuple[tuple[str, date | datetime], ...] = ()
     coverage_team_ends: tuple[tuple[str, date | datetime], ...] = ()
     coverage_max_gap_hours: float = 24.0
@@ -261,7 +262,8 @@ class Policy:
     @cached_property
     def pay_version(self) -> str:
         """The version of the keys that change amounts (``[[pay]]``, ``[overnight]``) alone:
-        what payroll finality compares (SPEC §12), so other keys never touch it."""
+        what payroll finality compares (docs/payroll.md, "Finality"), so other keys never
+        touch it."""
         return pay_policy_version(self.pay, self.overnight_start, self.overnight_end)
 
     def _canonical(self) -> dict[str, Any]:
@@ -309,7 +311,7 @@ class Policy:
         """The kind of a timeline event: the first keyword rule that matches, else ``"note"``.
 
         Rules are case-insensitive substrings, tried in the order status_update, escalation,
-        page (SPEC §11).
+        page (docs/metrics.md).
         """
         folded = (text or "").casefold()
         for kind, keywords in self.timeline_keywords:
@@ -319,7 +321,7 @@ class Policy:
 
     def classify_event_other(self, text: str) -> str:
         """:meth:`classify_event` without the status_update rule: the kind of a document's
-        "status page" line when a linked status page supplies the updates (SPEC §13)."""
+        "status page" line when a linked status page supplies the updates (docs/importers.md)."""
         folded = (text or "").casefold()
         for kind, keywords in self.timeline_keywords:
             if kind != "status_update" and any(k.casefold() in folded for k in keywords):
@@ -458,7 +460,7 @@ def load_policy(path: str | Path | None) -> Policy:
     """Read a policy file over the built-in defaults.
 
     Args:
-        path: A TOML file (SPEC §3.6), or ``None`` for :data:`DEFAULT_POLICY`.
+        path: A TOML file (docs/policy.md), or ``None`` for :data:`DEFAULT_POLICY`.
 
     Returns:
         The policy, with ``source`` set to the path as given.
@@ -686,9 +688,11 @@ def _day(value: Any) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str):
+        from analytics.periods import PeriodError, parse_date  # the one parser of days
+
         try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
+            return parse_date(value)
+        except PeriodError:
             pass
     raise _Bad('expected a date "YYYY-MM-DD"')
 
@@ -756,7 +760,7 @@ def _team_days(value: Any) -> tuple[tuple[str, date | datetime], ...]:
         raise _Bad(accepted)
     days: dict[str, date | datetime] = {}
     for team, day in value.items():
-        name = team.strip().lower()  # team names are trimmed and lower-cased (SPEC §11)
+        name = team.strip().lower()  # team names are trimmed and lower-cased (docs/importers.md)
         if not name or name in days:
             raise _Bad(accepted + f"; team names must be distinct and non-empty ({team!r})")
         if isinstance(day, datetime):
@@ -880,7 +884,7 @@ _PAY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "sev1_bonus_usd": _money,
     "comp_hours_per_overnight_page": _hours,
 }
-# In the order of SPEC §3.6, for the "accepted sections" list of an error.
+# In the order of docs/policy.md, for the "accepted sections" list of an error.
 _ALL_SECTIONS = (
     "response",
     "status_updates",

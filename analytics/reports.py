@@ -1,4 +1,4 @@
-"""Notebook in, one self-contained HTML file out (SPEC §8).
+"""Notebook in, one self-contained HTML file out (docs/reports.md).
 
 :func:`run_report` checks the parameters against the notebook's ``parameters`` cell before
 any kernel starts, executes the notebook in-process with papermill on the project's kernel,
@@ -19,13 +19,16 @@ import re
 import subprocess
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analytics import config
+from analytics import config, periods
 from analytics.errors import AnalyticsError, UsageError
-from analytics.weeks import last_complete_week, parse_as_of, parse_week
+from analytics.periods import last_complete_week
+
+if TYPE_CHECKING:
+    from analytics.context import RunContext
 
 __all__ = [
     "NAME_RE",
@@ -344,72 +347,49 @@ def _notebook_error(exc: Any, failed_nb: Path) -> AnalyticsError:
 # --------------------------------------------------------------------------- weekly
 
 
-def _checked_inputs(db: Path | None, policy: Path | None, wait: float) -> tuple[Path, str]:
-    """The warehouse path and policy path (``""`` for none) a report's kernel is given, checked
-    before any kernel starts: a bad policy file is a usage error, and a missing, busy or
-    outdated warehouse fails with its own message (exit 1/3/2) rather than a traceback from
-    inside the kernel.
-    """
-    from analytics import db as warehouse
-
-    db_path = warehouse.resolve_path(db).resolve()
-    policy_path = ""
-    if policy is not None:
-        from analytics.policy import load_policy
-
-        load_policy(Path(policy))
-        policy_path = str(Path(policy).resolve())
-    with warehouse.reader(db_path, wait=wait):
+def _checked_inputs(run: RunContext) -> None:
+    """Check the warehouse before any kernel starts: a missing, busy or outdated one fails
+    with its own message (exit 1/3/2) rather than a traceback from inside the kernel. (The
+    policy file was read when the context was built: a bad one is already a usage error.)"""
+    with run.reader():
         pass
-    return db_path, policy_path
 
 
 def weekly_report(
-    week: str | None = None,
-    as_of: datetime | str | None = None,
+    run: RunContext,
     out_dir: Path = config.DEFAULT_REPORTS,
-    db: Path | None = None,
-    wait: float = config.DEFAULT_WAIT_S,
     *,
     weeks_of_trend: int = 12,
     kernel: str | None = None,
-    policy: Path | None = None,
 ) -> Path:
     """Render the weekly all-hands report to ``<out_dir>/weekly/<week>/allhands.html``.
 
     Args:
-        week: ISO week like ``2026-W47``; default the last complete week before ``as_of``.
-        as_of: Report time (aware datetime or ISO 8601 text; default now).
+        run: The warehouse, report time, policy and ISO week (``run.period``; default the last
+            complete week before ``run.as_of``), from :func:`analytics.context.from_options`
+            or :func:`~analytics.context.from_parameters`.
         out_dir: The reports folder; the report never lands outside it.
-        db: Warehouse file (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
-        wait: Seconds to retry while another process holds the warehouse.
         weeks_of_trend: Weeks in the trend charts.
         kernel: Kernel name (default: the project's).
-        policy: Policy TOML file (``--policy``); default the one stored by the last ingest.
 
     Raises:
-        UsageError: a bad week, as_of, policy or output path (before any kernel starts).
+        UsageError: a period that is not an ISO week, or a bad output path (before any
+            kernel starts).
         AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
             the notebook failed.
     """
-
-    moment = parse_as_of(as_of)
-    week = last_complete_week(moment) if week is None else week
-    parse_week(week)
+    if run.period is None:
+        run = run.with_period(periods.week(last_complete_week(run.as_of)))
+    if run.period.kind != "week":
+        raise UsageError(f"week {run.period.label!r} is not an ISO week like 2026-W47")
+    week = run.period.label
     if not isinstance(weeks_of_trend, int) or not 1 <= weeks_of_trend <= 104:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
     out_html = output_path(out_dir, "weekly", week, "allhands.html")
-    db_path, policy_path = _checked_inputs(db, policy, wait)
+    _checked_inputs(run)
     return run_report(
         "weekly_allhands",
-        {
-            "db": str(db_path),
-            "week": week,
-            "as_of": moment.isoformat().replace("+00:00", "Z"),
-            "weeks_of_trend": weeks_of_trend,
-            "wait": float(wait),
-            "policy": policy_path,
-        },
+        {**run.parameters(period_as="week"), "weeks_of_trend": weeks_of_trend},
         out_html,
         kernel=kernel,
         title=f"Weekly incident report {week}",
@@ -422,14 +402,10 @@ PAYROLL_DIR = config.DEFAULT_REPORTS / "payroll"
 
 
 def compensation_report(
-    period: str | None = None,
-    as_of: datetime | str | None = None,
+    run: RunContext,
     out_dir: Path = PAYROLL_DIR,
-    db: Path | None = None,
-    wait: float = config.DEFAULT_WAIT_S,
     *,
     kernel: str | None = None,
-    policy: Path | None = None,
 ) -> Path:
     """Render the compensation report to ``<out_dir>/compensation-<period>.html``.
 
@@ -438,38 +414,28 @@ def compensation_report(
     writes no payroll file and records nothing.
 
     Args:
-        period: A calendar month ``2026-10``, whole days ``2026-10-01..2026-10-15`` (both
-            included) or any period of :func:`analytics.periods.parse_period`; default the
-            month before ``as_of``.
-        as_of: Report time (aware datetime or ISO 8601 text; default now).
+        run: The warehouse, report time, policy and period (``run.period``: a calendar month,
+            whole days, or any period of :func:`analytics.periods.parse_period`; default the
+            month before ``run.as_of``).
         out_dir: The folder to write into; the report never lands outside it.
-        db: Warehouse file (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
-        wait: Seconds to retry while another process holds the warehouse.
         kernel: Kernel name (default: the project's).
-        policy: Policy TOML file (``--policy``); default the one stored by the last ingest.
 
     Raises:
-        UsageError: a bad period, as_of, policy or output path (before any kernel starts).
+        UsageError: a bad output path (before any kernel starts).
         AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
             the notebook failed (e.g. no pay rate in force for part of the period).
     """
     from analytics.compensation import period_name
-    from analytics.periods import parse_period
 
-    moment = parse_as_of(as_of)
-    span = parse_period("last month" if period is None else period, as_of=moment, what="period")
+    if run.period is None:
+        run = run.with_period(periods.parse_period("last month", as_of=run.as_of))
+    span = run.period
     name = period_name(span.first_day, span.last_day + timedelta(days=1))
     out_html = output_path(out_dir, f"compensation-{name}.html")
-    db_path, policy_path = _checked_inputs(db, policy, wait)
+    _checked_inputs(run)
     return run_report(
         "oncall_compensation",
-        {
-            "db": str(db_path),
-            "period": span.label,
-            "as_of": moment.isoformat().replace("+00:00", "Z"),
-            "wait": float(wait),
-            "policy": policy_path,
-        },
+        run.parameters(),
         out_html,
         kernel=kernel,
         title=f"On-call compensation {name}",

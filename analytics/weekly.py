@@ -24,8 +24,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,6 +34,9 @@ from analytics.errors import UsageError
 from analytics.scrub import Scrubber
 from analytics.stats import detectable_change
 from analytics.weeks import WEEK_RE, last_complete_week, parse_as_of, parse_week
+
+if TYPE_CHECKING:
+    from analytics.context import RunContext
 
 __all__ = [
     "MIN_N_TO_COMPARE",
@@ -298,49 +300,31 @@ def _mark_uncovered(trend: pd.DataFrame, ends: banner.DataEnds) -> pd.DataFrame:
     return out
 
 
-def load_week(
-    db: str | Path,
-    week: str,
-    as_of: str | datetime | None,
-    weeks_of_trend: int = 12,
-    *,
-    wait: float = 30.0,
-    policy: str | Path | None = None,
-) -> WeeklyData:
+def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
     """Read the week's report data from the warehouse (read-only, one short session).
 
     Args:
-        db: Warehouse file.
-        week: ISO week, e.g. ``"2026-W44"``.
-        as_of: Report time (ISO 8601 text or aware datetime; default now); statuses that
-            depend on time (pending, breached, overdue) are evaluated at this instant.
+        run: The warehouse, report time, policy and ISO week (``run.period``), as
+            :func:`analytics.context.from_parameters` reads the notebook's parameters;
+            statuses that depend on time (pending, breached, overdue) are evaluated at
+            ``run.as_of``.
         weeks_of_trend: Weeks in the trend charts, the report week included (1..104).
-        wait: Seconds to retry while another process holds the warehouse.
-        policy: A policy TOML file (``--policy``); default the one stored by the last ingest.
 
     Raises:
-        UsageError: for a bad week, as_of, weeks_of_trend or policy file.
+        UsageError: for a period that is not an ISO week, or a bad weeks_of_trend.
         AnalyticsError: when the warehouse is missing, busy or of another schema.
     """
-    start, end = parse_week(week)
-    moment = parse_as_of(as_of)
+    if run.period is None or run.period.kind != "week":
+        raise UsageError(f"week {run.period!s} is not an ISO week like 2026-W47")
+    start, end = run.period
+    moment = run.as_of
+    rules = run.policy
     weeks = int(weeks_of_trend)
     if not 1 <= weeks <= 104:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
     first = start - timedelta(days=7 * (weeks - 1))
-    rules = None
-    if policy:
-        from analytics.policy import load_policy
-
-        rules = load_policy(Path(policy))
     notes: list[str] = []
-    with warehouse.reader(
-        db,
-        wait=wait,
-        as_of=moment,
-        policy=rules,
-        materialized=("incident_responses", "incident_metrics"),
-    ) as con:
+    with run.reader(materialized=("incident_responses", "incident_metrics")) as con:
         scrubber = Scrubber(_df(con, _NAMES_SQL)["name"].dropna().tolist())
         incidents = metrics.incidents_in(con, start, end)[_INCIDENT_COLUMNS]
         summary = metrics.summary(con, start, end, by="severity")
@@ -387,7 +371,7 @@ def load_week(
         ]
     ]
     return WeeklyData(
-        week=week,
+        week=run.period.label,
         start=start,
         end=end,
         as_of=moment,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from analytics import reports
+from analytics import context, reports
 
 
 def build_warehouse(folder: Path) -> Path:
@@ -64,7 +64,8 @@ def time_floor(folder: Path, kernel: str) -> float:
 
 def time_report(folder: Path, db: Path, week: str, as_of: str, kernel: str) -> float:
     start = time.perf_counter()
-    reports.weekly_report(week, as_of, folder / "reports", db, 0, kernel=kernel)
+    run = context.from_options(db=db, as_of=as_of, period=week, wait=0, week=True)
+    reports.weekly_report(run, folder / "reports", kernel=kernel)
     return time.perf_counter() - start
 
 

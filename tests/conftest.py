@@ -121,3 +121,31 @@ def sample_warehouse(tmp_path_factory) -> Path:
     result = run_cli("ingest", str(SAMPLE), "--db", str(db), "--quiet")
     assert result.returncode == 0, result.stderr
     return db
+
+
+def week_run(**parameters):
+    """A weekly report's context from notebook parameters, as its notebook builds it."""
+    from analytics import context
+
+    return context.from_parameters(week=True, **parameters)
+
+
+def weekly_report(week, as_of, out, db=None, wait=30.0, *, policy=None, **kw):
+    """``report weekly``: the context built from the options as the CLI builds it."""
+    from analytics import context, reports
+
+    run = context.from_options(
+        db=db, as_of=as_of, period=week, policy=policy, wait=wait, week=True,
+        default_period="last week",
+    )  # fmt: skip
+    return reports.weekly_report(run, out, **kw)
+
+
+def compensation_report(period, as_of, out, db=None, wait=30.0, *, policy=None, **kw):
+    """``report compensation``: the context built from the options as the CLI builds it."""
+    from analytics import context, reports
+
+    run = context.from_options(
+        db=db, as_of=as_of, period=period, policy=policy, wait=wait, default_period="last month"
+    )
+    return reports.compensation_report(run, out, **kw)

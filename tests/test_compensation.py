@@ -26,9 +26,9 @@ import pytest
 from test_reports import build_warehouse
 from test_weekly_reviews import add_review_rows
 
-from analytics import compensation, compensation_html, pay, render, reports
+from analytics import compensation, compensation_html, context, pay, render, reports
 from analytics.errors import UsageError
-from tests.conftest import run_cli
+from tests.conftest import compensation_report, run_cli
 
 AS_OF = "2026-11-02T00:00:00Z"
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +120,9 @@ def test_a_rate_change_is_explained_per_rate_and_the_stipend_is_the_lines():
 
 
 def test_load_gives_the_payroll_lines_pages_and_no_export(warehouse):
-    data = compensation.load(warehouse, "2026-10", as_of=AS_OF, wait=0)
+    data = compensation.load(
+        context.from_parameters(db=warehouse, period="2026-10", as_of=AS_OF, wait=0)
+    )
     lines = {x.engineer: x for x in data.payroll.lines}
     assert [x.engineer for x in data.payroll.lines] == [
         "Zebedee Quartermaine",
@@ -139,7 +141,11 @@ def test_load_gives_the_payroll_lines_pages_and_no_export(warehouse):
 
 
 def test_a_period_not_ended_at_the_report_time_is_provisional(warehouse):
-    data = compensation.load(warehouse, "2026-10", as_of="2026-10-31T23:59:59Z", wait=0)
+    data = compensation.load(
+        context.from_parameters(
+            db=warehouse, period="2026-10", as_of="2026-10-31T23:59:59Z", wait=0
+        )
+    )
     assert data.provisional
 
 
@@ -152,7 +158,7 @@ def test_export_status_says_whether_the_file_has_these_figures(warehouse, tmp_pa
     pay.export_payroll(
         db, date(2026, 10, 1), date(2026, 11, 1), out=out, wait=0, accept_coverage=True
     )
-    data = compensation.load(db, "2026-10", as_of=AS_OF, wait=0)
+    data = compensation.load(context.from_parameters(db=db, period="2026-10", as_of=AS_OF, wait=0))
     assert data.export is not None
     assert data.export.same_figures
     assert (data.export.rows, data.export.total_pay_usd) == (2, Decimal("2114.28"))
@@ -163,7 +169,9 @@ def test_export_status_says_whether_the_file_has_these_figures(warehouse, tmp_pa
         "'2026-10-30 00:00:00+00', '2026-10-31 00:00:00+00', false)"
     )
     con.close()
-    changed = compensation.load(db, "2026-10", as_of=AS_OF, wait=0)
+    changed = compensation.load(
+        context.from_parameters(db=db, period="2026-10", as_of=AS_OF, wait=0)
+    )
     assert changed.export is not None and not changed.export.same_figures
     assert changed.payroll.totals()["total_pay_usd"] == "2185.71"  # + 500 x 24 / 168 = 71.43
 
@@ -217,11 +225,11 @@ def test_the_report_name_is_built_from_the_period_inside_the_folder(tmp_path, mo
 
     monkeypatch.setattr(reports, "run_report", fake_run)
     monkeypatch.setattr("analytics.db.reader", lambda *a, **k: _Nothing())
-    reports.compensation_report("2026-10-01..2026-10-15", AS_OF, tmp_path)
+    compensation_report("2026-10-01..2026-10-15", AS_OF, tmp_path)
     assert seen["out"] == tmp_path.resolve() / "compensation-2026-10-01_2026-10-15.html"
     assert seen["parameters"]["period"] == "2026-10-01..2026-10-15"
     assert seen["parameters"]["as_of"] == AS_OF
-    reports.compensation_report(None, AS_OF, tmp_path)  # default: the month before as_of
+    compensation_report(None, AS_OF, tmp_path)  # default: the month before as_of
     assert seen["out"].name == "compensation-2026-10.html"
 
 
@@ -239,7 +247,7 @@ class _Nothing:
 @pytest.fixture(scope="module")
 def report_html(warehouse, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("payroll")
-    return reports.compensation_report("2026-10", AS_OF, out, warehouse, 0)
+    return compensation_report("2026-10", AS_OF, out, warehouse, 0)
 
 
 def test_report_smoke_offline_html_with_people_charts_and_no_instructions(report_html, warehouse):
@@ -336,7 +344,7 @@ def test_compensation_report_reads_well_in_headless_chromium(sample_warehouse, t
     """The sample's October 2026, rendered at 1280 px wide with no network: charts drawn, no
     horizontal scrolling, no snake_case header, no developer instruction; a screenshot for
     docs/ (written there when $SCREENSHOT_DIR is set, e.g. SCREENSHOT_DIR=docs)."""
-    html = reports.compensation_report("2026-10", AS_OF, tmp_path / "payroll", sample_warehouse, 0)
+    html = compensation_report("2026-10", AS_OF, tmp_path / "payroll", sample_warehouse, 0)
     probed = tmp_path / "probed.html"
     probed.write_text(html.read_text("utf-8").replace("</body>", _PROBE + "</body>"), "utf-8")
     args = [*_chromium_args(tmp_path / "p1"), "--window-size=1280,1000", "--dump-dom"]
@@ -422,7 +430,7 @@ def handoff_data(tmp_path_factory) -> compensation.CompensationData:
     on Fri 30 Oct 00:00 (note 12 h before: met) and Ottoline -> Ignatius on Sat 31 Oct 00:00
     (no note: breached)."""
     path = add_review_rows(build_warehouse(tmp_path_factory.mktemp("fair") / "w.duckdb"))
-    return compensation.load(path, "2026-10", as_of=AS_OF)
+    return compensation.load(context.from_parameters(db=path, period="2026-10", as_of=AS_OF))
 
 
 def test_fairness_per_person_against_the_team_fair_share(handoff_data):
@@ -506,3 +514,37 @@ def test_comp_time_ledger_lines_show_a_debt_as_negative(monkeypatch):
     assert "|Ann||core||2026-10||8 h||0 h||0 h||8 h|" in text
     assert "|Bo||(no team)||2026-10||0 h||4 h||0 h||\u22124 h|" in text
     assert "1 line(s) end below zero" in text
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_notebooks_payroll_export_pays_under_its_policy(monkeypatch, tmp_path):
+    """``export = True`` in the notebook used to export under the stored policy whatever its
+    ``policy`` parameter said: the report showed one amount and the file paid another. The
+    export now takes the notebook's context, policy included."""
+    policy = tmp_path / "p.toml"
+    policy.write_text(
+        '[[pay]]\neffective_from = "2000-01-01"\nweekly_stipend_usd = "1000.00"\n'
+        'sev1_bonus_usd = "200.00"\ncomp_hours_per_overnight_page = 4\n'
+    )
+    seen = {}
+
+    def fake(db, start, end, **kw):
+        seen.update(db=db, start=start, end=end, **kw)
+        raise _Stop
+
+    monkeypatch.setattr(pay, "export_payroll", fake)
+    run = context.from_parameters(
+        db=tmp_path / "w.duckdb", period="2026-10", as_of=AS_OF, policy=str(policy), wait=0
+    )
+    with pytest.raises(_Stop):
+        compensation_html.export_payroll(run, export=True)
+    assert seen["policy"].pay[0].weekly_stipend_usd == Decimal("1000.00")
+    assert (seen["db"], seen["start"], seen["end"]) == (
+        tmp_path / "w.duckdb",
+        date(2026, 10, 1),
+        date(2026, 11, 1),
+    )
+    compensation_html.export_payroll(run, export=False)  # the report command never exports

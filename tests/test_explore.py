@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import explore, render
+from analytics import context, explore, render
 from analytics.errors import UsageError
 
 AS_OF = "2026-11-02T00:00:00Z"
@@ -27,18 +27,25 @@ def shown(monkeypatch) -> list[str]:
 
 @pytest.fixture
 def scope(sample_warehouse, shown):
-    s = explore.scope(str(sample_warehouse), "2026-Q3", AS_OF)
+    s = explore.scope(
+        context.from_parameters(db=str(sample_warehouse), period="2026-Q3", as_of=AS_OF)
+    )
     shown.clear()
     return s
 
 
 def test_scope_reads_the_parameters_once(sample_warehouse, shown):
-    s = explore.scope(str(sample_warehouse), "last quarter", AS_OF, confidence=0.8)
+    s = explore.scope(
+        context.from_parameters(db=str(sample_warehouse), period="last quarter", as_of=AS_OF),
+        confidence=0.8,
+    )
     assert s.period.label == "2026-Q3" and s.confidence == 0.8
     assert "Wed 01 Jul 2026 – Wed 30 Sep 2026" in shown[0]
     assert str(sample_warehouse) in shown[0]
     with pytest.raises(UsageError, match="is not one of"):
-        explore.scope(str(sample_warehouse), "Q3 please", AS_OF)
+        explore.scope(
+            context.from_parameters(db=str(sample_warehouse), period="Q3 please", as_of=AS_OF)
+        )
 
 
 def test_glance_compares_with_the_period_before(scope, shown):
@@ -96,7 +103,9 @@ def test_oncall_load_and_own_sql(scope, shown):
 
 
 def test_an_empty_period_says_so(sample_warehouse, shown):
-    s = explore.scope(str(sample_warehouse), "2020-Q1", AS_OF)
+    s = explore.scope(
+        context.from_parameters(db=str(sample_warehouse), period="2020-Q1", as_of=AS_OF)
+    )
     shown.clear()
     for show in (explore.show_mttx, explore.show_trend, explore.show_incidents):
         show(s)

@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from analytics import context, export
 from analytics import db as dbmod
-from analytics import export
 from tests.conftest import run_cli
 
 AS_OF = datetime(2026, 11, 2, tzinfo=UTC)
@@ -26,6 +26,10 @@ MONTH_COLUMN = {
     "oncall_load": "week_start",
     "oncall_fairness": "period_start",
 }
+
+
+def _run(db: Path, as_of: datetime) -> context.RunContext:
+    return context.from_parameters(db=db, as_of=as_of, wait=5)
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -60,7 +64,7 @@ def _parquet_rows(out: Path, table: str, *, own_month: bool = False) -> list[str
 @pytest.fixture(scope="module")
 def exported(sample_warehouse, tmp_path_factory) -> tuple[Path, dict[str, int]]:
     out = tmp_path_factory.mktemp("export") / "parquet"
-    counts = export.export_parquet(sample_warehouse, out, wait=5, as_of=AS_OF)
+    counts = export.export_parquet(_run(sample_warehouse, AS_OF), out)
     return out, counts
 
 
@@ -139,10 +143,10 @@ def test_money_stays_decimal_and_timestamps_stay_utc(exported):
 def test_a_re_export_is_identical_and_leaves_no_temp_files(sample_warehouse, exported, tmp_path):
     out, _ = exported
     again = tmp_path / "again"
-    export.export_parquet(sample_warehouse, again, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), again)
     assert _files(again) == _files(out)
     # In place too: the same files, byte for byte, and nothing else.
-    export.export_parquet(sample_warehouse, again, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), again)
     assert _files(again) == _files(out)
     assert not [p for p in again.rglob("*") if p.name.startswith(".") or p.suffix == ".tmp"]
 
@@ -154,7 +158,7 @@ def test_partitions_that_no_longer_exist_are_removed(sample_warehouse, exported,
     duckdb.sql(f"copy (select 1 as x) to '{stale}' (format parquet)")
     mine = out / "README.txt"
     mine.write_text("not ours")
-    export.export_parquet(sample_warehouse, out, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), out)
     assert not stale.exists() and not stale.parent.exists()
     assert mine.read_text() == "not ours"
     assert _files(out) == {**_files(exported[0]), "README.txt": b"not ours"}
@@ -164,7 +168,7 @@ def test_a_failure_mid_export_leaves_the_previous_files_intact(
     sample_warehouse, exported, tmp_path, monkeypatch
 ):
     out = tmp_path / "out"
-    export.export_parquet(sample_warehouse, out, wait=5, as_of=AS_OF)
+    export.export_parquet(_run(sample_warehouse, AS_OF), out)
     before = _files(out)
     real_copy = export._copy
     calls = []
@@ -178,7 +182,7 @@ def test_a_failure_mid_export_leaves_the_previous_files_intact(
     monkeypatch.setattr(export, "_copy", failing_copy)
     # A later as_of changes the metric views: any file replaced would differ.
     with pytest.raises(OSError, match="No space"):
-        export.export_parquet(sample_warehouse, out, wait=5, as_of=datetime(2027, 1, 1, tzinfo=UTC))
+        export.export_parquet(_run(sample_warehouse, datetime(2027, 1, 1, tzinfo=UTC)), out)
     assert len(calls) == 20
     assert _files(out) == before, "previous export changed, or temp files left behind"
 
@@ -196,3 +200,26 @@ def test_cli_export_of_a_missing_warehouse_is_one_line(tmp_path):
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "no warehouse" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_export_honours_policy(sample_warehouse, tmp_path):
+    """`export --policy` computes the exported marts under that file's numbers, as `metrics
+    --policy` does: with SEV-1s due in 1 minute instead of 15, the sample's 15 SEV-1s are 1 met
+    and 14 breached (13 met and 2 breached under the stored policy: 13 of them were acknowledged
+    within 15 minutes, and only one within a minute)."""
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[response]\nsev1_minutes = 1\n")
+    counts = {}
+    for name, extra in (("stored", []), ("strict", ["--policy", str(strict)])):
+        out = tmp_path / name
+        result = run_cli("export", "--parquet", str(out), "--db", str(sample_warehouse), *extra)
+        assert result.returncode == 0, result.stderr
+        counts[name] = dict(
+            duckdb.execute(
+                "select response_status, count(*) from read_parquet($g) where severity = 1 "
+                "group by all",
+                {"g": str(out / "incident_metrics" / "**" / "*.parquet")},
+            ).fetchall()
+        )
+    assert counts["stored"] == {"met": 13, "breached": 2}
+    assert counts["strict"] == {"met": 1, "breached": 14}

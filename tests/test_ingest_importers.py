@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, week_run
 
 FIXTURES = Path(__file__).parent / "fixtures" / "importers"
 
@@ -441,7 +441,9 @@ def test_weekly_report_says_where_each_incidents_status_updates_came_from(tmp_pa
     (raw / "timelines" / "checkout.md").write_text(UNLINKED)
     db = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
-    data = weekly.load_week(db, "2026-W47", "2026-11-30T00:00:00Z", 12, wait=5)
+    data = weekly.load_week(
+        week_run(db=db, period="2026-W47", as_of="2026-11-30T00:00:00Z", wait=5), 12
+    )
     table = weekly_html.incidents_table(data).set_index("incident")
     assert table.loc["sp-crit-1", "status updates"] == "met (from status page)"
     assert table.loc["2026-11-20-checkout", "status updates"] == "breached (from post-mortem)"

@@ -155,15 +155,16 @@ def test_a_period_must_be_aware_and_not_empty():
 
 
 def test_the_old_entry_points_use_the_one_parser():
-    from analytics import db, metrics, weeks
-    from analytics.cli import parse_day
-    from analytics.cli import parse_instant as cli_instant
+    from analytics import context, db, metrics, weeks
 
     assert metrics.period_bounds("2026-07-01", date(2026, 9, 30)) == tuple(parse_period("2026-Q3"))
     assert metrics.iso_week_bounds("2026-W44") == tuple(parse_period("2026-W44"))
     assert weeks.parse_as_of("2026-11-02T00:00:00Z") == utc(2026, 11, 2)
-    assert cli_instant("2026-11-02 UTC", "--as-of") == utc(2026, 11, 2)
-    assert parse_day("2026-11-02", "--from") == date(2026, 11, 2)
+    cli = context.from_options(as_of="2026-11-02 UTC", date_from="2026-11-02", date_to="2026-11-02")
+    assert cli.as_of == utc(2026, 11, 2)
+    assert cli.period == parse_period("2026-11-02")
+    notebook = context.from_parameters(as_of="2026-11-02 UTC", period="2026-11-02")
+    assert (notebook.as_of, notebook.period) == (cli.as_of, cli.period)
     assert db.connect_reader.__annotations__["as_of"].count("str")
 
 

@@ -20,6 +20,7 @@ from analytics import db, reports, weekly
 from analytics import weekly_html as weekly_view  # "weekly_html" is the rendered-report fixture
 from analytics.errors import UsageError
 from analytics.policy import DEFAULT_POLICY
+from tests.conftest import week_run, weekly_report
 
 AS_OF = "2026-11-02T00:00:00Z"
 WEEK = "2026-W44"
@@ -234,7 +235,7 @@ def no_kernel(monkeypatch):
 @pytest.mark.parametrize("week", ["2026-W60", "2026-W00", "2026W44", "../x", "2026-W4", "2025-W53"])
 def test_bad_week_is_a_usage_error_naming_the_value(week, tmp_path, warehouse, no_kernel):
     with pytest.raises(UsageError, match=re.escape(repr(week))) as info:
-        reports.weekly_report(week, None, tmp_path, warehouse, 0)
+        weekly_report(week, None, tmp_path, warehouse, 0)
     assert info.value.exit_code == 2
     assert not any(tmp_path.iterdir())
 
@@ -274,12 +275,12 @@ def test_run_report_refuses_unknown_and_mistyped_parameters(tmp_path, no_kernel)
 
 def test_bad_as_of_is_a_usage_error(tmp_path, warehouse, no_kernel):
     with pytest.raises(UsageError, match="yesterday"):
-        reports.weekly_report(WEEK, "yesterday", tmp_path, warehouse, 0)
+        weekly_report(WEEK, "yesterday", tmp_path, warehouse, 0)
 
 
 def test_missing_warehouse_fails_before_a_kernel(tmp_path, no_kernel):
     with pytest.raises(Exception, match="no warehouse"):
-        reports.weekly_report(WEEK, AS_OF, tmp_path, tmp_path / "missing.duckdb", 0)
+        weekly_report(WEEK, AS_OF, tmp_path, tmp_path / "missing.duckdb", 0)
 
 
 @pytest.mark.parametrize(
@@ -299,7 +300,7 @@ def test_default_week_is_the_last_complete_one(as_of, week):
 
 
 def test_load_week_reads_the_week_and_scrubs_names(warehouse):
-    data = weekly.load_week(warehouse, WEEK, AS_OF, 12, wait=0)
+    data = weekly.load_week(week_run(db=warehouse, period=WEEK, as_of=AS_OF, wait=0), 12)
     # 4 incidents started in W44: one SEV-1, two SEV-2, one SEV-3
     assert sorted(data.incidents["severity"]) == [1, 2, 2, 3]
     titles = " ".join(data.incidents["title"])
@@ -348,7 +349,7 @@ def test_typical_range_is_the_middle_80_percent_of_covered_weeks():
 
 
 def test_headline_strip(warehouse):
-    data = weekly.load_week(warehouse, WEEK, AS_OF, 12, wait=0)
+    data = weekly.load_week(week_run(db=warehouse, period=WEEK, as_of=AS_OF, wait=0), 12)
     strip = weekly_view.headline_strip(data)
     # only W43 is a covered week before W44: too few weeks for a typical range
     assert strip[0][:3] == ("1", "SEV-1 this week", "too few weeks to say what is typical")
@@ -360,7 +361,7 @@ def test_headline_strip(warehouse):
 
 
 def test_action_items_have_one_definition_per_column(warehouse):
-    data = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
+    data = weekly.load_week(week_run(db=warehouse, period=WEEK, as_of=AS_OF, wait=0), 4)
     # payments' incident of 26 Oct has two items, both with owner, due date and ticket:
     # item 1 open, due 30 Oct < 2 Nov (overdue); item 2 ticked done in the document, no
     # tracker date, so not "closed this week"
@@ -427,7 +428,7 @@ def test_weekly_data_has_the_columns_its_docstring_lists(warehouse):
     double backticks; patterns such as ``mtta_*`` are left out)."""
     import dataclasses
 
-    data = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
+    data = weekly.load_week(week_run(db=warehouse, period=WEEK, as_of=AS_OF, wait=0), 4)
     doc = weekly.WeeklyData.__doc__.split("Attributes:", 1)[1]
     entries = re.split(r"\n {8}(?=[a-z_][a-z_, ]*: )", doc)
     checked = set()
@@ -513,7 +514,9 @@ def test_mttx_notes_say_each_finding_once_in_plain_words():
 def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
     # W46 (9-16 Nov) is after every source's data: the event sources end Sat 31 Oct, the
     # rotations Fri 30 Oct (search) and Mon 2 Nov (payments)
-    data = weekly.load_week(warehouse, "2026-W46", "2026-11-20T00:00:00Z", 4, wait=0)
+    data = weekly.load_week(
+        week_run(db=warehouse, period="2026-W46", as_of="2026-11-20T00:00:00Z", wait=0), 4
+    )
     assert weekly_view.headline(data) == [
         "No incident data for this week: see the note at the top."
     ]
@@ -539,8 +542,10 @@ def test_load_week_applies_a_policy_file(warehouse, tmp_path):
     # the SEV-2 of 27 Oct was acknowledged 48 min after detection: breached at 30, met at 60
     policy = tmp_path / "policy.toml"
     policy.write_text("[response]\nsev2_minutes = 60\n", encoding="utf-8")
-    default = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
-    relaxed = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0, policy=policy)
+    default = weekly.load_week(week_run(db=warehouse, period=WEEK, as_of=AS_OF, wait=0), 4)
+    relaxed = weekly.load_week(
+        week_run(db=warehouse, period=WEEK, as_of=AS_OF, wait=0, policy=policy), 4
+    )
 
     def status(data):
         rows = data.incidents.set_index("incident_id")
@@ -553,7 +558,7 @@ def test_bad_policy_file_fails_before_a_kernel(tmp_path, warehouse, no_kernel):
     policy = tmp_path / "policy.toml"
     policy.write_text("[response]\nsev9_minutes = 1\n", encoding="utf-8")
     with pytest.raises(UsageError, match="sev9"):
-        reports.weekly_report(WEEK, AS_OF, tmp_path / "out", warehouse, 0, policy=policy)
+        weekly_report(WEEK, AS_OF, tmp_path / "out", warehouse, 0, policy=policy)
 
 
 def test_team_charts_keep_the_teams_with_the_most_and_say_so():
@@ -578,7 +583,7 @@ def test_team_charts_keep_the_teams_with_the_most_and_say_so():
 
 
 def _run_weekly(warehouse: Path, out_dir: Path) -> Path:
-    return reports.weekly_report(WEEK, AS_OF, out_dir, warehouse, 0)
+    return weekly_report(WEEK, AS_OF, out_dir, warehouse, 0)
 
 
 @pytest.fixture(scope="module")
@@ -633,7 +638,7 @@ def test_weekly_report_rerun_replaces_files_atomically(warehouse, tmp_path):
 
 @pytest.mark.slow
 def test_weekly_report_on_an_empty_week(warehouse, tmp_path):
-    html = reports.weekly_report("2026-W30", AS_OF, tmp_path, warehouse, 0).read_text("utf-8")
+    html = weekly_report("2026-W30", AS_OF, tmp_path, warehouse, 0).read_text("utf-8")
     # W30 (20-26 Jul) is before the data begins (Tue 13 Oct): no data, not "no incidents"
     assert "No incident data for this week: see the note at the top." in html
     assert "No incidents started this week." not in html
@@ -770,7 +775,7 @@ def test_sample_demo_week_screenshot(sample_warehouse, tmp_path):
 
     from conftest import ROOT
 
-    html = reports.weekly_report(WEEK, AS_OF, tmp_path / "out", sample_warehouse, 0)
+    html = weekly_report(WEEK, AS_OF, tmp_path / "out", sample_warehouse, 0)
     text = html.read_text("utf-8")
     assert "Some data is missing" not in text
     assert "headline-strip" in text

@@ -15,7 +15,8 @@ import duckdb
 import pytest
 from test_reports import AS_OF, PEOPLE_NAMES, WEEK, _visible_text, build_warehouse
 
-from analytics import db, reports, weekly, weekly_reviews, weekly_reviews_html
+from analytics import db, weekly, weekly_reviews, weekly_reviews_html
+from tests.conftest import week_run, weekly_report
 
 
 def _t(day: int, hour: int = 0, minute: int = 0, month: int = 10) -> datetime:
@@ -90,7 +91,7 @@ def review_warehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def week(review_warehouse) -> weekly.WeeklyData:
-    return weekly.load_week(review_warehouse, WEEK, AS_OF)
+    return weekly.load_week(week_run(db=review_warehouse, period=WEEK, as_of=AS_OF))
 
 
 def test_postmortems_to_present_are_the_documents_published_in_the_week(week):
@@ -106,7 +107,9 @@ def test_postmortems_to_present_are_the_documents_published_in_the_week(week):
 
 def test_a_document_published_after_the_report_time_is_not_presented(review_warehouse):
     # as of Tue 27 Oct 08:00, the 09:00 publication of 2026-10-26-db has not happened yet
-    early = weekly.load_week(review_warehouse, WEEK, "2026-10-27T08:00:00Z")
+    early = weekly.load_week(
+        week_run(db=review_warehouse, period=WEEK, as_of="2026-10-27T08:00:00Z")
+    )
     assert early.reviews.presented.empty
 
 
@@ -201,7 +204,9 @@ def test_requirement_labels_are_words():
 
 
 def test_a_warehouse_without_reviews_or_notes_says_so(tmp_path):
-    data = weekly.load_week(build_warehouse(tmp_path / "w.duckdb"), WEEK, AS_OF)
+    data = weekly.load_week(
+        week_run(db=build_warehouse(tmp_path / "w.duckdb"), period=WEEK, as_of=AS_OF)
+    )
     assert set(data.reviews.not_provided) == {"reviews", "handoffs"}
     assert data.reviews.presented.empty
     assert data.reviews.handoffs.empty
@@ -209,7 +214,7 @@ def test_a_warehouse_without_reviews_or_notes_says_so(tmp_path):
 
 @pytest.fixture(scope="module")
 def review_html(review_warehouse, tmp_path_factory) -> str:
-    out = reports.weekly_report(WEEK, AS_OF, tmp_path_factory.mktemp("out"), review_warehouse, 0)
+    out = weekly_report(WEEK, AS_OF, tmp_path_factory.mktemp("out"), review_warehouse, 0)
     return out.read_text("utf-8")
 
 
@@ -247,7 +252,7 @@ def test_the_weekly_report_shows_the_review_sections(review_html):
 
 
 def test_empty_sections_say_so_plainly(tmp_path):
-    html = reports.weekly_report(
+    html = weekly_report(
         WEEK, AS_OF, tmp_path, build_warehouse(tmp_path / "w.duckdb"), 0
     ).read_text("utf-8")
     text = re.sub(r"\s+", " ", _visible_text(html))

@@ -5,7 +5,7 @@
 -- grain: incident_id, source_kind, source_file
 --
 -- Versions of vendor incidents (PagerDuty, Opsgenie, Statuspage): one row per vendor incident
--- and file that holds it (unique incident_id, source_kind, source_file). SPEC §13: when one
+-- and file that holds it (unique incident_id, source_kind, source_file). When one
 -- vendor incident is in several files, the version with the latest updated time wins (a
 -- version without one is the oldest), ties to the later path. The one place that ranks them:
 -- `incidents`, `timeline_events`, `pages` and `data_coverage` read it.

@@ -5,7 +5,7 @@
 -- depends: macros.sql
 -- grain: engineer, month
 --
--- Comp-time ledger (SPEC §15): one row per engineer and calendar month, from the month of their
+-- Comp-time ledger (docs/payroll.md): one row per engineer and calendar month, from the month of their
 -- first lot or take to the month of as_of (UTC), months without activity included. Owed hours
 -- are lots: every page counted by the pay rule (counted_overnight_pages, the rule payroll uses)
 -- at the rate in force when it was sent, owed in the UTC month it was sent (the month of the pay

@@ -4,7 +4,7 @@
 -- depends: incidents, params, policy, communication_rules, timeline_events, macros.sql, communication_facts
 -- grain: incident_id, requirement
 --
--- Communication per severity (SPEC §14): one row per incident and requirement of its severity
+-- Communication per severity (docs/metrics.md): one row per incident and requirement of its severity
 -- in communication_rules (the policy's [communication]; no rows for a severity without any).
 -- A requirement is met by a timeline event whose text holds one of its phrases, whole-word and
 -- case-insensitively ("exec" never matches "executed"; "#exec" matches "#exec-war-room"), at

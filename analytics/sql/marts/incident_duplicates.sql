@@ -5,7 +5,7 @@
 -- grain: incident_id, other_incident_id
 --
 -- Likely duplicates: one row per pair of incidents from different sources (source_kind) of the
--- same team or service whose started_at lie within 30 minutes of each other (SPEC §13).
+-- same team or service whose started_at lie within 30 minutes of each other (docs/importers.md).
 -- Reported, never merged: a timeline document that names the vendor record (PAGERDUTY:,
 -- OPSGENIE:, STATUS PAGE:) links them, and the vendor record then makes no incident of its own.
 --   incident_id: the earlier incident of the pair (by started_at, then incident_id)

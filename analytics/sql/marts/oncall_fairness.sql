@@ -4,7 +4,7 @@
 -- depends: oncall_fairness_between
 -- grain: team, engineer, month
 --
--- On-call fairness and working time (SPEC §15): one row per engineer, team and UTC calendar
+-- On-call fairness and working time (docs/metrics.md): one row per engineer, team and UTC calendar
 -- month (unique team, engineer, month), for every month from a team's first shift or page to
 -- its last. Rows: the members of the month's window (engineers with a non-override shift piece
 -- of the team in it, 0-hour rows included) and whoever was on call or paged for the team in the

@@ -9,7 +9,7 @@
 -- the recipient's own time zone from `people` (UTC when unknown), DST-correct. hour_class splits
 -- pages into sleep (overnight, [policy_numbers.overnight_start, overnight_end) local), business (the
 -- policy's business weekdays and hours on the recipient's clock, minus the public holidays of
--- the recipient's people.country, else of the policy's country: SPEC §15) and off.
+-- the recipient's people.country, else of the policy's country: docs/metrics.md, "One calendar per person") and off.
 --   page_id: the page's id
 --   sent_at: when the page was sent (UTC)
 --   recipient: who was paged, as spelled in people.csv when known

@@ -4,7 +4,7 @@
 -- depends: params, incidents, policy, src_reviews, blame_matches, action_items, macros.sql, review_facts
 -- grain: incident_id
 --
--- Post-mortem review checks (SPEC §14): one row per incident (unique incident_id), whether or
+-- Post-mortem review checks (docs/metrics.md): one row per incident (unique incident_id), whether or
 -- not it has a review document. The document that counts is the earliest published review
 -- document of the incident (a reviews/ document before a timeline document's own review part,
 -- then path order). Counted at ingest, per document: the sections present and the why-steps;

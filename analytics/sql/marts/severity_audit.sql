@@ -4,7 +4,7 @@
 -- depends: incidents, src_incidents, policy, macros.sql
 -- grain: incident_id
 --
--- Severity audit (SPEC §14): one row per incident (unique incident_id): the declared severity
+-- Severity audit (docs/metrics.md): one row per incident (unique incident_id): the declared severity
 -- against the severity its recorded impact shows. Evidence of SEV-1: data lost, 100% of users
 -- affected, or a [severity_audit] sev1_phrases phrase in the title or IMPACT; of SEV-2: more
 -- than 50% of users affected or a sev2_phrases phrase; else SEV-3; none when no impact was

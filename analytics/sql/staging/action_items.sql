@@ -5,7 +5,7 @@
 -- grain: incident_id, item_no
 --
 -- Action items of the incidents' winning documents: one row per item (incident_id, item_no).
--- Then the items of the incident's review documents (reviews/, SPEC §3.8), earliest PUBLISHED
+-- Then the items of the incident's review documents (reviews/, docs/inputs.md), earliest PUBLISHED
 -- first, numbered on after the timeline's; a review item whose ticket (else its text, case and
 -- spacing aside) is already listed is left out. A tracker (Jira) row with the item's ticket key
 -- wins for status, due date and resolution; the owner stays the document's.

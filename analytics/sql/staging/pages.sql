@@ -5,7 +5,7 @@
 -- grain: page_id
 --
 -- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
--- incident found in several files, only the latest version's file gives its pages (SPEC §13).
+-- incident found in several files, only the latest version's file gives its pages (docs/importers.md).
 -- An Opsgenie alert without its own ack time takes the first acknowledge of its alert log. The
 -- pages of a PagerDuty incident a document names (PAGERDUTY: header) belong to the document's.
 --   page_id: the page's id
