@@ -17,20 +17,27 @@
 --   last_ingested_at: when a file behind these rows was last loaded (UTC, from ingest_log)
 with
 
-incidents as (
+-- materialized: three branches read it, and the view's window is worth computing once
+incidents as materialized (
     select incident_id, started_at, source_file from incidents
 ),
 
 -- The rows of the `pages` view, read from src_pages with the view's one filter (a page of a
 -- superseded vendor version is not a page); the view's other joins only rename people and
 -- never add or drop a row, and at 10 M pages they cost more than everything else here.
-pages as (
-    select s.sent_at, s.source_file,
+-- Aggregated per file in one pass: the span and the files both come from these few rows.
+page_files as (
+    select
+        s.source_file,
+        min(s.sent_at) as first_at,
+        max(s.sent_at) as last_at,
+        count(*) as rows,
     from src_pages as s
     anti join (
         select incident_id, source_file from vendor_versions where not is_latest
     ) as o
         on o.incident_id = s.incident_id and o.source_file = s.source_file
+    group by s.source_file
 ),
 
 action_items as (
@@ -93,7 +100,7 @@ action_item_events as (
 event_files as (
     select 'incidents' as source, source_file from incidents
     union all
-    select 'pages' as source, source_file from pages
+    select 'pages' as source, source_file from page_files
     union all
     select 'action_items' as source, source_file from action_item_events
     union all
@@ -119,8 +126,8 @@ event_spans as (
     select 'incidents' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
     from incidents
     union all
-    select 'pages' as source, min(sent_at) as first_at, max(sent_at) as last_at, count(*) as rows,
-    from pages
+    select 'pages' as source, min(first_at) as first_at, max(last_at) as last_at, coalesce(sum(rows), 0)::bigint as rows,
+    from page_files
     union all
     select 'action_items' as source, min(event_at) as first_at, max(event_at) as last_at, count(*) as rows,
     from action_item_events
