@@ -12,8 +12,6 @@ v6 mimetype fails papermill's notebook validation (STACK-NOTES).
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from typing import TYPE_CHECKING
 
 import altair as alt
@@ -81,38 +79,11 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 def setup() -> None:
-    """Register and enable the project theme and draw charts as static SVG (offline).
-
-    Also starts vl-convert's JavaScript engine in the background: its first drawing costs
-    0.5-1.5 s, which then overlaps the report's queries instead of delaying the first chart.
-    """
+    """Register and enable the project theme and draw charts as static SVG (offline)."""
     if THEME not in alt.theme.names():
         alt.theme.register(THEME, enable=False)(_theme)
     alt.theme.enable(THEME)
     alt.renderers.enable("svg")
-    _warm_up()
-
-
-_warmed: list[threading.Thread] = []
-
-
-def _warm_up() -> None:
-    """Draw an empty chart once per process, in a daemon thread (vl-convert releases the GIL).
-
-    Errors are left to the first real chart, which reports them.
-    """
-    if _warmed:
-        return
-
-    def draw() -> None:
-        with contextlib.suppress(Exception):
-            import vl_convert
-
-            vl_convert.vegalite_to_svg({"data": {"values": []}, "mark": "point"})
-
-    thread = threading.Thread(target=draw, name="vl-convert warm-up", daemon=True)
-    _warmed.append(thread)
-    thread.start()
 
 
 def _hours(field: str) -> str:
