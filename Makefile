@@ -47,8 +47,10 @@ demo: $(STAMP)
 	$(BIN)/incident-analytics payroll --period $(DEMO_PERIOD) --db $(DEMO_DB)
 	$(BIN)/incident-analytics report compensation --period $(DEMO_PERIOD) --as-of $(DEMO_AS_OF) --db $(DEMO_DB)
 
+# The fast tier on every core (pytest-xdist): each worker builds its own session fixtures in
+# its own temporary folder, so the tests share nothing.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
