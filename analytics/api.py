@@ -20,12 +20,11 @@ Results are pandas DataFrames whose columns are documented in ``docs/api.md``.
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from analytics import periods
+from analytics import periods, render
 from analytics.errors import UsageError
 from analytics.periods import Period
 from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES
@@ -85,20 +84,11 @@ def warehouse(db: str | Path | None = None) -> Path:
 
 
 def format_duration(seconds: float | None) -> str:
-    """A duration for people: ``45 s``, ``12 min``, ``3.5 h``, ``2.1 d``; ``—`` when missing."""
-    try:
-        value = float(seconds)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "—"
-    if math.isnan(value):
-        return "—"
-    if value < 60:
-        return f"{value:.0f} s"
-    if value < 3600:
-        return f"{value / 60:.0f} min"
-    if value < 48 * 3600:
-        return f"{value / 3600:.1f} h"
-    return f"{value / 86400:.1f} d"
+    """A duration for people: ``45 s``, ``12 min``, ``3.5 h``, ``2.1 d``; ``—`` when missing.
+
+    The one spelling of every report (:func:`analytics.render.duration`).
+    """
+    return render.duration(seconds)
 
 
 def hours(frame: pd.DataFrame) -> pd.DataFrame:

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -184,15 +183,9 @@ def data_ends(
 
 def html(ends: DataEnds) -> str:
     """The banner as an HTML block (empty text when the data covers the period)."""
-    if not ends:
-        return ""
-    items = "".join(f"<li>{escape(line)}</li>" for line in ends.lines)
-    return (
-        '<div class="data-ends" role="alert" style="border: 2px solid #c0392b; '
-        "background: #fdecea; color: #1a1a1a; padding: 0.6em 1em; margin: 0.5em 0 1em; "
-        'border-radius: 4px; font-size: 1.05em;"><strong>Some data is missing for this '
-        f'period.</strong><ul style="margin: 0.4em 0 0;">{items}</ul></div>'
-    )
+    from analytics import render
+
+    return render.banner(ends.lines) if ends else ""
 
 
 def show_period(
@@ -215,9 +208,8 @@ def show_period(
         wait: Seconds to retry while another process holds the warehouse.
         sources: The sources the report reads (pay: incidents, pages, rotations).
     """
-    from IPython.display import HTML, display
-
     from analytics import db as warehouse
+    from analytics import render
     from analytics.periods import parse_as_of, parse_period
 
     moment = parse_as_of(as_of or None)
@@ -225,4 +217,4 @@ def show_period(
     with warehouse.reader(db, wait=wait) as con:
         ends = data_ends(con, start, end, moment, sources=sources)
     if ends:
-        display(HTML(html(ends)))
+        render.show(html(ends))

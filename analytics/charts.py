@@ -309,7 +309,8 @@ def action_items_by_team(df: pd.DataFrame, *, subtitle: str | None = None) -> al
 
     Args:
         df: One row per team: ``team``, ``opened``, ``closed``, ``open_backlog``,
-            ``overdue_backlog`` (counts; ``analytics.weekly.ACTION_ITEM_COLUMNS`` defines them).
+            ``overdue_backlog`` (counts; ``analytics.weekly_html.ACTION_ITEM_COLUMNS``
+            defines them).
         subtitle: A line under the title, e.g. which teams a shortened chart shows.
     """
     labels = ", ".join(f"'{k}': '{v}'" for k, v in _ITEM_LABELS.items())

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from analytics import db as warehouse
-from analytics import metrics, pay
+from analytics import metrics, pay, render
 from analytics.periods import parse_as_of, parse_period
 
 if TYPE_CHECKING:
@@ -241,18 +241,6 @@ from policy
 # --------------------------------------------------------------------------- explanations
 
 
-def _money(value: Decimal) -> str:
-    return f"${value.quantize(Decimal('0.01')):,.2f}"
-
-
-def _hours(value: Decimal) -> str:
-    return f"{pay.format_hours(value)} h"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
 def explain_lines(payroll: pay.Payroll) -> list[LineExplanation]:
     """Each payroll line in words, from its explanation rows (pure: no warehouse).
 
@@ -274,29 +262,32 @@ def explain_lines(payroll: pay.Payroll) -> list[LineExplanation]:
         if seconds_by_rate:
             rates = sorted(seconds_by_rate.items(), key=lambda kv: Decimal(kv[0]))
             at = " and ".join(
-                f"{_hours(seconds / _HOUR_S)} at {_money(Decimal(rate))} a week"
+                f"{render.hours(seconds / _HOUR_S)} at {render.money(Decimal(rate))} a week"
                 for rate, seconds in rates
             )
             on_call = (
-                f"On call {at}" if len(rates) == 1 else f"On call {_hours(line.oncall_hours)}: {at}"
+                f"On call {at}"
+                if len(rates) == 1
+                else f"On call {render.hours(line.oncall_hours)}: {at}"
             )
-            sentences.append(f"{on_call}: stipend {_money(line.stipend_usd)}.")
+            sentences.append(f"{on_call}: stipend {render.money(line.stipend_usd)}.")
         sev1 = [r for r in rows if r["kind"] == "sev1"]
         if sev1:
             handled = "; ".join(f"{r['ref']} ({r['detail']})" for r in sev1)
             sentences.append(
-                f"{_plural(len(sev1), 'SEV-1 incident')}, {handled}: "
-                f"bonus {_money(line.sev1_bonus_usd)}."
+                f"{render.count(len(sev1), 'SEV-1 incident')}, {handled}: "
+                f"bonus {render.money(line.sev1_bonus_usd)}."
             )
         if line.overnight_pages:
             sentences.append(
-                f"{_plural(line.overnight_pages, 'overnight page')} counted: "
-                f"{_hours(line.comp_time_hours)} of comp time."
+                f"{render.count(line.overnight_pages, 'overnight page')} counted: "
+                f"{render.hours(line.comp_time_hours)} of comp time."
             )
         if line.sev1_bonus_usd:
             sentences.append(
-                f"Total pay {_money(line.total_pay_usd)} = stipend {_money(line.stipend_usd)}"
-                f" + SEV-1 bonus {_money(line.sev1_bonus_usd)}."
+                f"Total pay {render.money(line.total_pay_usd)} = "
+                f"stipend {render.money(line.stipend_usd)} + "
+                f"SEV-1 bonus {render.money(line.sev1_bonus_usd)}."
             )
         out.append(LineExplanation(line.engineer, line.team, line.total_pay_usd, sentences, rows))
     return out

@@ -13,7 +13,6 @@ printed beside their result so an analyst can copy and adapt them.
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,10 +21,11 @@ from typing import Any
 
 import pandas as pd
 
-from analytics import api, periods
+from analytics import api, periods, render
 from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.periods import Period
+from analytics.render import escape as esc
 
 __all__ = [
     "EXAMPLES",
@@ -145,22 +145,6 @@ order by column_index
 """
 
 
-def _display(obj: Any) -> None:
-    from IPython.display import display
-
-    display(obj)
-
-
-def _html(text: str) -> None:
-    from IPython.display import HTML
-
-    _display(HTML(text))
-
-
-def _table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, escape=True, border=0, na_rep="—")
-
-
 def _as_of(as_of: str | None):
     """The report time for the views; empty means now (bound explicitly, as the report does)."""
     from analytics.weekly import parse_as_of
@@ -187,7 +171,7 @@ def overview(db: str | Path | None = None, *, wait: float = 30.0) -> pd.DataFram
 
 def show_overview(db: str | Path, *, as_of: str | None = "", wait: float = 30.0) -> None:
     """Display every public table and view with its row count and description."""
-    _html(_table(overview(db, wait=wait)))
+    render.show(render.table(overview(db, wait=wait)))
 
 
 def show_table(
@@ -218,17 +202,17 @@ def show_table(
         example = warehouse.query_df(con, sql, params)
     parts = []
     if len(doc) and doc["comment"].iloc[0]:
-        parts.append(f"<p>{html.escape(str(doc['comment'].iloc[0]))}</p>")
+        parts.append(f"<p>{esc(str(doc['comment'].iloc[0]))}</p>")
     parts += [
-        "<details><summary>Columns</summary>" + _table(columns) + "</details>",
-        f"<p>First {int(rows)} rows:</p>" + _table(sample),
-        f"<p>Example — {html.escape(what)}</p>",
-        f"<pre><code>{html.escape(sql)}</code></pre>",
+        "<details><summary>Columns</summary>" + render.table(columns) + "</details>",
+        f"<p>First {int(rows)} rows:</p>" + render.table(sample),
+        f"<p>Example — {esc(what)}</p>",
+        f"<pre><code>{esc(sql)}</code></pre>",
     ]
     if params:
-        parts.append(f"<p>parameters: <code>{html.escape(repr(params))}</code></p>")
-    parts.append(_table(example))
-    _html("\n".join(parts))
+        parts.append(f"<p>parameters: <code>{esc(repr(params))}</code></p>")
+    parts.append(render.table(example))
+    render.show("\n".join(parts))
 
 
 # --------------------------------------------------------------------------- exploration
@@ -294,38 +278,30 @@ def scope(
     with warehouse.reader(path, wait=wait):  # fail here, once, if it cannot be read
         pass
     chosen = Scope(path, span, moment, float(confidence))
-    _html(
-        f"<p><b>{html.escape(span.label)}</b>: {span.first_day:%a %d %b %Y} – "
+    render.show(
+        f"<p><b>{esc(span.label)}</b>: {span.first_day:%a %d %b %Y} – "
         f"{span.last_day:%a %d %b %Y} (UTC), statuses as of {_iso(moment)}; "
-        f"intervals at {confidence:.0%}. Warehouse <code>{html.escape(str(path))}</code>.</p>"
+        f"intervals at {confidence:.0%}. Warehouse <code>{esc(str(path))}</code>.</p>"
     )
     return chosen
-
-
-def _pct(value: Any) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"
-
-
-def _dur(value: Any) -> str:
-    return api.format_duration(value)
 
 
 def _interval(median: Any, lo: Any, hi: Any) -> str:
     if median is None or pd.isna(median):
         return "—"
     if lo is None or pd.isna(lo):
-        return _dur(median)
-    return f"{_dur(median)} ({_dur(lo)} – {_dur(hi)})"
+        return render.duration(median)
+    return f"{render.duration(median)} ({render.duration(lo)} – {render.duration(hi)})"
 
 
 def _code(text: str) -> str:
-    return f'<p class="api">In Python: <code>{html.escape(text)}</code></p>'
+    return f'<p class="api">In Python: <code>{esc(text)}</code></p>'
 
 
 def _label(by: str, value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "(none)"
-    return f"SEV-{int(value)}" if by == "severity" else str(value)
+    return render.severity(value) if by == "severity" else str(value)
 
 
 def _overall(frame: pd.DataFrame, column: str, level: float) -> str:
@@ -354,7 +330,7 @@ def show_glance(s: Scope) -> None:
             "incidents (SEV-1 / SEV-2 / SEV-3)": f"{len(inc)} ({per_sev})",
             "median time to acknowledge": _overall(inc, "tta_s", s.confidence),
             "median time to resolve": _overall(inc, "ttr_s", s.confidence),
-            "response on time": f"{_pct(met / decided if decided else math.nan)} "
+            "response on time": f"{render.percent(met / decided if decided else math.nan)} "
             f"({met} of {decided} decided)",
             "still open": str(int(inc["is_open"].sum())),
             "action items opened / closed": f"{int(items['opened'].sum())} / "
@@ -366,8 +342,8 @@ def show_glance(s: Scope) -> None:
     table = pd.DataFrame(
         [[k, *v] for k, v in rows.items()], columns=["", s.period.label, before.label]
     )
-    _html(
-        _table(table)
+    render.show(
+        render.table(table)
         + f"<p>Medians with their {s.confidence:.0%} bootstrap interval; incidents are counted "
         "in the period they started in.</p>" + _code(s.call("mttx", by="severity"))
     )
@@ -382,7 +358,7 @@ def show_mttx(s: Scope, by: str = "team") -> None:
     frame = api.mttx(s.period, by=by, confidence=s.confidence, **s.api())
     frame = frame[frame["incidents"] > 0]
     if frame.empty:
-        _html(f"<p>No incidents started in {html.escape(s.period.label)}.</p>")
+        render.show(f"<p>No incidents started in {esc(s.period.label)}.</p>")
         return
     table = pd.DataFrame(
         {
@@ -397,7 +373,7 @@ def show_mttx(s: Scope, by: str = "team") -> None:
                     strict=True,
                 )
             ],
-            "p90": frame["mtta_p90_s"].map(_dur),
+            "p90": frame["mtta_p90_s"].map(render.duration),
             "resolve: median (interval)": [
                 _interval(*r)
                 for r in zip(
@@ -407,12 +383,12 @@ def show_mttx(s: Scope, by: str = "team") -> None:
                     strict=True,
                 )
             ],
-            "p90 ": frame["mttr_p90_s"].map(_dur),
+            "p90 ": frame["mttr_p90_s"].map(render.duration),
             "n (resolved)": frame["mttr_n"],
-            "response on time": frame["response_compliance"].map(_pct),
+            "response on time": frame["response_compliance"].map(render.percent),
         }
     )
-    _html(_table(table))
+    render.show(render.table(table, numbers=table.columns[1:]))
     chart_data = pd.DataFrame(
         {
             "group": [_label(by, v) for v in frame[by]],
@@ -425,8 +401,8 @@ def show_mttx(s: Scope, by: str = "team") -> None:
     chart = charts.group_intervals(
         chart_data, title=f"Time to resolve by {by}: median and {s.confidence:.0%} interval"
     )
-    _display(alt.vconcat(chart) if by == "service" else chart)
-    _html(
+    render.display(alt.vconcat(chart) if by == "service" else chart)
+    render.show(
         "<p>Overlapping intervals mean the data cannot tell those groups apart; the p90 is "
         "the slow tail people remember.</p>" + _code(s.call("mttx", by=by, units="h"))
     )
@@ -438,12 +414,12 @@ def show_trend(s: Scope, by: str = "team", weeks: int = 12, effect: float = 0.20
 
     trend = api.trend(s.period, weeks=weeks, by=by, confidence=s.confidence, **s.api())
     if trend["incidents"].sum() == 0:
-        _html("<p>No incidents in these weeks.</p>")
+        render.show("<p>No incidents in these weeks.</p>")
         return
     data = trend.rename(columns={by: "group"})
     data["group"] = [_label(by, v) for v in data["group"]]
     data["week_start"] = pd.to_datetime(data["week_start"])  # Altair takes no date objects
-    _display(
+    render.display(
         charts.group_trend(
             data,
             title=f"Median time to resolve per week by {by}, with {s.confidence:.0%} interval",
@@ -458,25 +434,28 @@ def show_trend(s: Scope, by: str = "team", weeks: int = 12, effect: float = 0.20
         rows.append(
             {
                 by: _label(by, key),
-                s.period.label: _dur(row["current"]),
-                "interval": f"{_dur(row['lo'])} – {_dur(row['hi'])}",
-                s.period.previous().label: _dur(row["previous"]),
+                s.period.label: render.duration(row["current"]),
+                "interval": f"{render.duration(row['lo'])} – {render.duration(row['hi'])}",
+                s.period.previous().label: render.duration(row["previous"]),
                 "n": f"{_int(row['n_current'])} / {_int(row['n_previous'])}",
                 "verdict": row["verdict"],
-                f"a real {effect:.0%} gain shows, week to week": _pct(
+                f"a real {effect:.0%} gain shows, week to week": render.percent(
                     None if power is None else power["detect_week"]
                 ),
-                "period to period": _pct(None if power is None else power["detect_period"]),
+                "period to period": render.percent(
+                    None if power is None else power["detect_period"]
+                ),
             }
         )
-    _html(
-        f"<p>Median time to resolve, {html.escape(s.period.label)} against the period before. "
+    changes = pd.DataFrame(rows)
+    render.show(
+        f"<p>Median time to resolve, {esc(s.period.label)} against the period before. "
         "When the earlier median lies inside this period's interval the two cannot be told "
         f"apart. The last two columns say how often a real {effect:.0%} improvement would "
         "be detected at this volume of incidents (Davidovič, <i>Incident Metrics in SRE</i>): "
         "below about 80%, most real changes of that size are invisible, and most visible "
         "week-to-week swings are noise.</p>"
-        + _table(pd.DataFrame(rows))
+        + render.table(changes, numbers=[c for c in changes.columns if c not in (by, "verdict")])
         + _code(s.call("change", by=by))
         + _code(s.call("trend", by=by, weeks=weeks))
     )
@@ -508,13 +487,16 @@ def show_compliance(s: Scope) -> None:
             "breached": breached,
             "pending": int(frame[f"{check}_pending"].sum()),
             "not applicable": int(frame[f"{check}_n_a"].sum()),
-            "rate": _pct(met / (met + breached) if met + breached else math.nan),
+            "rate": render.percent(met / (met + breached) if met + breached else math.nan),
         }
         for sev, rate in zip(frame["severity"], frame[f"{check}_rate"], strict=True):
-            row[f"SEV-{sev}"] = _pct(rate)
+            row[f"SEV-{sev}"] = render.percent(rate)
         rows.append(row)
-    _html(
-        _table(pd.DataFrame(rows))
+    checks = pd.DataFrame(rows)
+    render.show(
+        render.table(
+            checks, numbers=[c for c in checks.columns if c not in ("check", "what it asks")]
+        )
         + "<p>rate = met / (met + breached): pending checks (still inside their deadline) and "
         "checks that do not apply are left out. The targets are the playbook's "
         "(<code>docs/policy.md</code>).</p>" + _code(s.call("compliance"))
@@ -531,7 +513,7 @@ def show_incidents(
         by_team = api.mttx(s.period, by="team", intervals=False, **s.api())
         by_team = by_team[by_team["mttr_n"] > 0].dropna(subset=["team"])
         if by_team.empty:
-            _html(f"<p>No resolved incidents in {html.escape(s.period.label)}.</p>")
+            render.show(f"<p>No resolved incidents in {esc(s.period.label)}.</p>")
             return
         chosen = str(by_team.sort_values("mttr_median_s", ascending=False)["team"].iloc[0])
     frame = api.incidents(
@@ -551,19 +533,19 @@ def show_incidents(
         if x
     )
     if frame.empty:
-        _html(f"<p>No incidents of {html.escape(what)} in {html.escape(s.period.label)}.</p>")
+        render.show(f"<p>No incidents of {esc(what)} in {esc(s.period.label)}.</p>")
         return
     frame = frame.sort_values("ttr_s", ascending=False, na_position="first")
     shown = pd.DataFrame(
         {
             "incident": frame["incident_id"],
             "started": frame["started_at"].dt.strftime("%Y-%m-%d %H:%M"),
-            "severity": [f"SEV-{v}" for v in frame["severity"]],
+            "severity": frame["severity"].map(render.severity),
             "service": frame["service"],
             "title": frame["title"],
-            "acknowledge": frame["tta_s"].map(_dur),
+            "acknowledge": frame["tta_s"].map(render.duration),
             "resolve": [
-                "open" if is_open else _dur(v)
+                "open" if is_open else render.duration(v)
                 for v, is_open in zip(frame["ttr_s"], frame["is_open"], strict=True)
             ],
             "response": frame["response_status"],
@@ -571,10 +553,10 @@ def show_incidents(
         }
     ).head(limit)
     more = len(frame) - len(shown)
-    _html(
-        f"<p>{len(frame)} incidents of {html.escape(what)} in {html.escape(s.period.label)}, "
+    render.show(
+        f"<p>{len(frame)} incidents of {esc(what)} in {esc(s.period.label)}, "
         f"slowest to resolve first{f' (the first {limit})' if more > 0 else ''}.</p>"
-        + _table(shown)
+        + render.table(shown, numbers=["acknowledge", "resolve"])
         + _code(
             s.call(
                 "incidents",
@@ -591,7 +573,7 @@ def show_oncall_load(s: Scope) -> None:
 
     load = api.oncall_load(s.period, **s.api())
     if load.empty:
-        _html("<p>No on-call shifts or pages in this period.</p>")
+        render.show("<p>No on-call shifts or pages in this period.</p>")
         return
     per_team = load.groupby("team", as_index=False)[
         ["oncall_hours", "pages", "business_pages", "off_hours_pages", "sleep_pages"]
@@ -606,16 +588,20 @@ def show_oncall_load(s: Scope) -> None:
             "in business hours": per_team["business_pages"],
             "off hours": per_team["off_hours_pages"],
             "sleep hours": per_team["sleep_pages"],
-            "share in sleep hours": (per_team["sleep_pages"] / per_team["pages"]).map(_pct),
+            "share in sleep hours": (per_team["sleep_pages"] / per_team["pages"]).map(
+                render.percent
+            ),
         }
     )
-    _html(
-        _table(table)
+    render.show(
+        render.table(table, numbers=["share in sleep hours"])
         + "<p>Weeks are the ISO weeks overlapping the period; times of day are the recipient's "
         "own (<code>docs/metrics.md</code>). Teams, never people.</p>"
     )
-    _display(charts.oncall_load(per_team, subtitle=f"{s.period.label}, ISO weeks overlapping"))
-    _html(_code(s.call("oncall_load")))
+    render.display(
+        charts.oncall_load(per_team, subtitle=f"{s.period.label}, ISO weeks overlapping")
+    )
+    render.show(_code(s.call("oncall_load")))
 
 
 def show_sql(s: Scope, table: str = "incident_metrics") -> None:
@@ -624,11 +610,11 @@ def show_sql(s: Scope, table: str = "incident_metrics") -> None:
         raise UsageError(f"{table!r} is not a public table; try one of {', '.join(EXAMPLES)}")
     sql, params, what = EXAMPLES[table]
     result = api.query(sql, params, **s.api())
-    _html(
-        _table(overview(s.db))
-        + f"<p>Example — {html.escape(what)}</p>"
-        + f"<pre><code>{html.escape(sql)}</code></pre>"
-        + _table(result)
+    render.show(
+        render.table(overview(s.db))
+        + f"<p>Example — {esc(what)}</p>"
+        + f"<pre><code>{esc(sql)}</code></pre>"
+        + render.table(result)
         + "<p>Run your own with <code>analytics.query(sql, params)</code>: read-only, values "
         "bound as <code>$name</code> (never pasted into the text), the views computed at "
         "<code>as_of</code>. Every column's meaning and unit: <code>docs/warehouse.md</code>, "

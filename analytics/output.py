@@ -61,17 +61,11 @@ def _cell(value) -> str:
 
 
 def human_seconds(value) -> str:
-    """A duration for people: 45s, 12m, 3.5h, 2.1d ('' when missing)."""
-    value = _plain(value)
-    if value is None:
-        return ""
-    if value < 60:
-        return f"{value:.0f}s"
-    if value < 3600:
-        return f"{value / 60:.0f}m"
-    if value < 86400 * 2:
-        return f"{value / 3600:.1f}h"
-    return f"{value / 86400:.1f}d"
+    """A duration for people: 45 s, 12 min, 3.5 h, 2.1 d ('' when missing), spelled as in
+    every report (:func:`analytics.render.duration`)."""
+    from analytics import render
+
+    return render.duration(value, missing="")
 
 
 # --------------------------------------------------------------------------- order

@@ -8,20 +8,11 @@ zero. Blameless like the rest of the weekly report: teams, services and incident
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 
-from analytics.weekly import (
-    _NO_DATA,
-    WeeklyData,
-    _display,
-    _fmt_time,
-    _html,
-    _incident_data,
-    _p,
-    _table,
-)
+from analytics import render
+from analytics.weekly import WeeklyData, incident_reach
+from analytics.weekly_html import NO_DATA
 from analytics.weekly_reviews import FINDINGS, ReviewWeek
 
 __all__ = [
@@ -55,23 +46,17 @@ def requirement_label(name: str) -> str:
     return REQUIREMENTS.get(name, str(name).replace("_", " "))
 
 
-def compliance_share(met: int, breached: int) -> str:
-    """``"2 of 3 (67%)"``: met over decided (pending left out); ``"—"`` when none decided."""
-    decided = int(met) + int(breached)
-    return f"{int(met)} of {decided} ({int(met) / decided:.0%})" if decided else "—"
+# "2 of 3 (67%)": met over decided (pending left out); "—" when none decided.
+compliance_share = render.share
 
 
 def _reviews(data: WeeklyData) -> ReviewWeek | None:
     return data.reviews
 
 
-def _sev(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else f"SEV-{int(value)}"
-
-
 def _nothing(data: WeeklyData, text: str) -> None:
     """``text``, or the no-data sentence when the incidents data does not cover the week."""
-    _html(_p(_NO_DATA if _incident_data(data) == "none" else text))
+    render.show(render.p(NO_DATA if incident_reach(data) == "none" else text))
 
 
 def show_postmortems(data: WeeklyData) -> None:
@@ -82,30 +67,30 @@ def show_postmortems(data: WeeklyData) -> None:
     df = reviews.presented
     if df.empty:
         if "reviews" in reviews.not_provided:
-            _html(
-                _p(
+            render.show(
+                render.p(
                     "No review documents (reviews/**/*.md) are in the warehouse: nothing can "
                     "be said about post-mortems to present."
                 )
             )
         else:
-            _html(_p("No post-mortem was published this week."))
+            render.show(render.p("No post-mortem was published this week."))
         return
     shown = pd.DataFrame(
         {
             "incident": df["incident_id"],
             "team": df["team"].fillna("—"),
             "service": df["service"].fillna("—"),
-            "severity": df["severity"].map(_sev),
+            "severity": df["severity"].map(render.severity),
             "title": df["title"].fillna("—"),
-            "published": df["published_at"].map(_fmt_time),
+            "published": df["published_at"].map(render.timestamp),
             "review checks": df["review_status"].map(lambda s: _STATUS.get(s, "—")),
             "document": df["document"],
         }
     )
-    _html(
-        _table(shown)
-        + _p(
+    render.show(
+        render.table(shown)
+        + render.p(
             f"{len(df)} review document(s) published this week, oldest first. Review checks: "
             "met when published in time with every section, enough whys and no blame "
             "(see the next section)."
@@ -148,19 +133,19 @@ def show_review_checks(data: WeeklyData) -> None:
         columns={c: header for c, header, _ in CHECK_COLUMNS}
     )
     definitions = "".join(
-        f"<li><strong>{html.escape(header)}</strong>: {html.escape(meaning)}.</li>"
+        f"<li><strong>{render.escape(header)}</strong>: {render.escape(meaning)}.</li>"
         for _, header, meaning in CHECK_COLUMNS
     )
-    parts = [_table(shown), f"<ul>{definitions}</ul>"]
+    parts = [render.table(shown), f"<ul>{definitions}</ul>"]
     if "reviews" in reviews.not_provided:
         parts.insert(
             0,
-            _p(
+            render.p(
                 "No review documents (reviews/**/*.md) are in the warehouse: every post-mortem "
                 "below counts as having no document, its sections missing and no whys."
             ),
         )
-    _html("".join(parts))
+    render.show("".join(parts))
 
 
 def communication_table(reviews: ReviewWeek) -> pd.DataFrame:
@@ -168,7 +153,7 @@ def communication_table(reviews: ReviewWeek) -> pd.DataFrame:
     df = reviews.communication
     return pd.DataFrame(
         {
-            "severity": df["severity"].map(_sev),
+            "severity": df["severity"].map(render.severity),
             "requirement": df["requirement"].map(requirement_label),
             "met": df["met"],
             "breached": df["breached"],
@@ -189,7 +174,7 @@ def show_communication(data: WeeklyData) -> None:
         return
     unchecked = reviews.unchecked_communication
     skipped = (
-        _p(
+        render.p(
             f"{unchecked} incident(s) of the week have no timeline document (imported): their "
             "communication is not checked."
         )
@@ -197,15 +182,17 @@ def show_communication(data: WeeklyData) -> None:
         else ""
     )
     if reviews.communication.empty:
-        if _incident_data(data) == "none":
-            _html(_p(_NO_DATA))
+        if incident_reach(data) == "none":
+            render.show(render.p(NO_DATA))
         else:
-            _html(_p("No communication requirement applies to this week's incidents.") + skipped)
+            render.show(
+                render.p("No communication requirement applies to this week's incidents.") + skipped
+            )
         return
     shown = communication_table(reviews)
-    _html(
-        _table(shown, numbers=["compliance"])
-        + _p(
+    render.show(
+        render.table(shown, numbers=["compliance"])
+        + render.p(
             "Per incident started this week and requirement of its severity: met when a "
             "timeline line names it within the policy's window after detection. Compliance "
             "= met / (met + breached); pending is shown beside it, not counted."
@@ -223,7 +210,7 @@ def show_communication(data: WeeklyData) -> None:
         )
         .query("incidents > 0")
     )
-    _display(charts.compliance(long, title="Communication this week"))
+    render.display(charts.compliance(long, title="Communication this week"))
 
 
 def show_misclassifications(data: WeeklyData) -> None:
@@ -239,22 +226,22 @@ def show_misclassifications(data: WeeklyData) -> None:
     unrecorded = df[df["finding"] == "no_impact_recorded"]
     parts = []
     if flagged.empty:
-        parts.append(_p("No incident of this week looks misclassified."))
+        parts.append(render.p("No incident of this week looks misclassified."))
     else:
         shown = pd.DataFrame(
             {
                 "incident": flagged["incident_id"],
                 "team": flagged["team"],
                 "service": flagged["service"],
-                "declared": flagged["declared_severity"].map(_sev),
-                "impact shows": flagged["evidence_severity"].map(_sev),
+                "declared": flagged["declared_severity"].map(render.severity),
+                "impact shows": flagged["evidence_severity"].map(render.severity),
                 "evidence": flagged["evidence"].fillna("—"),
                 "finding": flagged["finding"].map(lambda f: FINDINGS.get(f, f)),
             }
         )
-        parts.append(_table(shown))
+        parts.append(render.table(shown))
         parts.append(
-            _p(
+            render.p(
                 "The declared severity against the severity the recorded impact shows (data "
                 "lost, share of users affected, the policy's phrases): a question for the "
                 "review, not a verdict."
@@ -263,12 +250,12 @@ def show_misclassifications(data: WeeklyData) -> None:
     if not unrecorded.empty:
         ids = ", ".join(unrecorded["incident_id"])
         parts.append(
-            _p(
+            render.p(
                 f"{len(unrecorded)} incident(s) recorded no impact, so their severity cannot be "
                 f"checked: {ids}."
             )
         )
-    _html("".join(parts))
+    render.show("".join(parts))
 
 
 def show_handoffs(data: WeeklyData) -> None:
@@ -277,11 +264,13 @@ def show_handoffs(data: WeeklyData) -> None:
     if reviews is None:
         return
     if "rotations" in reviews.not_provided:
-        _html(_p("No on-call rotations were provided: there are no hand-overs to check."))
+        render.show(
+            render.p("No on-call rotations were provided: there are no hand-overs to check.")
+        )
         return
     df = reviews.handoffs
     if df.empty:
-        _html(_p("No hand-over between engineers this week."))
+        render.show(render.p("No hand-over between engineers this week."))
         return
     shown = df.assign(
         compliance=[compliance_share(m, b) for m, b in zip(df["met"], df["breached"], strict=True)]
@@ -289,17 +278,17 @@ def show_handoffs(data: WeeklyData) -> None:
     parts = []
     if "handoffs" in reviews.not_provided:
         parts.append(
-            _p(
+            render.p(
                 "No hand-off notes (handoffs/**/*.md) are in the warehouse: every hand-over "
                 "below counts as without a note."
             )
         )
-    parts.append(_table(shown, numbers=["compliance"]))
+    parts.append(render.table(shown, numbers=["compliance"]))
     parts.append(
-        _p(
+        render.p(
             "Per hand-over (a change of engineer in a team's rotation, overrides aside): met "
             "when the outgoing engineer wrote a note in the policy's window around it; pending "
             "while the window is open. Compliance = met / (met + breached)."
         )
     )
-    _html("".join(parts))
+    render.show("".join(parts))

@@ -26,7 +26,7 @@ import pytest
 from test_reports import build_warehouse
 from test_weekly_reviews import add_review_rows
 
-from analytics import compensation, compensation_html, pay, reports
+from analytics import compensation, compensation_html, pay, render, reports
 from analytics.errors import UsageError
 from tests.conftest import run_cli
 
@@ -476,7 +476,7 @@ def test_handoffs_per_outgoing_engineer(handoff_data, monkeypatch):
          "breached": 1, "pending": 0},
     ]  # fmt: skip
     shown: list[str] = []
-    monkeypatch.setattr(compensation_html, "_html", shown.append)
+    monkeypatch.setattr(render, "show", shown.append)
     compensation_html.show_handoffs(handoff_data)
     text = re.sub(r"<[^>]+>", "|", shown[0])
     assert "|Ignatius Fairweather||search||1||1||0||0||100%|" in text
@@ -500,7 +500,7 @@ def test_comp_time_ledger_lines_show_a_debt_as_negative(monkeypatch):
     data = compensation.CompensationData.__new__(compensation.CompensationData)
     object.__setattr__(data, "comp_time", ledger)
     shown: list[str] = []
-    monkeypatch.setattr(compensation_html, "_html", shown.append)
+    monkeypatch.setattr(render, "show", shown.append)
     compensation_html.show_comp_time(data)
     text = re.sub(r"<[^>]+>", "|", shown[0])
     assert "|Ann||core||2026-10||8 h||0 h||0 h||8 h|" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from analytics import explore
+from analytics import explore, render
 from analytics.errors import UsageError
 
 AS_OF = "2026-11-02T00:00:00Z"
@@ -20,8 +20,8 @@ AS_OF = "2026-11-02T00:00:00Z"
 def shown(monkeypatch) -> list[str]:
     """What the helpers display, as HTML text (charts as their spec's title)."""
     out: list[str] = []
-    monkeypatch.setattr(explore, "_html", out.append)
-    monkeypatch.setattr(explore, "_display", lambda chart: out.append(f"<chart {chart.to_dict()}>"))
+    monkeypatch.setattr(render, "show", out.append)
+    monkeypatch.setattr(render, "display", lambda chart: out.append(f"<chart {chart.to_dict()}>"))
     return out
 
 

@@ -433,7 +433,7 @@ def test_compliance_says_where_status_updates_came_from(tmp_path):
 
 
 def test_weekly_report_says_where_each_incidents_status_updates_came_from(tmp_path):
-    from analytics import weekly
+    from analytics import weekly, weekly_html
 
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "statuspage", raw / "statuspage")
@@ -442,7 +442,7 @@ def test_weekly_report_says_where_each_incidents_status_updates_came_from(tmp_pa
     db = tmp_path / "w.duckdb"
     assert run_cli("ingest", str(raw), "--db", str(db), "--quiet").returncode == 0
     data = weekly.load_week(db, "2026-W47", "2026-11-30T00:00:00Z", 12, wait=5)
-    table = weekly.incidents_table(data).set_index("incident")
+    table = weekly_html.incidents_table(data).set_index("incident")
     assert table.loc["sp-crit-1", "status updates"] == "met (from status page)"
     assert table.loc["2026-11-20-checkout", "status updates"] == "breached (from post-mortem)"
     assert table.loc["sp-zero-1", "status updates"] == "n/a (from status page)"

@@ -137,7 +137,7 @@ def test_weekly_sections_are_all_there():
         "show_freshness",
         "show_footer",
     ):
-        assert f"weekly.{call}(data)" in text
+        assert f"weekly_html.{call}(data)" in text
     # the review sections (issues 18.5, 19.1), in the order of docs/reports.md
     calls = [
         "show_postmortems",
@@ -148,8 +148,8 @@ def test_weekly_sections_are_all_there():
     ]
     places = [text.index(f"weekly_reviews_html.{call}(data)") for call in calls]
     assert places == sorted(places)
-    assert text.index("weekly.show_compliance(data)") < places[0]
-    assert text.index("weekly.show_oncall_load(data)") < places[-1]
+    assert text.index("weekly_html.show_compliance(data)") < places[0]
+    assert text.index("weekly_html.show_oncall_load(data)") < places[-1]
 
 
 def test_compensation_sections_are_all_there():

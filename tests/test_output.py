@@ -1,7 +1,7 @@
 """What `metrics` prints for people: a table that fits the terminal, plain columns in a pipe.
 
 The summary frames are made by hand (only the columns the digest reads), so each expected
-cell can be read off the row: 900 s is "15m", 7380 s is "2.0h", 0.913 is "91%".
+cell can be read off the row: 900 s is "15 min", 7380 s is "2.0 h", 0.913 is "91%".
 """
 
 from __future__ import annotations
@@ -92,10 +92,10 @@ def test_digest_cells_read_as_people_write_them():
     first = digest.iloc[0].to_dict()
     assert first["incidents"] == "46"
     assert first["MTTA n"] == "45"  # one incident never acknowledged is left out
-    assert first["MTTA median (90% CI)"] == "15m (11m–20m)"
-    assert first["MTTA p90"] == "1.3h"
-    assert first["MTTR median (90% CI)"] == "2.0h (1.5h–3.1h)"
-    assert first["MTTR p90"] == "13.8h"
+    assert first["MTTA median (90% CI)"] == "15 min (11 min–20 min)"
+    assert first["MTTA p90"] == "1.3 h"
+    assert first["MTTR median (90% CI)"] == "2.0 h (1.5 h–3.1 h)"
+    assert first["MTTR p90"] == "13.8 h"
     assert first["response met / breached / pending"] == "42/4/0"
     assert first["response compliance"] == "91%"
 
@@ -104,7 +104,7 @@ def test_digest_of_a_group_without_intervals_or_decisions():
     frame = _summary("team", ["ops"])
     frame.loc[0, ["mtta_median_lo_s", "mtta_median_hi_s", "response_compliance"]] = NAN
     row = output.metrics_digest(frame, "team").iloc[0]
-    assert row["MTTA median (90% CI)"] == "15m"  # no interval, no empty brackets
+    assert row["MTTA median (90% CI)"] == "15 min"  # no interval, no empty brackets
     assert row["response compliance"] == ""
 
 

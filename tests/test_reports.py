@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from analytics import db, reports, weekly
+from analytics import weekly_html as weekly_view  # "weekly_html" is the rendered-report fixture
 from analytics.errors import UsageError
 from analytics.policy import DEFAULT_POLICY
 
@@ -312,7 +313,7 @@ def test_load_week_reads_the_week_and_scrubs_names(warehouse):
     covered = data.weekly_counts.drop_duplicates("week_start")["covered"].tolist()
     assert covered == [False] * 10 + [True, False]
     assert data.weekly_counts.loc[~data.weekly_counts["covered"], "incidents"].isna().all()
-    lines = weekly.headline(data)
+    lines = weekly_view.headline(data)
     # SEV-1: 1 this week (W44 is covered Mon..Sat); the typical range is W43 alone: 1/1 = 1.0
     assert lines[0] == (
         "1 SEV-1 this week (in the part the data covers); average of the previous week 1.0."
@@ -348,7 +349,7 @@ def test_typical_range_is_the_middle_80_percent_of_covered_weeks():
 
 def test_headline_strip(warehouse):
     data = weekly.load_week(warehouse, WEEK, AS_OF, 12, wait=0)
-    strip = weekly.headline_strip(data)
+    strip = weekly_view.headline_strip(data)
     # only W43 is a covered week before W44: too few weeks for a typical range
     assert strip[0][:3] == ("1", "SEV-1 this week", "too few weeks to say what is typical")
     assert [box[0] for box in strip[:3]] == ["1", "2", "1"]
@@ -363,7 +364,7 @@ def test_action_items_have_one_definition_per_column(warehouse):
     # payments' incident of 26 Oct has two items, both with owner, due date and ticket:
     # item 1 open, due 30 Oct < 2 Nov (overdue); item 2 ticked done in the document, no
     # tracker date, so not "closed this week"
-    table = weekly.action_items_table(data)
+    table = weekly_view.action_items_table(data)
     assert table.columns.tolist() == [
         "team",
         "opened this week",
@@ -400,7 +401,7 @@ def _summary_rows() -> pd.DataFrame:
 def test_mttx_table_one_unit_per_row_and_no_interval_from_too_few():
     from types import SimpleNamespace
 
-    table = weekly.mttx_table(SimpleNamespace(summary=_summary_rows())).set_index("severity")
+    table = weekly_view.mttx_table(SimpleNamespace(summary=_summary_rows())).set_index("severity")
     # SEV-1, n=1: a single value has no interval ("9 min – 9 min" would pretend one)
     assert table.loc["SEV-1", "MTTA 90% interval"] == "too few to say"
     assert table.loc["SEV-1", "MTTR median"] == "10.5 h"  # 37,800 s / 3,600
@@ -421,6 +422,69 @@ def test_mttx_table_one_unit_per_row_and_no_interval_from_too_few():
     assert table.loc["SEV-3", "MTTA 90% interval"] == "—"
 
 
+def test_weekly_data_has_the_columns_its_docstring_lists(warehouse):
+    """Each frame of WeeklyData has every column its ``Attributes`` entry names (a name in
+    double backticks; patterns such as ``mtta_*`` are left out)."""
+    import dataclasses
+
+    data = weekly.load_week(warehouse, WEEK, AS_OF, 4, wait=0)
+    doc = weekly.WeeklyData.__doc__.split("Attributes:", 1)[1]
+    entries = re.split(r"\n {8}(?=[a-z_][a-z_, ]*: )", doc)
+    checked = set()
+    for entry in entries:
+        names, _, text = entry.partition(": ")
+        for name in (n.strip() for n in names.split(",")):
+            frame = getattr(data, name, None)
+            if not isinstance(frame, pd.DataFrame):
+                continue
+            literals = re.findall(r"``([^`]+)``", text)
+            columns = {
+                c.strip()
+                for lit in literals
+                for c in lit.split(",")
+                if re.fullmatch(r"\s*[a-z_]+\s*", c)
+            }
+            assert columns, name
+            assert columns <= set(frame.columns), (name, columns - set(frame.columns))
+            checked.add(name)
+    frames = {
+        f.name for f in dataclasses.fields(data) if isinstance(getattr(data, f.name), pd.DataFrame)
+    }
+    assert checked == frames  # every frame is documented
+
+
+def test_incident_table_status_updates_read_plainly_without_a_source():
+    from types import SimpleNamespace
+
+    utc = "2026-10-26 10:00:00+00:00"
+    incidents = pd.DataFrame(
+        {
+            "incident_id": ["A", "B", "C", "D", "E"],
+            "title": ["t"] * 5,
+            "severity": [2, 2, 1, 3, 1],
+            "team": ["core"] * 5,
+            "service": ["api"] * 5,
+            "started_at": pd.to_datetime([utc] * 5),
+            "resolved_at": pd.to_datetime([utc, utc, None, utc, utc]),
+            "ttr_s": [1620.0, 7200.0, None, 600.0, 3600.0],
+            "response_status": ["met"] * 5,
+            "postmortem_status": ["met"] * 5,
+            "status_cadence_status": ["met", "breached", "pending", "n/a", "met"],
+            "status_source": ["none", "none", "none", "none", "statuspage"],
+        }
+    )
+    table = weekly_view.incidents_table(SimpleNamespace(incidents=incidents))
+    assert table["status updates"].tolist() == [
+        "met (none due)",  # resolved within the update interval: no update was due
+        "breached (no updates)",
+        "pending (no updates yet)",  # still open
+        "n/a",  # SEV-3: no cadence, so no source to name
+        "met (from status page)",
+    ]
+    # 1,620 s = 27 min; the open incident says so instead of a duration
+    assert table["time to resolve"].tolist() == ["27 min", "2.0 h", "open", "10 min", "1.0 h"]
+
+
 def test_mttx_notes_say_each_finding_once_in_plain_words():
     from types import SimpleNamespace
 
@@ -432,7 +496,7 @@ def test_mttx_notes_say_each_finding_once_in_plain_words():
         previous_summary=previous,
         detectable={1: (1, float("nan")), 2: (5, 0.5), 3: (0, float("nan"))},
     )
-    assert weekly.mttx_notes(data) == [
+    assert weekly_view.mttx_notes(data) == [
         # SEV-1: n=1, one sentence instead of three
         "SEV-1: 1 incident this week, too few to say whether response or resolution times changed.",
         # SEV-2 MTTA: the week before (3,600 s = 60 min) lies in [2,400, 4,500] s
@@ -450,7 +514,9 @@ def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
     # W46 (9-16 Nov) is after every source's data: the event sources end Sat 31 Oct, the
     # rotations Fri 30 Oct (search) and Mon 2 Nov (payments)
     data = weekly.load_week(warehouse, "2026-W46", "2026-11-20T00:00:00Z", 4, wait=0)
-    assert weekly.headline(data) == ["No incident data for this week: see the note at the top."]
+    assert weekly_view.headline(data) == [
+        "No incident data for this week: see the note at the top."
+    ]
     # three instants: events (31 Oct), search (30 Oct 00:00), payments (2 Nov 00:00)
     assert len(data.coverage.lines) == 3
     # both expected teams are uncovered the whole week (7 x 24 = 168 h): listed, not "no gaps"
@@ -458,6 +524,8 @@ def test_a_week_after_the_data_says_so_and_never_no_gaps(warehouse):
         ["payments", 168.0, "after_last"],
         ["search", 168.0, "after_last"],
     ]
+    # shown as durations like every other: 168 h = 7 days
+    assert weekly_view.rotation_gaps_table(data)["length"].tolist() == ["7.0 d", "7.0 d"]
     # all 4 trend weeks (19 Oct .. 9 Nov) are partly or wholly outside the data except W43
     assert data.weekly_counts.drop_duplicates("week_start")["covered"].tolist() == [
         True,
@@ -496,12 +564,12 @@ def test_team_charts_keep_the_teams_with_the_most_and_say_so():
             "pages": [20 if i == 3 else i for i in range(25)],
         }
     )
-    shown, subtitle = weekly.top_teams(teams, ["pages"], "pages", limit=20)
+    shown, subtitle = weekly_view.top_teams(teams, ["pages"], "pages", limit=20)
     # t24..t21 (4 teams), t03 and t20 at 20 (2), t19..t06 (14): t05 and below are left out;
     # the rows keep their order
     assert shown["team"].tolist() == ["t03", *[f"t{i:02d}" for i in range(6, 25)]]
     assert subtitle == "The 20 of 25 teams with the most pages; the table lists every team."
-    few, none = weekly.top_teams(teams.head(20), ["pages"], "pages", limit=20)
+    few, none = weekly_view.top_teams(teams.head(20), ["pages"], "pages", limit=20)
     assert few.equals(teams.head(20))
     assert none is None
 
