@@ -162,7 +162,7 @@ def _alive(pid: int) -> bool:
 def test_parsing_workers_die_with_a_killed_ingest(tmp_path):
     """SIGKILL of the ingest alone (not its process group) must not leave parsing workers
     behind (issue #15.3: 3 orphans of ~170 MB in 14 of 60 kills)."""
-    from analytics.ingest.run import PARALLEL_MIN_DOCS
+    from analytics.ingest.staging import PARALLEL_MIN_DOCS
 
     folder = tmp_path / "raw" / "timelines"
     folder.mkdir(parents=True)

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from analytics import db as dbmod
 from analytics.errors import InputError
 from analytics.ingest import tabular
+from analytics.ingest.formats import SPECS
 from tests.conftest import CONTENT_TABLES, ROOT, run_cli
 
 HOSTILE = "x'); drop table incidents; --"
@@ -55,7 +56,7 @@ def _con() -> duckdb.DuckDBPyConnection:
 
 def _stage(kind: str, path: Path):
     con = _con()
-    table, rejections = tabular.stage(con, tabular.SPECS[kind], path, path.name)
+    table, rejections = tabular.stage(con, SPECS[kind], path, path.name)
     try:
         return con.execute(tabular.good_rows(table, con)).fetchall(), rejections
     finally:
@@ -71,7 +72,7 @@ FUZZ = settings(
 
 
 @FUZZ
-@given(data=st.binary(max_size=400), kind=st.sampled_from(sorted(tabular.SPECS)))
+@given(data=st.binary(max_size=400), kind=st.sampled_from(sorted(SPECS)))
 def test_random_csv_bytes_raise_only_input_error(tmp_path_factory, data, kind):
     path = tmp_path_factory.mktemp("fuzz") / f"{kind}.csv"
     path.write_bytes(data)
@@ -93,7 +94,7 @@ _HEADERS = {
         alphabet=st.sampled_from([*",\"'\n\r;-x1:TZ ", "é", "\x00", "—", "\t"]),
         max_size=200,
     ),
-    kind=st.sampled_from(sorted(tabular.SPECS)),
+    kind=st.sampled_from(sorted(SPECS)),
 )
 def test_csv_text_under_a_good_header_raises_only_input_error(tmp_path_factory, body, kind):
     path = tmp_path_factory.mktemp("fuzz") / f"{kind}.csv"

@@ -309,9 +309,9 @@ def test_dry_run_finds_duplicate_ids_in_the_batch(tmp_path, raw):
 
 
 def test_a_rejected_duplicate_leaves_nothing_in_staging(tmp_path, raw, monkeypatch):
-    from analytics.ingest import run
+    from analytics.ingest import staging
 
-    monkeypatch.setattr(run, "STAGE_EVERY_DOCS", 1)  # every document staged before the checks
+    monkeypatch.setattr(staging, "CHUNK_DOCS", 1)  # every document staged before the checks
     write(raw / "timelines" / "z-copy.md", doc(title="The duplicate"))
     db = tmp_path / "w.duckdb"
     result = ingest(str(raw), "--db", str(db), "--quiet")
@@ -326,18 +326,18 @@ def test_a_rejected_duplicate_leaves_nothing_in_staging(tmp_path, raw, monkeypat
 
 def test_a_file_that_cannot_be_read_is_one_rejection_and_the_rest_loads(tmp_path, raw, monkeypatch):
     # a new CSV is staged while a thread hashes it: when the read fails, one line says so
-    from analytics.ingest import run
+    from analytics.ingest import readers, run
     from analytics.policy import DEFAULT_POLICY
 
     unreadable = write(raw / "pages" / "locked.csv", "page_id,sent_at,recipient,team\n")
-    real = run._file_sha256
+    real = readers.file_sha256
 
     def sha256(path: Path) -> str:
         if path == unreadable:
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
-    monkeypatch.setattr(run, "_file_sha256", sha256)
+    monkeypatch.setattr(readers, "file_sha256", sha256)
     report = run.ingest([raw], db=tmp_path / "w.duckdb", policy=DEFAULT_POLICY)
     assert [r.split(":1: ")[1] for r in report.rejections] == ["cannot read: Permission denied"]
     assert report.rejections[0].endswith("locked.csv:1: cannot read: Permission denied")

@@ -101,7 +101,7 @@ def test_rebuild_carries_over_payroll_exports_and_the_ingest_history(built):
 def test_a_failed_rebuild_leaves_the_old_warehouse(built, tmp_path, monkeypatch):
     """The new file is swapped in only when complete: a failure while carrying the history
     over (after the rebuild's ingest) leaves the old file as it was and no temp file."""
-    from analytics.ingest import run
+    from analytics.ingest import rebuild, run
     from analytics.policy import DEFAULT_POLICY
 
     raw, db = built
@@ -111,7 +111,7 @@ def test_a_failed_rebuild_leaves_the_old_warehouse(built, tmp_path, monkeypatch)
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(run, "_carry_over", boom)
+    monkeypatch.setattr(rebuild, "_carry_over", boom)
     with pytest.raises(OSError):
         run.rebuild([raw], db=db, policy=DEFAULT_POLICY, team=None, wait=1)
     assert table_rows(db, (*CONTENT_TABLES, "payroll_exports", "ingest_log")) == before

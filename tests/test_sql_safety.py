@@ -53,17 +53,29 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("export.py", "_STAGE"): "the constant temp table name '__export'",
     ("export.py", "spec.sql"): "ExportSpec.sql: constant SELECTs of export.TABLES",
     # ingest/run.py
-    ("ingest/run.py", "table"): "src_* table names from the constants _Pending.TABLES, "
-    "ALL_SRC_TABLES, KIND_TABLES, or 'src_' + a kind of tabular.SPECS",
-    ("ingest/run.py", "t"): "_prune(): a name of the constant ALL_SRC_TABLES",
+    ("ingest/run.py", "table"): "src_* table names: 'src_' + a kind of formats.SPECS",
     ("ingest/run.py", "res.note"): "staging table name returned by tabular.stage(): "
     "'__checked_<kind>_<digits>'",
     ("ingest/run.py", "staged"): "the same staging table name, from tabular.stage()",
     ("ingest/run.py", "good"): "tabular.good_rows(): SELECT of _q()-quoted staging columns",
-    ("ingest/run.py", "which"): "_check_not_null(): CASE over quote_ident()-quoted NOT NULL "
-    "column names read from duckdb_columns() of a src_* table",
-    ("ingest/run.py", "names"): "_carry_over(): _q()-quoted column names that both warehouses' "
-    "ingest_log/payroll_exports have (duckdb_columns() of our own schema)",
+    # ingest/checks.py
+    ("ingest/checks.py", "table"): "src_* table names from the constant ALL_SRC_TABLES or a "
+    "format's constant tables tuple",
+    ("ingest/checks.py", "t"): "prune(): a name of the constant ALL_SRC_TABLES",
+    # ingest/staging.py
+    ("ingest/staging.py", "table"): "src_* table names: keys of Staging.schemas, made from "
+    "the constant ALL_SRC_TABLES",
+    ("ingest/staging.py", "t"): "arrow_schemas(): a name of the constant ALL_SRC_TABLES",
+    (
+        "ingest/staging.py",
+        "' '.join((f\"when {quote_ident(c)} is null then '{c}'\" for c in required))",
+    ): "_check_not_null(): CASE over quote_ident()-quoted NOT NULL column names read from "
+    "duckdb_columns() of a src_* table",
+    # ingest/rebuild.py
+    ("ingest/rebuild.py", "table"): "_carry_over(): a name of the constant CARRIED_OVER",
+    ("ingest/rebuild.py", "', '.join((tabular._q(c) for c in columns))"): "_carry_over(): "
+    "_q()-quoted column names that both warehouses' ingest_log/payroll_exports have "
+    "(duckdb_columns() of our own schema)",
     # ingest/tabular.py
     ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",

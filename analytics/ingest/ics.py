@@ -20,8 +20,8 @@ import icalendar
 import recurring_ical_events
 
 from analytics.errors import InputError, InputErrors
-from analytics.ingest.pagerduty import decode_text
 from analytics.ingest.parsing import out_of_range
+from analytics.ingest.readers import decode_text
 from analytics.ingest.records import InputWarning, RotationRow
 
 # Without a window, an RRULE with no UNTIL/COUNT is expanded this far past the first event.

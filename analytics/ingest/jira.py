@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analytics.errors import InputError
-from analytics.ingest.pagerduty import decode_text, line_of, load_json, parse_utc
+from analytics.ingest.readers import decode_text, line_of, load_json, parse_utc
 from analytics.ingest.records import InputWarning
 
 ITEM_KEYS = (
@@ -433,6 +433,7 @@ def month_names(language: str) -> dict[str, int]:
     return names
 
 
+@functools.lru_cache(maxsize=1024)
 def month_number(token: str, languages: Sequence[str]) -> int | None:
     """The month a (possibly abbreviated) name means, in the first of ``languages`` that knows
     it; a unique prefix of at least three letters (``sep`` for ``sept``) counts too."""
@@ -473,7 +474,21 @@ class _Dates:
         """A date or timestamp as written (naive unless it has an offset)."""
         if value is None:
             return None
-        text = value.strip()
+        parsed = self._read(value.strip())
+        if parsed is not None:
+            return parsed
+        hint = f" or {self.date_format!r}" if self.date_format else "; pass date_format"
+        raise InputError(
+            file,
+            line,
+            f"{column} {value!r} is not a date like 22/Sep/25 9:26 AM, 21/abr/26 11:37 PM or "
+            f"2026-11-03T14:05:00Z{hint}",
+        )
+
+    @functools.lru_cache(maxsize=1 << 16)  # noqa: B019 (few _Dates per process, all kept)
+    def _read(self, text: str) -> datetime | None:
+        """``text`` read by the first form that fits, else None (an export repeats its dates:
+        each is parsed once)."""
         if self.date_format:
             try:
                 return datetime.strptime(text, self.date_format)
@@ -491,13 +506,7 @@ class _Dates:
                 return datetime.strptime(text, fmt)
             except ValueError:
                 continue
-        hint = f" or {self.date_format!r}" if self.date_format else "; pass date_format"
-        raise InputError(
-            file,
-            line,
-            f"{column} {value!r} is not a date like 22/Sep/25 9:26 AM, 21/abr/26 11:37 PM or "
-            f"2026-11-03T14:05:00Z{hint}",
-        )
+        return None
 
     def _named_month(self, text: str) -> datetime | None:
         match = _NAMED_MONTH.match(text)

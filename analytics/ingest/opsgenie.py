@@ -20,7 +20,7 @@ from pathlib import PurePath
 from typing import Any
 
 from analytics.errors import InputError
-from analytics.ingest.pagerduty import line_of, load_json, parse_utc
+from analytics.ingest.readers import line_of, load_json, parse_utc
 from analytics.ingest.records import PAGE_COLUMNS, Incident, InputWarning, keep_latest
 
 _EXPECTED = (

@@ -16,15 +16,14 @@ The retired API v1 format is rejected. The functions are pure: bytes in, records
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from analytics.errors import InputError
+from analytics.ingest.readers import line_of, load_json, parse_utc
 from analytics.ingest.records import (
     PAGE_COLUMNS,
     Incident,
@@ -51,78 +50,6 @@ class PagerDutyResult:
     warnings: list[InputWarning] = field(default_factory=list)
     # Incidents (or log entries) rejected alone: ``file:line: incident <id>: reason``.
     rejections: list[InputError] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- shared helpers
-# Used by the other vendor importers too (opsgenie, jira); they are small and dependency-free.
-
-
-def decode_text(data: bytes | str, file: str) -> str:
-    """Return ``data`` as text (UTF-8, BOM stripped), or raise InputError at the bad byte's line."""
-    if isinstance(data, str):
-        return data.removeprefix("\ufeff")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(file, line, f"not UTF-8 text (byte {data[exc.start]:#04x})") from None
-
-
-def load_json(data: bytes | str, file: str, expected: str) -> tuple[Any, str]:
-    """Parse JSON text; a syntax error becomes InputError at the error's line."""
-    text = decode_text(data, file)
-    try:
-        return json.loads(text), text
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            file, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno}); {expected}"
-        ) from None
-    except RecursionError:
-        raise InputError(file, 1, f"JSON nested too deeply; {expected}") from None
-
-
-def parse_utc(value: Any, file: str, line: int, what: str) -> datetime | None:
-    """ISO-8601 text → aware UTC datetime; None stays None. A naive value is UTC (SPEC §3)."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise InputError(file, line, f"{what} {value!r} is not an ISO-8601 timestamp")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise InputError(
-            file, line, f"{what} {value!r} is not an ISO-8601 timestamp like 2015-10-06T21:30:42Z"
-        ) from None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        raise InputError(file, line, f"{what} {value!r} is out of range") from None
-
-
-_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
-
-
-@functools.lru_cache(maxsize=2)
-def _string_lines(text: str) -> dict[str, int]:
-    """Every JSON string literal of the text → the 1-based line of its first occurrence (one
-    pass, so a file of thousands of records is not searched once per record)."""
-    lines: dict[str, int] = {}
-    line, pos = 1, 0
-    for match in _JSON_STRING.finditer(text):
-        line += text.count("\n", pos, match.start())
-        pos = match.start()
-        lines.setdefault(match.group(), line)
-    return lines
-
-
-def line_of(text: str, needle: str | None) -> int:
-    """1-based line of the first ``"needle"`` in the text (JSON keeps no positions); else 1."""
-    if not needle:
-        return 1
-    lines = _string_lines(text)
-    return lines.get(json.dumps(needle)) or lines.get(json.dumps(needle, ensure_ascii=False)) or 1
 
 
 def _s(value: Any) -> str | None:

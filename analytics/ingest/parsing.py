@@ -7,6 +7,7 @@ field name and ``file:line``. "Unknown"-like placeholders read as ``None``.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -389,9 +390,14 @@ def parse_bool_detail(s: str) -> tuple[bool | None, str | None]:
     return m[1].lower() in {"yes", "y", "true"}, detail or None
 
 
+_MARK_CHARS = frozenset("*_`")
+
+
 def unwrap(s: str) -> str:
     """Trim ``s`` and remove Markdown emphasis or code marks wrapped around the whole of it."""
     text = s.strip()
+    if not text or text[0] not in _MARK_CHARS or text[-1] not in _MARK_CHARS:
+        return text  # nothing wrapped around it (most lines): no loop
     changed = True
     while changed:
         changed = False
@@ -408,6 +414,7 @@ EVENT_YEARS_AHEAD = 2
 ROTATION_YEARS_AHEAD = 5
 
 
+@functools.lru_cache(maxsize=8)  # called for every timestamp of a file, with one `now`
 def time_window(now: datetime) -> tuple[datetime, datetime, datetime]:
     """``(earliest, latest, latest for rotations)`` instants an input may hold (SPEC §12):
     1970-01-01, two years after ``now``, five years after ``now`` for rotations."""

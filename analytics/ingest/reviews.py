@@ -19,6 +19,7 @@ also its own review document: :func:`timeline_review` reads that part of it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -253,6 +254,10 @@ def _document(
     return ReviewDocument(review, review_lines, items, sorted(warnings, key=lambda w: w.line))
 
 
+_NUMBERED_RE = re.compile(r"[0-9]+[.)]\s")  # "1. " or "2) ": a numbered list item
+
+
+@functools.lru_cache(maxsize=4096)  # headings and keys repeat in every document
 def _norm(text: str) -> str:
     """A heading or key as a lookup key: lower case, no numbering, punctuation or emphasis."""
     s = unwrap(text).lower().replace("’", "'")
@@ -261,6 +266,7 @@ def _norm(text: str) -> str:
     return s
 
 
+@functools.lru_cache(maxsize=4096)
 def _lookup(text: str) -> str | None:
     """The canonical name of a section or header key, trying ``text`` without a trailing
     parenthetical too (``Root cause (5 Whys)``)."""
@@ -299,7 +305,7 @@ def _classify(line: str) -> tuple[str, str, str] | None:
     bold = _BOLD_LINE_RE.fullmatch(line)
     if bold:
         return _lookup(bold["text"]) or "heading", bold["text"], ""
-    if s[0] in "-+>|[" or re.match(r"[0-9]+[.)]\s", s) or (s[0] == "*" and s[1:2] == " "):
+    if s[0] in "-+>|[" or _NUMBERED_RE.match(s) or (s[0] == "*" and s[1:2] == " "):
         return None  # list items and quotes are content
     m = _KEY_LINE_RE.fullmatch(s)
     if not m:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.errors import InputError
-from analytics.ingest.pagerduty import line_of, load_json, parse_utc
+from analytics.ingest.readers import line_of, load_json, parse_utc
 from analytics.ingest.records import Incident, InputWarning, TimelineEvent, keep_latest
 
 _EXPECTED = (

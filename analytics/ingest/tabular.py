@@ -46,64 +46,6 @@ class TableSpec:
     example: str
 
 
-PAGES = TableSpec(
-    "pages",
-    (
-        Column("page_id", "text", True),
-        Column("sent_at", "ts", True),
-        Column("recipient", "text", True),
-        Column("team", "name", True),
-        Column("service", "name"),
-        Column("incident_id", "text"),
-        Column("acknowledged_at", "ts"),
-        Column("acknowledged_by", "text"),
-        Column("escalated_at", "ts"),
-        Column("urgency", "text"),
-    ),
-    key="page_id",
-    example="page_id,sent_at,recipient,team",
-)
-
-ROTATIONS = TableSpec(
-    "rotations",
-    (
-        Column("team", "name", True),
-        Column("engineer", "text", True),
-        Column("start", "ts", True),
-        Column("end", "ts", True),
-        Column("override", "bool"),
-    ),
-    key=None,
-    example="team,engineer,start,end,override",
-)
-
-PEOPLE = TableSpec(
-    "people",
-    (
-        Column("engineer", "text", True),
-        Column("employee_id", "text"),
-        Column("team", "name"),
-        Column("timezone", "text", default="UTC"),
-        Column("email", "text"),
-        Column("country", "code"),
-    ),
-    key=None,
-    example="engineer,employee_id,team,timezone,email,country",
-)
-
-COMP_TIME = TableSpec(
-    "comp_time",
-    (
-        Column("engineer", "text", True),
-        Column("taken_on", "date", True),
-        Column("hours", "hours", True),
-    ),
-    key=None,
-    example="engineer,taken_on,hours",
-)
-
-SPECS = {spec.kind: spec for spec in (PAGES, ROTATIONS, PEOPLE, COMP_TIME)}
-
 TS_FORMS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
 
 # Casts for one column kind; `{c}` is a quoted column identifier of the staging table.

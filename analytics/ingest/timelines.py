@@ -11,6 +11,7 @@ merely odd becomes an ``InputWarning`` and the document still loads.
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from collections.abc import Callable
@@ -108,6 +109,7 @@ _TIMESTAMP_FIELDS = ("STARTED", "DETECTED", "ACKNOWLEDGED", "MITIGATED", "RESOLV
 _OPEN_WORDS = UNKNOWN_WORDS | {"none", "ongoing", "open", "not yet", "unresolved", "pending"}
 
 _BULLET = r"(?:[-*+]|[0-9]+[.)])\s+"
+_BULLET_RE = re.compile(_BULLET)
 _KEY = r"[A-Za-z][A-Za-z _-]*?"
 _KEY_VALUE_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)", re.S)
 _KEY_ONLY_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})[\s*_:]*", re.S)
@@ -316,6 +318,7 @@ def _decode(text: str | bytes, file: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+@functools.lru_cache(maxsize=4096)  # the template's few keys, in every document
 def _norm_key(key: str) -> str:
     return re.sub(r"[\s_-]+", " ", key.strip()).lower()
 
@@ -330,7 +333,7 @@ def _header(line: str) -> tuple[str, str] | None:
     if heading:
         s = heading["text"]
     else:
-        m = re.match(_BULLET, s)
+        m = _BULLET_RE.match(s)
         if m:
             s, bullet = s[m.end() :], True
     m = _KEY_VALUE_RE.fullmatch(s)
@@ -609,7 +612,7 @@ def _events(
 
 def _split_entry(s: str) -> tuple[str | None, str] | None:
     """Split a timeline line into ``(time text, event text)``; None for table furniture."""
-    m = re.match(_BULLET, s)
+    m = _BULLET_RE.match(s)
     if m and not s.startswith("|"):
         s = s[m.end() :]
     if s.startswith("|"):
@@ -671,7 +674,7 @@ def _action_items(
         if m:
             done, rest = m["box"] in ("x", "X"), m["rest"]
         else:
-            b = re.match(_BULLET, s)
+            b = _BULLET_RE.match(s)
             if not b:
                 if s.startswith(("-", "*", "+")) and not s.strip("-*+ "):
                     continue  # an empty bullet, as in a blank template
