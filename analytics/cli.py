@@ -346,7 +346,6 @@ def metrics(
     from analytics.banner import data_ends
     from analytics.db import reader
     from analytics.errors import UsageError
-    from analytics.output import natural_order, write_frame, write_metrics
 
     first, last = parse_day(date_from, "--from"), parse_day(date_to, "--to")
     if last < first:
@@ -359,14 +358,24 @@ def metrics(
         as_of=moment,
         policy=ctx.policy if ctx.policy_file else None,
     ) as con:
-        frame = m.summary(con, start, end, by=by, seed=seed, intervals=intervals)
+        # CSV is written from plain rows: pandas is not even imported (docs/scaling.md)
+        table = m.summary_rows if fmt == "csv" else m.summary
+        result = table(con, start, end, by=by, seed=seed, intervals=intervals)
         ends = data_ends(con, start, end, moment or datetime.now(UTC), sources=("incidents",))
     if ends:
         click.echo(ends.warning(), err=True)
-    if fmt == "table":
-        write_metrics(frame, by)
+    if fmt == "csv":
+        from analytics.output import write_rows
+
+        write_rows(*result, by)
+    elif fmt == "table":
+        from analytics.output import write_metrics
+
+        write_metrics(result, by)
     else:
-        write_frame(natural_order(frame, by), fmt)
+        from analytics.output import natural_order, write_frame
+
+        write_frame(natural_order(result, by), fmt)
 
 
 @main.command("comp-time")

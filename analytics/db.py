@@ -58,6 +58,8 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("staging/pages.sql", "pages"),
     ("staging/action_items.sql", "action_items"),
     ("marts/business_windows.sql", "business_windows"),
+    ("marts/incident_facts.sql", "incident_facts_live"),
+    ("marts/incident_facts_store.sql", None),
     ("marts/incident_responses.sql", "incident_responses"),
     ("marts/incident_metrics.sql", "incident_metrics"),
     ("marts/incident_duplicates.sql", "incident_duplicates"),
@@ -69,8 +71,14 @@ VIEWS: tuple[tuple[str, str | None], ...] = (
     ("marts/handovers.sql", "handovers"),
     ("marts/handoff_notes.sql", "handoff_notes"),
     ("marts/handoff_compliance.sql", "handoff_compliance"),
+    ("marts/event_coverage.sql", "event_coverage_live"),
+    ("marts/event_coverage_store.sql", None),
     ("marts/data_coverage.sql", "data_coverage"),
+    ("marts/review_facts.sql", "review_facts_live"),
+    ("marts/review_facts_store.sql", None),
     ("marts/postmortem_reviews.sql", "postmortem_reviews"),
+    ("marts/communication_facts.sql", "communication_facts_live"),
+    ("marts/communication_facts_store.sql", None),
     ("marts/incident_communication.sql", "incident_communication"),
     ("marts/severity_audit.sql", "severity_audit"),
     ("marts/comp_time_ledger.sql", "comp_time_ledger"),
@@ -353,6 +361,17 @@ def install_views(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("insert into warehouse_meta values ('views_version', $1)", [views_version()])
 
 
+def store_facts(con: duckdb.DuckDBPyConnection) -> None:
+    """Compute and store the :data:`FACT_TABLES` and ``event_coverage`` again from the rows as
+    they are now.
+
+    :func:`install_views` does this (every ingest); call it after changing source rows or the
+    stored policy some other way (tests that insert rows directly).
+    """
+    for table in (*FACT_TABLES, "event_coverage"):
+        con.execute(sql_text(f"marts/{table}_store.sql"))
+
+
 def write_policy(con: duckdb.DuckDBPyConnection, policy: Policy, *, schema: str = "main") -> None:
     """Replace the stored (or, with ``schema='temp'``, the shadowing) policy tables."""
     row = policy.policy_row()
@@ -395,6 +414,28 @@ def _shadow(con: duckdb.DuckDBPyConnection, as_of: datetime | None, policy: Poli
                 f"create or replace temp table {table} as select * from main.{table} limit 0"
             )
         write_policy(con, policy, schema="temp")
+        _shadow_facts(con, policy.version)
+
+
+# Tables of what does not depend on as_of, stored at every ingest under the stored policy by
+# the `*_store.sql` files (in VIEWS) from the live view `<table>_live` (docs/warehouse.md).
+FACT_TABLES: tuple[str, ...] = ("incident_facts", "review_facts", "communication_facts")
+
+
+def _shadow_facts(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Facts stored at ingest under another policy are computed again for this connection.
+
+    Each table of :data:`FACT_TABLES` holds what does not depend on ``as_of`` under the policy
+    of the last ingest; under any other policy a TEMP table of the same name, computed from its
+    live view with this connection's policy, shadows it.
+    """
+    for table in FACT_TABLES:
+        stale = con.execute(
+            f"select count(*) from main.{table} where policy_version <> $version",
+            {"version": version},
+        ).fetchall()[0][0]
+        if stale:
+            con.execute(f"create or replace temp table {table} as select * from {table}_live")
 
 
 def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:

@@ -9,18 +9,20 @@ spliced into SQL is a grouping column chosen from a fixed list.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-
-import duckdb
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics import periods
 from analytics.db import query_df
-from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, bootstrap, bootstrap_many
+from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES
+
+if TYPE_CHECKING:  # pandas and numpy are imported where used: `metrics --format csv` needs neither
+    import duckdb
+    import pandas as pd
 
 __all__ = [
     "DURATION_METRICS",
@@ -34,6 +36,7 @@ __all__ = [
     "oncall_load",
     "period_bounds",
     "summary",
+    "summary_rows",
     "weekly_trend",
 ]
 
@@ -221,104 +224,104 @@ def summary(
     """
     params = _check_period(start, end)
     by = _check_by(by, GROUPINGS)
-    # The period's rows, only the columns used, evaluated once: the aggregates and the
-    # bootstrap both read this table. incident_responses is the layer of incident_metrics that
-    # has the durations and the response status; the other statuses are never computed here.
+    with _summary_scope(con, by, params):
+        frame = query_df(con, _summary_sql(by), params)
+        if by == "severity":
+            frame["severity"] = frame["severity"].astype("int64")
+        if intervals and len(frame):
+            keys = [_key(k) for k in frame[by].tolist()]
+            filled = _interval_values(
+                con, keys, seed=seed, resamples=resamples, confidence=confidence
+            )
+            for column, values in filled.items():
+                frame[column] = values
+    return frame.reset_index(drop=True)
+
+
+def summary_rows(
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    *,
+    by: str = "severity",
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+    intervals: bool = True,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> tuple[list[str], list[list[object]]]:
+    """:func:`summary` as column names and rows of plain Python values, without pandas.
+
+    The same SQL and the same bootstrap as :func:`summary`: a missing value is ``None`` where
+    the frame has NaN. What ``metrics --format csv`` writes (:func:`analytics.output.write_rows`).
+    """
+    params = _check_period(start, end)
+    by = _check_by(by, GROUPINGS)
+    with _summary_scope(con, by, params):
+        result = con.execute(_summary_sql(by), params)
+        columns = [d[0] for d in result.description]
+        rows = [list(r) for r in result.fetchall()]
+        if intervals and rows:
+            filled = _interval_values(
+                con, [r[0] for r in rows], seed=seed, resamples=resamples, confidence=confidence
+            )
+            for column, values in filled.items():
+                at = columns.index(column)
+                for r, value in zip(rows, values, strict=True):
+                    r[at] = None if math.isnan(value) else value
+    return columns, rows
+
+
+@contextlib.contextmanager
+def _summary_scope(con: duckdb.DuckDBPyConnection, by: str, params: dict) -> Iterator[None]:
+    """The period's rows, only the columns used, evaluated once, as the TEMP table
+    ``summary_scope``: the aggregates and the bootstrap both read it. incident_responses is the
+    layer of incident_metrics that has the durations and the response status."""
     columns = ", ".join(DURATION_METRICS.values())
     con.execute(
         "create or replace temp table summary_scope as "
-        f"select {by} as grp, resolved_at, response_status, is_zero_duration, {columns} "
-        "from incident_responses "
+        f"select incident_id, {by} as grp, resolved_at, response_status, is_zero_duration, "
+        f"{columns} from incident_responses "
         "where started_at >= $start and started_at < $end",
         params,
     )
     try:
-        frame = _aggregate(con, by)
-        if intervals and len(frame):
-            _fill_intervals(con, frame, by, seed=seed, resamples=resamples, confidence=confidence)
+        yield
     finally:
         con.execute("drop table if exists summary_scope")
-    frame = _with_review_rates(con, frame, by, params)
-    return frame[_summary_columns(by)].reset_index(drop=True)
 
 
-def _with_review_rates(
-    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, by: str, params: dict
-) -> pd.DataFrame:
-    """``frame`` with the review, communication and status-cadence counts of its groups.
+def _key(value: object) -> object:
+    """A group key as SQL gives it: a missing team or service (NaN in a frame) is None."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _counted(column: str) -> bool:
+    """Is a summary column a count (0 for a group without rows)?"""
+    return (
+        column in ("incidents", "open_incidents", "zero_duration")
+        or column.endswith(("_n", "_missing", "_met", "_breached", "_pending", "_n_a"))
+        or column.startswith("status_source_")
+    )
+
+
+def _rate_sql(met: str, breached: str) -> str:
+    # met / (met + breached), NULL when nothing is decided
+    return (
+        f"case when {met} + {breached} > 0 "
+        f"then cast({met} as double) / cast({met} + {breached} as double) end"
+    )
+
+
+def _summary_sql(by: str) -> str:
+    """One query for the whole summary of ``summary_scope`` (``$start``/``$end`` bound):
+    counts, durations and statuses per group, then the review, communication and
+    status-cadence counts of :data:`REVIEW_RATE_COLUMNS`; the interval columns are NULL.
 
     ``review_*`` count postmortem_reviews.review_status of the period's incidents (n/a left
     out); ``communication_*`` count incident_communication rows (incident and requirement);
     ``status_cadence_*`` count incident_metrics.status_cadence_status (n/a left out) and
     ``status_source_*`` the incidents by where their status updates came from. Rates are
-    met / (met + breached), NaN when nothing is decided.
-    """
-    # incident_metrics is read once, for the period only: the cadence status and the status
-    # source come from the same rows.
-    sql = f"""
-        with scoped as (
-            select incident_id, {by} as grp from incidents
-            where started_at >= $start and started_at < $end
-        ),
-        cadences as materialized (
-            select {by} as grp, status_cadence_status, status_source from incident_metrics
-            where started_at >= $start and started_at < $end
-        ),
-        statuses as (
-            select s.grp, 'review' as rule, r.review_status as status,
-            from scoped as s
-            inner join postmortem_reviews as r on r.incident_id = s.incident_id
-            union all
-            select s.grp, 'communication' as rule, c.status,
-            from scoped as s
-            inner join incident_communication as c on c.incident_id = s.incident_id
-            union all
-            select grp, 'status_cadence' as rule, status_cadence_status as status,
-            from cadences
-            union all
-            select grp, 'source_' || status_source as rule, null as status,
-            from cadences
-        )
-        select
-            grp,
-            count(*) filter (where rule = 'review' and status = 'met') as review_met,
-            count(*) filter (where rule = 'review' and status = 'breached') as review_breached,
-            count(*) filter (where rule = 'review' and status = 'pending') as review_pending,
-            count(*) filter (where rule = 'communication' and status = 'met')
-                as communication_met,
-            count(*) filter (where rule = 'communication' and status = 'breached')
-                as communication_breached,
-            count(*) filter (where rule = 'communication' and status = 'pending')
-                as communication_pending,
-            count(*) filter (where rule = 'status_cadence' and status = 'met')
-                as status_cadence_met,
-            count(*) filter (where rule = 'status_cadence' and status = 'breached')
-                as status_cadence_breached,
-            count(*) filter (where rule = 'status_cadence' and status = 'pending')
-                as status_cadence_pending,
-            count(*) filter (where rule = 'source_statuspage') as status_source_statuspage,
-            count(*) filter (where rule = 'source_timeline') as status_source_timeline,
-            count(*) filter (where rule = 'source_none') as status_source_none,
-        from statuses
-        group by grp
-    """
-    counts = query_df(con, sql, params).rename(columns={"grp": by})
-    if by == "severity":
-        counts["severity"] = counts["severity"].astype("int64")
-    merged = frame.merge(counts, on=by, how="left")
-    for rule in RULE_RATES:
-        parts = [f"{rule}_{s}" for s in ("met", "breached", "pending")]
-        merged[parts] = merged[parts].fillna(0).astype("int64")
-        merged[f"{rule}_rate"] = _rate(merged[f"{rule}_met"], merged[parts[0]] + merged[parts[1]])
-    sources = [f"status_source_{source}" for source in STATUS_SOURCES]
-    merged[sources] = merged[sources].fillna(0).astype("int64")
-    return merged
-
-
-def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
-    """The summary's counts, durations and statuses per group of ``summary_scope``.
-
-    The interval columns are left NaN.
+    met / (met + breached), NULL when nothing is decided.
     """
     aggregates = ", ".join(_duration_aggregates(p, c) for p, c in DURATION_METRICS.items())
     groups = (
@@ -326,7 +329,36 @@ def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
         if by == "severity"
         else "select distinct grp from summary_scope"
     )
-    sql = f"""
+    outputs = []
+    for column in _summary_columns(by):
+        if column == by:
+            outputs.append(f"groups.grp as {by}")
+        elif column == "response_compliance":
+            outputs.append(f"{_rate_sql('a.response_met', 'a.response_breached')} as {column}")
+        elif column.endswith(("_lo_s", "_hi_s")):
+            outputs.append(f"cast(null as double) as {column}")
+        elif column.endswith("_rate"):
+            rule = column.removesuffix("_rate")
+            met, breached = f"coalesce(r.{rule}_met, 0)", f"coalesce(r.{rule}_breached, 0)"
+            outputs.append(f"{_rate_sql(met, breached)} as {column}")
+        elif column in REVIEW_RATE_COLUMNS:
+            outputs.append(f"coalesce(r.{column}, 0) as {column}")
+        elif _counted(column):
+            outputs.append(f"coalesce(a.{column}, 0) as {column}")
+        else:
+            outputs.append(f"a.{column}")
+    rule_counts = []
+    for rule in RULE_RATES:
+        for status in ("met", "breached", "pending"):
+            rule_counts.append(
+                f"count(*) filter (where rule = '{rule}' and status = '{status}') "
+                f"as {rule}_{status}"
+            )
+    for source in STATUS_SOURCES:
+        rule_counts.append(
+            f"count(*) filter (where rule = 'source_{source}') as status_source_{source}"
+        )
+    return f"""
         with groups as ({groups}),
         aggregated as (
             select
@@ -338,76 +370,86 @@ def _aggregate(con: duckdb.DuckDBPyConnection, by: str) -> pd.DataFrame:
                 count(*) filter (where is_zero_duration) as zero_duration,
             from summary_scope
             group by grp
+        ),
+        -- incident_metrics is read once, for the period only: the cadence status and the
+        -- status source come from the same rows
+        cadences as materialized (
+            select {by} as grp, status_cadence_status, status_source from incident_metrics
+            where started_at >= $start and started_at < $end
+        ),
+        statuses as (
+            select s.grp, 'review' as rule, r.review_status as status,
+            from summary_scope as s
+            inner join postmortem_reviews as r on r.incident_id = s.incident_id
+            union all
+            select s.grp, 'communication' as rule, c.status,
+            from summary_scope as s
+            inner join incident_communication as c on c.incident_id = s.incident_id
+            union all
+            select grp, 'status_cadence' as rule, status_cadence_status as status,
+            from cadences
+            union all
+            select grp, 'source_' || status_source as rule, null as status,
+            from cadences
+        ),
+        rules as (
+            select grp, {", ".join(rule_counts)},
+            from statuses
+            group by grp
         )
-        select groups.grp as {by}, aggregated.* exclude (grp)
+        select {", ".join(outputs)}
         from groups
-        left join aggregated on aggregated.grp is not distinct from groups.grp
+        left join aggregated as a on a.grp is not distinct from groups.grp
+        left join rules as r on r.grp is not distinct from groups.grp
         order by groups.grp nulls last
     """
-    frame = query_df(con, sql)
-    counts = [c for c in frame.columns if c == "incidents" or c.endswith(("_n", "_missing"))]
-    counts += [f"response_{s}" for s in ("met", "breached", "pending", "n_a")]
-    counts += ["open_incidents", "zero_duration"]
-    frame[counts] = frame[counts].fillna(0).astype("int64")
-    if by == "severity":
-        frame["severity"] = frame["severity"].astype("int64")
-    frame["response_compliance"] = _rate(
-        frame["response_met"], frame["response_met"] + frame["response_breached"]
-    )
-    for prefix in DURATION_METRICS:
-        for stat in ("mean", "median"):
-            frame[f"{prefix}_{stat}_lo_s"] = math.nan
-            frame[f"{prefix}_{stat}_hi_s"] = math.nan
-    return frame
 
 
-def _fill_intervals(
+def _interval_values(
     con: duckdb.DuckDBPyConnection,
-    frame: pd.DataFrame,
-    by: str,
+    keys: list[object],
     *,
     seed: int,
     resamples: int,
     confidence: float,
-) -> None:
-    columns = ", ".join(DURATION_METRICS.values())
-    raw = query_df(con, f"select grp, {columns} from summary_scope")
-    grouped = dict(tuple(raw.groupby("grp", dropna=False, sort=False)))
+) -> dict[str, list[float]]:
+    """The bootstrap interval columns of the groups ``keys`` (in that order) of
+    ``summary_scope``: ``<prefix>_{mean,median}_{lo,hi}_s`` lists, NaN for an empty group."""
+    import numpy as np
+
+    from analytics.stats import bootstrap_many
+
+    lists = ", ".join(
+        f"coalesce(list({c}) filter (where {c} is not null), [])" for c in DURATION_METRICS.values()
+    )
+    values = {
+        grp: parts
+        for grp, *parts in con.execute(
+            f"select grp, {lists} from summary_scope group by grp"
+        ).fetchall()
+    }
     # Every group's every duration in one call: samples of one size share their draws,
     # whichever group they come from, and run on every core; an absent group is empty (NaN).
-    empty = np.empty(0)
-    samples = []
-    for key in frame[by].tolist():
-        part = _group_rows(grouped, key)
-        for column in DURATION_METRICS.values():
-            samples.append(empty if part is None else part[column].to_numpy())
-    results = bootstrap_many(
-        samples,
-        resamples=resamples,
-        confidence=confidence,
-        seed=seed,
-        workers=min(4, os.cpu_count() or 1),
+    empty = [[] for _ in DURATION_METRICS]
+    samples = [
+        np.asarray(sample, dtype=np.float64) for key in keys for sample in values.get(key, empty)
+    ]
+    results = iter(
+        bootstrap_many(
+            samples,
+            resamples=resamples,
+            confidence=confidence,
+            seed=seed,
+            workers=min(4, os.cpu_count() or 1),
+        )
     )
-    # Collect per column, assign once: cell-by-cell .loc writes cost more than the bootstrap.
     filled: dict[str, list[float]] = {}
-    it = iter(results)
-    for _ in range(len(frame)):
+    for _ in keys:
         for prefix in DURATION_METRICS:
-            result = next(it)
+            result = next(results)
             for stat in ("mean_lo", "mean_hi", "median_lo", "median_hi"):
-                value = getattr(result, stat)
-                filled.setdefault(f"{prefix}_{stat}_s", []).append(value)
-    for column, values in filled.items():
-        frame[column] = values
-
-
-def _group_rows(grouped: dict, key: object) -> pd.DataFrame | None:
-    if key is None or (isinstance(key, float) and math.isnan(key)):
-        for k, part in grouped.items():
-            if k is None or (isinstance(k, float) and math.isnan(k)):
-                return part
-        return None
-    return grouped.get(key)
+                filled.setdefault(f"{prefix}_{stat}_s", []).append(getattr(result, stat))
+    return filled
 
 
 def weekly_trend(
@@ -438,6 +480,11 @@ def weekly_trend(
         ``week_start`` (date), ``iso_week``, ``<by>``, ``incidents``, and for mtta and mttr
         ``*_median_s``, ``*_median_lo_s``, ``*_median_hi_s``, ``*_n``, ``*_missing``.
     """
+    import numpy as np
+    import pandas as pd
+
+    from analytics.stats import bootstrap
+
     end = periods.parse_instant(end, what="end")
     if weeks < 1:
         raise ValueError(f"weeks must be >= 1, got {weeks}")
@@ -660,6 +707,8 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
         iso_week, oncall_hours, pages, pages_per_oncall_hour, business_pages, off_hours_pages,
         sleep_pages`` and the view's other columns. Teams, never people (blameless).
     """
+    import pandas as pd
+
     params = _check_period(start, end)
     # the view's own logic with the period pushed down to the pages it reads (macros.sql)
     frame = query_df(
@@ -731,6 +780,8 @@ def compare_periods(
         period's interval (SPEC §6), False when outside, NA when either value or the interval is
         missing.
     """
+    import pandas as pd
+
     by = by or str(current.columns[0])
     if metrics is None:
         metrics = [
@@ -788,6 +839,8 @@ def compare_periods(
 
 
 def _num(value: object) -> float:
+    import pandas as pd
+
     if value is None or value is pd.NA:
         return math.nan
     try:

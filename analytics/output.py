@@ -31,6 +31,7 @@ __all__ = [
     "plain_columns",
     "write_frame",
     "write_metrics",
+    "write_rows",
     "write_table",
 ]
 
@@ -275,6 +276,31 @@ def _rounded(frame):
         if out[col].dtype.kind == "f":
             out[col] = out[col].round(1 if col.endswith("_s") else 4)
     return out
+
+
+def _round_half_even(value: float, digits: int) -> float:
+    """``value`` rounded as numpy (hence pandas' ``round``) does: scaled, rounded half to even
+    on the binary value, scaled back, so rows and frames print the same digits."""
+    scale = 10.0**digits
+    return round(value * scale) / scale
+
+
+def write_rows(columns: list[str], rows: list[list[Any]], by: str, stream=None) -> None:
+    """CSV of plain rows (``None`` for missing), in :func:`natural_order` of the ``by`` column:
+    byte for byte what :func:`write_frame` writes for the same table as a frame, without
+    pandas (``metrics --format csv``; seconds to 0.1 s, other decimals to 4 places)."""
+    import csv
+
+    stream = stream or sys.stdout
+    at = columns.index(by)
+    digits = [1 if c.endswith("_s") else 4 for c in columns]
+    out = csv.writer(stream, lineterminator="\n")
+    out.writerow(columns)
+    for row in sorted(rows, key=lambda r: natural_key(r[at])):
+        out.writerow(
+            _round_half_even(v, d) if isinstance(v, float) else v
+            for v, d in zip(row, digits, strict=True)
+        )
 
 
 def write_frame(frame, fmt: str, stream=None) -> None:

@@ -12,8 +12,10 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported where used: `metrics --no-intervals` never needs it
+    import numpy as np
 
 __all__ = ["BootstrapResult", "bootstrap", "bootstrap_many", "detectable_change"]
 
@@ -41,6 +43,8 @@ class BootstrapResult:
 
 
 def _clean(values: Iterable[float] | np.ndarray) -> np.ndarray:
+    import numpy as np
+
     arr = np.asarray(values, dtype=np.float64).ravel()
     return arr[np.isfinite(arr)]
 
@@ -102,6 +106,8 @@ def bootstrap_many(
             size go to the same thread, so the draws are still shared; the results do not
             depend on ``workers``.
     """
+    import numpy as np
+
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1, got {resamples}")
     if not 0 < confidence < 1:
@@ -146,6 +152,8 @@ def _bootstrap_threads(
     workers: int,
 ) -> list[BootstrapResult]:
     """:func:`bootstrap_many` on ``workers`` threads, one size's samples per thread."""
+    import numpy as np
+
     arrays = [np.asarray(values, dtype=np.float64).ravel() for values in samples]
     by_size: dict[int, list[int]] = {}
     for k, x in enumerate(arrays):
@@ -174,6 +182,8 @@ def _bootstrap_threads(
 
 def _draws_counts(x: np.ndarray) -> bool:
     """Is the mean of the sorted ``x`` resampled as counts of its distinct values (cheaper)?"""
+    import numpy as np
+
     distinct = 1 + int(np.count_nonzero(np.diff(x)))
     return distinct * _COUNT_COST < x.size
 
@@ -182,6 +192,8 @@ def _median_ranks(
     n: int, resamples: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """0-based ranks of each resample's middle order statistic(s) (see :func:`bootstrap`)."""
+    import numpy as np
+
     r = (n + 1) // 2  # 1-based rank of the (lower) median
     u_r = rng.beta(r, n - r + 1, size=resamples)
     lower = np.minimum((u_r * n).astype(np.int64), n - 1)
@@ -200,6 +212,8 @@ def _results(
 ) -> list[BootstrapResult]:
     """Results of sorted samples of one size (rows of ``xs``) from their resampled means
     (rows of ``means``) and the shared median ranks: one quantile call for all of them."""
+    import numpy as np
+
     point_means = xs.mean(axis=1)
     point_medians = np.median(xs, axis=1)
     medians = xs[:, lower] if upper is None else (xs[:, lower] + xs[:, upper]) / 2
@@ -227,6 +241,8 @@ def _resampled_means(
     One sample whose values repeat a lot is drawn as multinomial counts of its distinct
     values; otherwise every sample is gathered through the same index matrices.
     """
+    import numpy as np
+
     n = xs[0].size
     if len(xs) == 1 and _draws_counts(xs[0]):
         # A resample is fully described by how often it takes each distinct value:
@@ -285,6 +301,8 @@ def detectable_change(
         when fewer than two durations are given. A low value (say < 0.8) means a change of that
         size is usually invisible at this volume, whatever the dashboard seems to show.
     """
+    import numpy as np
+
     if not 0 < effect < 1:
         raise ValueError(f"effect must be between 0 and 1, got {effect}")
     if not 0 < alpha < 1:

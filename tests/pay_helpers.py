@@ -64,7 +64,7 @@ def _populate(con: duckdb.DuckDBPyConnection, policy: Policy, **rows: list[tuple
     con.execute("SET TimeZone='UTC'")
     db.create_schema(con)
     db.write_policy(con, policy)
-    add_rows(con, **rows)
+    add_rows(con, **rows, refresh=False)
     db.install_views(con)
 
 
@@ -76,12 +76,14 @@ def add_rows(
     incidents: list[tuple] = (),
     pages: list[tuple] = (),
     rotations: list[tuple] = (),
+    refresh: bool = True,
 ) -> None:
     """Insert rows into an open warehouse (same shapes as :func:`build_warehouse`).
 
     ``rotations`` are rotation-file rows ``(team, engineer, start, end[, is_override])``:
     resolved into ``oncall_shifts`` and ``rotation_findings`` (gaps) as an ingest does, which
-    replaces any ``shifts`` given.
+    replaces any ``shifts`` given. With ``refresh`` the tables an ingest stores with the views
+    (incident facts, page coverage) are computed again, as an ingest does after loading.
     """
     for n, (engineer, employee_id, team, tz) in enumerate(people, start=1):
         con.execute(
@@ -121,6 +123,8 @@ def add_rows(
         from analytics.rotations import derive_rotations
 
         derive_rotations(con)
+    if refresh:
+        db.store_facts(con)
 
 
 def payroll_of(path: Path, start: date, end_exclusive: date, policy: Policy | None = None):

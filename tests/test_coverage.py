@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 from metrics_helpers import ts, warehouse
 
-from analytics import coverage, rotations
+from analytics import coverage, db, rotations
 from analytics.coverage import Shortfall
 
 
@@ -189,6 +189,7 @@ def test_comp_time_taken_is_an_event_source_dated_by_taken_on():
         "insert into src_comp_time values ('Ana', DATE '2026-10-02', 4, 2, 'comp_time/a.csv'), "
         "('Bo', DATE '2026-10-09', 1.5, 3, 'comp_time/a.csv')"
     )
+    db.store_facts(con)  # as an ingest does after loading
     got = _coverage(con)["comp_time", None]
     # dated 00:00 UTC of taken_on
     assert (got.first_at, got.last_at, got.rows) == (
@@ -248,6 +249,7 @@ def test_pages_of_a_superseded_vendor_version_are_not_covered_data():
     con.execute(
         "update src_pages set incident_id = 'P1', source_file = 'pd-' || page_id || '.json'"
     )
+    db.store_facts(con)  # as an ingest does after loading
     assert con.execute("select page_id from pages").fetchall() == [("new",)]
     pages = _coverage(con)["pages", None]
     assert (pages.first_at, pages.last_at, pages.rows) == (

@@ -88,6 +88,26 @@ def test_sev3_friday_afternoon_to_monday_morning_counts_business_hours():
     assert row["response_status"] == "met"
 
 
+def test_sev3_clock_of_a_late_acknowledgement_does_not_depend_on_as_of():
+    # Detected Mon 2026-01-05 10:00, acknowledged Mon 2026-04-06 10:00: exactly 13 weeks of
+    # 40 business hours (Mon 10-17 = 7 h, Tue-Fri 4 x 8 = 32 h, next Mon 09-10 = 1 h) =
+    # 520 h = 1,872,000 s. The business calendar used to end 60 days after the last
+    # detection or as_of, so an early as_of cut the clock at early March.
+    rows = [
+        inc(
+            "late",
+            3,
+            "2026-01-05 09:00",
+            detected_at="2026-01-05 10:00",
+            acknowledged_at="2026-04-06 10:00",
+        )
+    ]
+    for as_of in ("2026-01-06 00:00", "2027-01-01 00:00"):
+        row = incident(warehouse(incidents=rows, as_of=as_of), "late")
+        assert row["response_elapsed_s"] == 1_872_000.0, as_of
+        assert row["response_status"] == "breached"
+
+
 def test_sev3_detected_on_a_weekend_starts_counting_on_monday():
     # Sat 12:00 -> Mon 12:00: 3 business hours (Mon 09-12) -> met;
     # Sat 12:00 -> Mon 13:30: 4.5 h -> breached
@@ -786,10 +806,26 @@ def test_every_policy_number_changes_the_result(field):
     db._shadow(con, None, changed)
     after = _fingerprint(con)
     assert after != before
-    # the stored policy is untouched: dropping the shadow gives the old answer back
+    # the stored policy is untouched: dropping the shadow (the policy tables, and the incident
+    # facts computed again under that policy) gives the old answer back
     for table in ("policy", "pay_rates", "holidays"):
         con.execute(f"drop table temp.{table}")
+    for table in db.FACT_TABLES:
+        con.execute(f"drop table if exists temp.{table}")
     assert _fingerprint(con) == before
+
+
+@pytest.mark.parametrize("field", sorted(POLICY_CHANGES))
+def test_facts_stored_under_one_policy_are_recomputed_under_another(field):
+    # incident_facts is stored at ingest under the stored policy; a reader given another policy
+    # must get exactly the rows of a warehouse whose stored policy is that one (from scratch)
+    changed = dataclasses.replace(DEFAULT_POLICY, **{field: POLICY_CHANGES[field]})
+    shadowed = warehouse(**_policy_scenario(), as_of="2026-12-01 00:00")
+    db._shadow(shadowed, None, changed)
+    scratch = warehouse(**_policy_scenario(), as_of="2026-12-01 00:00", policy=changed)
+    for view in ("incident_responses", "incident_metrics"):
+        sql = f"select * from {view} order by incident_id"
+        assert shadowed.execute(sql).fetchall() == scratch.execute(sql).fetchall(), view
 
 
 def test_plain_read_only_connection_sees_the_same_rows_as_the_reader(tmp_path):
@@ -907,6 +943,7 @@ def _shared_warehouse(rows: list[dict], as_of: datetime) -> duckdb.DuckDBPyConne
             f"values ({', '.join('$' + c for c in cols)})",
             full,
         )
+    db.store_facts(con)  # as ingest does after loading rows
     set_as_of(con, as_of)
     return con
 

@@ -638,3 +638,58 @@ def test_any_text_is_a_review_or_a_file_line_rejection(seed):
             parse_review(text, "reviews/r.md", now=NOW)
         except InputError as exc:
             assert exc.file == "reviews/r.md" and exc.line >= 1
+
+
+STRICT_POLICY = """
+[response]
+sev1_minutes = 5
+sev2_minutes = 10
+sev3_business_hours = 1
+escalate_after_minutes = 10
+[status_updates]
+sev1_minutes = 5
+sev2_minutes = 10
+[postmortem]
+deadline_hours = 12
+min_whys = 6
+blame_phrases = ["rollout"]
+[business_hours]
+timezone = "Europe/Berlin"
+start = "10:00"
+end = "16:00"
+[communication]
+within_minutes = 5
+"""
+
+
+@pytest.mark.parametrize("as_of", [datetime(2026, 11, 3, 15, tzinfo=UTC), NOW])
+def test_a_strict_policy_reads_what_ingesting_under_it_computes(tmp_path, as_of):
+    # The as_of-independent facts are stored at ingest under the stored policy (#20); a reader
+    # given another policy must see exactly the rows of a warehouse ingested under that policy.
+    files = {"timelines/INC-1.md": TIMELINE, "reviews/INC-1.md": REVIEW, "people.csv": PEOPLE}
+    policy_file = write_policy(tmp_path, STRICT_POLICY)
+    strict = load_policy(policy_file)
+    root = write(tmp_path / "raw", files)  # one folder: the rows name the same source files
+    stored_default, stored_strict = tmp_path / "default.duckdb", tmp_path / "strict.duckdb"
+    run.ingest([root], db=stored_default, policy=DEFAULT_POLICY, now=NOW)
+    run.ingest([root], db=stored_strict, policy=strict, now=NOW)
+    views = {
+        "incident_responses": "incident_id",
+        "incident_metrics": "incident_id",
+        "postmortem_reviews": "incident_id",
+        "incident_communication": "incident_id, requirement",
+    }
+    with db.reader(stored_strict, as_of=as_of) as con:
+        expected = {
+            v: con.execute(f"select * from {v} order by {k}").fetchall() for v, k in views.items()
+        }
+    with db.reader(stored_default, as_of=as_of, policy=strict) as con:
+        got = {
+            v: con.execute(f"select * from {v} order by {k}").fetchall() for v, k in views.items()
+        }
+    with db.reader(stored_default, as_of=as_of) as con:
+        default = {
+            v: con.execute(f"select * from {v} order by {k}").fetchall() for v, k in views.items()
+        }
+    assert got == expected
+    assert default != expected  # the policy does change these rows

@@ -106,6 +106,15 @@ ALLOWED: dict[tuple[str, str], str] = {
         "metrics.py",
         "', '.join((_status_counts(rule, column) for rule, column in STATUS_RULES.items()))",
     ): "counts over the constant STATUS_RULES columns and status literals",
+    ("metrics.py", "_summary_sql(by)"): (
+        "the summary query: built from the constant summary columns, rules and the grouping "
+        "column checked against GROUPINGS (values bound as $start/$end)"
+    ),
+    (
+        "metrics.py",
+        "', '.join((f'coalesce(list({c}) filter (where {c} is not null), [])' for c in "
+        "DURATION_METRICS.values()))",
+    ): "one list per constant DURATION_METRICS column",
     ("weekly.py", "sql"): "_df(con, sql, **params): callers are checked where they call it",
     ("explore.py", "sql"): "example query from the constant EXAMPLES dict (values bound)",
     ("explore.py", "name"): "a key of explore.EXAMPLES (checked before use)",

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from test_reports import AS_OF, PEOPLE_NAMES, WEEK, _visible_text, build_warehouse
 
-from analytics import reports, weekly, weekly_reviews, weekly_reviews_html
+from analytics import db, reports, weekly, weekly_reviews, weekly_reviews_html
 
 
 def _t(day: int, hour: int = 0, minute: int = 0, month: int = 10) -> datetime:
@@ -78,6 +78,7 @@ def add_review_rows(path: Path) -> Path:
         " 'Ottoline Brackenbury', $1, 5, 1, 'handoffs/2026-10-30.md')",
         [_t(29, 12)],
     )
+    db.store_facts(con)  # as an ingest does after loading rows
     con.close()
     return path
 

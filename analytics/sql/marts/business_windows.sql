@@ -1,7 +1,8 @@
 -- Business-hours windows of the policy: one row per business day (unique business_date), the
 -- window [window_start_at, window_end_at) in UTC. Built from policy_numbers.business_timezone, _start,
 -- _end and _weekdays minus `holidays`, DST-correct; it covers the local dates from the first
--- detection - 7 days to max(as_of, last detection) + 60 days. The SEV-3 response clock counts
+-- detection - 7 days to max(as_of, last detection, last acknowledgement) + 60 days (so the
+-- clock of an acknowledged incident never depends on as_of). The SEV-3 response clock counts
 -- only seconds inside these windows. Invariants: windows never overlap; window_end_at > window_start_at.
 --   business_date: the business day, a local date in the policy's business time zone
 --   window_start_at: start of the business window (UTC, included)
@@ -26,7 +27,7 @@ report_time as (
 detections as (
     select
         min(detected_at) as first_detected_at,
-        max(detected_at) as last_detected_at,
+        greatest(max(detected_at), max(acknowledged_at)) as last_detected_at,
     from src_incidents
 ),
 

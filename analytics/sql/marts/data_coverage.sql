@@ -6,7 +6,8 @@
 -- source is not missing data. Review documents (reviews) are dated by PUBLISHED: and take that
 -- covered_until without moving it (a post-mortem is written after the events it covers); so
 -- does comp time taken (comp_time, by taken_on: leave may be recorded before it is taken).
--- A source with no rows has rows = 0 and NULL dates (not provided).
+-- A source with no rows has rows = 0 and NULL dates (not provided). The event sources' spans
+-- per file are stored at ingest (`event_coverage`); the load times are read here.
 -- Invariant: unique (source, team).
 --   source: incidents | pages | rotations | action_items | handoffs | status_page | reviews | comp_time
 --   team: the rotation's team, trimmed and lower-cased (NULL for the other sources, and for the rotations row of a warehouse without any)
@@ -17,60 +18,13 @@
 --   last_ingested_at: when a file behind these rows was last loaded (UTC, from ingest_log)
 with
 
--- materialized: three branches read it, and the view's window is worth computing once
-incidents as materialized (
-    select incident_id, started_at, source_file from incidents
+-- per event source and file, how far its events reach (stored at ingest: event_coverage)
+files as (
+    select source, source_file, first_at, last_at, rows from event_coverage
 ),
 
--- The rows of the `pages` view, read from src_pages with the view's one filter (a page of a
--- superseded vendor version is not a page); the view's other joins only rename people and
--- never add or drop a row, and at 10 M pages they cost more than everything else here.
--- Aggregated per file in one pass: the span and the files both come from these few rows.
-page_files as (
-    select
-        s.source_file,
-        min(s.sent_at) as first_at,
-        max(s.sent_at) as last_at,
-        count(*) as rows,
-    from src_pages as s
-    anti join (
-        select incident_id, source_file from vendor_versions where not is_latest
-    ) as o
-        on o.incident_id = s.incident_id and o.source_file = s.source_file
-    group by s.source_file
-),
-
-action_items as (
-    select incident_id, ticket, source_file from action_items
-),
-
-tracker as (
-    -- The tracker's Created date of each ticket (the latest export of it wins, as in
-    -- action_items); tracker files count as that source's files.
-    select
-        ticket,
-        created_at,
-        source_file,
-        row_number() over (partition by ticket order by source_file desc, line_no desc) as rank_in_ticket,
-    from src_tracker_items
-),
-
-handoffs as (
-    select written_at, source_file from src_handoffs
-),
-
--- Every Statuspage incident loaded, linked to a document or not (a linked one makes no
--- incident of its own, but its updates are still the status page's data).
-status_page as (
-    select started_at, source_file from src_incidents where source_kind = 'statuspage'
-),
-
-reviews as (
-    select published_at, source_file from src_reviews where source_kind = 'review'
-),
-
-comp_time as (
-    select timezone('UTC', cast(taken_on as timestamp)) as taken_at, source_file from src_comp_time
+sources as (
+    select unnest(['incidents', 'pages', 'action_items', 'handoffs', 'status_page', 'reviews', 'comp_time']) as source
 ),
 
 shifts as (
@@ -88,61 +42,22 @@ loads as (
     group by file
 ),
 
-action_item_events as (
-    select
-        coalesce(t.created_at, i.started_at) as event_at,
-        a.source_file,
-    from action_items as a
-    left join tracker as t on t.ticket = a.ticket and t.rank_in_ticket = 1
-    left join incidents as i on i.incident_id = a.incident_id
-),
-
-event_files as (
-    select 'incidents' as source, source_file from incidents
-    union all
-    select 'pages' as source, source_file from page_files
-    union all
-    select 'action_items' as source, source_file from action_item_events
-    union all
-    select 'action_items' as source, source_file from tracker
-    union all
-    select 'handoffs' as source, source_file from handoffs
-    union all
-    select 'status_page' as source, source_file from status_page
-    union all
-    select 'reviews' as source, source_file from reviews
-    union all
-    select 'comp_time' as source, source_file from comp_time
-),
-
 event_loads as (
     select f.source, max(l.loaded_at) as last_ingested_at,
-    from (select distinct source, source_file from event_files) as f
+    from (select distinct source, source_file from files) as f
     inner join loads as l on l.file = f.source_file
     group by f.source
 ),
 
 event_spans as (
-    select 'incidents' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
-    from incidents
-    union all
-    select 'pages' as source, min(first_at) as first_at, max(last_at) as last_at, coalesce(sum(rows), 0)::bigint as rows,
-    from page_files
-    union all
-    select 'action_items' as source, min(event_at) as first_at, max(event_at) as last_at, count(*) as rows,
-    from action_item_events
-    union all
-    select 'handoffs' as source, min(written_at) as first_at, max(written_at) as last_at, count(*) as rows,
-    from handoffs
-    union all
-    select 'status_page' as source, min(started_at) as first_at, max(started_at) as last_at, count(*) as rows,
-    from status_page
-    union all
-    select 'reviews' as source, min(published_at) as first_at, max(published_at) as last_at, count(*) as rows,
-    from reviews
-    union all
-    select 'comp_time' as source, min(taken_at) as first_at, max(taken_at) as last_at, count(*) as rows,
-    from comp_time
+    select
+        s.source,
+        min(f.first_at) as first_at,
+        max(f.last_at) as last_at,
+        coalesce(sum(f.rows), 0) as rows,
+    from sources as s
+    left join files as f on f.source = s.source
+    group by s.source
 ),
 
 event_sources as (

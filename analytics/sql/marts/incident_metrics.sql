@@ -3,6 +3,8 @@
 -- `incident_responses` (durations and response status), adding the other statuses. Statuses are met, breached,
 -- pending (not decided yet at as_of) or n/a (the rule does not apply). Report time = report_time.as_of;
 -- every target comes from `policy`, business days from `business_windows`. "Within" means <=.
+-- What does not depend on as_of (cadence gaps of resolved incidents, status source, first
+-- escalation) comes from `incident_facts`, stored at ingest under the policy's version.
 --   incident_id: the document's ID: header, else its file name stem; or the vendor's id
 --   title: the INCIDENT: line
 --   severity: 1, 2 or 3 (SEV-1 is the most severe)
@@ -55,6 +57,18 @@ responses as (
     select * from incident_responses
 ),
 
+facts as (
+    select
+        incident_id,
+        cadence_start_at,
+        closed_update_max_gap_s,
+        closed_update_count,
+        open_update_ats,
+        status_source,
+        first_escalation_at,
+    from incident_facts
+),
+
 report_time as (
     select as_of from params
 ),
@@ -64,126 +78,65 @@ policy_numbers as (
         escalate_after_minutes,
         status_sev1_minutes,
         status_sev2_minutes,
-        postmortem_deadline_hours,
-        postmortem_severities,
     from policy
-),
-
-status_updates as (
-    select
-        incident_id,
-        occurred_at,
-    from timeline_events
-    where kind = 'status_update'
-),
-
--- a page's escalated_at counts for its own incident only (SPEC §11)
-escalation_events as (
-    select
-        incident_id,
-        occurred_at as escalated_at,
-    from timeline_events
-    where kind = 'escalation'
-    union all
-    select
-        incident_id,
-        escalated_at,
-    from pages
-    where incident_id is not null and escalated_at is not null
-),
-
-escalations as (
-    select
-        incident_id,
-        min(escalated_at) as first_escalation_at,
-    from escalation_events
-    group by incident_id
-),
-
--- incidents whose status updates come from a status page (their own, or a linked one)
-statuspage_incidents as (
-    select incident_id from responses where source_kind = 'statuspage'
-    union
-    select i.incident_id
-    from responses as i
-    semi join src_incidents as s
-        on s.source_kind = 'statuspage' and s.incident_id = i.linked_statuspage_id
-),
-
-status_sources as (
-    select
-        i.incident_id,
-        case
-            when sp.incident_id is not null then 'statuspage'
-            when exists (
-                select 1 from status_updates as u where u.incident_id = i.incident_id
-            ) then 'timeline'
-            else 'none'
-        end as status_source,
-    from responses as i
-    left join statuspage_incidents as sp on sp.incident_id = i.incident_id
 ),
 
 durations as (
     select
         responses.*,
-        -- a status page records no detection: its own incidents' cadence starts at started_at
-        case
-            when responses.is_zero_duration then null
-            when responses.source_kind = 'statuspage' then responses.started_at
-            else responses.detected_at
-        end as cadence_start_at,
-        coalesce(responses.resolved_at, report_time.as_of) as cadence_end_at,
+        facts.cadence_start_at,
+        facts.closed_update_max_gap_s,
+        facts.closed_update_count,
+        facts.open_update_ats,
+        facts.status_source,
+        facts.first_escalation_at,
         coalesce(responses.mitigated_at, responses.resolved_at) as mitigation_end_at,
         report_time.as_of,
     from responses
+    inner join facts on facts.incident_id = responses.incident_id
     cross join report_time
 ),
 
--- cadence points: detection, every status update from detection to the end, and the end
-cadence_points as (
+-- an open SEV-1/2 incident's cadence points: detection, every status update from detection to
+-- as_of, and as_of (a resolved one's gaps are in incident_facts)
+open_points as (
     select
         incident_id,
-        cadence_start_at as point_at,
+        list_sort(
+            list_concat(
+                [cadence_start_at, as_of],
+                list_filter(open_update_ats, lambda u: u <= as_of)
+            )
+        ) as points,
     from durations
-    where severity in (1, 2) and cadence_start_at is not null
-    union all
-    select
-        status_updates.incident_id,
-        status_updates.occurred_at as point_at,
-    from status_updates
-    inner join durations
-        on durations.incident_id = status_updates.incident_id
-    where
-        durations.severity in (1, 2)
-        and status_updates.occurred_at >= durations.cadence_start_at
-        and status_updates.occurred_at <= durations.cadence_end_at
-    union all
-    select
-        incident_id,
-        cadence_end_at as point_at,
-    from durations
-    where severity in (1, 2) and cadence_start_at is not null
+    where open_update_ats is not null
 ),
 
-cadence_gaps as (
+open_cadences as (
     select
         incident_id,
-        point_at,
-        seconds_between(
-            lag(point_at) over (partition by incident_id order by point_at), point_at
-        ) as gap_s,
-    from cadence_points
+        greatest(
+            0,
+            list_max(
+                list_transform(
+                    range(1, len(points)),
+                    lambda k: seconds_between(points[k], points[k + 1])
+                )
+            )
+        ) as status_update_max_gap_s,
+        len(points) - 2 as status_update_count,
+    from open_points
 ),
 
 cadences as (
     select
-        incident_id,
-        greatest(0, max(gap_s)) as status_update_max_gap_s,
-        -- the two ends are points too; a point equal to them still counts as an update
-        count(*) - 2 as status_update_count,
-    from cadence_gaps
-    group by incident_id
+        durations.incident_id,
+        coalesce(durations.closed_update_max_gap_s, open_cadences.status_update_max_gap_s)
+            as status_update_max_gap_s,
+        coalesce(durations.closed_update_count, open_cadences.status_update_count)
+            as status_update_count,
+    from durations
+    left join open_cadences on open_cadences.incident_id = durations.incident_id
 ),
 
 cadence_statuses as (
@@ -203,7 +156,7 @@ cadence_statuses as (
         end as status_cadence_status,
     from durations
     cross join policy_numbers
-    left join cadences
+    inner join cadences
         on cadences.incident_id = durations.incident_id
 ),
 
@@ -221,13 +174,11 @@ escalation_checks as (
         durations.incident_id,
         durations.acknowledged_at
         + to_seconds(policy_numbers.escalate_after_minutes * 60) as escalation_due_at,
-        escalations.first_escalation_at,
+        durations.first_escalation_at,
         durations.mitigation_end_at,
         durations.as_of,
     from durations
     cross join policy_numbers
-    left join escalations
-        on escalations.incident_id = durations.incident_id
 ),
 
 escalation_statuses as (
@@ -247,12 +198,21 @@ escalation_statuses as (
 
 final as (
     select
-        durations.* exclude (cadence_start_at, cadence_end_at, mitigation_end_at, as_of),
+        durations.* exclude (
+            cadence_start_at,
+            closed_update_max_gap_s,
+            closed_update_count,
+            open_update_ats,
+            status_source,
+            first_escalation_at,
+            mitigation_end_at,
+            as_of
+        ),
         cadence_statuses.status_update_interval_s,
         cadence_statuses.status_update_max_gap_s,
         cadence_statuses.status_update_count,
         cadence_statuses.status_cadence_status,
-        status_sources.status_source,
+        durations.status_source,
         postmortem_statuses.postmortem_due_at,
         postmortem_statuses.postmortem_status,
         escalation_statuses.escalation_due_at,
@@ -265,8 +225,6 @@ final as (
         on postmortem_statuses.incident_id = durations.incident_id
     inner join escalation_statuses
         on escalation_statuses.incident_id = durations.incident_id
-    inner join status_sources
-        on status_sources.incident_id = durations.incident_id
 )
 
 select * from final

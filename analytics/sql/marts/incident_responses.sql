@@ -2,6 +2,8 @@
 -- plus the durations in seconds and the response status (docs/metrics.md). The first layer of
 -- `incident_metrics`, which adds the other statuses; it is what the MTTx summaries read.
 -- Report time = report_time.as_of; targets from `policy`, business days from `business_windows`.
+-- Reads `incident_facts` (what does not depend on as_of, stored at ingest under the policy's
+-- version) and computes only the as_of-dependent response of unacknowledged incidents here.
 --   incident_id: the document's ID: header, else its file name stem; or the vendor's id
 --   title: the INCIDENT: line
 --   severity: 1, 2 or 3 (SEV-1 is the most severe)
@@ -41,8 +43,8 @@
 
 with
 
-incidents as (
-    select * from incidents
+facts as (
+    select * from incident_facts
 ),
 
 report_time as (
@@ -57,8 +59,8 @@ policy_numbers as (
     from policy
 ),
 
--- the business clock: business seconds from the first window to each window's start; a
--- window is one business day (they never overlap), so an ASOF join reads the clock at any instant
+-- the business clock at as_of (business seconds since the first window), for SEV-3 incidents
+-- not yet acknowledged; the same clock incident_facts reads at detection and acknowledgement
 business_clock as (
     select
         window_start_at,
@@ -72,71 +74,42 @@ business_clock as (
     from business_windows
 ),
 
-durations as (
+clock_at_as_of as (
     select
-        incidents.*,
-        seconds_between(incidents.started_at, incidents.detected_at) as ttd_s,
-        seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
-        -- a status-page incident resolved at the instant it started was recorded after the
-        -- fact: left out of MTTM and MTTR (SPEC §3.7), counted as zero_duration instead
-        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.mitigated_at) end as ttm_s,
-        case when not incidents.is_zero_duration then seconds_between(incidents.started_at, incidents.resolved_at) end as ttr_s,
-        incidents.resolved_at is null as is_open,
-        coalesce(incidents.acknowledged_at, report_time.as_of) as response_end_at,
-    from (
-        select
-            *,
-            coalesce(source_kind = 'statuspage' and resolved_at = started_at, false) as is_zero_duration,
-        from incidents
-    ) as incidents
-    cross join report_time
-),
-
--- SEV-3: seconds of [detected_at, acknowledged_at or as_of) that fall in business windows, read
--- as the business clock at the end minus the clock at detection
-sev3_business_seconds as (
-    select
-        durations.incident_id,
-        greatest(
-            0,
-            coalesce(
-                end_clock.before_s
-                + least(seconds_between(end_clock.window_start_at, durations.response_end_at), end_clock.window_s),
-                0
-            )
-            - coalesce(
-                start_clock.before_s
-                + least(seconds_between(start_clock.window_start_at, durations.detected_at), start_clock.window_s),
-                0
-            )
-        ) as business_s,
-    from durations
-    asof left join business_clock as start_clock
-        on durations.detected_at >= start_clock.window_start_at
-    asof left join business_clock as end_clock
-        on durations.response_end_at >= end_clock.window_start_at
-    where durations.severity = 3 and durations.detected_at is not null
+        coalesce(
+            business_clock.before_s
+            + least(seconds_between(business_clock.window_start_at, report_time.as_of), business_clock.window_s),
+            0
+        ) as as_of_clock_s,
+    from report_time
+    asof left join business_clock
+        on report_time.as_of >= business_clock.window_start_at
 ),
 
 responses as (
     select
-        durations.incident_id,
-        case durations.severity
+        facts.incident_id,
+        case facts.severity
             when 1 then policy_numbers.response_sev1_minutes * 60
             when 2 then policy_numbers.response_sev2_minutes * 60
             when 3 then policy_numbers.response_sev3_business_hours * 3600
         end as response_target_s,
         case
             -- Opsgenie incidents record no acknowledgement (SPEC §13): response n/a
-            when durations.detected_at is null or durations.source_kind = 'opsgenie' then null
-            when durations.severity = 3 then coalesce(sev3_business_seconds.business_s, 0)
-            else seconds_between(durations.detected_at, durations.response_end_at)
+            when facts.detected_at is null or facts.source_kind = 'opsgenie' then null
+            -- SEV-3: business seconds of [detected_at, acknowledged_at or as_of)
+            when facts.severity = 3 then greatest(
+                0,
+                coalesce(facts.acknowledged_clock_s, clock_at_as_of.as_of_clock_s)
+                - facts.detected_clock_s
+            )
+            else seconds_between(facts.detected_at, coalesce(facts.acknowledged_at, report_time.as_of))
         end as response_elapsed_s,
-        durations.acknowledged_at is not null as is_acknowledged,
-    from durations
+        facts.acknowledged_at is not null as is_acknowledged,
+    from facts
     cross join policy_numbers
-    left join sev3_business_seconds
-        on sev3_business_seconds.incident_id = durations.incident_id
+    cross join report_time
+    cross join clock_at_as_of
 ),
 
 response_statuses as (
@@ -156,13 +129,23 @@ response_statuses as (
 
 final as (
     select
-        durations.* exclude (response_end_at),
+        facts.* exclude (
+            detected_clock_s,
+            acknowledged_clock_s,
+            cadence_start_at,
+            closed_update_max_gap_s,
+            closed_update_count,
+            open_update_ats,
+            status_source,
+            first_escalation_at,
+            policy_version
+        ),
         response_statuses.response_target_s,
         response_statuses.response_elapsed_s,
         response_statuses.response_status,
-    from durations
+    from facts
     inner join response_statuses
-        on response_statuses.incident_id = durations.incident_id
+        on response_statuses.incident_id = facts.incident_id
 )
 
 select * from final

@@ -366,6 +366,7 @@ window_hours as (
         team,
         period_start,
         name_key,
+        sum(window_s) as window_s,
         sum(window_s) / 3600 as window_hours,
         bool_or(is_rotation_piece) as is_member,
     from window_pieces
@@ -409,9 +410,11 @@ teams_in_window as (
     select
         window_hours.team,
         window_hours.period_start,
-        sum(window_hours.window_hours) as team_window_hours,
+        -- sums of whole seconds and of exact decimals: a sum of fractional doubles depends on
+        -- the order DuckDB's threads add them in (873.6 one run, 873.5999999999999 the next)
+        sum(window_hours.window_s) / 3600 as team_window_hours,
         count(members.name_key) as team_members,
-        sum(members.member_weight) as team_member_weight,
+        sum(members.member_weight::decimal(38, 18))::double as team_member_weight,
     from window_hours
     left join members
         on
