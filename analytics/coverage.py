@@ -152,6 +152,7 @@ def shortfalls(
     starts = {k.strip().lower(): _instant(v) for k, v in (team_starts or {}).items()}
     ends = {k.strip().lower(): _instant(v) for k, v in (team_ends or {}).items()}
     found: list[Shortfall] = []
+    gaps = _rotation_gaps(con, start, end) if "rotations" in sources else {}
     for c in read_coverage(con) if rows is None else rows:
         if c.source not in sources or not c.provided:
             continue
@@ -175,11 +176,26 @@ def shortfalls(
             found.append(Shortfall("rotations", team, "before_first", lo, min(hi, c.first_at)))
         if c.covered_until is not None and c.covered_until < hi:
             found.append(Shortfall("rotations", team, "after_last", max(lo, c.covered_until), hi))
-        gaps = con.execute(
-            "select greatest(start_at, $lo), least(end_at, $hi) from rotation_findings "
-            "where kind = 'gap' and team = $team and start_at < $hi and end_at > $lo "
-            "order by start_at",
-            {"lo": lo, "hi": hi, "team": team},
-        ).fetchall()
-        found.extend(Shortfall("rotations", team, "gap", a, b) for a, b in gaps)
+        found.extend(
+            Shortfall("rotations", team, "gap", max(a, lo), min(b, hi))
+            for a, b in gaps.get(team, ())
+            if a < hi and b > lo
+        )
     return found
+
+
+def _rotation_gaps(
+    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """The rotation gaps that share time with ``[start, end)``, per team in time order: one
+    query for every team (one per team cost ~1 ms each, a quarter second for 250 teams)."""
+    rows = con.execute(
+        "select team, start_at, end_at from rotation_findings "
+        "where kind = 'gap' and start_at < $end and end_at > $start "
+        "order by team, start_at",
+        {"start": start, "end": end},
+    ).fetchall()
+    gaps: dict[str, list[tuple[datetime, datetime]]] = {}
+    for team, a, b in rows:
+        gaps.setdefault(team, []).append((a, b))
+    return gaps

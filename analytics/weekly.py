@@ -324,7 +324,18 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
     first = start - timedelta(days=7 * (weeks - 1))
     notes: list[str] = []
-    with run.reader(materialized=("incident_responses", "incident_metrics")) as con:
+    with run.reader(
+        # computed once each: the summaries and the review sections read the review views
+        # six times, the two action-item summaries action_item_status twice (~1-2 s a read at
+        # 100k incidents)
+        materialized=(
+            "incident_responses",
+            "incident_metrics",
+            "postmortem_reviews",
+            "incident_communication",
+            "action_item_status",
+        ),
+    ) as con:
         scrubber = Scrubber(_df(con, _NAMES_SQL)["name"].dropna().tolist())
         incidents = metrics.incidents_in(con, start, end)[_INCIDENT_COLUMNS]
         summary = metrics.summary(con, start, end, by="severity")
@@ -350,7 +361,7 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
             coverage.shortfalls(con, start, end, sources=("rotations",), rows=covered, **declared)
         )
         footer = _df(con, _FOOTER_SQL).iloc[0].to_dict()
-        reviews = weekly_reviews.load_review_week(con, start, end, scrubber)
+        reviews = weekly_reviews.load_review_week(con, start, end, scrubber, covered=covered)
     if pd.isna(last_ingest_at):
         last_ingest_at = None
     trend = _mark_uncovered(trend, trend_ends)

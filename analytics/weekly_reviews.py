@@ -183,7 +183,12 @@ def document_path(source_file: str) -> str:
 
 
 def load_review_week(
-    con: duckdb.DuckDBPyConnection, start: datetime, end: datetime, scrubber: Scrubber
+    con: duckdb.DuckDBPyConnection,
+    start: datetime,
+    end: datetime,
+    scrubber: Scrubber,
+    *,
+    covered: list[coverage.Coverage] | None = None,
 ) -> ReviewWeek:
     """Read the review sections of the week ``[start, end)`` from an open warehouse.
 
@@ -193,6 +198,8 @@ def load_review_week(
         end: End of the week (UTC, excluded).
         scrubber: The report's scrubber: people's names in titles, evidence and paths become
             "someone".
+        covered: The ``data_coverage`` rows when the caller has read them already
+            (:func:`analytics.coverage.read_coverage`: the view costs a second at 10 M pages).
     """
     params = {"start": start, "end": end}
     presented = query_df(con, _PRESENTED_SQL, params)
@@ -203,6 +210,7 @@ def load_review_week(
     )
     presented = presented.drop(columns="source_file")
     unchecked = query_df(con, _UNCHECKED_SQL, params)
+    rows = coverage.read_coverage(con) if covered is None else covered
     return ReviewWeek(
         presented=scrubber.frame(presented),
         checks=scrubber.frame(query_df(con, _CHECKS_SQL, params)),
@@ -211,8 +219,6 @@ def load_review_week(
         handoffs=scrubber.frame(query_df(con, _HANDOFF_SQL, params)),
         unchecked_communication=int(unchecked["incidents"].iloc[0]) if len(unchecked) else 0,
         not_provided=tuple(
-            s
-            for s in coverage.not_provided(coverage.read_coverage(con))
-            if s in ("reviews", "handoffs", "rotations")
+            s for s in coverage.not_provided(rows) if s in ("reviews", "handoffs", "rotations")
         ),
     )

@@ -287,6 +287,39 @@ def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
     assert b"still paid" in result.explain_path.read_bytes()
 
 
+def test_sev1_audit_of_the_period_leaves_the_incidents_view_whole(tmp_path):
+    """Payroll audits only the period's SEV-1s through a TEMP ``incidents``; afterwards the
+    connection sees every incident again, and a caller's own TEMP ``incidents`` is kept."""
+    import duckdb
+
+    from analytics import db
+    from analytics.pay import compute_payroll
+    from tests.pay_helpers import build_warehouse
+
+    wh = build_warehouse(
+        tmp_path / "w.duckdb",
+        people=[("Ann", "E1", "core", "UTC")],
+        incidents=[
+            ("INC-1", 1, "core", "2026-11-03 12:00", "Ann"),  # November: paid, audited
+            ("INC-2", 1, "core", "2026-10-03 12:00", "Ann"),  # October: outside the period
+        ],
+    )
+    con = duckdb.connect(str(wh))
+    # both 20% of users, nothing lost: sev1_without_evidence
+    con.execute("update src_incidents set users_affected_pct = 20, data_loss = false")
+    con.close()
+    nov, dec = datetime(2026, 11, 1).date(), datetime(2026, 12, 1).date()
+    with db.reader(wh, wait=0) as con:
+        payroll = compute_payroll(con, nov, dec)
+        assert payroll.sev1_bonuses_without_evidence == 1  # INC-1 only
+        (count,) = con.execute("select count(*) from incidents").fetchone()
+        assert count == 2  # the view again, not the period's SEV-1s
+        con.execute("create temp table incidents as select * from main.incidents")
+        assert compute_payroll(con, nov, dec).sev1_bonuses_without_evidence == 1
+        (count,) = con.execute("select count(*) from temp.incidents").fetchone()
+        assert count == 2  # the caller's snapshot is still there
+
+
 def test_metrics_gain_review_communication_and_cadence_rates(tmp_path):
     import math
 
