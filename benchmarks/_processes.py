@@ -51,3 +51,24 @@ def fresh(path: Path) -> Path:
     for p in (path, Path(str(path) + ".wal")):
         p.unlink(missing_ok=True)
     return path
+
+
+class Laps:
+    """Wall and CPU seconds of the consecutive phases of this process (the breakdown scripts):
+    call it with a phase's name when the phase ends, then :meth:`print` the table."""
+
+    def __init__(self) -> None:
+        self.phases: list[tuple[str, float, float]] = []
+        self._mark = (time.perf_counter(), time.process_time())
+
+    def __call__(self, name: str) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        self.phases.append((name, now - self._mark[0], cpu - self._mark[1]))
+        self._mark = (now, cpu)
+
+    def print(self, width: int) -> None:
+        print(f"{'phase':<{width}} {'wall s':>7} {'cpu s':>7}")
+        for name, wall, cpu in self.phases:
+            print(f"{name:<{width}} {wall:7.3f} {cpu:7.3f}")
+        wall, cpu = sum(p[1] for p in self.phases), sum(p[2] for p in self.phases)
+        print(f"{'total in-process':<{width}} {wall:7.3f} {cpu:7.3f}")

@@ -15,7 +15,8 @@ import argparse
 import io
 import os
 import sys
-import time
+
+from _processes import Laps
 
 
 def main() -> None:
@@ -26,13 +27,7 @@ def main() -> None:
     parser.add_argument("--to", dest="last", default="2026-11-02")
     parser.add_argument("--as-of", dest="as_of", default="2026-11-02T00:00:00Z")
     opts = parser.parse_args()
-    phases: list[tuple[str, float, float]] = []
-    mark = [time.perf_counter(), time.process_time()]
-
-    def lap(name: str) -> None:
-        now, cpu = time.perf_counter(), time.process_time()
-        phases.append((name, now - mark[0], cpu - mark[1]))
-        mark[:] = [now, cpu]
+    lap = Laps()
 
     import click  # noqa: F401  (what the CLI imports before the command runs)
 
@@ -71,11 +66,7 @@ def main() -> None:
     lap("write the CSV")
     heavy = sorted(name for name in ("pandas", "pyarrow") if name in sys.modules)
     print(f"load average {os.getloadavg()[0]:.2f}; imported: {', '.join(heavy) or 'no pandas'}")
-    print(f"{'phase':<72} {'wall s':>7} {'cpu s':>7}")
-    for name, wall, cpu in phases:
-        print(f"{name:<72} {wall:7.3f} {cpu:7.3f}")
-    wall, cpu = sum(p[1] for p in phases), sum(p[2] for p in phases)
-    print(f"{'total in-process':<72} {wall:7.3f} {cpu:7.3f}")
+    lap.print(72)
     del ends
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
+
+from _processes import Laps
 
 
 def main() -> None:
@@ -23,13 +24,7 @@ def main() -> None:
     parser.add_argument("--period", default="2026-10")
     parser.add_argument("--profile", action="store_true", help="profile compute_payroll too")
     opts = parser.parse_args()
-    phases: list[tuple[str, float, float]] = []
-    mark = [time.perf_counter(), time.process_time()]
-
-    def lap(name: str) -> None:
-        now, cpu = time.perf_counter(), time.process_time()
-        phases.append((name, now - mark[0], cpu - mark[1]))
-        mark[:] = [now, cpu]
+    lap = Laps()
 
     import click  # noqa: F401  (what the CLI imports before the command runs)
 
@@ -68,11 +63,7 @@ def main() -> None:
     lap(f"render the CSV and the explanation file ({len(payroll.explain):,} rows)")
     print(f"load average {os.getloadavg()[0]:.2f} (interpreter start is not in these: time")
     print("`python -c pass` for it)")
-    print(f"{'phase':<76} {'wall s':>7} {'cpu s':>7}")
-    for name, wall, cpu in phases:
-        print(f"{name:<76} {wall:7.3f} {cpu:7.3f}")
-    wall, cpu = sum(p[1] for p in phases), sum(p[2] for p in phases)
-    print(f"{'total in-process':<76} {wall:7.3f} {cpu:7.3f}")
+    lap.print(76)
     if opts.profile:
         profile.sort_stats("cumulative").print_stats(r"analytics/", 15)
 
