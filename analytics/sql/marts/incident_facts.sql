@@ -1,7 +1,7 @@
 -- model: incident_facts_live
 -- kind: view
 -- layer: marts
--- depends: incidents, business_windows, pages, policy, src_incidents, timeline_events, macros.sql
+-- depends: incidents, pages, policy, src_incidents, timeline_events, macros.sql, business_clock
 -- grain: incident_id
 --
 -- Incident facts, computed live: one row per incident (unique incident_id), everything of
@@ -35,21 +35,6 @@ incidents as (
 
 policy_numbers as (
     select policy_version from policy
-),
-
--- the business clock: business seconds from the first window to each window's start; a
--- window is one business day (they never overlap), so an ASOF join reads the clock at any instant
-business_clock as (
-    select
-        window_start_at,
-        window_s,
-        coalesce(
-            sum(window_s) over (
-                order by window_start_at rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as before_s,
-    from business_windows
 ),
 
 durations as (

@@ -1,7 +1,7 @@
 -- model: incident_responses
 -- kind: view
 -- layer: marts
--- depends: incidents, params, policy, business_windows, macros.sql, incident_facts
+-- depends: incidents, params, policy, macros.sql, incident_facts, business_clock
 -- grain: incident_id
 --
 -- Incident responses: one row per incident (unique incident_id): every column of `incidents`
@@ -63,21 +63,6 @@ policy_numbers as (
         response_sev2_minutes,
         response_sev3_business_hours,
     from policy
-),
-
--- the business clock at as_of (business seconds since the first window), for SEV-3 incidents
--- not yet acknowledged; the same clock incident_facts reads at detection and acknowledgement
-business_clock as (
-    select
-        window_start_at,
-        window_s,
-        coalesce(
-            sum(window_s) over (
-                order by window_start_at rows between unbounded preceding and 1 preceding
-            ),
-            0
-        ) as before_s,
-    from business_windows
 ),
 
 clock_at_as_of as (
