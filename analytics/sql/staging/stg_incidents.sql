@@ -35,6 +35,7 @@
 --   linked_pagerduty_id: the PagerDuty incident the document names (PAGERDUTY: header)
 --   linked_opsgenie_id: the Opsgenie incident the document names (OPSGENIE: header)
 --   linked_statuspage_id: the Statuspage incident the document names (STATUS PAGE: header)
+--   impact_text: the IMPACT section as written (its bullets), read by the severity audit
 with source as (
     select * from src_incidents
 ),
@@ -69,6 +70,7 @@ final as (
         linked_pagerduty_id,
         linked_opsgenie_id,
         linked_statuspage_id,
+        impact_text,
     from source
 )
 
