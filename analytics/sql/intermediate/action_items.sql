@@ -35,11 +35,13 @@ document_items as (
         on i.incident_id = a.incident_id and i.source_file = a.source_file
 ),
 
--- an item is the same as another by its ticket, else by its text (stg_action_items.item_key)
+-- an item is the same as another by its ticket, else by its text (case and spacing aside)
 review_candidates as (
     select
         a.*,
         r.published_at,
+        coalesce(a.ticket, lower(trim(regexp_replace(a.description, '\s+', ' ', 'g'))))
+            as item_key,
     from source as a
     inner join review_files as r
         on r.incident_id = a.incident_id and r.source_file = a.source_file
@@ -49,7 +51,7 @@ review_candidates as (
 listed as (
     select
         incident_id,
-        item_key,
+        coalesce(ticket, lower(trim(regexp_replace(description, '\s+', ' ', 'g')))) as item_key,
         max(item_no) over (partition by incident_id) as last_item_no,
     from document_items
     where incident_id in (select incident_id from review_candidates)

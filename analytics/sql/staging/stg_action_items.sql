@@ -4,9 +4,9 @@
 -- depends: src_action_items
 -- grain: incident_id, item_no, source_file
 --
--- Action item rows as loaded: one row per item of every post-mortem and review document, with
--- the key that makes two items the same. No document is picked here (`action_items` keeps the
--- winning document's items and adds its review documents').
+-- Action item rows as loaded: one row per item of every post-mortem and review document. No
+-- document is picked here (`action_items` keeps the winning document's items and adds its
+-- review documents', an item already listed left out).
 --   incident_id: the incident
 --   item_no: 1-based position in the document's ACTION ITEMS section
 --   description: the item as written
@@ -14,7 +14,6 @@
 --   due_date: due date as written in the document
 --   ticket: tracker key written in the item (e.g. OPS-123), NULL when none
 --   done: the document's checkbox
---   item_key: what makes two items the same: the ticket, else the text lower-cased and trimmed, runs of white space as one space
 --   line_no: line of the item in its file
 --   source_file: the file the row was read from
 with source as (
@@ -30,7 +29,6 @@ final as (
         due_date,
         ticket,
         done,
-        coalesce(ticket, lower(trim(regexp_replace(description, '\s+', ' ', 'g')))) as item_key,
         line_no,
         source_file,
     from source
