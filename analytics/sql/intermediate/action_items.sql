@@ -14,6 +14,8 @@
 --   done: done per the tracker when known (its status is a done status, case- and accent-insensitively, or its status category is Done), else the document's checkbox
 --   resolved_at: when the tracker resolved the ticket (UTC)
 --   tracker_status: the tracker's status, NULL when the ticket is not in a tracker export
+
+-- The columns not documented above pass on from stg_action_items, whose docs they keep.
 with source as (
     select * from stg_action_items
 ),

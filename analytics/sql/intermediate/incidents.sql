@@ -12,6 +12,8 @@
 -- in people.csv.
 --   acknowledged_by: who acknowledged, as spelled in people.csv when known
 --   postmortem_published_at: when the post-mortem was published (UTC): the earliest PUBLISHED: of its review documents, else the timeline's POSTMORTEM:
+
+-- The columns not documented above pass on from stg_incidents, whose docs they keep.
 with
 
 -- vendor records named by a timeline document: they attach to it (SPEC §13)

@@ -12,6 +12,8 @@
 --   incident_id: the incident the page belongs to (NULL for noise; a linked document's id)
 --   acknowledged_at: when the page was acknowledged (UTC; else the first acknowledge in its Opsgenie alert log)
 --   acknowledged_by: who acknowledged it
+
+-- The columns not documented above pass on from stg_pages, whose docs they keep.
 with source as (
     select * from stg_pages
 ),

@@ -8,6 +8,8 @@
 -- Names are shown as spelled here; time zones are IANA names, UTC when not given. Of two rows
 -- naming one person (case and spacing aside), the first wins: the earlier file, then the
 -- earlier line.
+
+-- The columns not documented above pass on from stg_people, whose docs they keep.
 with ranked as (
     select
         *,

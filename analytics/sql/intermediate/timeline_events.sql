@@ -10,6 +10,8 @@
 -- events, and the document's own "status page" lines take their kind by the other rules.
 --   incident_id: the incident
 --   kind: status_update, escalation, page or note (keyword rules of the policy at ingest)
+
+-- The columns not documented above pass on from stg_timeline_events, whose docs they keep.
 with source as (
     select * from stg_timeline_events
 ),
