@@ -113,6 +113,29 @@ def test_the_package_graph_declares_every_file():
             assert (m.kind == "query") == (m.layer == "queries"), m.path
 
 
+def test_staging_reads_base_tables_only_and_nothing_else_reads_a_staged_one():
+    # staging (stg_*) cleans a base table; the layers above read the stg_ model, never the
+    # base table behind it, so a cleaning rule has one place (docs/design.md, "Layers")
+    g = sqlgraph.graph()
+    staging = [m for m in g.models.values() if m.layer == "staging"]
+    staged = {d for m in staging if m.name.startswith("stg_") for d in m.depends if d in g.sources}
+    assert {"src_incidents", "src_pages", "src_people"} <= staged
+    wrong = [
+        f"{m.path}: {d}"
+        for m in staging
+        for d in m.depends
+        if d not in g.sources and d != "macros.sql"
+    ]
+    wrong += [
+        f"{m.path}: {d}"
+        for m in g.models.values()
+        if m.layer != "staging" and m.kind != "schema"
+        for d in m.depends
+        if d in staged
+    ]
+    assert not wrong, "layers read past staging:\n" + "\n".join(wrong)
+
+
 # Relations a file reads: a name after FROM/JOIN (a table macro: the same, followed by "(").
 _REF_RE = re.compile(r"\b(?:from|join)\s+(?:main\.|temp\.)?([a-z_][a-z0-9_]*)", re.IGNORECASE)
 _MACRO_RE = re.compile(r"create or replace macro ([a-z_][a-z0-9_]*)")

@@ -1,7 +1,7 @@
 -- model: blame_matches
 -- kind: macro
 -- layer: intermediate
--- depends: src_people, policy, src_review_lines, macros.sql
+-- depends: stg_people, policy, src_review_lines, macros.sql
 -- grain: none
 --
 -- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
@@ -13,7 +13,7 @@
 -- names and the phrases by whole_word_matches.
 create or replace macro blame_matches() as table
     with names as (
-        select distinct trim(engineer) as engineer, from src_people
+        select distinct engineer, from stg_people
     ),
 
     name_terms as (

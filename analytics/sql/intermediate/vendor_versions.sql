@@ -1,7 +1,7 @@
 -- model: vendor_versions
 -- kind: view
 -- layer: intermediate
--- depends: src_incidents
+-- depends: stg_incidents
 -- grain: incident_id, source_kind, source_file
 --
 -- Versions of vendor incidents (PagerDuty, Opsgenie, Statuspage): one row per vendor incident
@@ -21,7 +21,7 @@ with
 source as (
     select
         incident_id, source_kind, source_file, source_updated_at, acknowledged_at, acknowledged_by,
-    from src_incidents
+    from stg_incidents
     where source_kind <> 'timeline'
 ),
 

@@ -1,7 +1,7 @@
 -- model: event_coverage_live
 -- kind: view
 -- layer: marts
--- depends: incidents, action_items, vendor_versions, src_pages, src_incidents, src_handoffs, src_reviews, src_comp_time, src_tracker_items, macros.sql, pages
+-- depends: incidents, action_items, vendor_versions, stg_pages, stg_incidents, src_handoffs, src_reviews, src_comp_time, src_tracker_items, macros.sql, pages
 -- grain: source, source_file
 --
 -- Event coverage, computed live: one row per event source and file (unique (source,
@@ -21,12 +21,12 @@ incidents as (
     select incident_id, started_at, source_file from incidents
 ),
 
--- The rows of the `pages` view, read from src_pages with the view's one filter (a page of a
+-- The rows of the `pages` view, read from stg_pages with the view's one filter (a page of a
 -- superseded vendor version is not a page); the view's other joins only rename people and
 -- never add or drop a row, and at 10 M pages they cost more than everything else here.
 pages as (
     select s.sent_at, s.source_file,
-    from src_pages as s
+    from stg_pages as s
     anti join (
         select incident_id, source_file from vendor_versions where not is_latest
     ) as o
@@ -57,7 +57,7 @@ handoffs as (
 -- Every Statuspage incident loaded, linked to a document or not (a linked one makes no
 -- incident of its own, but its updates are still the status page's data).
 status_page as (
-    select started_at, source_file from src_incidents where source_kind = 'statuspage'
+    select started_at, source_file from stg_incidents where source_kind = 'statuspage'
 ),
 
 reviews as (

@@ -1,7 +1,7 @@
 -- model: incident_facts_live
 -- kind: view
 -- layer: marts
--- depends: incidents, pages, policy, src_incidents, timeline_events, macros.sql, business_clock
+-- depends: incidents, pages, policy, stg_incidents, timeline_events, macros.sql, business_clock
 -- grain: incident_id
 --
 -- Incident facts, computed live: one row per incident (unique incident_id), everything of
@@ -132,7 +132,7 @@ statuspage_incidents as (
     union
     select i.incident_id
     from durations as i
-    semi join src_incidents as s
+    semi join stg_incidents as s
         on s.source_kind = 'statuspage' and s.incident_id = i.linked_statuspage_id
 ),
 

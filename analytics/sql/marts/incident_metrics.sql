@@ -1,7 +1,7 @@
 -- model: incident_metrics
 -- kind: view
 -- layer: marts
--- depends: incident_responses, params, policy, timeline_events, pages, src_incidents, macros.sql, incident_facts
+-- depends: incident_responses, params, policy, timeline_events, pages, macros.sql, incident_facts
 -- grain: incident_id
 --
 -- Incident metrics: one row per incident (unique incident_id): every column of `incidents`, the

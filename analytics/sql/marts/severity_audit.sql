@@ -1,7 +1,7 @@
 -- model: severity_audit
 -- kind: view
 -- layer: marts
--- depends: incidents, src_incidents, policy, macros.sql
+-- depends: incidents, stg_incidents, policy, macros.sql
 -- grain: incident_id
 --
 -- Severity audit (docs/metrics.md): one row per incident (unique incident_id): the declared severity
@@ -28,7 +28,7 @@ incidents as (
         i.data_loss,
         s.impact_text,
     from incidents as i
-    left join src_incidents as s
+    left join stg_incidents as s
         on s.incident_id = i.incident_id and s.source_file = i.source_file
 ),
 

@@ -1,11 +1,12 @@
--- model: people
+-- model: stg_people
 -- kind: view
 -- layer: staging
 -- depends: src_people, macros.sql
--- grain: engineer
+-- grain: source_file, line_no
 --
--- People from people.csv: one row per engineer (names unique case-insensitively after trimming).
--- Names are shown as spelled here; time zones are IANA names, UTC when not given.
+-- People rows as read from people.csv files, cleaned: one row per file line. Names trimmed,
+-- empty texts NULL, team lower-cased, country upper-cased, time zone UTC when not given. Two
+-- rows may name one person; `people` keeps one.
 --   engineer: the engineer's name as spelled in people.csv
 --   employee_id: payroll employee id (NULL when not given)
 --   team: team name, trimmed and lower-cased
@@ -13,18 +14,10 @@
 --   email: e-mail address, optional
 --   country: the person's country for public holidays, upper-cased ISO 3166-1 alpha-2 with an optional subdivision (e.g. DE-BY); NULL = the policy's [business_hours] holidays_country
 --   name_key: lower-cased trimmed name, the key other tables match people on
+--   line_no: line of the row in its file
 --   source_file: the file the row was read from
 with source as (
     select * from src_people
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by lower(trim(engineer)) order by source_file, line_no
-        ) as rank_in_name,
-    from source
 ),
 
 final as (
@@ -36,9 +29,9 @@ final as (
         nullif(trim(email), '') as email,
         nullif(upper(trim(country)), '') as country,
         lower(trim(engineer)) as name_key,
+        line_no,
         source_file,
-    from ranked
-    where rank_in_name = 1
+    from source
 )
 
 select * from final

@@ -1,7 +1,7 @@
 -- model: timeline_events
 -- kind: view
--- layer: staging
--- depends: src_timeline_events, incidents, vendor_versions
+-- layer: intermediate
+-- depends: stg_timeline_events, incidents, vendor_versions
 -- grain: none
 --
 -- Timeline events of the incidents' winning documents: one row per TIMELINE line, and one per
@@ -9,13 +9,11 @@
 -- names (STATUS PAGE: header). Then the status page's updates are the incident's status_update
 -- events, and the document's own "status page" lines take their kind by the other rules.
 --   incident_id: the incident
---   occurred_at: when it happened (UTC; [HH:MM] entries dated from STARTED, rolling past midnight; a status-page update at its display_at)
 --   kind: status_update, escalation, page or note (keyword rules of the policy at ingest)
---   text: the event as written (a status-page update: its status, ": ", its body)
---   line_no: line of the event in its file
---   source_file: the file the row was read from
+
+-- The columns not documented above pass on from stg_timeline_events, whose docs they keep.
 with source as (
-    select * from src_timeline_events
+    select * from stg_timeline_events
 ),
 
 incidents as (

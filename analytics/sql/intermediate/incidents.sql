@@ -1,7 +1,7 @@
 -- model: incidents
 -- kind: view
--- layer: staging
--- depends: src_incidents, vendor_versions, people, src_reviews
+-- layer: intermediate
+-- depends: stg_incidents, vendor_versions, people, src_reviews
 -- grain: incident_id
 --
 -- Incidents: one row per incident_id (unique). A post-mortem document wins over an imported
@@ -10,53 +10,30 @@
 -- (PAGERDUTY:, OPSGENIE:, STATUS PAGE:) makes no row of its own; a linked PagerDuty incident's
 -- acknowledgement fills a document that has none. Timestamps UTC; acknowledged_by spelled as
 -- in people.csv.
---   incident_id: the document's ID: header, else its file name stem; or the vendor's id
---   title: the INCIDENT: line
---   severity: 1, 2 or 3 (SEV-1 is the most severe)
---   team: owning team, trimmed and lower-cased
---   service: affected service, trimmed and lower-cased
---   started_at: when impact started (UTC)
---   detected_at: when the incident was detected (UTC)
---   detection_method: how it was detected (alert, customer report, monitoring ...)
---   acknowledged_at: when a responder acknowledged (UTC)
 --   acknowledged_by: who acknowledged, as spelled in people.csv when known
---   mitigated_at: when impact was mitigated (UTC)
---   mitigation: what mitigated it
---   resolved_at: when it was resolved (UTC); NULL while open
---   users_affected: users affected, a count (NULL when given as a percentage or unknown)
---   users_affected_pct: users affected as a percentage 0..100
---   revenue_impact_usd: revenue impact in USD (NULL when unknown)
---   data_loss: whether data was lost
---   data_loss_detail: the details written after yes/no
---   root_cause: the ROOT CAUSE section
 --   postmortem_published_at: when the post-mortem was published (UTC): the earliest PUBLISHED: of its review documents, else the timeline's POSTMORTEM:
---   stated_duration_s: the DURATION line in seconds, as written by the author
---   source_kind: timeline (a post-mortem document) or an importer (pagerduty)
---   severity_source: where the severity came from: document, pagerduty_priority, pagerduty_urgency, opsgenie_priority, statuspage_impact
---   source_file: the file the row was read from
---   linked_pagerduty_id: the PagerDuty incident the document names (PAGERDUTY: header)
---   linked_opsgenie_id: the Opsgenie incident the document names (OPSGENIE: header)
---   linked_statuspage_id: the Statuspage incident the document names (STATUS PAGE: header)
+
+-- The columns not documented above pass on from stg_incidents, whose docs they keep.
 with
 
 -- vendor records named by a timeline document: they attach to it (SPEC §13)
 links as (
     select incident_id as document_id, 'pagerduty' as source_kind, linked_pagerduty_id as vendor_id,
-    from src_incidents
+    from stg_incidents
     where source_kind = 'timeline' and linked_pagerduty_id is not null
     union all
     select incident_id, 'opsgenie', linked_opsgenie_id,
-    from src_incidents
+    from stg_incidents
     where source_kind = 'timeline' and linked_opsgenie_id is not null
     union all
     select incident_id, 'statuspage', linked_statuspage_id,
-    from src_incidents
+    from stg_incidents
     where source_kind = 'timeline' and linked_statuspage_id is not null
 ),
 
 source as (
     select s.*,
-    from src_incidents as s
+    from stg_incidents as s
     anti join links as l
         on l.source_kind = s.source_kind and l.vendor_id = s.incident_id
 ),
@@ -129,7 +106,7 @@ final as (
         coalesce(rv.published_at, r.postmortem_published_at) as postmortem_published_at,
         r.stated_duration_s,
         r.source_kind,
-        coalesce(r.severity_source, 'document') as severity_source,
+        r.severity_source,
         r.source_file,
         r.linked_pagerduty_id,
         r.linked_opsgenie_id,

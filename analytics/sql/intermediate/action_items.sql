@@ -1,7 +1,7 @@
 -- model: action_items
 -- kind: view
--- layer: staging
--- depends: src_action_items, incidents, src_reviews, src_tracker_items, policy
+-- layer: intermediate
+-- depends: stg_action_items, incidents, src_reviews, src_tracker_items, policy
 -- grain: incident_id, item_no
 --
 -- Action items of the incidents' winning documents: one row per item (incident_id, item_no).
@@ -9,18 +9,15 @@
 -- first, numbered on after the timeline's; a review item whose ticket (else its text, case and
 -- spacing aside) is already listed is left out. A tracker (Jira) row with the item's ticket key
 -- wins for status, due date and resolution; the owner stays the document's.
---   incident_id: the incident
 --   item_no: 1-based: position in the ACTION ITEMS section, then the review documents' items
---   description: the item as written
---   owner: the Owner: named in the document
 --   due_date: due date (the tracker's when the ticket is known there)
---   ticket: tracker key written in the item (e.g. OPS-123), NULL when none
 --   done: done per the tracker when known (its status is a done status, case- and accent-insensitively, or its status category is Done), else the document's checkbox
 --   resolved_at: when the tracker resolved the ticket (UTC)
 --   tracker_status: the tracker's status, NULL when the ticket is not in a tracker export
---   source_file: the file the row was read from
+
+-- The columns not documented above pass on from stg_action_items, whose docs they keep.
 with source as (
-    select * from src_action_items
+    select * from stg_action_items
 ),
 
 incidents as (

@@ -1,26 +1,21 @@
 -- model: pages
 -- kind: view
--- layer: staging
--- depends: src_pages, people, vendor_versions, src_incidents, src_page_acks
+-- layer: intermediate
+-- depends: stg_pages, people, vendor_versions, stg_incidents, src_page_acks
 -- grain: page_id
 --
 -- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
 -- incident found in several files, only the latest version's file gives its pages (docs/importers.md).
 -- An Opsgenie alert without its own ack time takes the first acknowledge of its alert log. The
 -- pages of a PagerDuty incident a document names (PAGERDUTY: header) belong to the document's.
---   page_id: the page's id
---   sent_at: when the page was sent (UTC)
 --   recipient: who was paged
---   team: the team paged, trimmed and lower-cased
---   service: the service, trimmed and lower-cased
 --   incident_id: the incident the page belongs to (NULL for noise; a linked document's id)
 --   acknowledged_at: when the page was acknowledged (UTC; else the first acknowledge in its Opsgenie alert log)
 --   acknowledged_by: who acknowledged it
---   escalated_at: when the page was escalated (UTC)
---   urgency: the page's urgency (high, low ...)
---   source_file: the file the row was read from
+
+-- The columns not documented above pass on from stg_pages, whose docs they keep.
 with source as (
-    select * from src_pages
+    select * from stg_pages
 ),
 
 people as (
@@ -35,7 +30,7 @@ superseded as (
 -- PagerDuty incidents named by a timeline document
 pagerduty_links as (
     select linked_pagerduty_id as vendor_id, min(incident_id) as document_id,
-    from src_incidents
+    from stg_incidents
     where source_kind = 'timeline' and linked_pagerduty_id is not null
     group by linked_pagerduty_id
 ),
@@ -69,8 +64,8 @@ final as (
     from source as s
     anti join superseded as o
         on o.incident_id = s.incident_id and o.source_file = s.source_file
-    left join people as r on r.name_key = lower(trim(s.recipient))
-    left join people as a on a.name_key = lower(trim(s.acknowledged_by))
+    left join people as r on r.name_key = s.recipient_key
+    left join people as a on a.name_key = s.acknowledged_by_key
     left join log_acks as k on k.page_id = s.page_id
     left join pagerduty_links as pl on pl.vendor_id = s.incident_id
     left join people as la on la.name_key = lower(trim(k.acknowledged_by))
