@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from analytics import periods, render
 from analytics.context import from_parameters
 from analytics.errors import UsageError
+from analytics.names import team_key
 from analytics.periods import Period
 from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES
 
@@ -394,9 +395,9 @@ def incidents(
     with _reader(db, as_of, policy, wait) as con:
         frame = metrics.incidents_in(con, *span)
     if team is not None:
-        frame = frame[frame["team"] == team.strip().lower()]
+        frame = frame[frame["team"] == team_key(team)]
     if service is not None:
-        frame = frame[frame["service"] == service.strip().lower()]
+        frame = frame[frame["service"] == team_key(service)]
     if severity is not None:
         frame = frame[frame["severity"] == severity]
     return _units(frame.reset_index(drop=True), units)

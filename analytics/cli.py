@@ -400,9 +400,10 @@ def comp_time(
     Columns: engineer, employee_id, team, month, owed_hours, taken_hours, expired_hours,
     balance_hours (docs/payroll.md). JSON is a list of objects with those columns.
     """
-    from analytics.comptime import ledger
+    from analytics.comptime import ledger, month_label
     from analytics.output import write_frame
 
+    month_label(month)  # a usage error needs no warehouse
     with ctx.run(as_of=as_of).reader() as con:
         frame = ledger(con, engineer=engineer, month=month)
     if fmt == "json":  # hours as JSON numbers, not strings

@@ -26,6 +26,16 @@ LEDGER_COLUMNS = (
 )
 
 
+def month_label(month: str | None) -> str | None:
+    """The ``YYYY-MM`` label of ``month`` (None for every month); a :class:`UsageError` naming
+    ``--month`` when it is not a calendar month. Needs no warehouse, so the command checks it
+    before opening one."""
+    try:
+        return None if month is None else parse_month(month).label
+    except UsageError as exc:
+        raise UsageError(f"--month: {exc}") from None
+
+
 def ledger(
     con: duckdb.DuckDBPyConnection, *, engineer: str | None = None, month: str | None = None
 ):
@@ -42,10 +52,7 @@ def ledger(
     """
     from analytics.db import query_df
 
-    try:
-        label = None if month is None else parse_month(month).label
-    except UsageError as exc:
-        raise UsageError(f"--month: {exc}") from None
+    label = month_label(month)
     if engineer is not None:
         known = con.execute(
             "select count(*) from (select name_key from people union all "

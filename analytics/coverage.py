@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Literal
 
+from analytics.names import team_key
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -149,8 +151,8 @@ def shortfalls(
     """
     if end <= start:
         return []
-    starts = {k.strip().lower(): _instant(v) for k, v in (team_starts or {}).items()}
-    ends = {k.strip().lower(): _instant(v) for k, v in (team_ends or {}).items()}
+    starts = {team_key(k): _instant(v) for k, v in (team_starts or {}).items()}
+    ends = {team_key(k): _instant(v) for k, v in (team_ends or {}).items()}
     found: list[Shortfall] = []
     gaps = _rotation_gaps(con, start, end) if "rotations" in sources else {}
     for c in read_coverage(con) if rows is None else rows:

@@ -24,6 +24,7 @@ import pandas as pd
 from analytics import api, periods, render
 from analytics import db as warehouse
 from analytics.errors import UsageError
+from analytics.names import team_key
 from analytics.periods import Period
 from analytics.render import escape as esc
 
@@ -518,7 +519,7 @@ def show_incidents(
 ) -> None:
     """Which incidents are behind a number? The period's incidents of one team (default: the
     one with the slowest median time to resolve), slowest first."""
-    chosen = team.strip().lower()
+    chosen = team_key(team)
     if not chosen and not service:
         by_team = api.mttx(s.period, by="team", intervals=False, **s.api())
         by_team = by_team[by_team["mttr_n"] > 0].dropna(subset=["team"])
@@ -537,7 +538,7 @@ def show_incidents(
         x
         for x in (
             f"team {chosen}" if chosen else "",
-            f"service {service.strip().lower()}" if service else "",
+            f"service {team_key(service)}" if service else "",
             f"SEV-{severity}" if severity else "",
         )
         if x

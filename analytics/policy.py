@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.errors import PolicyError
+from analytics.names import team_key
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -712,7 +713,7 @@ def _impacts(value: Any) -> tuple[tuple[str, int], ...]:
 def _team_name(value: Any) -> str:
     if not isinstance(value, str):
         raise _Bad('expected a team name such as "web", or "" for --team')
-    return value.strip().lower()
+    return team_key(value)
 
 
 def _column_aliases(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -760,7 +761,7 @@ def _team_days(value: Any) -> tuple[tuple[str, date | datetime], ...]:
         raise _Bad(accepted)
     days: dict[str, date | datetime] = {}
     for team, day in value.items():
-        name = team.strip().lower()  # team names are trimmed and lower-cased (docs/importers.md)
+        name = team_key(team)  # team names are trimmed and lower-cased (analytics/names.py)
         if not name or name in days:
             raise _Bad(accepted + f"; team names must be distinct and non-empty ({team!r})")
         if isinstance(day, datetime):

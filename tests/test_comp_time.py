@@ -360,6 +360,14 @@ def test_comp_time_usage_errors_are_one_line_exit_2(tmp_path, args, message):
     assert len(out.stderr.splitlines()) == 1 and message in out.stderr, out.stderr
 
 
+def test_a_bad_month_is_a_usage_error_before_any_warehouse_is_opened(tmp_path):
+    # a typo in --month needs no warehouse: exit 2 naming the month, not "no warehouse here"
+    out = run_cli("comp-time", "--db", str(tmp_path / "none.duckdb"), "--month", "2026-13")
+    assert out.returncode == 2 and out.stdout == ""
+    assert "--month: month '2026-13' is not a calendar month" in out.stderr, out.stderr
+    assert not (tmp_path / "none.duckdb").exists()
+
+
 def test_comp_time_without_a_warehouse_is_one_line(tmp_path):
     out = run_cli("comp-time", "--db", str(tmp_path / "none.duckdb"))
     assert out.returncode == 1 and len(out.stderr.splitlines()) == 1

@@ -27,6 +27,7 @@ from datetime import datetime
 from analytics.errors import InputError
 from analytics.ingest.parsing import TIMESTAMP_FORMS, parse_timestamp
 from analytics.ingest.records import InputWarning
+from analytics.names import team_key
 
 __all__ = ["HandoffNote", "ParsedHandoff", "parse_handoff"]
 
@@ -128,7 +129,7 @@ def parse_handoff(data: bytes | str, file: str) -> ParsedHandoff:
     assert written is not None
     to = values.get("to", ("", 0))[0] or None
     note = HandoffNote(
-        team=values["team"][0].strip().lower(),
+        team=team_key(values["team"][0]),
         from_engineer=values["from"][0].strip(),
         to_engineer=to.strip() if to else None,
         written_at=written,

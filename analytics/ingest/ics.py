@@ -23,6 +23,7 @@ from analytics.errors import InputError, InputErrors
 from analytics.ingest.parsing import out_of_range
 from analytics.ingest.readers import decode_text
 from analytics.ingest.records import InputWarning, RotationRow
+from analytics.names import team_key
 
 # Without a window, an RRULE with no UNTIL/COUNT is expanded this far past the first event.
 DEFAULT_HORIZON = timedelta(days=731)
@@ -177,12 +178,12 @@ def _expand(
 
 def _team(team: str | None, cal: icalendar.Calendar, file: str) -> str:
     if team and team.strip():
-        return team.strip().lower()
+        return team_key(team)
     name = str(cal.get("X-WR-CALNAME", "")).strip()
     name = _PAGERDUTY_CALNAME.sub("", name).strip()
     if not name:
         raise InputError(file, 1, "no team: the calendar has no X-WR-CALNAME; pass --team NAME")
-    return name.lower()
+    return team_key(name)
 
 
 def _vevent_lines(text: str) -> list[int]:

@@ -22,6 +22,7 @@ from typing import Any
 from analytics.errors import InputError
 from analytics.ingest.readers import line_of, load_json, parse_utc
 from analytics.ingest.records import PAGE_COLUMNS, Incident, InputWarning, keep_latest
+from analytics.names import team_key
 
 _EXPECTED = (
     'expected Opsgenie alerts or incidents ({"data": [...]}, a list, or one object) or an '
@@ -246,8 +247,8 @@ def _incident(
         incident_id=inc_id,
         title=_s(item.get("message")),
         severity=int(severity),
-        team=(team or _s(default_team) or "").lower() or None,
-        service=service.lower() if service else None,
+        team=team_key(team or _s(default_team) or "") or None,
+        service=team_key(service) if service else None,
         started_at=started,
         detected_at=created,
         detection_method="opsgenie",
@@ -380,7 +381,7 @@ def _page(
                 page_id,
                 sent_at,
                 recipient or "unknown",
-                (team or _s(default_team) or "unknown").lower(),
+                team_key(team or _s(default_team) or "unknown"),
                 None,
                 None,
                 acknowledged_at,

@@ -31,6 +31,7 @@ from analytics.ingest.records import (
     RotationRow,
     keep_latest,
 )
+from analytics.names import team_key
 
 V1_REJECTION = "PagerDuty API v1 export is not supported; export with REST API v2"
 ACK_TYPES = frozenset({"acknowledge_log_entry", "acknowledgement_log_entry"})
@@ -74,7 +75,7 @@ def _name(ref: Any) -> str | None:
 
 
 def _lower(value: str | None) -> str | None:
-    return value.strip().lower() if value else None
+    return team_key(value) if value else None
 
 
 # --------------------------------------------------------------------------- parsing

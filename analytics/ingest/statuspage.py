@@ -18,6 +18,7 @@ from typing import Any
 from analytics.errors import InputError
 from analytics.ingest.readers import line_of, load_json, parse_utc
 from analytics.ingest.records import Incident, InputWarning, TimelineEvent, keep_latest
+from analytics.names import team_key
 
 _EXPECTED = (
     'expected a Statuspage export: {"incidents": [...]}, {"incident": {...}}, '
@@ -213,8 +214,8 @@ def _incident(
         incident_id=inc_id,
         title=_s(item.get("name")),
         severity=int(severity),
-        team=(_s(team) or "").lower() or None,
-        service=service.lower() if service else None,
+        team=team_key(_s(team) or "") or None,
+        service=team_key(service) if service else None,
         started_at=started,
         detected_at=None,
         detection_method="status page",

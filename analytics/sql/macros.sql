@@ -13,7 +13,8 @@
 -- policy_numbers and report_time.
 
 -- THE team-name rule (SPEC §11): a team is named trimmed and lower-cased wherever it is read
--- (people.csv, rotations, hand-off notes; the parsers apply the same rule to documents/pages).
+-- (people.csv, rotations, hand-off notes); the parsers and commands apply it in Python with
+-- analytics/names.py's team_key, which tests/test_names.py checks gives the same key.
 create or replace macro team_key(t) as lower(trim(t));
 
 -- Seconds from a to b (DOUBLE, negative when b is before a; NULL when either is NULL).

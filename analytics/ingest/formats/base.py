@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from analytics.errors import InputError, InputErrors
 from analytics.ingest.parsing import out_of_range
 from analytics.ingest.records import PAGE_COLUMNS
+from analytics.names import team_key
 
 if TYPE_CHECKING:
     from analytics.ingest.tabular import TableSpec
@@ -131,9 +132,9 @@ def page_rows(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for i, p in enumerate(pages, start=1):
         r = {k: p.get(k) for k in PAGE_COLUMNS}
-        r["team"] = (r.get("team") or "unknown").strip().lower()
+        r["team"] = team_key(r.get("team") or "unknown")
         if r.get("service"):
-            r["service"] = r["service"].strip().lower()
+            r["service"] = team_key(r["service"])
         r["line_no"] = p.get("line_no", i)
         rows.append(r)
     return rows
@@ -144,7 +145,7 @@ def rotation_rows(rotations: Iterable[Any]) -> list[dict[str, Any]]:
     rows = []
     for r in rotations:
         d = row(r)
-        d["team"] = d["team"].strip().lower()
+        d["team"] = team_key(d["team"])
         rows.append(d)
     return rows
 

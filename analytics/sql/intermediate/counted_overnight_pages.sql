@@ -1,7 +1,7 @@
 -- model: counted_overnight_pages
 -- kind: macro
 -- layer: intermediate
--- depends: people, pages, page_keys, pay_rates, macros.sql
+-- depends: pages, page_keys, pay_rates, macros.sql, intermediate/page_local_time.sql
 -- grain: page_id
 --
 -- counted_overnight_pages(from_at, to_at): the pages that earn comp time (SPEC §7, §11), sent
@@ -10,7 +10,7 @@
 -- with NULL bounds; pay/overnight_pages.sql documents the grain and columns. A page is counted
 -- when sent overnight in the recipient's own time zone and, for a page with an incident, it is
 -- the recipient's FIRST overnight page of that incident ever (an earlier one before from_at
--- means none counts here).
+-- means none counts here). A page's local time: intermediate/page_local_time.sql.
 create or replace macro counted_overnight_pages(from_at, to_at) as table
 
 with
@@ -21,12 +21,15 @@ period as (
         coalesce(to_at::timestamptz, 'infinity'::timestamptz) as period_end,
 ),
 
+-- the recipient's zone (with zone_day_offsets: the local-time rule of page_local_time.sql)
 zones as (
     select
-        people.name_key,
-        known_zone(people.timezone) as timezone,
-    from people
+        name_key,
+        timezone,
+        zone_no,
+    from recipient_zones()
 ),
+
 
 period_pages as (
     select
@@ -41,13 +44,30 @@ period_pages as (
     where p.sent_at >= period.period_start and p.sent_at < period.period_end
 ),
 
-localised_pages as (
+zoned_pages as (
     select
         period_pages.*,
         coalesce(zones.timezone, 'UTC') as timezone,
-        local_ts(period_pages.sent_at, zones.timezone) as local_at,
+        coalesce(zones.zone_no, 0) as zone_no,
+        page_day_no(period_pages.sent_at) as day_no,
     from period_pages
     left join zones on zones.name_key = period_pages.name_key
+),
+
+localised_pages as (
+    select
+        zoned_pages.* exclude (zone_no, day_no),
+        page_local_at(
+            zoned_pages.sent_at,
+            zone_offsets.offset_us,
+            zone_offsets.next_offset_us,
+            zone_offsets.change_us
+        ) as local_at,
+    from zoned_pages
+    left join zone_day_offsets() as zone_offsets
+        on
+            zone_offsets.zone_no = zoned_pages.zone_no
+            and zone_offsets.day_no = zoned_pages.day_no
 ),
 
 -- the calendar shared with metrics (sql/macros.sql): [overnight_start, overnight_end) local
@@ -82,13 +102,32 @@ earlier_candidates as (
         )
 ),
 
-earlier_pages as (
+earlier_zoned as (
     select
         earlier_candidates.name_key,
         earlier_candidates.incident_id,
-        local_ts(earlier_candidates.sent_at, zones.timezone) as local_at,
+        earlier_candidates.sent_at,
+        coalesce(zones.zone_no, 0) as zone_no,
+        page_day_no(earlier_candidates.sent_at) as day_no,
     from earlier_candidates
     left join zones on zones.name_key = earlier_candidates.name_key
+),
+
+earlier_pages as (
+    select
+        earlier_zoned.name_key,
+        earlier_zoned.incident_id,
+        page_local_at(
+            earlier_zoned.sent_at,
+            zone_offsets.offset_us,
+            zone_offsets.next_offset_us,
+            zone_offsets.change_us
+        ) as local_at,
+    from earlier_zoned
+    left join zone_day_offsets() as zone_offsets
+        on
+            zone_offsets.zone_no = earlier_zoned.zone_no
+            and zone_offsets.day_no = earlier_zoned.day_no
 ),
 
 earlier_overnight as (

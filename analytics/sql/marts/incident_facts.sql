@@ -1,7 +1,8 @@
 -- model: incident_facts_live
 -- kind: view
 -- layer: marts
--- depends: incidents, pages, policy, stg_incidents, timeline_events, macros.sql, business_clock
+-- depends: incidents, pages, policy, stg_incidents, timeline_events, macros.sql, business_clock,
+-- depends: intermediate/status_cadence.sql
 -- grain: incident_id
 --
 -- Incident facts, computed live: one row per incident (unique incident_id), everything of
@@ -150,79 +151,56 @@ status_sources as (
     left join statuspage_incidents as sp on sp.incident_id = i.incident_id
 ),
 
--- a status page records no detection: its own incidents' cadence starts at started_at
 cadence_starts as (
     select
         incident_id,
         severity,
         resolved_at,
-        case
-            when is_zero_duration then null
-            when source_kind = 'statuspage' then started_at
-            else detected_at
-        end as cadence_start_at,
+        cadence_start_at(source_kind, is_zero_duration, started_at, detected_at)
+            as cadence_start_at,
     from durations
 ),
 
--- cadence points of resolved SEV-1/2 incidents: detection, every status update from detection
--- to resolution, and resolution (an open incident's end is as_of: read time)
-closed_points as (
-    select
-        incident_id,
-        cadence_start_at as point_at,
-    from cadence_starts
-    where severity in (1, 2) and cadence_start_at is not null and resolved_at is not null
-    union all
+-- the status updates of each SEV-1/2 incident from its cadence start on, sorted
+cadence_updates as (
     select
         status_updates.incident_id,
-        status_updates.occurred_at as point_at,
+        list_sort(list(status_updates.occurred_at)) as update_ats,
     from status_updates
     inner join cadence_starts
         on cadence_starts.incident_id = status_updates.incident_id
     where
-        cadence_starts.severity in (1, 2)
-        and cadence_starts.resolved_at is not null
+        has_cadence(cadence_starts.severity, cadence_starts.cadence_start_at)
         and status_updates.occurred_at >= cadence_starts.cadence_start_at
-        and status_updates.occurred_at <= cadence_starts.resolved_at
-    union all
-    select
-        incident_id,
-        resolved_at as point_at,
-    from cadence_starts
-    where severity in (1, 2) and cadence_start_at is not null and resolved_at is not null
+    group by status_updates.incident_id
 ),
 
-closed_gaps as (
+cadences as (
+    select
+        cadence_starts.incident_id,
+        cadence_starts.cadence_start_at,
+        cadence_starts.resolved_at,
+        coalesce(cadence_updates.update_ats, []) as update_ats,
+    from cadence_starts
+    left join cadence_updates on cadence_updates.incident_id = cadence_starts.incident_id
+    where has_cadence(cadence_starts.severity, cadence_starts.cadence_start_at)
+),
+
+-- a resolved incident's cadence ends at resolution (an open one's at as_of: read time)
+closed_points as (
     select
         incident_id,
-        seconds_between(
-            lag(point_at) over (partition by incident_id order by point_at), point_at
-        ) as gap_s,
-    from closed_points
+        cadence_points(cadence_start_at, resolved_at, update_ats) as points,
+    from cadences
+    where resolved_at is not null
 ),
 
 closed_cadences as (
     select
         incident_id,
-        greatest(0, max(gap_s)) as closed_update_max_gap_s,
-        -- the two ends are points too; a point equal to them still counts as an update
-        count(*) - 2 as closed_update_count,
-    from closed_gaps
-    group by incident_id
-),
-
-open_updates as (
-    select
-        status_updates.incident_id,
-        list_sort(list(status_updates.occurred_at)) as open_update_ats,
-    from status_updates
-    inner join cadence_starts
-        on cadence_starts.incident_id = status_updates.incident_id
-    where
-        cadence_starts.severity in (1, 2)
-        and cadence_starts.resolved_at is null
-        and status_updates.occurred_at >= cadence_starts.cadence_start_at
-    group by status_updates.incident_id
+        cadence_max_gap_s(points) as closed_update_max_gap_s,
+        cadence_update_count(points) as closed_update_count,
+    from closed_points
 ),
 
 final as (
@@ -233,13 +211,7 @@ final as (
         cadence_starts.cadence_start_at,
         closed_cadences.closed_update_max_gap_s,
         closed_cadences.closed_update_count,
-        case
-            when
-                durations.severity in (1, 2)
-                and durations.is_open
-                and cadence_starts.cadence_start_at is not null
-                then coalesce(open_updates.open_update_ats, [])
-        end as open_update_ats,
+        case when durations.is_open then cadences.update_ats end as open_update_ats,
         status_sources.status_source,
         escalations.first_escalation_at,
         policy_numbers.policy_version,
@@ -249,7 +221,7 @@ final as (
     inner join status_sources on status_sources.incident_id = durations.incident_id
     left join sev3_clocks on sev3_clocks.incident_id = durations.incident_id
     left join closed_cadences on closed_cadences.incident_id = durations.incident_id
-    left join open_updates on open_updates.incident_id = durations.incident_id
+    left join cadences on cadences.incident_id = durations.incident_id
     left join escalations on escalations.incident_id = durations.incident_id
 )
 

@@ -1,7 +1,8 @@
 -- model: incident_metrics
 -- kind: view
 -- layer: marts
--- depends: incident_responses, params, policy, timeline_events, pages, macros.sql, incident_facts
+-- depends: incident_responses, params, policy, timeline_events, pages, macros.sql, incident_facts,
+-- depends: intermediate/status_cadence.sql
 -- grain: incident_id
 --
 -- Incident metrics: one row per incident (unique incident_id): every column of `incidents`, the
@@ -80,11 +81,7 @@ report_time as (
 ),
 
 policy_numbers as (
-    select
-        escalate_after_minutes,
-        status_sev1_minutes,
-        status_sev2_minutes,
-    from policy
+    select escalate_after_minutes from policy
 ),
 
 durations as (
@@ -103,17 +100,11 @@ durations as (
     cross join report_time
 ),
 
--- an open SEV-1/2 incident's cadence points: detection, every status update from detection to
--- as_of, and as_of (a resolved one's gaps are in incident_facts)
+-- an open SEV-1/2 incident's cadence ends at as_of (a resolved one's gaps are in incident_facts)
 open_points as (
     select
         incident_id,
-        list_sort(
-            list_concat(
-                [cadence_start_at, as_of],
-                list_filter(open_update_ats, lambda u: u <= as_of)
-            )
-        ) as points,
+        cadence_points(cadence_start_at, as_of, open_update_ats) as points,
     from durations
     where open_update_ats is not null
 ),
@@ -121,16 +112,8 @@ open_points as (
 open_cadences as (
     select
         incident_id,
-        greatest(
-            0,
-            list_max(
-                list_transform(
-                    range(1, len(points)),
-                    lambda k: seconds_between(points[k], points[k + 1])
-                )
-            )
-        ) as status_update_max_gap_s,
-        len(points) - 2 as status_update_count,
+        cadence_max_gap_s(points) as status_update_max_gap_s,
+        cadence_update_count(points) as status_update_count,
     from open_points
 ),
 
@@ -148,20 +131,17 @@ cadences as (
 cadence_statuses as (
     select
         durations.incident_id,
-        case durations.severity
-            when 1 then policy_numbers.status_sev1_minutes * 60
-            when 2 then policy_numbers.status_sev2_minutes * 60
-        end as status_update_interval_s,
+        cadence_interval_s(durations.severity) as status_update_interval_s,
         cadences.status_update_max_gap_s,
         cadences.status_update_count,
-        case
-            when durations.severity not in (1, 2) or durations.cadence_start_at is null then 'n/a'
-            when cadences.status_update_max_gap_s > status_update_interval_s then 'breached'
-            when durations.is_open then 'pending'
-            else 'met'
-        end as status_cadence_status,
+        cadence_status(
+            durations.severity,
+            durations.cadence_start_at,
+            cadences.status_update_max_gap_s,
+            cadence_interval_s(durations.severity),
+            durations.is_open
+        ) as status_cadence_status,
     from durations
-    cross join policy_numbers
     inner join cadences
         on cadences.incident_id = durations.incident_id
 ),

@@ -1,7 +1,8 @@
 -- model: page_metrics
 -- kind: view
 -- layer: marts
--- depends: pages, people, params, policy, holidays, country_holidays, page_span, macros.sql
+-- depends: pages, params, policy, holidays, country_holidays, macros.sql,
+-- depends: intermediate/page_local_time.sql
 -- grain: page_id
 --
 -- Page metrics: one row per page (unique page_id): every column of `pages`, the acknowledgement
@@ -35,35 +36,18 @@ pages as (
     select * from pages
 ),
 
--- a zone DuckDB does not know (ingest should have rejected it) is read as UTC rather than
--- failing every query on this view
-people_zones as (
-    select
-        engineer,
-        country,
-        known_zone(timezone) as timezone,
-    from people
-),
-
-people as (
-    select
-        engineer,
-        timezone,
-        country,
-        dense_rank() over (order by timezone) as zone_no,
-    from people_zones
-),
-
--- zone 0 is UTC, for recipients not in people.csv
+-- the recipient's zone and the zone-day offsets: the local-time rule of page_local_time.sql
 zones as (
-    select distinct
-        zone_no,
-        timezone,
-    from people
-    union all
     select
-        0 as zone_no,
-        'UTC' as timezone,
+        engineer,
+        country,
+        timezone,
+        zone_no,
+    from recipient_zones()
+),
+
+zone_offsets as (
+    select * from zone_day_offsets()
 ),
 
 report_time as (
@@ -98,77 +82,14 @@ holiday_dates as (
 recipients as (
     select
         pages.*,
-        coalesce(people.timezone, 'UTC') as recipient_timezone,
-        coalesce(people.zone_no, 0) as zone_no,
-        coalesce(people.country, '') as calendar_country,
-        epoch_us(pages.sent_at) // 86400000000 as day_no,
+        coalesce(zones.timezone, 'UTC') as recipient_timezone,
+        coalesce(zones.zone_no, 0) as zone_no,
+        coalesce(zones.country, '') as calendar_country,
+        page_day_no(pages.sent_at) as day_no,
     from pages
     -- pages.recipient is already spelled as in people.csv when the person is known there
-    left join people
-        on people.engineer = pages.recipient
-),
-
--- ICU time-zone conversion is the costly step, so it is not done per page (millions) but per
--- zone and UTC day (thousands): the offset at the day's start, and, on the rare day the offset
--- changes, the new offset and the instant it starts (found to the quarter hour: every tzdata
--- change falls on one). The day range is page_span (src_pages, which covers `pages`), so
--- that DuckDB answers it from the table's zone maps.
-day_range as (
-    select
-        epoch_us(first_sent_at) // 86400000000 as first_day_no,
-        epoch_us(last_sent_at) // 86400000000 as last_day_no,
-    from page_span
-),
-
-zone_days as (
-    select
-        zones.zone_no,
-        zones.timezone,
-        days.day_no,
-        epoch_us(timezone(zones.timezone, make_timestamptz(days.day_no * 86400000000)))
-        - days.day_no * 86400000000 as offset_us,
-        epoch_us(timezone(zones.timezone, make_timestamptz((days.day_no + 1) * 86400000000)))
-        - (days.day_no + 1) * 86400000000 as next_offset_us,
-    from zones
-    cross join day_range
-    cross join range(day_range.first_day_no, day_range.last_day_no + 1) as days (day_no)
-),
-
-change_quarters as (
-    select
-        zone_days.zone_no,
-        zone_days.timezone,
-        zone_days.day_no,
-        zone_days.next_offset_us,
-        zone_days.day_no * 86400000000 + quarters.quarter_no * 900000000 as quarter_us,
-    from zone_days
-    cross join range(1, 96) as quarters (quarter_no)
-    where zone_days.offset_us <> zone_days.next_offset_us
-),
-
-offset_changes as (
-    select
-        zone_no,
-        day_no,
-        min(quarter_us) as change_us,
-    from change_quarters
-    where
-        epoch_us(timezone(timezone, make_timestamptz(quarter_us))) - quarter_us = next_offset_us
-    group by zone_no, day_no
-),
-
-zone_offsets as (
-    select
-        zone_days.zone_no,
-        zone_days.day_no,
-        zone_days.offset_us,
-        zone_days.next_offset_us,
-        coalesce(offset_changes.change_us, (zone_days.day_no + 1) * 86400000000) as change_us,
-    from zone_days
-    left join offset_changes
-        on
-            offset_changes.zone_no = zone_days.zone_no
-            and offset_changes.day_no = zone_days.day_no
+    left join zones
+        on zones.engineer = pages.recipient
 ),
 
 localized as (
@@ -177,13 +98,11 @@ localized as (
         recipients.calendar_country,
         seconds_between(recipients.sent_at, recipients.acknowledged_at) as ack_s,
         seconds_between(recipients.sent_at, report_time.as_of) as waited_s,
-        make_timestamp(
-            epoch_us(recipients.sent_at)
-            + case
-                when epoch_us(recipients.sent_at) >= zone_offsets.change_us
-                    then zone_offsets.next_offset_us
-                else zone_offsets.offset_us
-            end
+        page_local_at(
+            recipients.sent_at,
+            zone_offsets.offset_us,
+            zone_offsets.next_offset_us,
+            zone_offsets.change_us
         ) as recipient_local_time,
     from recipients
     cross join report_time
