@@ -113,56 +113,76 @@ _PAY_DIR = DEFAULT_REPORTS / "payroll"
 _PAGE_EXPLAIN_SQL = """
 with
 
+rates as (
+    select
+        rate_effective_from,
+        comp_hours_per_overnight_page,
+        coalesce(strftime(rate_effective_from, '%Y-%m-%d'), '') as rate_effective_from_text,
+        coalesce(regexp_replace(
+            comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', ''
+        ), '') as rate,
+    from (
+        select distinct rate_effective_from, comp_hours_per_overnight_page
+        from pay_overnight_pages
+    ) as used
+),
+
 formatted as (
     select
         p.name_key,
         coalesce(e.engineer, '') as engineer,
         coalesce(e.employee_id, '') as employee_id,
         coalesce(e.team, '') as team,
-        'overnight_page' as kind,
         coalesce(p.page_id, '') as ref,
         coalesce(p.team, '') as source_team,
-        strftime(p.sent_at, case when microsecond(p.sent_at) = 0 then '%Y-%m-%dT%H:%M:%SZ'
-            else '%Y-%m-%dT%H:%M:%S.%fZ' end) as start_at,
-        '' as end_at,
-        '' as seconds,
-        coalesce(strftime(p.rate_effective_from, '%Y-%m-%d'), '') as rate_effective_from,
-        coalesce(regexp_replace(
-            p.comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', ''
-        ), '') as rate,
-        '' as amount_usd,
+        case
+            when microsecond(p.sent_at) = 0 then strftime(p.sent_at, '%Y-%m-%dT%H:%M:%SZ')
+            else strftime(p.sent_at, '%Y-%m-%dT%H:%M:%S.%fZ')
+        end as start_at,
+        r.rate_effective_from_text as rate_effective_from,
+        r.rate,
         'local ' || strftime(p.local_at, '%Y-%m-%d %H:%M:%S') || ' ' || p.timezone || '; '
             || coalesce('first overnight page of incident ' || p.incident_id, 'no incident')
             as detail,
     from pay_overnight_pages as p
     inner join pay_engineers as e on e.name_key = p.name_key
+    left join rates as r
+        on
+            r.rate_effective_from is not distinct from p.rate_effective_from
+            and r.comp_hours_per_overnight_page
+            is not distinct from p.comp_hours_per_overnight_page
 ),
 
-cells as (
+checked as (
     select
         *,
-        [
-            engineer, employee_id, team, kind, ref, source_team, start_at, end_at, seconds,
-            rate_effective_from, rate, amount_usd, rate, detail
-        ] as cells,
         not regexp_matches(
-            concat(engineer, employee_id, team, ref, source_team, detail), '[,"\\r\\n]'
+            engineer || employee_id || team || ref || source_team || detail, '[,"\\r\\n]'
         )
-        and not list_has_any(
-            [left(engineer, 1), left(employee_id, 1), left(team, 1), left(ref, 1),
-                left(source_team, 1), left(detail, 1)],
-            ['=', '+', '-', '@', chr(9), chr(13)]
-        ) as plain,
+        and left(engineer, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(employee_id, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(ref, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(source_team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(detail, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        as plain,
     from formatted
 )
 
 select
     name_key,
-    case when plain then array_to_string(cells, ',') end as line,
-    case when not plain then cells end as cells,
-from cells
+    case when plain then concat_ws(
+        ',', engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
+        rate_effective_from, rate, '', rate, detail
+    ) end as line,
+    case when not plain then [
+        engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
+        rate_effective_from, rate, '', rate, detail
+    ] end as cells,
+from checked
 order by name_key, start_at, ref
 """
+
 # A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
 # and the day after a period's last day must still be a date.
 _FIRST_DAY = date(1970, 1, 1)
