@@ -415,26 +415,56 @@ _NO_SEV1_EVIDENCE = "; SEV-1 without evidence in the recorded impact (severity_a
 def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The period's SEV-1s (``pay_sev1``) that severity_audit finds declared without evidence.
 
-    severity_audit judges each incident on its own row, so it is evaluated on the period's
-    SEV-1s only: a TEMP ``incidents`` of those rows shadows the view for this one query, as
-    :func:`analytics.db.materialize` shadows views (the view's phrase matching over every
-    incident costs ~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
+    severity_audit judges each incident on its own row; it reads the TEMP ``incidents`` of
+    the period's SEV-1s (:func:`_period_sev1_incidents`), not the view's phrase matching over
+    every incident (~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
     """
     sql = (
         "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
         "and incident_id in (select incident_id from pay_sev1)"
     )
+    return {r[0] for r in con.execute(sql).fetchall()}
+
+
+# The incidents any loaded version of which is a SEV-1 of the period: a superset of pay_sev1's
+# (which judges the winning version, whose severity and times are those of one loaded row).
+_SEV1_CANDIDATES_SQL = """
+select distinct incident_id
+from src_incidents
+where
+    severity = 1
+    and (
+        (detected_at >= $period_start and detected_at < $period_end)
+        or (detected_at is null and started_at >= $period_start and started_at < $period_end)
+    )
+"""
+
+
+@contextlib.contextmanager
+def _period_sev1_incidents(
+    con: duckdb.DuckDBPyConnection, params: dict[str, datetime]
+) -> Iterator[None]:
+    """A TEMP ``incidents`` of the period's candidate SEV-1s shadows the view while the pay
+    tables are built and the SEV-1s' evidence is checked (as :func:`analytics.db.materialize`
+    shadows views): ``pay_sev1`` and ``severity_audit`` are the only readers of ``incidents``
+    there, and both keep only SEV-1s of the period. The view picks each incident's winning
+    version by a window over every incident (~0.06 s CPU at 100k); a filter on the listed ids
+    reaches below it. A caller's own snapshot of the view is left alone.
+    """
     (shadowed,) = con.execute(
         "select count(*) from duckdb_tables() where temporary and table_name = 'incidents'"
     ).fetchone()
-    if shadowed:  # the caller's own snapshot of the view: leave it alone
-        return {r[0] for r in con.execute(sql).fetchall()}
+    if shadowed:
+        yield
+        return
+    ids = [r[0] for r in con.execute(_SEV1_CANDIDATES_SQL, params).fetchall()]
     con.execute(
         "create temp table incidents as select * from main.incidents "
-        "where incident_id in (select incident_id from pay_sev1)"
+        "where incident_id = any($ids::varchar[])",
+        {"ids": ids},
     )
     try:
-        return {r[0] for r in con.execute(sql).fetchall()}
+        yield
     finally:
         con.execute("drop table if exists temp.incidents")
 
@@ -520,14 +550,16 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
     from analytics.db import sql_text
 
     params = {"period_start": p0, "period_end": p1}
-    _build_temp_tables(con, params)
     try:
+        with _period_sev1_incidents(con, params):
+            _build_temp_tables(con, params)
+            unevidenced = _sev1_without_evidence(con)
         # pages can be many: count them per engineer and rate in SQL, format their
         # explanation rows there too, and hand Python only strings
         return _PayInputs(
             pieces=_rows(con, "select * from pay_shift_pieces order by name_key, start_at"),
             sev1=_rows(con, "select * from pay_sev1 order by detected_at, incident_id"),
-            unevidenced=_sev1_without_evidence(con),
+            unevidenced=unevidenced,
             pages=_rows(
                 con,
                 "select name_key, rate_effective_from, comp_hours_per_overnight_page, "
