@@ -20,12 +20,15 @@ import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
+import operator
 import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -102,29 +105,84 @@ _US_PER_HOUR = 3_600_000_000
 _US_PER_WEEK = 168 * _US_PER_HOUR
 _PAY_DIR = DEFAULT_REPORTS / "payroll"
 
-# Explanation rows of the counted overnight pages, formatted in SQL (there can be many).
+# Explanation rows of the counted overnight pages, formatted in SQL (there can be tens of
+# thousands), in file order per engineer (start_at as text, then ref, as _explain_key orders the
+# others). A row no cell of which needs quoting (, " CR LF) or the spreadsheet-safe prefix (a
+# text cell starting as _FORMULA_STARTS) comes as its CSV line (`line`: the cells joined by
+# commas, as Python's csv writes them); any other as its cells (`cells`), written by Python.
 _PAGE_EXPLAIN_SQL = """
+with
+
+rates as (
+    select
+        rate_effective_from,
+        comp_hours_per_overnight_page,
+        coalesce(strftime(rate_effective_from, '%Y-%m-%d'), '') as rate_effective_from_text,
+        coalesce(regexp_replace(
+            comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', ''
+        ), '') as rate,
+    from (
+        select distinct rate_effective_from, comp_hours_per_overnight_page
+        from pay_overnight_pages
+    ) as used
+),
+
+formatted as (
+    select
+        p.name_key,
+        coalesce(e.engineer, '') as engineer,
+        coalesce(e.employee_id, '') as employee_id,
+        coalesce(e.team, '') as team,
+        coalesce(p.page_id, '') as ref,
+        coalesce(p.team, '') as source_team,
+        case
+            when microsecond(p.sent_at) = 0 then strftime(p.sent_at, '%Y-%m-%dT%H:%M:%SZ')
+            else strftime(p.sent_at, '%Y-%m-%dT%H:%M:%S.%fZ')
+        end as start_at,
+        r.rate_effective_from_text as rate_effective_from,
+        r.rate,
+        'local ' || strftime(p.local_at, '%Y-%m-%d %H:%M:%S') || ' ' || p.timezone || '; '
+            || coalesce('first overnight page of incident ' || p.incident_id, 'no incident')
+            as detail,
+    from pay_overnight_pages as p
+    inner join pay_engineers as e on e.name_key = p.name_key
+    left join rates as r
+        on
+            r.rate_effective_from is not distinct from p.rate_effective_from
+            and r.comp_hours_per_overnight_page
+            is not distinct from p.comp_hours_per_overnight_page
+),
+
+checked as (
+    select
+        *,
+        not regexp_matches(
+            engineer || employee_id || team || ref || source_team || detail, '[,"\\r\\n]'
+        )
+        and left(engineer, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(employee_id, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(ref, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(source_team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        and left(detail, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
+        as plain,
+    from formatted
+)
+
 select
     name_key,
-    'overnight_page' as kind,
-    page_id as ref,
-    coalesce(team, '') as source_team,
-    strftime(sent_at, case when microsecond(sent_at) = 0 then '%Y-%m-%dT%H:%M:%SZ'
-        else '%Y-%m-%dT%H:%M:%S.%fZ' end) as start_at,
-    '' as end_at,
-    '' as seconds,
-    strftime(rate_effective_from, '%Y-%m-%d') as rate_effective_from,
-    regexp_replace(comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', '')
-        as rate,
-    '' as amount_usd,
-    regexp_replace(comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', '')
-        as comp_time_hours,
-    'local ' || strftime(local_at, '%Y-%m-%d %H:%M:%S') || ' ' || timezone || '; '
-        || coalesce('first overnight page of incident ' || incident_id, 'no incident')
-        as detail,
-from pay_overnight_pages
-order by name_key, sent_at, page_id
+    case when plain then concat_ws(
+        ',', engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
+        rate_effective_from, rate, '', rate, detail
+    ) end as line,
+    case when not plain then [
+        engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
+        rate_effective_from, rate, '', rate, detail
+    ] end as cells,
+from checked
+order by name_key, start_at, ref
 """
+
 # A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
 # and the day after a period's last day must still be a date.
 _FIRST_DAY = date(1970, 1, 1)
@@ -156,7 +214,7 @@ class Payroll:
     period_start: date
     period_end_exclusive: date
     lines: list[PayrollLine]
-    explain: list[dict[str, str]]
+    explain: Sequence[dict[str, str]]  # in file order; read as dicts (an _ExplainRows)
     warnings: list[str]
     inputs_sha256: str
     policy_version: str
@@ -195,6 +253,35 @@ class ExportResult:
     status: str  # "written" | "unchanged"
     final: bool = True  # False: a provisional export (nothing recorded)
     warnings: tuple[str, ...] = ()  # coverage and data-quality warnings, as in the manifest
+
+
+class _ExplainRows(Sequence[dict[str, str]]):
+    """The explanation rows of a payroll in file order, kept as they are written: each row its
+    cells in :data:`EXPLAIN_COLUMNS` order, or, for a counted page's row that needs no quoting
+    and no spreadsheet-safe prefix, its CSV line as SQL formatted it (``_PAGE_EXPLAIN_SQL``).
+    Read as dicts of column to cell, made on access: writing the file needs none of them.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[tuple[str, ...] | str]) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [_explain_dict(r) for r in self.rows[index]]
+        return _explain_dict(self.rows[index])
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        return map(_explain_dict, self.rows)
+
+
+def _explain_dict(row: tuple[str, ...] | str) -> dict[str, str]:
+    cells = row.split(",") if isinstance(row, str) else row  # a line has no quoted comma
+    return dict(zip(EXPLAIN_COLUMNS, cells, strict=True))
 
 
 # --- periods ------------------------------------------------------------------------------------
@@ -328,26 +415,56 @@ _NO_SEV1_EVIDENCE = "; SEV-1 without evidence in the recorded impact (severity_a
 def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The period's SEV-1s (``pay_sev1``) that severity_audit finds declared without evidence.
 
-    severity_audit judges each incident on its own row, so it is evaluated on the period's
-    SEV-1s only: a TEMP ``incidents`` of those rows shadows the view for this one query, as
-    :func:`analytics.db.materialize` shadows views (the view's phrase matching over every
-    incident costs ~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
+    severity_audit judges each incident on its own row; it reads the TEMP ``incidents`` of
+    the period's SEV-1s (:func:`_period_sev1_incidents`), not the view's phrase matching over
+    every incident (~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
     """
     sql = (
         "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
         "and incident_id in (select incident_id from pay_sev1)"
     )
+    return {r[0] for r in con.execute(sql).fetchall()}
+
+
+# The incidents any loaded version of which is a SEV-1 of the period: a superset of pay_sev1's
+# (which judges the winning version, whose severity and times are those of one loaded row).
+_SEV1_CANDIDATES_SQL = """
+select distinct incident_id
+from src_incidents
+where
+    severity = 1
+    and (
+        (detected_at >= $period_start and detected_at < $period_end)
+        or (detected_at is null and started_at >= $period_start and started_at < $period_end)
+    )
+"""
+
+
+@contextlib.contextmanager
+def _period_sev1_incidents(
+    con: duckdb.DuckDBPyConnection, params: dict[str, datetime]
+) -> Iterator[None]:
+    """A TEMP ``incidents`` of the period's candidate SEV-1s shadows the view while the pay
+    tables are built and the SEV-1s' evidence is checked (as :func:`analytics.db.materialize`
+    shadows views): ``pay_sev1`` and ``severity_audit`` are the only readers of ``incidents``
+    there, and both keep only SEV-1s of the period. The view picks each incident's winning
+    version by a window over every incident (~0.06 s CPU at 100k); a filter on the listed ids
+    reaches below it. A caller's own snapshot of the view is left alone.
+    """
     (shadowed,) = con.execute(
         "select count(*) from duckdb_tables() where temporary and table_name = 'incidents'"
     ).fetchone()
-    if shadowed:  # the caller's own snapshot of the view: leave it alone
-        return {r[0] for r in con.execute(sql).fetchall()}
+    if shadowed:
+        yield
+        return
+    ids = [r[0] for r in con.execute(_SEV1_CANDIDATES_SQL, params).fetchall()]
     con.execute(
         "create temp table incidents as select * from main.incidents "
-        "where incident_id in (select incident_id from pay_sev1)"
+        "where incident_id = any($ids::varchar[])",
+        {"ids": ids},
     )
     try:
-        return {r[0] for r in con.execute(sql).fetchall()}
+        yield
     finally:
         con.execute("drop table if exists temp.incidents")
 
@@ -360,7 +477,7 @@ class _PayInputs:
     sev1: list[dict[str, Any]]  # pay/sev1_handlers.sql, by detection time
     unevidenced: set[str]  # SEV-1s severity_audit finds declared without evidence
     pages: list[dict[str, Any]]  # counted overnight pages per engineer and rate
-    page_explain: list[dict[str, Any]]  # one explanation row per counted page (_PAGE_EXPLAIN_SQL)
+    page_explain: dict[str, list[tuple[str, ...] | str]]  # per engineer (_PAGE_EXPLAIN_SQL)
     engineers: dict[str, dict[str, Any]]  # pay/engineers.sql by name_key
     inputs: dict[str, dict[str, Any]]  # pay/inputs_hash.sql: rows and sha256 per input
     version_row: tuple | None  # policy_version, overnight_start, overnight_end
@@ -377,7 +494,8 @@ class _Tally:
     bonus: Decimal = Decimal(0)
     pages: int = 0
     comp: Decimal = Decimal(0)
-    explain: list[dict[str, str]] = field(default_factory=list)
+    explain: list[dict[str, str]] = field(default_factory=list)  # shifts and SEV-1s
+    page_rows: list[tuple[str, ...] | str] = field(default_factory=list)  # in file order
 
 
 def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: date) -> Payroll:
@@ -413,7 +531,6 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
     without_evidence = _pay_sev1(tally, read.sev1, read.unevidenced, warnings)
     _count_pages(tally, read.pages, read.page_explain)
     lines, explain = _payroll_lines(start, last_day, read.engineers, tally, warnings)
-    _sort_lines(lines, explain)
     return Payroll(
         period_start=start,
         period_end_exclusive=end_exclusive,
@@ -433,21 +550,23 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
     from analytics.db import sql_text
 
     params = {"period_start": p0, "period_end": p1}
-    _build_temp_tables(con, params)
     try:
+        with _period_sev1_incidents(con, params):
+            _build_temp_tables(con, params)
+            unevidenced = _sev1_without_evidence(con)
         # pages can be many: count them per engineer and rate in SQL, format their
         # explanation rows there too, and hand Python only strings
         return _PayInputs(
             pieces=_rows(con, "select * from pay_shift_pieces order by name_key, start_at"),
             sev1=_rows(con, "select * from pay_sev1 order by detected_at, incident_id"),
-            unevidenced=_sev1_without_evidence(con),
+            unevidenced=unevidenced,
             pages=_rows(
                 con,
                 "select name_key, rate_effective_from, comp_hours_per_overnight_page, "
                 "count(*) as pages, min(sent_at) as first_sent_at from pay_overnight_pages "
                 "group by all order by name_key, rate_effective_from",
             ),
-            page_explain=_rows(con, _PAGE_EXPLAIN_SQL),
+            page_explain=_page_explain(con),
             engineers={r["name_key"]: r for r in _rows(con, "select * from pay_engineers")},
             inputs={
                 r["input"]: {"rows": int(r["rows"]), "sha256": r["sha256"]}
@@ -460,6 +579,16 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
         )
     finally:
         _drop_temp_tables(con)
+
+
+def _page_explain(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, ...] | str]]:
+    """The counted pages' explanation rows per engineer (name_key), each its CSV line or its
+    cells (``_PAGE_EXPLAIN_SQL``), in file order."""
+    by_engineer: dict[str, list[tuple[str, ...] | str]] = {}
+    rows = con.execute(_PAGE_EXPLAIN_SQL).fetchall()
+    for key, group in itertools.groupby(rows, key=operator.itemgetter(0)):
+        by_engineer[key] = [line if cells is None else tuple(cells) for _, line, cells in group]
+    return by_engineer
 
 
 def _inputs_sha256(inputs: dict[str, dict[str, Any]]) -> str:
@@ -566,15 +695,17 @@ def _pay_sev1(
 
 
 def _count_pages(
-    tally: dict[str, _Tally], pages: list[dict[str, Any]], page_explain: list[dict[str, Any]]
+    tally: dict[str, _Tally],
+    pages: list[dict[str, Any]],
+    page_explain: dict[str, list[tuple[str, ...] | str]],
 ) -> None:
     """The counted overnight pages and their comp time; their explanation rows as SQL made them."""
     for p in pages:
         t = tally[p["name_key"]]
         t.pages += p["pages"]
         t.comp += _decimal(p["comp_hours_per_overnight_page"]) * p["pages"]
-    for row in page_explain:
-        tally[row.pop("name_key")].explain.append(row)
+    for key, rows in page_explain.items():
+        tally[key].page_rows = rows
 
 
 def _payroll_lines(
@@ -583,11 +714,11 @@ def _payroll_lines(
     engineers: dict[str, dict[str, Any]],
     tally: dict[str, _Tally],
     warnings: list[str],
-) -> tuple[list[PayrollLine], list[dict[str, str]]]:
+) -> tuple[list[PayrollLine], _ExplainRows]:
     """One line per engineer with any on-call time, SEV-1 or page (rounded once, half-up),
-    with the explanation rows named after it; missing people data becomes a warning."""
-    lines: list[PayrollLine] = []
-    explain: list[dict[str, str]] = []
+    sorted by team then engineer, with the explanation rows named after it in the same order;
+    missing people data becomes a warning."""
+    paid: list[tuple[PayrollLine, _Tally]] = []
     for key, e in engineers.items():
         t = tally[key]
         if t.us == 0 and t.sev1 == 0 and t.pages == 0:
@@ -608,11 +739,16 @@ def _payroll_lines(
             comp_time_hours=_round_half_up(Fraction(t.comp)),
             total_pay_usd=stipend + bonus,
         )
-        lines.append(line)
+        paid.append((line, t))
         warnings.extend(_people_warnings(line, e))
-        who = {"engineer": line.engineer, "employee_id": line.employee_id, "team": line.team}
-        explain.extend({**who, **row} for row in t.explain)
-    return lines, explain
+    paid.sort(key=lambda x: _sort_key(x[0].team, x[0].engineer))
+    explain: list[tuple[str, ...] | str] = []
+    for line, t in paid:
+        who = (line.engineer, line.employee_id, line.team)
+        own = sorted(t.explain, key=_explain_key)
+        explain.extend((*who, *(row[c] for c in _EXPLAIN_OWN)) for row in own)
+        explain.extend(t.page_rows)
+    return [line for line, _ in paid], _ExplainRows(explain)
 
 
 def _people_warnings(line: PayrollLine, engineer: dict[str, Any]) -> list[str]:
@@ -640,18 +776,14 @@ def _people_warnings(line: PayrollLine, engineer: dict[str, Any]) -> list[str]:
 _KIND_RANK = {"shift": 0, "sev1": 1, "overnight_page": 2}
 
 
-def _sort_lines(lines: list[PayrollLine], explain: list[dict[str, str]]) -> None:
-    """Lines by team then engineer; explanation rows by their line, kind, start and ref."""
-    lines.sort(key=lambda x: _sort_key(x.team, x.engineer))
-    rank = {(x.engineer, x.team): n for n, x in enumerate(lines)}
-    explain.sort(
-        key=lambda r: (
-            rank[(r["engineer"], r["team"])],
-            _KIND_RANK[r["kind"]],
-            r["start_at"],
-            r["ref"],
-        )
-    )
+# the cells of a shift's or SEV-1's explanation row after the line's engineer, id and team
+_EXPLAIN_OWN = EXPLAIN_COLUMNS[3:]
+
+
+def _explain_key(row: dict[str, str]) -> tuple[int, str, str]:
+    """A line's explanation rows by kind (shifts, SEV-1s, pages), start and ref; the pages'
+    rows come in that order from SQL (``_PAGE_EXPLAIN_SQL``)."""
+    return (_KIND_RANK[row["kind"]], row["start_at"], row["ref"])
 
 
 def _pay_policy_version(rates: list[dict[str, Any]], policy_row: tuple | None) -> str:
@@ -738,6 +870,40 @@ def _render(
     return buffer.getvalue().encode("utf-8"), escaped
 
 
+_EXPLAIN_TEXT_AT = tuple(EXPLAIN_COLUMNS.index(c) for c in _EXPLAIN_TEXT)
+
+
+def _render_explain(explain: Sequence[dict[str, str]]) -> tuple[bytes, int]:
+    """The explanation file as :func:`_render` writes it, and how many cells were made
+    spreadsheet-safe. Rows kept as cells (:class:`_ExplainRows`) are written by ``csv``; the
+    lines SQL formatted (no cell to quote or make safe) are copied as they are."""
+    if not isinstance(explain, _ExplainRows):
+        return _render(EXPLAIN_COLUMNS, _EXPLAIN_TEXT, list(explain))
+    escaped = 0
+    buffer = io.StringIO(newline="")
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(EXPLAIN_COLUMNS)
+    run: list[str] = []  # consecutive lines formatted in SQL
+    for row in explain.rows:
+        if isinstance(row, str):
+            run.append(row)
+            continue
+        if run:
+            buffer.write("\n".join(run) + "\n")
+            run.clear()
+        cells = list(row)
+        for i in _EXPLAIN_TEXT_AT:
+            value = cells[i] or ""
+            if value.startswith(_FORMULA_STARTS):
+                value = "'" + value
+                escaped += 1
+            cells[i] = value
+        out.writerow(cells)
+    if run:
+        buffer.write("\n".join(run) + "\n")
+    return buffer.getvalue().encode("utf-8"), escaped
+
+
 def _render_csv(payroll: Payroll) -> tuple[bytes, int]:
     lines = sorted(payroll.lines, key=lambda x: _sort_key(x.team, x.engineer))
     return _render(CSV_COLUMNS, _CSV_TEXT, [_line_values(x) for x in lines])
@@ -754,7 +920,7 @@ def render_csv(payroll: Payroll) -> bytes:
 def render_explain(payroll: Payroll) -> bytes:
     """The explanation CSV: one row per shift piece, paid SEV-1 and counted overnight page
     (text cells spreadsheet-safe as in :func:`render_csv`)."""
-    return _render(EXPLAIN_COLUMNS, _EXPLAIN_TEXT, payroll.explain)[0]
+    return _render_explain(payroll.explain)[0]
 
 
 @dataclass(frozen=True)
@@ -783,7 +949,7 @@ class _Files:
 def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: list[str]) -> _Files:
     manifest_path, explain_path = _sidecars(csv_path)
     csv_data, csv_escaped = _render_csv(payroll)
-    explain_data, explain_escaped = _render(EXPLAIN_COLUMNS, _EXPLAIN_TEXT, payroll.explain)
+    explain_data, explain_escaped = _render_explain(payroll.explain)
     body = {
         "period_start": payroll.period_start.isoformat(),
         "period_end": payroll.period_end.isoformat(),

@@ -186,6 +186,35 @@ def test_page_storm_counts_once(tmp_path):
     assert counted == ["s0"]
 
 
+def test_a_sev1_is_judged_on_its_winning_version(tmp_path):
+    # pay reads the incidents some loaded version of which is a SEV-1 of the period (a TEMP
+    # shadow of the view, for speed): the winning version (the timeline's) still decides
+    import duckdb
+
+    wh = build_warehouse(
+        tmp_path / "w.duckdb",
+        people=PEOPLE,
+        shifts=[("platform", "Bob", "2026-11-01 00:00", "2026-12-01 00:00")],
+        incidents=[
+            ("INC-7", 2, "platform", "2026-11-03 12:00", "Bob"),
+            ("INC-8", 1, "platform", "2026-11-04 12:00", "Bob"),
+        ],
+    )
+    con = duckdb.connect(str(wh))
+    con.execute(
+        "insert into src_incidents (incident_id, severity, team, started_at, detected_at, "
+        "acknowledged_by, source_file, source_kind) values "
+        "('INC-7', 1, 'platform', '2026-11-03 11:00Z', '2026-11-03 12:00Z', 'Bob', "
+        "'pd/INC-7.json', 'pagerduty'), "
+        "('INC-8', 3, 'platform', '2026-10-04 11:00Z', '2026-10-04 12:00Z', 'Bob', "
+        "'pd/INC-8.json', 'pagerduty')"
+    )
+    con.close()
+    assert [r["ref"] for r in payroll_of(wh, *NOV).explain if r["kind"] == "sev1"] == ["INC-8"]
+    october = payroll_of(wh, date(2026, 10, 1), date(2026, 11, 1))
+    assert [r for r in october.explain if r["kind"] == "sev1"] == []
+
+
 def test_sev1_bonus_goes_to_the_acknowledger_or_the_on_call(tmp_path):
     # INC-1: acknowledged by Chen, who is not on call for platform -> Chen 200.
     # INC-2: nobody acknowledged; Alice on call for platform at detection -> Alice 200.

@@ -532,6 +532,58 @@ def test_formula_cells_are_escaped_and_counted(tmp_path):
     assert rows[1]["total_pay_usd"] == "700.00"
 
 
+def test_page_rows_formatted_in_sql_are_written_as_csv_writes_them(tmp_path):
+    # The counted pages' explanation rows come from SQL as CSV lines when no cell needs
+    # quoting or the spreadsheet-safe prefix, else as cells written by csv: either way the
+    # file is what csv writes from the rows read as dicts, safe cells counted.
+    from pay_helpers import payroll_of
+
+    from analytics.pay import (
+        _EXPLAIN_TEXT,
+        EXPLAIN_COLUMNS,
+        _ExplainRows,
+        _render,
+        _render_explain,
+    )
+
+    wh = build_warehouse(
+        tmp_path / "w.duckdb",
+        people=[
+            ("Doe, Jane", "E9", "platform", "UTC"),
+            ("-dash", "E8", "platform", "UTC"),
+            ("Bob", "E2", "platform", "UTC"),
+        ],
+        shifts=[("platform", "Bob", "2026-11-02 00:00", "2026-11-03 00:00")],
+        pages=[
+            ("p1", "2026-11-03 02:00", "Doe, Jane", "platform", None),
+            ("=p2", "2026-11-03 03:00", "Bob", "platform", None),
+            ('p"3', "2026-11-03 04:00", "Bob", "a,b", "INC-1"),
+            ("p4", "2026-11-03 05:00", "Bob", "platform", None),
+            ("p5", "2026-11-03 02:30:00.5", "-dash", "platform", None),
+            ("p6", "2026-11-03 02:30:00", "-dash", "platform", None),
+        ],
+    )
+    payroll = payroll_of(wh, date(2026, 11, 1), date(2026, 12, 1))
+    rows = payroll.explain
+    assert isinstance(rows, _ExplainRows)
+    assert {type(r) for r in rows.rows} == {str, tuple}  # both forms are exercised
+    as_dicts = [dict(r) for r in rows]
+    assert [(r["engineer"], r["kind"], r["ref"], r["start_at"]) for r in as_dicts] == [
+        # by start_at as text, as the other rows are ("." sorts before "Z")
+        ("-dash", "overnight_page", "p5", "2026-11-03T02:30:00.500000Z"),
+        ("-dash", "overnight_page", "p6", "2026-11-03T02:30:00Z"),
+        ("Bob", "shift", "platform", "2026-11-02T00:00:00Z"),
+        ("Bob", "overnight_page", "=p2", "2026-11-03T03:00:00Z"),
+        ("Bob", "overnight_page", 'p"3', "2026-11-03T04:00:00Z"),
+        ("Bob", "overnight_page", "p4", "2026-11-03T05:00:00Z"),
+        ("Doe, Jane", "overnight_page", "p1", "2026-11-03T02:00:00Z"),
+    ]
+    assert list(rows[1:2]) == as_dicts[1:2] and rows[-1] == as_dicts[-1]
+    # the -dash rows: engineer escaped twice; =p2: ref; nothing else starts as a formula
+    assert _render_explain(rows) == _render(EXPLAIN_COLUMNS, _EXPLAIN_TEXT, as_dicts)
+    assert _render_explain(rows)[1] == 3
+
+
 def test_spreadsheet_safe_prefixes_exactly_the_formula_starts():
     from analytics.pay import spreadsheet_safe
 

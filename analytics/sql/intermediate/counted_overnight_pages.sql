@@ -1,7 +1,7 @@
 -- model: counted_overnight_pages
 -- kind: macro
 -- layer: intermediate
--- depends: pages, page_keys, pay_rates, macros.sql, intermediate/page_local_time.sql
+-- depends: pages, page_keys, policy, pay_rates, macros.sql, intermediate/page_local_time.sql
 -- grain: page_id
 --
 -- counted_overnight_pages(from_at, to_at): the pages that earn comp time (SPEC §7, §11), sent
@@ -11,15 +11,13 @@
 -- when sent overnight in the recipient's own time zone and, for a page with an incident, it is
 -- the recipient's FIRST overnight page of that incident ever (an earlier one before from_at
 -- means none counts here). A page's local time: intermediate/page_local_time.sql.
+-- The bounds are compared with sent_at directly (not through a joined CTE), so a constant
+-- period becomes a filter of the scan of src_pages; the overnight window is read once (a
+-- cross join), not once per row; the pages without an incident count each and skip the
+-- window; the look-back reads only pages with an incident (page_keys).
 create or replace macro counted_overnight_pages(from_at, to_at) as table
 
 with
-
-period as (
-    select
-        coalesce(from_at::timestamptz, '-infinity'::timestamptz) as period_start,
-        coalesce(to_at::timestamptz, 'infinity'::timestamptz) as period_end,
-),
 
 -- the recipient's zone (with zone_day_offsets: the local-time rule of page_local_time.sql)
 zones as (
@@ -30,7 +28,6 @@ zones as (
     from recipient_zones()
 ),
 
-
 period_pages as (
     select
         p.page_id,
@@ -40,8 +37,9 @@ period_pages as (
         p.team,
         nullif(trim(p.incident_id), '') as incident_id,
     from pages as p
-    cross join period
-    where p.sent_at >= period.period_start and p.sent_at < period.period_end
+    where
+        p.sent_at >= coalesce(from_at::timestamptz, '-infinity'::timestamptz)
+        and p.sent_at < coalesce(to_at::timestamptz, 'infinity'::timestamptz)
 ),
 
 zoned_pages as (
@@ -71,20 +69,32 @@ localised_pages as (
 ),
 
 -- the calendar shared with metrics (sql/macros.sql): [overnight_start, overnight_end) local
+overnight_window as (
+    select
+        policy.overnight_start,
+        policy.overnight_end,
+    from policy
+),
+
 overnight_pages as (
     select localised_pages.*,
     from localised_pages
-    where is_overnight_local(local_at)
+    cross join overnight_window as w
+    where overnight_at(localised_pages.local_at, w.overnight_start, w.overnight_end)
 ),
 
+-- a page without an incident counts each; of one person's pages of one incident, the first
 first_in_period as (
     select *,
     from overnight_pages
-    qualify
-        incident_id is null
-        or row_number() over (
-            partition by name_key, incident_id order by sent_at, page_id
-        ) = 1
+    where incident_id is null
+    union all
+    select *,
+    from overnight_pages
+    where incident_id is not null
+    qualify row_number() over (
+        partition by name_key, incident_id order by sent_at, page_id
+    ) = 1
 ),
 
 -- earlier pages of the same person and incident, before the period: an overnight one there
@@ -96,7 +106,7 @@ earlier_candidates as (
         p.sent_at,
     from page_keys as p
     where
-        p.sent_at < (select period_start from period)
+        p.sent_at < coalesce(from_at::timestamptz, '-infinity'::timestamptz)
         and p.incident_id in (
             select incident_id from first_in_period where incident_id is not null
         )
@@ -135,7 +145,8 @@ earlier_overnight as (
         earlier_pages.name_key,
         earlier_pages.incident_id,
     from earlier_pages
-    where is_overnight_local(local_at)
+    cross join overnight_window as w
+    where overnight_at(earlier_pages.local_at, w.overnight_start, w.overnight_end)
 ),
 
 counted as (
