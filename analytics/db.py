@@ -362,6 +362,30 @@ def _shadow_facts(con: duckdb.DuckDBPyConnection, version: str) -> None:
             con.execute(f"create or replace temp table {table} as select * from {table}_live")
 
 
+def scope_incidents(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> None:
+    """Narrow this reader to some incidents: the views built on the :data:`FACT_TABLES`
+    (``incident_responses``, ``incident_metrics``, ``postmortem_reviews``,
+    ``incident_communication``) then hold only the incidents ``sql`` selects.
+
+    Each of those views computes an incident's row from that incident's facts alone, so its
+    rows are the same, only fewer: a report that reads a few weeks computes them for those
+    weeks instead of for every incident (the stored facts, or the reader's own under another
+    policy, are shadowed by TEMP subsets). Call it before :func:`materialize`.
+
+    Args:
+        con: A reader connection (its ``as_of`` and policy already bound).
+        sql: A query with one column ``incident_id``: the incidents to keep.
+        params: Its bound parameters.
+    """
+    con.execute(f"create or replace temp table reader_incidents as {sql}", params)
+    for table in FACT_TABLES:
+        # unqualified: the reader's own TEMP facts (another policy) when there are some
+        con.execute(
+            f"create or replace temp table {table} as select * from {table} "
+            "where incident_id in (select incident_id from reader_incidents)"
+        )
+
+
 def materialize(con: duckdb.DuckDBPyConnection, *views: str) -> None:
     """Compute views once for this reader: TEMP tables of the same names shadow them.
 
