@@ -329,27 +329,17 @@ def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The period's SEV-1s (``pay_sev1``) that severity_audit finds declared without evidence.
 
     severity_audit judges each incident on its own row, so it is evaluated on the period's
-    SEV-1s only: a TEMP ``incidents`` of those rows shadows the view for this one query, as
-    :func:`analytics.db.materialize` shadows views (the view's phrase matching over every
+    SEV-1s only (:func:`analytics.db.incidents_only`: the view's phrase matching over every
     incident costs ~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
     """
     sql = (
         "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
         "and incident_id in (select incident_id from pay_sev1)"
     )
-    (shadowed,) = con.execute(
-        "select count(*) from duckdb_tables() where temporary and table_name = 'incidents'"
-    ).fetchone()
-    if shadowed:  # the caller's own snapshot of the view: leave it alone
+    from analytics.db import incidents_only
+
+    with incidents_only(con, "select incident_id from pay_sev1", {}):
         return {r[0] for r in con.execute(sql).fetchall()}
-    con.execute(
-        "create temp table incidents as select * from main.incidents "
-        "where incident_id in (select incident_id from pay_sev1)"
-    )
-    try:
-        return {r[0] for r in con.execute(sql).fetchall()}
-    finally:
-        con.execute("drop table if exists temp.incidents")
 
 
 @dataclass
