@@ -628,6 +628,41 @@ def test_weekly_report_smoke(weekly_html):
     assert "Traceback" not in text
 
 
+def test_html_is_what_nbconvert_gives_without_its_soup_pass(weekly_html):
+    """to_html skips HTMLExporter's BeautifulSoup pass (parse and print the whole page) and
+    does its work on the text: the page parses to the very tree nbconvert's own gives."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(weekly_html.with_suffix(".ipynb"), as_version=4)
+    # an image without alt text, and an output that is not HTML, to cover every rewrite
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwAB"
+        "BAEAwS2OUAAAAABJRU5ErkJggg=="
+    )
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "x",
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"image/png": png}),
+                nbformat.v4.new_output("stream", text="plain words\n"),
+            ],
+        )
+    )
+    ours = reports.to_html(nb, title="t")
+    theirs, _ = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(reports.TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    ).from_notebook_node(nb, resources={"metadata": {"name": "t"}})
+    assert 'alt="No description has been provided for this image"' in theirs
+    assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') > 10
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+
+
 @pytest.mark.slow
 def test_weekly_report_rerun_replaces_files_atomically(warehouse, tmp_path):
     first = _run_weekly(warehouse, tmp_path)
