@@ -92,6 +92,22 @@ where postmortem_due_at(severity, resolved_at) >= $start
     and postmortem_due_at(severity, resolved_at) < $end
 """
 
+# What the two action-item summaries (metrics.action_items_summary by team and by severity)
+# read of action_item_status, computed once: the columns they use, of every open item (the
+# backlog) and of the week's items (opened, or closed in the week). A TEMP table of the same
+# name shadows the view for this reader: 70,000 of 153,000 rows, 12 of 24 columns, ~0.15 s
+# CPU less than computing it whole at full size.
+_ACTION_ITEMS_SQL = """
+create or replace temp table action_item_status as
+select
+    team, service, severity, incident_started_at, resolved_at, is_done, is_open, is_overdue,
+    meets_rule3, has_owner, has_due, has_ticket,
+from main.action_item_status
+where is_open
+    or (incident_started_at >= $start and incident_started_at < $end)
+    or (is_done and resolved_at >= $start and resolved_at < $end)
+"""
+
 _TOP_SERVICES_SQL = """
 select service, severity, count(*) as incidents,
 from incident_metrics
@@ -352,8 +368,8 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
             "incident_metrics",
             "postmortem_reviews",
             "incident_communication",
-            "action_item_status",
         )
+        con.execute(_ACTION_ITEMS_SQL, {"start": start, "end": end})
         scrubber = Scrubber(_df(con, _NAMES_SQL)["name"].dropna().tolist())
         incidents = metrics.incidents_in(con, start, end)[_INCIDENT_COLUMNS]
         summary = metrics.summary(con, start, end, by="severity")
