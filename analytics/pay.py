@@ -445,28 +445,16 @@ def _period_sev1_incidents(
     con: duckdb.DuckDBPyConnection, params: dict[str, datetime]
 ) -> Iterator[None]:
     """A TEMP ``incidents`` of the period's candidate SEV-1s shadows the view while the pay
-    tables are built and the SEV-1s' evidence is checked (as :func:`analytics.db.materialize`
-    shadows views): ``pay_sev1`` and ``severity_audit`` are the only readers of ``incidents``
-    there, and both keep only SEV-1s of the period. The view picks each incident's winning
-    version by a window over every incident (~0.06 s CPU at 100k); a filter on the listed ids
-    reaches below it. A caller's own snapshot of the view is left alone.
+    tables are built and the SEV-1s' evidence is checked (:func:`analytics.db.incidents_only`):
+    ``pay_sev1`` and ``severity_audit`` are the only readers of ``incidents`` there, and both
+    keep only SEV-1s of the period. The view picks each incident's winning version by a window
+    over every incident (~0.06 s CPU at 100k); a filter on the listed ids reaches below it. A
+    caller's own snapshot of the view is left alone.
     """
-    (shadowed,) = con.execute(
-        "select count(*) from duckdb_tables() where temporary and table_name = 'incidents'"
-    ).fetchone()
-    if shadowed:
+    from analytics.db import incidents_only
+
+    with incidents_only(con, _SEV1_CANDIDATES_SQL, params):
         yield
-        return
-    ids = [r[0] for r in con.execute(_SEV1_CANDIDATES_SQL, params).fetchall()]
-    con.execute(
-        "create temp table incidents as select * from main.incidents "
-        "where incident_id = any($ids::varchar[])",
-        {"ids": ids},
-    )
-    try:
-        yield
-    finally:
-        con.execute("drop table if exists temp.incidents")
 
 
 @dataclass

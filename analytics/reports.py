@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -113,20 +114,47 @@ def _skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)
 
 
+def _code_cells(path: Path) -> list[tuple[list[str], str]]:
+    """``(tags, source)`` of each code cell, read as plain JSON (nbformat, and jsonschema with
+    it, is imported only once a kernel is starting)."""
+    try:
+        nb = json.loads(path.read_text("utf-8"))
+        return [
+            (
+                list(cell.get("metadata", {}).get("tags", [])),
+                "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"],
+            )
+            for cell in nb["cells"]
+            if cell.get("cell_type") == "code"
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise AnalyticsError(f"{path}: not a notebook ({exc})") from exc
+
+
 def notebook_parameters(path: Path) -> dict[str, str]:
     """Names and annotated types (``str``, ``int`` ...) of the notebook's parameters cell."""
-    _skip_iri_grammar()
-    import nbformat
-
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+    for tags, source in _code_cells(path):
+        if "parameters" in tags:
             out = {}
-            for node in ast.parse(cell.source).body:
+            for node in ast.parse(source).body:
                 if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     out[node.target.id] = ast.unparse(node.annotation)
             return out
     raise AnalyticsError(f"{path}: no cell tagged 'parameters'")
+
+
+def _notebook_imports(path: Path) -> list[str]:
+    """The import statements at the top level of the notebook's code cells, as written."""
+    out = []
+    for tags, source in _code_cells(path):
+        if "parameters" in tags:
+            continue
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:  # the cell fails when it runs, with the kernel's own message
+            continue
+        out += [ast.unparse(n) for n in body if isinstance(n, ast.Import | ast.ImportFrom)]
+    return out
 
 
 def _validate(path: Path, parameters: dict[str, Any]) -> None:
@@ -194,6 +222,50 @@ def ensure_kernel(name: str = config.KERNEL_NAME) -> str:
 _KERNEL_STARTUP = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
 
 
+def _kernel_startup(path: Path) -> str:
+    """What the report kernel runs before the first cell: :data:`_KERNEL_STARTUP`, then the
+    notebook's own imports (pandas, Altair, the report's modules: ~0.7 s CPU), so that they
+    load while this process is still importing papermill, on the other core."""
+    return "; ".join([_KERNEL_STARTUP, *_notebook_imports(path)])
+
+
+def _start_kernel(name: str, startup: str) -> Any:
+    """Launch the kernel ``name`` now (its manager, for ``papermill.execute_notebook(km=)``):
+    it starts up while papermill is imported here. :func:`_stop_kernel` shuts it down."""
+    from jupyter_core.utils import run_sync
+
+    km = _quiet_kernel_manager()(kernel_name=name)
+    run_sync(km.start_kernel)(
+        # nbclient's own arguments for a kernel it starts: no history file
+        extra_arguments=[
+            f"--IPKernelApp.exec_lines={startup}",
+            "--HistoryManager.hist_file=:memory:",
+        ]
+    )
+    return km
+
+
+def _stop_kernel(km: Any, *, requested: bool = False) -> None:
+    """Shut the kernel down (``requested``: already asked to, by :func:`_request_shutdown`):
+    wait for it to exit, kill it after the manager's ``shutdown_wait_time``, and remove its
+    connection file."""
+    from jupyter_core.utils import run_sync
+
+    if not km.has_kernel:  # never started, or already stopped (nbclient, on a failed start)
+        return
+    if not requested:
+        _request_shutdown(km)
+    run_sync(km.finish_shutdown)()
+    run_sync(km.cleanup_resources)()
+
+
+def _request_shutdown(km: Any) -> None:
+    """Ask the kernel to shut down, without waiting for it."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(km.request_shutdown)()
+
+
 def _quiet_kernel_manager() -> type:
     """A kernel manager whose kernel writes nothing to our stdout/stderr.
 
@@ -236,17 +308,69 @@ def _atomic_write(path: Path, data: str) -> None:
         raise
 
 
-def to_html(nb: Any, title: str | None = None) -> str:
-    """One self-contained HTML page of an executed notebook: outputs only, no CDN links."""
-    from nbconvert import HTMLExporter
+# What nbconvert's HTMLExporter does to the page after rendering it, done on the text: its
+# BeautifulSoup pass (parse the whole page, 12k tags with the inline SVGs, and print it again)
+# only makes each output and input focusable and gives an <img> without alt text one.
+_FOCUSABLE_RE = re.compile(
+    r'<div (?=[^>]*class="(?:jp-Cell-inputWrapper"|[^"]*\bjp-OutputArea-output\b))'
+    r"(?![^>]*\btabindex=)([^>]*)>"
+)
+_IMG_WITHOUT_ALT_RE = re.compile(r"<img (?![^>]*\balt=)")
 
-    exporter = HTMLExporter(
+
+def _focusable(html: str) -> str:
+    """The page as nbconvert's BeautifulSoup pass leaves it (``tabindex="0"`` on outputs
+    and inputs, alt text on images), without parsing it."""
+    html = _FOCUSABLE_RE.sub(r'<div \1 tabindex="0">', html)
+    return _IMG_WITHOUT_ALT_RE.sub(
+        '<img alt="No description has been provided for this image" ', html
+    )
+
+
+def _exporter() -> Any:
+    """The HTML exporter of :func:`to_html`: nbconvert's, with the ``offline`` template,
+    outputs only, and no BeautifulSoup pass over the page (~0.3 s CPU for the weekly
+    report: :func:`_focusable` does its work on the text)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class OfflineExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            datatype = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", datatype)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _focusable(html), resources
+
+    exporter = OfflineExporter(
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
+    exporter.template  # noqa: B018 -- load and compile the templates now
+    return exporter
+
+
+def to_html(nb: Any, title: str | None = None, *, exporter: Any = None) -> str:
+    """One self-contained HTML page of an executed notebook: outputs only, no CDN links.
+
+    ``exporter``: one made by :func:`_exporter` beforehand (``run_report`` makes it while the
+    kernel runs); default a new one.
+    """
+    exporter = exporter or _exporter()
     resources = {"metadata": {"name": title or nb.metadata.get("title") or "report"}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     return body
@@ -290,45 +414,67 @@ def run_report(
     out_nb = out_html.with_suffix(".ipynb")
     failed_nb = out_html.with_suffix(".failed.ipynb")
 
-    _skip_iri_grammar()
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     kernel_name = kernel or ensure_kernel()
-    out_html.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_nb.name}.", suffix=".ipynb", dir=out_html.parent)
-    os.close(fd)
+    km = _start_kernel(kernel_name, _kernel_startup(path))
+    requested = False
     try:
+        _skip_iri_grammar()
+        import nbformat
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        # nbconvert loads and compiles its templates while the kernel runs the cells
+        exporter = _background(_exporter)
+        out_html.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{out_nb.name}.", suffix=".ipynb", dir=out_html.parent)
+        os.close(fd)
         try:
-            nb = papermill.execute_notebook(
-                str(path),
-                tmp,
-                parameters=parameters,
-                kernel_name=kernel_name,
-                language="python",
-                progress_bar=False,
-                log_output=False,
-                request_save_on_cell_execute=False,
-                kernel_manager_class=_quiet_kernel_manager(),
-                extra_arguments=[f"--IPKernelApp.exec_lines={_KERNEL_STARTUP}"],
-            )
-        except PapermillExecutionError as exc:
+            try:
+                nb = papermill.execute_notebook(
+                    str(path),
+                    tmp,
+                    parameters=parameters,
+                    kernel_name=kernel_name,
+                    language="python",
+                    progress_bar=False,
+                    log_output=False,
+                    request_save_on_cell_execute=False,
+                    km=km,
+                    # the kernel answers once it has run its startup (the notebook's imports),
+                    # so allow more than papermill's 60 s on a machine short of memory
+                    start_timeout=300,
+                )
+            except PapermillExecutionError as exc:
+                _public(tmp)
+                os.replace(tmp, failed_nb)
+                raise _notebook_error(exc, failed_nb) from None
+            _request_shutdown(km)  # it exits while the page is written
+            requested = True
+            nb.metadata["title"] = title or path.stem
+            html = to_html(nb, title=title or path.stem, exporter=exporter.result())
+            _atomic_write(out_html, html)
+            nbformat.write(nb, tmp)
             _public(tmp)
-            os.replace(tmp, failed_nb)
-            raise _notebook_error(exc, failed_nb) from None
-        nb.metadata["title"] = title or path.stem
-        html = to_html(nb, title=title or path.stem)
-        _atomic_write(out_html, html)
-        nbformat.write(nb, tmp)
-        _public(tmp)
-        os.replace(tmp, out_nb)
-        with contextlib.suppress(OSError):
-            failed_nb.unlink()
+            os.replace(tmp, out_nb)
+            with contextlib.suppress(OSError):
+                failed_nb.unlink()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _stop_kernel(km, requested=requested)
     return out_html
+
+
+def _background(work: Any) -> Any:
+    """``work()`` started in a thread of its own: a future, ``.result()`` waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _notebook_error(exc: Any, failed_nb: Path) -> AnalyticsError:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analytics import coverage
-from analytics.db import query_df
+from analytics.db import incidents_only, query_df
 from analytics.scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -101,6 +101,10 @@ select count(distinct c.incident_id) as incidents,
 from incident_communication as c
 inner join incident_metrics as m on m.incident_id = c.incident_id
 where m.started_at >= $start and m.started_at < $end and c.status = 'n/a'
+"""
+
+_WEEK_INCIDENTS_SQL = """
+select incident_id from incident_metrics where started_at >= $start and started_at < $end
 """
 
 _AUDIT_SQL = """
@@ -210,12 +214,14 @@ def load_review_week(
     )
     presented = presented.drop(columns="source_file")
     unchecked = query_df(con, _UNCHECKED_SQL, params)
+    with incidents_only(con, _WEEK_INCIDENTS_SQL, params):  # severity_audit: the week only
+        audit = query_df(con, _AUDIT_SQL, params)
     rows = coverage.read_coverage(con) if covered is None else covered
     return ReviewWeek(
         presented=scrubber.frame(presented),
         checks=scrubber.frame(query_df(con, _CHECKS_SQL, params)),
         communication=query_df(con, _COMMUNICATION_SQL, params),
-        audit=scrubber.frame(query_df(con, _AUDIT_SQL, params)),
+        audit=scrubber.frame(audit),
         handoffs=scrubber.frame(query_df(con, _HANDOFF_SQL, params)),
         unchecked_communication=int(unchecked["incidents"].iloc[0]) if len(unchecked) else 0,
         not_provided=tuple(

@@ -6,6 +6,7 @@ by reading the rows: week 2026-W44 is Mon 26 Oct – Sun 1 Nov 2026.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ import pytest
 
 from analytics import db, reports, weekly
 from analytics import weekly_html as weekly_view  # "weekly_html" is the rendered-report fixture
-from analytics.errors import UsageError
+from analytics.errors import AnalyticsError, UsageError
 from analytics.policy import DEFAULT_POLICY
 from tests.conftest import week_run, weekly_report
 
@@ -628,6 +629,41 @@ def test_weekly_report_smoke(weekly_html):
     assert "Traceback" not in text
 
 
+def test_html_is_what_nbconvert_gives_without_its_soup_pass(weekly_html):
+    """to_html skips HTMLExporter's BeautifulSoup pass (parse and print the whole page) and
+    does its work on the text: the page parses to the very tree nbconvert's own gives."""
+    import nbformat
+    from bs4 import BeautifulSoup
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(weekly_html.with_suffix(".ipynb"), as_version=4)
+    # an image without alt text, and an output that is not HTML, to cover every rewrite
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGD4DwAB"
+        "BAEAwS2OUAAAAABJRU5ErkJggg=="
+    )
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "x",
+            outputs=[
+                nbformat.v4.new_output("display_data", data={"image/png": png}),
+                nbformat.v4.new_output("stream", text="plain words\n"),
+            ],
+        )
+    )
+    ours = reports.to_html(nb, title="t")
+    theirs, _ = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(reports.TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    ).from_notebook_node(nb, resources={"metadata": {"name": "t"}})
+    assert 'alt="No description has been provided for this image"' in theirs
+    assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') > 10
+    assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+
+
 @pytest.mark.slow
 def test_weekly_report_rerun_replaces_files_atomically(warehouse, tmp_path):
     first = _run_weekly(warehouse, tmp_path)
@@ -859,3 +895,38 @@ def test_a_failing_cell_keeps_the_failed_notebook_and_writes_no_html(tmp_path):
     assert not out.exists()
     assert (tmp_path / "out" / "broken.failed.ipynb").exists()
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["broken.failed.ipynb"]
+
+
+def test_the_kernel_preloads_the_notebooks_imports():
+    startup = reports._kernel_startup(reports.find_notebook("weekly_allhands"))
+    statements = startup.split("; ")
+    assert statements[:2] == ["import sys", "sys.modules.setdefault('rfc3987_syntax', None)"]
+    assert statements[2:] == [
+        "from analytics import charts, context, weekly, weekly_html, weekly_reviews_html"
+    ]
+
+
+@pytest.mark.parametrize("cell", ["y = x", "raise ValueError(x)"])
+def test_the_kernel_is_stopped_after_a_report_that_succeeds_or_fails(cell, tmp_path, monkeypatch):
+    # run_report starts the kernel itself (before papermill is imported) and so must stop it
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    started = []
+    start = reports._start_kernel
+    monkeypatch.setattr(
+        reports, "_start_kernel", lambda *a: started.append(start(*a)) or started[-1]
+    )
+    nb = new_notebook(
+        cells=[
+            new_code_cell('x: str = "a"  # a value', metadata={"tags": ["parameters"]}),
+            new_code_cell("import json\n" + cell),
+        ]
+    )
+    source = tmp_path / "nb.ipynb"
+    nbformat.write(nb, source)
+    with contextlib.suppress(AnalyticsError):
+        reports.run_report(str(source), {"x": "zz"}, tmp_path / "out" / "nb.html")
+    (km,) = started
+    assert not km.has_kernel
+    assert not Path(km.connection_file).exists()

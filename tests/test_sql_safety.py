@@ -31,6 +31,8 @@ CHECKED_CALLS = {
     "query_df": 1,  # db.query_df(con, sql, params)
     "_rows": 1,  # pay._rows(con, sql, params)
     "_df": 1,  # weekly._df(con, sql, **params)
+    "scope_incidents": 1,  # db.scope_incidents(con, sql, params)
+    "incidents_only": 1,  # db.incidents_only(con, sql, params)
 }
 QUOTING_CALLS = {"_q", "quote_ident", "quote_literal", "quote_path"}
 SQL_FILE_CALLS = {
@@ -44,7 +46,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("db.py", "', '.join(cols)"): "column names: keys of Policy.policy_row(), our dataclass",
     ("db.py", "', '.join(('$' + c for c in cols))"): "$placeholders named after those keys",
     ("db.py", "table"): "_shadow(): one of the literal tuple ('policy', 'pay_rates', 'holidays')",
-    ("db.py", "sql"): "query_df(con, sql, params): callers are checked where they call it",
+    ("db.py", "sql"): "query_df, scope_incidents, incidents_only (con, sql, params): callers "
+    "are checked where they call them",
     ("db.py", "view"): "materialize(): a name checked against sqlgraph.view_names()",
     # sqlgraph.py: the runner of the package's own SQL files
     ("sqlgraph.py", "model.model"): "a model name from a shipped SQL file's header (-- model:)",

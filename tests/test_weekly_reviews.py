@@ -8,10 +8,12 @@ and hand-overs with notes, so every figure below can be worked out by reading th
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from test_reports import AS_OF, PEOPLE_NAMES, WEEK, _visible_text, build_warehouse
 
@@ -103,6 +105,41 @@ def test_postmortems_to_present_are_the_documents_published_in_the_week(week):
     assert row["title"] == "Failover after someone restarted the primary"  # scrubbed
     assert row["document"] == "reviews/2026/db.md"
     assert row["review_status"] == "breached"  # a blame mention, the deadline (28 Oct) passed
+
+
+def test_reviews_of_incidents_older_than_the_trend_are_still_shown(review_warehouse, tmp_path):
+    # The report computes the incident views for the incidents it shows only (the trend
+    # window, and the post-mortems published or due in the week): with a one-week trend,
+    # 2026-10-13-older (W42) gets a review published Wed 28 Oct, and 2026-10-05-late (W41,
+    # resolved Sun 25 Oct 12:00) is due Tue 27 Oct 12:00 (48 h) and unpublished. Both are
+    # this week's, whatever the trend's length.
+    path = tmp_path / "w.duckdb"
+    shutil.copy(review_warehouse, path)
+    con = duckdb.connect(str(path))
+    con.execute("SET TimeZone='UTC'")
+    con.execute(
+        "insert into src_reviews values ('2026-10-13-older', 'Older slowness review', $1, $2,"
+        " 5, 'review', 1, 'reviews/older.md')",
+        [_t(28, 9), ALL_SECTIONS],
+    )
+    con.execute(
+        "insert into src_incidents (incident_id, title, severity, team, service, started_at,"
+        " detected_at, acknowledged_at, mitigated_at, resolved_at, source_file, source_kind)"
+        " values ('2026-10-05-late', 'Slow drift', 2, 'search', 'search-api', $1, $1, $1, $2,"
+        " $2, 'timelines/2026-10-05-late.md', 'timeline')",
+        [_t(5, 3), _t(25, 12)],
+    )
+    db.store_facts(con)
+    con.close()
+    one, twelve = (
+        weekly.load_week(week_run(db=path, period=WEEK, as_of=AS_OF), weeks) for weeks in (1, 12)
+    )
+    assert "2026-10-13-older" in one.reviews.presented["incident_id"].tolist()
+    pd.testing.assert_frame_equal(one.reviews.presented, twelve.reviews.presented)
+    pd.testing.assert_frame_equal(one.reviews.checks, twelve.reviews.checks)
+    # search: 2026-10-13-older (published in W44), 2026-10-05-late and 2026-10-27-api (due)
+    assert one.reviews.checks.set_index("team").loc["search", "reviews"] == 3
+    pd.testing.assert_frame_equal(one.previous_summary, twelve.previous_summary)
 
 
 def test_a_document_published_after_the_report_time_is_not_presented(review_warehouse):
