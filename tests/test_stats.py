@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analytics import stats
 from analytics.stats import bootstrap, bootstrap_many, detectable_change
 
 
@@ -69,11 +70,22 @@ def test_mean_intervals_of_repeated_values_match_a_brute_force_bootstrap():
     assert fast == bootstrap(x, resamples=20_000, seed=1)
 
 
-def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample():
+def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample(monkeypatch):
     rng = np.random.default_rng(11)
     same_size = [rng.lognormal(7, 1.2, 133) for _ in range(3)]  # one index matrix for these
+    # whole seconds, four of one size: their sums come from one matrix product of the resample
+    # counts (a single sample is gathered), and must still be the very same floats
+    whole_seconds = [np.round(rng.lognormal(7, 1.2, 150)) for _ in range(4)]
+    products = []
+    by_product = stats._resampled_means_by_product
+    monkeypatch.setattr(
+        stats,
+        "_resampled_means_by_product",
+        lambda xs, *args: products.append(len(xs)) or by_product(xs, *args),
+    )
     samples = [
         *same_size,
+        *whole_seconds,
         rng.lognormal(7, 1.2, 132),  # another size: its own draws
         60.0 * np.round(rng.lognormal(2.5, 1.0, 3000)),  # repeated values: multinomial counts
         np.append(rng.lognormal(7, 1.2, 40), np.nan),  # the NaN is left out
@@ -87,6 +99,21 @@ def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample():
             # exactly equal (NaN where there is no sample), not approximately
             np.testing.assert_array_equal(np.array([astuple(r) for r in many]), singles)
         assert many[0] != many[1]  # shared draws, different values: different intervals
+    assert products and set(products) == {4}  # the whole seconds, and only them
+
+
+def test_serial_product_is_the_product():
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 5, size=(300, 150)).astype(np.float64)
+    table = np.round(rng.lognormal(7, 1.2, (150, 4)))
+    np.testing.assert_array_equal(stats._serial_product(counts, table), counts @ table)
+    np.testing.assert_array_equal(stats._serial_product(counts, table[:, 0]), counts @ table[:, 0])
+
+
+def test_sums_are_exact_only_for_whole_numbers_below_2_to_the_53():
+    assert stats._sums_exact([np.array([0.0, 60.0, 259_200.0])])
+    assert not stats._sums_exact([np.array([0.0, 60.5])])
+    assert not stats._sums_exact([np.array([1.0, 2.0**52])])  # 2 x 2**52 is not below 2**53
 
 
 @settings(max_examples=60, deadline=None)
