@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # numpy is imported where used: `metrics --no-intervals` never needs it
+if TYPE_CHECKING:  # imported where used: `metrics --no-intervals` reads only the constants
     import numpy as np
 
 __all__ = ["BootstrapResult", "bootstrap", "bootstrap_many", "detectable_change"]
@@ -164,6 +162,8 @@ def _bootstrap_threads(
     workers: int,
 ) -> list[BootstrapResult]:
     """:func:`bootstrap_many` on ``workers`` threads, one size's samples per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import numpy as np
 
     arrays = [np.asarray(values, dtype=np.float64).ravel() for values in samples]
@@ -382,6 +382,8 @@ def detectable_change(
         when fewer than two durations are given. A low value (say < 0.8) means a change of that
         size is usually invisible at this volume, whatever the dashboard seems to show.
     """
+    from statistics import NormalDist
+
     import numpy as np
 
     if not 0 < effect < 1:
