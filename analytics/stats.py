@@ -29,6 +29,10 @@ _SMALL_N = 4096
 # the resample counts (one bincount per chunk) instead of one gather per sample (measured at
 # n = 136 to 1,800: the product wins from 3 samples on).
 _PRODUCT_MIN_SAMPLES = 3
+# The resampling works through blocks of this many index draws (2 MB of int64): they stay in
+# cache, and their buffers are reused instead of fresh memory for every chunk (whose page
+# faults made the first bootstrap of a process cost twice the next, measured).
+_BLOCK_ELEMENTS = 1 << 18
 # Sums of whole numbers below this are exact in float64, whatever order they are added in.
 _EXACT_SUM = 2.0**53
 # OpenBLAS multiplies a matrix by a matrix (a vector) of fewer multiply-adds than this on the
@@ -266,13 +270,14 @@ def _resampled_means(
         distinct = x[starts]
         frequencies = np.diff(np.append(starts, n)) / n
         means = np.empty(resamples)
-        rows = max(1, _CHUNK_ELEMENTS // distinct.size)
+        # the same stream of counts in blocks of any size (numpy draws resample by resample)
+        rows = max(1, _BLOCK_ELEMENTS // distinct.size)
         exact = _sums_exact(xs)
         for first in range(0, resamples, rows):
             last = min(resamples, first + rows)
             counts = rng.multinomial(n, frequencies, size=last - first)
             if exact:  # the same sums, on this thread
-                means[first:last] = _serial_product(counts.astype(np.float64), distinct) / n
+                means[first:last] = _serial_product(counts, distinct) / n
             else:
                 means[first:last] = counts @ distinct / n
         return [means]
@@ -283,11 +288,18 @@ def _resampled_means(
     if len(xs) >= _PRODUCT_MIN_SAMPLES and _sums_exact(xs):
         return _resampled_means_by_product(xs, resamples, rng, dtype, rows)
     all_means = [np.empty(resamples) for _ in xs]
+    block = max(1, _BLOCK_ELEMENTS // n)
+    gathered = np.empty((min(block, resamples), n))
     for first in range(0, resamples, rows):
         last = min(resamples, first + rows)
         idx = rng.integers(0, n, size=(last - first, n), dtype=dtype)
-        for x, means in zip(xs, all_means, strict=True):
-            means[first:last] = x[idx].mean(axis=1)
+        # a block of rows at a time into one reused buffer: each row's mean is the same
+        for top in range(0, last - first, block):
+            part = idx[top : top + block]
+            values = gathered[: len(part)]
+            for x, means in zip(xs, all_means, strict=True):
+                np.take(x, part, out=values)
+                values.mean(axis=1, out=means[first + top : first + top + len(part)])
     return all_means
 
 
@@ -326,13 +338,22 @@ def _resampled_means_by_product(
     n = xs[0].size
     table = np.stack(xs, axis=1)  # n x samples
     means = np.empty((resamples, len(xs)))
-    offsets = np.arange(min(rows, resamples))[:, None] * n  # each resample its own n bins
+    # A block of rows at a time, small enough to stay in cache and for OpenBLAS to multiply
+    # on this thread (see _SERIAL_PRODUCT), through buffers allocated once.
+    block = max(1, min(_SERIAL_PRODUCT // (n * len(xs)), _BLOCK_ELEMENTS // n, resamples))
+    offsets = np.arange(block)[:, None] * n  # each resample its own n bins
+    flat = np.empty((block, n), dtype=np.int64)
+    counts = np.empty((block, n))
     for first in range(0, resamples, rows):
         last = min(resamples, first + rows)
         idx = rng.integers(0, n, size=(last - first, n), dtype=dtype)
-        flat = (idx + offsets[: last - first]).ravel()
-        counts = np.bincount(flat, minlength=flat.size).reshape(last - first, n)
-        means[first:last] = _serial_product(counts.astype(np.float64), table) / n
+        for top in range(0, last - first, block):
+            part = idx[top : top + block]
+            size = len(part) * n
+            np.add(part, offsets[: len(part)], out=flat[: len(part)])
+            counts.ravel()[:size] = np.bincount(flat.ravel()[:size], minlength=size)
+            sums = counts[: len(part)] @ table
+            np.divide(sums, n, out=means[first + top : first + top + len(part)])
     return list(means.T)
 
 
@@ -345,10 +366,10 @@ def _serial_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     limit = _SERIAL_PRODUCT if b.ndim == 2 else _SERIAL_VECTOR_PRODUCT
     block = max(1, limit // (a.shape[1] * (b.shape[1] if b.ndim == 2 else 1)))
     if block >= a.shape[0]:
-        return a @ b
+        return a.astype(np.float64) @ b
     out = np.empty((a.shape[0], *b.shape[1:]))
-    for top in range(0, a.shape[0], block):
-        np.matmul(a[top : top + block], b, out=out[top : top + block])
+    for top in range(0, a.shape[0], block):  # whole numbers (counts) as floats, a block at a time
+        np.matmul(a[top : top + block].astype(np.float64), b, out=out[top : top + block])
     return out
 
 
