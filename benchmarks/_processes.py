@@ -1,6 +1,7 @@
 """What the whole-process benchmarks share: running a timed process, the CLI's command line,
-a fresh warehouse path, and the bare ``read_csv`` floor (imported by ``ingest.py`` and
-``run_all.py``, which run with this folder on ``sys.path``)."""
+a fresh warehouse path, and the floors: the bare ``read_csv`` of an ingest and the bare
+read-only open of a ``metrics`` process (imported by ``ingest.py`` and ``run_all.py``, which
+run with this folder on ``sys.path``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,13 @@ con = duckdb.connect(sys.argv[1])
 for k, path in enumerate(sys.argv[2:]):
     con.execute(f"create table pages_{k} as select * from read_csv($p)", {"p": path})
 con.close()
+"""
+
+# The floor of any process that reads the warehouse (each `metrics` process): start Python,
+# import duckdb, open the file read-only and run one query. argv: the database.
+OPEN_FLOOR = """
+import sys, duckdb
+duckdb.connect(sys.argv[1], read_only=True).execute("select 1").fetchall()
 """
 
 

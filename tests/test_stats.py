@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analytics import stats
 from analytics.stats import bootstrap, bootstrap_many, detectable_change
 
 
@@ -69,11 +70,22 @@ def test_mean_intervals_of_repeated_values_match_a_brute_force_bootstrap():
     assert fast == bootstrap(x, resamples=20_000, seed=1)
 
 
-def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample():
+def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample(monkeypatch):
     rng = np.random.default_rng(11)
     same_size = [rng.lognormal(7, 1.2, 133) for _ in range(3)]  # one index matrix for these
+    # whole seconds, four of one size: their sums come from one matrix product of the resample
+    # counts (a single sample is gathered), and must still be the very same floats
+    whole_seconds = [np.round(rng.lognormal(7, 1.2, 150)) for _ in range(4)]
+    products = []
+    by_product = stats._resampled_means_by_product
+    monkeypatch.setattr(
+        stats,
+        "_resampled_means_by_product",
+        lambda xs, *args: products.append(len(xs)) or by_product(xs, *args),
+    )
     samples = [
         *same_size,
+        *whole_seconds,
         rng.lognormal(7, 1.2, 132),  # another size: its own draws
         60.0 * np.round(rng.lognormal(2.5, 1.0, 3000)),  # repeated values: multinomial counts
         np.append(rng.lognormal(7, 1.2, 40), np.nan),  # the NaN is left out
@@ -87,6 +99,47 @@ def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample():
             # exactly equal (NaN where there is no sample), not approximately
             np.testing.assert_array_equal(np.array([astuple(r) for r in many]), singles)
         assert many[0] != many[1]  # shared draws, different values: different intervals
+    assert products and set(products) == {4}  # the whole seconds, and only them
+
+
+def test_interval_values_are_pinned():
+    # The values main gave before the bootstrap got cheaper (the gather, the product of the
+    # counts, the multinomial counts): a change that alters any of them alters the intervals
+    # every user sees, and must be a deliberate, documented one (docs/metrics.md).
+    rng = np.random.default_rng(2026)
+    samples = [
+        rng.lognormal(7, 1.2, 133),  # gathered
+        *[np.round(rng.lognormal(7, 1.2, 150)) for _ in range(4)],  # whole seconds, one size
+        60.0 * np.round(rng.lognormal(2.5, 1.0, 3000)),  # multinomial counts
+    ]
+    # mean, median, mean_lo, mean_hi, median_lo, median_hi
+    pinned = [
+        (2627.9578942867015, 1061.445939200826, 1934.492633158631, 3415.5889622418663,
+         866.8134132256592, 1414.805710204412),
+        (2723.36, 1236.0, 2138.8153333333335, 3351.949333333333, 1122.0, 1454.5749999999998),
+        (2611.286666666667, 1180.0, 1996.0143333333333, 3313.5146666666665, 925.5,
+         1488.0999999999995),
+        (2618.34, 1167.5, 1918.365, 3466.1326666666664, 955.5, 1344.0),
+        (2031.6533333333334, 1105.5, 1674.436, 2413.1556666666665, 915.5, 1330.0),
+        (1141.44, 720.0, 1099.912, 1181.812, 688.4999999999992, 780.0),
+    ]  # fmt: skip
+    for workers in (1, 2):
+        results = bootstrap_many(samples, seed=7, workers=workers)
+        assert [astuple(r)[1:] for r in results] == pinned
+
+
+def test_serial_product_is_the_product():
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 5, size=(300, 150)).astype(np.float64)
+    table = np.round(rng.lognormal(7, 1.2, (150, 4)))
+    np.testing.assert_array_equal(stats._serial_product(counts, table), counts @ table)
+    np.testing.assert_array_equal(stats._serial_product(counts, table[:, 0]), counts @ table[:, 0])
+
+
+def test_sums_are_exact_only_for_whole_numbers_below_2_to_the_53():
+    assert stats._sums_exact([np.array([0.0, 60.0, 259_200.0])])
+    assert not stats._sums_exact([np.array([0.0, 60.5])])
+    assert not stats._sums_exact([np.array([1.0, 2.0**52])])  # 2 x 2**52 is not below 2**53
 
 
 @settings(max_examples=60, deadline=None)
