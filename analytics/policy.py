@@ -9,6 +9,7 @@ key, the value and what would be accepted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -315,17 +316,18 @@ class Policy:
         page (docs/metrics.md).
         """
         folded = (text or "").casefold()
-        for kind, keywords in self.timeline_keywords:
-            if any(k.casefold() in folded for k in keywords):
-                return kind
+        for kind, keywords in _folded_keywords(self.timeline_keywords):
+            for keyword in keywords:
+                if keyword in folded:
+                    return kind
         return "note"
 
     def classify_event_other(self, text: str) -> str:
         """:meth:`classify_event` without the status_update rule: the kind of a document's
         "status page" line when a linked status page supplies the updates (docs/importers.md)."""
         folded = (text or "").casefold()
-        for kind, keywords in self.timeline_keywords:
-            if kind != "status_update" and any(k.casefold() in folded for k in keywords):
+        for kind, keywords in _folded_keywords(self.timeline_keywords):
+            if kind != "status_update" and any(k in folded for k in keywords):
                 return kind
         return "note"
 
@@ -423,6 +425,14 @@ class Policy:
             self.holidays_country, years=range(first_year, last_year + 1)
         )
         return sorted(found.items())
+
+
+@functools.lru_cache(maxsize=8)  # one policy's rules, for every timeline entry of an ingest
+def _folded_keywords(
+    rules: tuple[tuple[str, tuple[str, ...]], ...],
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The keyword rules with each keyword case-folded once."""
+    return tuple((kind, tuple(k.casefold() for k in keywords)) for kind, keywords in rules)
 
 
 def _canonical_value(value: Any) -> Any:

@@ -247,7 +247,7 @@ def test_an_unexpected_error_parsing_a_document_rejects_it_alone(tmp_path, raw, 
     def broken(*args, **kwargs):
         raise RecursionError("deep")
 
-    monkeypatch.setattr(timelines, "parse_timeline", broken)
+    monkeypatch.setattr(timelines, "parse_decoded", broken)  # what the format calls
     (raw / "timelines").mkdir()
     (raw / "timelines" / "a.md").write_text("SEVERITY: SEV-1\nSTARTED: 2026-11-03 14:00\n")
     db = tmp_path / "w.duckdb"

@@ -46,8 +46,11 @@ _ZONE_NAME_RE = re.compile(
 _CLOCK_RE = re.compile(
     r"(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:[.,](?P<f>[0-9]+))?)?", re.ASCII
 )
+_OFFSET_ZONE_RE = re.compile(r"(?:UTC|GMT)?\s*([+-])([0-9]{1,2})(?::?([0-9]{2}))?", re.ASCII)
+_ZONE_SHAPE_RE = re.compile(r"[A-Za-z]+(?:/[A-Za-z_+-]+){0,2}", re.ASCII)
 
 
+@functools.lru_cache(maxsize=256)  # a document names its zone on every timestamp
 def zone(name: str) -> tzinfo:
     """Return the time zone called ``name`` (``UTC``, ``CET``, ``Europe/Copenhagen``, ``+01:00``).
 
@@ -57,10 +60,10 @@ def zone(name: str) -> tzinfo:
     text = name.strip()
     if text.upper() in {"UTC", "Z", "GMT"}:
         return UTC
-    m = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])([0-9]{1,2})(?::?([0-9]{2}))?", text, re.ASCII)
+    m = _OFFSET_ZONE_RE.fullmatch(text)
     if m:
         return _offset(m.group(1), m.group(2), m.group(3) or "0", text)
-    if not re.fullmatch(r"[A-Za-z]+(?:/[A-Za-z_+-]+){0,2}", text, re.ASCII):
+    if not _ZONE_SHAPE_RE.fullmatch(text):
         raise ValueError(f"'{name}' is not a time zone")
     try:
         return ZoneInfo(text)
@@ -96,11 +99,11 @@ def match_timestamp(
     end = m.end()
     tz: tzinfo = default_tz
     raw = s[pos:end]
+    y, mo, d, h, mi, sec, frac, z, off = m.groups()
     try:
-        if m.group("z"):
+        if z:
             tz = UTC
-        elif m.group("off"):
-            off = m.group("off")
+        elif off:
             tz = _offset(off[0], off[1:3], off[3:].lstrip(":") or "0", off)
         else:
             zm = _ZONE_NAME_RE.match(s, end)
@@ -112,14 +115,7 @@ def match_timestamp(
                 except ValueError:
                     pass  # not a zone: the word belongs to the text that follows
         local = datetime(
-            int(m.group("y")),
-            int(m.group("mo")),
-            int(m.group("d")),
-            int(m.group("h")),
-            int(m.group("mi")),
-            int(m.group("s") or 0),
-            _micro(m.group("f")),
-            tzinfo=tz,
+            int(y), int(mo), int(d), int(h), int(mi), int(sec or 0), _micro(frac), tzinfo=tz
         )
         return local.astimezone(UTC), end
     except (ValueError, OverflowError) as exc:
@@ -146,6 +142,7 @@ def parse_timestamp(s: str, *, default_tz: tzinfo = UTC) -> datetime:
     return got[0]
 
 
+@functools.lru_cache(maxsize=2048)  # [HH:MM] of every timeline entry: a day has 1,440
 def parse_clock(s: str) -> time | None:
     """Parse ``HH:MM``, ``H:MM``, ``HH:MM:SS`` (optionally fractional); None if not a clock time.
 
@@ -183,6 +180,12 @@ _MONTHS = {
 }
 
 
+_ISO_DATE_RE = re.compile(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})", re.ASCII)
+_MONTH_DAY_RE = re.compile(r"([A-Za-z]+)\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})")
+_DAY_MONTH_RE = re.compile(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+([0-9]{4})")
+
+
+@functools.lru_cache(maxsize=2048)  # due dates repeat across documents
 def parse_date(s: str) -> date:
     """Parse a calendar date: ``2026-11-10``, ``2026/11/10``, ``Nov 10, 2026``, ``10 Nov 2026``.
 
@@ -191,12 +194,12 @@ def parse_date(s: str) -> date:
     """
     text = unwrap(s)
     bad = ValueError(f"'{text}' is not a date; accepted: {DATE_FORMS}")
-    m = re.fullmatch(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})", text, re.ASCII)
+    m = _ISO_DATE_RE.fullmatch(text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
     else:
-        m1 = re.fullmatch(r"([A-Za-z]+)\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})", text)
-        m2 = re.fullmatch(r"([0-9]{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+([0-9]{4})", text)
+        m1 = _MONTH_DAY_RE.fullmatch(text)
+        m2 = _DAY_MONTH_RE.fullmatch(text)
         if m1 and m1[1].lower() in _MONTHS:
             y, mo, d = int(m1[3]), _MONTHS[m1[1].lower()], int(m1[2])
         elif m2 and m2[2].lower() in _MONTHS:
@@ -232,8 +235,14 @@ _DURATION_UNITS = {
 _DURATION_PART = (
     r"([0-9]+(?:\.[0-9]+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)"
 )
+_ABOUT_RE = re.compile(r"^(?:~|≈|about|approx\.?|approximately|around)\s*", re.I)
+_CLOCK_DURATION_RE = re.compile(r"([0-9]+):([0-9]{2})(?::([0-9]{2}))?", re.ASCII)
+_DURATION_SEP = r"(?:\s*(?:,|and)?\s*)"
+_DURATION_RE = re.compile(rf"{_DURATION_PART}(?:{_DURATION_SEP}{_DURATION_PART})*", re.I | re.A)
+_DURATION_PART_RE = re.compile(_DURATION_PART, re.I | re.A)
 
 
+@functools.lru_cache(maxsize=1024)  # stated durations repeat across documents
 def parse_duration(s: str) -> float | None:
     """Parse a stated duration into seconds; None for an unknown-like value.
 
@@ -247,15 +256,14 @@ def parse_duration(s: str) -> float | None:
     text = unwrap(s)
     if text.lower() in UNKNOWN_WORDS:
         return None
-    body = re.sub(r"^(?:~|≈|about|approx\.?|approximately|around)\s*", "", text, flags=re.I)
-    m = re.fullmatch(r"([0-9]+):([0-9]{2})(?::([0-9]{2}))?", body, re.ASCII)
+    body = _ABOUT_RE.sub("", text)
+    m = _CLOCK_DURATION_RE.fullmatch(body)
     if m:
         if int(m[2]) > 59 or int(m[3] or 0) > 59:
             raise ValueError(f"'{text}' is not a duration; accepted: {DURATION_FORMS}")
         return float(int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3] or 0))
-    sep = r"(?:\s*(?:,|and)?\s*)"
-    if body and re.fullmatch(rf"{_DURATION_PART}(?:{sep}{_DURATION_PART})*", body, re.I | re.A):
-        parts = re.findall(_DURATION_PART, body, re.I | re.A)
+    if body and _DURATION_RE.fullmatch(body):
+        parts = _DURATION_PART_RE.findall(body)
         return float(sum(Decimal(n) * _DURATION_UNITS[u.lower()] for n, u in parts))
     raise ValueError(f"'{text}' is not a duration; accepted: {DURATION_FORMS}")
 
@@ -277,6 +285,19 @@ _APPROX = (
 )
 _NUMBER = r"([0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+)"
 _SCALE_RE = r"(k|thousand|mm|million|m|bn|billion|b)?"
+_COUNT_RE = re.compile(
+    rf"{_APPROX}\s*{_NUMBER}\s*{_SCALE_RE}(?![A-Za-z0-9%.])\s*([^0-9%].*)?", re.I | re.A | re.S
+)
+_PERCENT_RE = re.compile(rf"{_APPROX}\s*{_NUMBER}\s*%\s*([^0-9].*)?", re.I | re.A | re.S)
+_MONEY_RE = re.compile(
+    rf"{_APPROX}\s*(?:US\s*\$|\$|USD)?\s*{_NUMBER}\s*{_SCALE_RE}(?![A-Za-z0-9.])"
+    r"\s*(?:USD|dollars)?(?![A-Za-z0-9])\s*([^0-9].*)?",
+    re.I | re.A | re.S,
+)
+_OTHER_CURRENCY_RE = re.compile(r"\s*(?:€|£|EUR|GBP|DKK|SEK|NOK|JPY|¥)", re.I)
+_BOOL_DETAIL_RE = re.compile(
+    r"(yes|y|true|no|n|false|none)(?![A-Za-z0-9])[\s,;:.—–-]*(.*)", re.I | re.S
+)
 
 
 def _scaled(number: str, scale: str | None) -> Decimal:
@@ -287,6 +308,7 @@ def _scaled(number: str, scale: str | None) -> Decimal:
         raise ValueError(f"'{number}' is not a number") from None
 
 
+@functools.lru_cache(maxsize=1024)  # impact values repeat across documents
 def parse_count(s: str) -> int | None:
     """Parse a head count: ``1,200``, ``~3k``, ``1.2M users``, ``about 40``; None when unknown.
 
@@ -299,11 +321,7 @@ def parse_count(s: str) -> int | None:
     text = unwrap(s)
     if text.lower() in UNKNOWN_WORDS:
         return None
-    m = re.fullmatch(
-        rf"{_APPROX}\s*{_NUMBER}\s*{_SCALE_RE}(?![A-Za-z0-9%.])\s*([^0-9%].*)?",
-        text,
-        re.I | re.A | re.S,
-    )
+    m = _COUNT_RE.fullmatch(text)
     if not m:
         raise ValueError(f"'{text}' is not a count; accepted: 1,200, ~3k, 12%, unknown")
     count = int(_scaled(m[1], m[2]).to_integral_value(ROUND_HALF_UP))
@@ -315,6 +333,7 @@ def parse_count(s: str) -> int | None:
 MAX_COUNT = 2**63 - 1  # the warehouse's BIGINT
 
 
+@functools.lru_cache(maxsize=1024)  # impact values repeat across documents
 def parse_percent(s: str) -> float | None:
     """Parse ``12%``, ``~12.5 %``, ``12% of users``; None when unknown.
 
@@ -324,7 +343,7 @@ def parse_percent(s: str) -> float | None:
     text = unwrap(s)
     if text.lower() in UNKNOWN_WORDS:
         return None
-    m = re.fullmatch(rf"{_APPROX}\s*{_NUMBER}\s*%\s*([^0-9].*)?", text, re.I | re.A | re.S)
+    m = _PERCENT_RE.fullmatch(text)
     if not m:
         raise ValueError(f"'{text}' is not a percentage; accepted: 12%, ~3.5%")
     value = float(_scaled(m[1], None))
@@ -333,6 +352,7 @@ def parse_percent(s: str) -> float | None:
     return value
 
 
+@functools.lru_cache(maxsize=1024)  # impact values repeat across documents
 def parse_money(s: str) -> Decimal | None:
     """Parse a US-dollar amount to a ``Decimal`` with 2 places; None when unknown.
 
@@ -348,13 +368,8 @@ def parse_money(s: str) -> Decimal | None:
         return None
     if low in {"none", "no", "nil", "zero", "0", "no impact"}:
         return Decimal("0.00")
-    m = re.fullmatch(
-        rf"{_APPROX}\s*(?:US\s*\$|\$|USD)?\s*{_NUMBER}\s*{_SCALE_RE}(?![A-Za-z0-9.])"
-        r"\s*(?:USD|dollars)?(?![A-Za-z0-9])\s*([^0-9].*)?",
-        text,
-        re.I | re.A | re.S,
-    )
-    if not m or (m[3] and re.match(r"\s*(?:€|£|EUR|GBP|DKK|SEK|NOK|JPY|¥)", m[3], re.I)):
+    m = _MONEY_RE.fullmatch(text)
+    if not m or (m[3] and _OTHER_CURRENCY_RE.match(m[3])):
         raise ValueError(f"'{text}' is not a dollar amount; accepted: $12,000, ~$3.5k, unknown")
     try:
         amount = _scaled(m[1], m[2]).quantize(Decimal("0.01"), ROUND_HALF_UP)
@@ -368,6 +383,7 @@ def parse_money(s: str) -> Decimal | None:
 MAX_MONEY = Decimal("1e16")  # the warehouse's DECIMAL(18, 2)
 
 
+@functools.lru_cache(maxsize=1024)  # impact values repeat across documents
 def parse_bool_detail(s: str) -> tuple[bool | None, str | None]:
     """Parse ``yes/no, details``: ``yes, 200 rows lost`` -> ``(True, "200 rows lost")``.
 
@@ -379,9 +395,7 @@ def parse_bool_detail(s: str) -> tuple[bool | None, str | None]:
     text = unwrap(s)
     if text.lower() in UNKNOWN_WORDS:
         return None, None
-    m = re.fullmatch(
-        r"(yes|y|true|no|n|false|none)(?![A-Za-z0-9])[\s,;:.—–-]*(.*)", text, re.I | re.S
-    )
+    m = _BOOL_DETAIL_RE.fullmatch(text)
     if not m:
         raise ValueError(f"'{text}' is not yes/no; accepted: yes, <details> | no | none | unknown")
     detail = m[2].strip()

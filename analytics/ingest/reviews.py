@@ -45,6 +45,7 @@ from analytics.ingest.timelines import (
     _action_items,
     _decode,
     _timestamp_field,
+    split_lines,
 )
 
 # The template's sections, in the playbook's order (SPEC §14 names them so).
@@ -107,6 +108,15 @@ _LABEL_RE = re.compile(r"\b(?:owner|assignee|due(?: date)?|ticket|date|name)\b",
 _LIST_RE = re.compile(r"(?P<marker>[-*+]|(?P<number>[0-9]+)[.)])\s+(?P<rest>.*)", re.S)
 _WHY_LINE_RE = re.compile(r"[*_`\s]*why(?![A-Za-z0-9])", re.I)
 _WHY_WORD_RE = re.compile(r"why", re.I)
+_TITLE_RE = re.compile(r"\s{0,3}#\s")
+_TODO_RE = re.compile(r"(?:[-*+]\s+|[0-9]+[.)]\s+)?[*_]*(?:TODO|TBD)[*_]*\s*(?:$|[:.!(—–-])", re.I)
+_LEADING_ITEM_RE = re.compile(r"^\s*(?:[-*+]|[0-9]+[.)])\s+")
+_WORD_CHAR_RE = re.compile(r"[^\W_]")
+_NOT_KEY_CHARS_RE = re.compile(r"[^a-z0-9]+")
+_TRAILING_PAREN_RE = re.compile(r"\([^)]*\)\s*:?\s*$")
+_NOT_LETTERS_RE = re.compile(r"[^A-Za-z]")
+_DIGITS = frozenset("0123456789")
+_CONTENT_START = frozenset(("", "-", "+", ">", "|", "["))  # first characters of content lines
 _TAB = 4
 
 
@@ -144,7 +154,7 @@ def parse_review(text: str | bytes, file: str, *, now: datetime | None = None) -
             PUBLISHED that is not a timestamp or out of range.
     """
     now = now or datetime.now(UTC)
-    lines = re.split(r"\r\n|\r|\n", _decode(text, file))
+    lines = split_lines(_decode(text, file))
     scan = _scan(lines, file)
     if "ID" not in scan.fields:
         raise InputError(
@@ -202,11 +212,31 @@ def timeline_review(text: str | bytes, doc: TimelineDocument) -> TimelineDocumen
     from dataclasses import replace
 
     file = doc.incident.source_file
-    lines = re.split(r"\r\n|\r|\n", _decode(text, file))
-    scan = _scan(lines, file)
-    impact = "\n".join(line.strip() for line in scan.impact if line.strip()) or None
+    scan = scan_lines(split_lines(_decode(text, file)), file)
+    impact = impact_text(scan)
     if impact:
         doc.incident = replace(doc.incident, impact_text=impact)
+    return add_review(scan, doc)
+
+
+def scan_lines(lines: list[str], file: str) -> _Scan:
+    """A document's review sections, header fields and IMPACT lines (its lines as
+    :func:`~analytics.ingest.timelines.split_lines` cut them).
+
+    Raises:
+        InputError: ``file:line: reason`` for an ID, INCIDENT or PUBLISHED given twice.
+    """
+    return _scan(lines, file)
+
+
+def impact_text(scan: _Scan) -> str | None:
+    """The IMPACT section of a scanned document as written (its non-blank lines, stripped)."""
+    return "\n".join(line.strip() for line in scan.impact if line.strip()) or None
+
+
+def add_review(scan: _Scan, doc: TimelineDocument) -> TimelineDocument:
+    """:func:`timeline_review` of a scanned document, its IMPACT text already on ``doc``."""
+    file = doc.incident.source_file
     if "What went well" in scan.blocks or "What could be improved" in scan.blocks:
         iid = doc.incident.incident_id
         published = None
@@ -262,7 +292,7 @@ def _norm(text: str) -> str:
     """A heading or key as a lookup key: lower case, no numbering, punctuation or emphasis."""
     s = unwrap(text).lower().replace("’", "'")
     s = _NUMBERING_RE.sub("", s.strip())
-    s = re.sub(r"[^a-z0-9]+", " ", s).strip()
+    s = _NOT_KEY_CHARS_RE.sub(" ", s).strip()
     return s
 
 
@@ -270,7 +300,7 @@ def _norm(text: str) -> str:
 def _lookup(text: str) -> str | None:
     """The canonical name of a section or header key, trying ``text`` without a trailing
     parenthetical too (``Root cause (5 Whys)``)."""
-    for candidate in (text, re.sub(r"\([^)]*\)\s*:?\s*$", "", text)):
+    for candidate in (text, _TRAILING_PAREN_RE.sub("", text)):
         key = _norm(candidate)
         if key in _ALIASES:
             return _ALIASES[key]
@@ -285,29 +315,34 @@ def _lookup(text: str) -> str | None:
     return None
 
 
-def _classify(line: str) -> tuple[str, str, str] | None:
+def _classify(line: str, s: str) -> tuple[str, str, str] | None:
     """``(name, heading text, rest)`` when ``line`` opens a section or is a header line.
 
     ``name`` is a section of :data:`SECTIONS`, a header (ID, INCIDENT, PUBLISHED), ``Impact``,
     ``impact field``, ``other`` (a known key of the timeline template) or ``heading`` (any
-    other Markdown heading or bold-only line: it ends the section before it).
+    other Markdown heading or bold-only line: it ends the section before it). ``s`` is
+    ``line`` stripped.
     """
-    s = line.strip()
     if not s:
         return None
-    heading = _HEADING_RE.fullmatch(line)
+    # Each pattern is tried only on the lines whose first characters it needs.
+    heading = _HEADING_RE.fullmatch(line) if s[0] == "#" else None
     if heading:
         text = heading["text"]
         m = _KEY_LINE_RE.fullmatch(text)
         if m and _lookup(m["key"]) not in (None, "other", "impact field"):
             return _lookup(m["key"]), m["key"], m["rest"].strip()  # type: ignore[return-value]
         return _lookup(text) or "heading", text, ""
-    bold = _BOLD_LINE_RE.fullmatch(line)
+    bold = _BOLD_LINE_RE.fullmatch(line) if s.startswith(("**", "__")) else None
     if bold:
         return _lookup(bold["text"]) or "heading", bold["text"], ""
-    if s[0] in "-+>|[" or _NUMBERED_RE.match(s) or (s[0] == "*" and s[1:2] == " "):
+    if (
+        s[0] in "-+>|["
+        or (s[0] in _DIGITS and _NUMBERED_RE.match(s))
+        or (s[0] == "*" and s[1:2] == " ")
+    ):
         return None  # list items and quotes are content
-    m = _KEY_LINE_RE.fullmatch(s)
+    m = _KEY_LINE_RE.fullmatch(s) if ":" in s else None
     if not m:
         return None
     name = _lookup(m["key"])
@@ -315,7 +350,7 @@ def _classify(line: str) -> tuple[str, str, str] | None:
     if name is not None:
         return name, m["key"], rest
     key = m["key"].strip()
-    letters = re.sub(r"[^A-Za-z]", "", key)
+    letters = _NOT_LETTERS_RE.sub("", key)
     if (
         not rest
         and key.isupper()
@@ -344,7 +379,8 @@ def _scan(lines: list[str], file: str) -> _Scan:
         if comment or stripped.startswith("<!--"):
             comment = "-->" not in stripped
             continue  # an HTML comment is a template hint, never content
-        got = None if fence else _classify(line)
+        # list items, quotes and table rows (most lines) are content: no pattern is tried
+        got = None if fence or stripped[:1] in _CONTENT_START else _classify(line, stripped)
         if got is None:
             if current == "Impact":
                 impact.append(line)
@@ -375,7 +411,7 @@ def _scan(lines: list[str], file: str) -> _Scan:
             else:
                 impact.append(line)
         else:
-            if name == "heading" and title is None and re.match(r"\s{0,3}#\s", line):
+            if name == "heading" and title is None and _TITLE_RE.match(line):
                 title = unwrap(text) or None
             current = None
     return _Scan(fields, blocks, impact, title)
@@ -388,13 +424,13 @@ def is_placeholder(line: str) -> bool:
     s = line.strip()
     if not s:
         return True
-    if re.match(r"(?:[-*+]\s+|[0-9]+[.)]\s+)?[*_]*(?:TODO|TBD)[*_]*\s*(?:$|[:.!(—–-])", s, re.I):
+    if _TODO_RE.match(s):
         return True  # "TODO: write the root cause", but not "Todo lists were stale"
     s = _HINT_RE.sub(" ", s)
     s = _PLACEHOLDER_WORD_RE.sub(" ", s)
     s = _LABEL_RE.sub(" ", s)
-    s = re.sub(r"^\s*(?:[-*+]|[0-9]+[.)])\s+", " ", s)
-    return not re.search(r"[^\W_]", s)
+    s = _LEADING_ITEM_RE.sub(" ", s)
+    return not _WORD_CHAR_RE.search(s)
 
 
 def count_whys(blocks: list[_Block]) -> int:

@@ -15,7 +15,7 @@ import functools
 import re
 import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import PurePosixPath
@@ -34,6 +34,7 @@ from analytics.ingest.parsing import (
     parse_duration,
     parse_money,
     parse_percent,
+    time_window,
     unwrap,
     zone,
 )
@@ -104,6 +105,7 @@ _SECTIONS = {
     "action items": "ACTION ITEMS",
     "action item": "ACTION ITEMS",
 }
+_SECTION_NAMES = frozenset(_SECTIONS.values())
 _IMPACT_FIELDS = ("Users affected", "Revenue impact", "Data loss")
 _TIMESTAMP_FIELDS = ("STARTED", "DETECTED", "ACKNOWLEDGED", "MITIGATED", "RESOLVED", "POSTMORTEM")
 _OPEN_WORDS = UNKNOWN_WORDS | {"none", "ongoing", "open", "not yet", "unresolved", "pending"}
@@ -128,6 +130,31 @@ _ITEM_KEY_RE = re.compile(
     r"[*_]*\s*:[*_]*\s*",
     re.I,
 )
+_KEY_SPACES_RE = re.compile(r"[\s_-]+")
+_SEVERITY_RE = re.compile(
+    r"(?:sev(?:erity)?)?[\s_-]*([0-9]{1,3})(?:\s*[-—–:(,]\s*.*|\s+.*)?", re.I | re.A | re.S
+)
+_ZONE_WORD_RE = re.compile(r"\s+([A-Z]{2,5})(?![A-Za-z0-9])")
+_DETAIL_SEPARATOR_RE = re.compile(r"\s*(?:—|–|--|-|\||,|;|\()")
+_PERCENT_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*%", re.A)
+_AFTER_PERCENT_RE = re.compile(r"^[\s)]*(?:of\s+\w+)?[\s,;(~≈]*")
+_DIGIT_RE = re.compile(r"[0-9]", re.A)
+_RULE_RE = re.compile(r"[-*_=]{3,}")  # a horizontal rule: ---, ***, ___, ===
+_RULE_START = frozenset("-*_=")
+_NOT_CONTINUATION_RE = re.compile(rf"\s*(?:{_BULLET}|\[|\|)")
+_TABLE_RULE_RE = re.compile(r":?-*:?")
+_BAD_TIMESTAMP_RE = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[Tt ]+[0-9:.,]+(?:[Zz]|[+-][0-9:]+)?"
+)
+_CLOCK_ENTRY_RE = re.compile(
+    r"[*_]*([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:\s*(?:UTC|Z))?)[*_]*", re.A
+)
+_EXPLICIT_UTC_RE = re.compile(r"\s*(?:UTC|Z)$")
+_DONE_RE = re.compile(r"\((?:done|completed)\)\s*$", re.I)
+_TRAILING_SEPARATOR_RE = re.compile(r"\s*(?:—|–|--|-|\||,|;)$")
+# First characters that let a line be what a pattern needs: cheap tests that skip the
+# pattern on the other lines (most of a document), never changing what matches.
+_BULLET_START = frozenset("-*+0123456789")
 
 
 def default_classify(text: str) -> str:
@@ -194,17 +221,33 @@ def parse_timeline(
     Raises:
         InputError: ``file:line: reason`` for a document that cannot be loaded.
     """
+    body = _decode(text, file)
+    return parse_decoded(
+        body, split_lines(body), file, classify=classify, classify_other=classify_other, now=now
+    )
+
+
+def parse_decoded(
+    body: str,
+    lines: list[str],
+    file: str,
+    *,
+    classify: Callable[[str], str] | None = None,
+    classify_other: Callable[[str], str] | None = None,
+    now: datetime | None = None,
+    impact_text: str | None = None,
+) -> TimelineDocument:
+    """:func:`parse_timeline` of a document already decoded (``body``, and ``lines`` as
+    :func:`split_lines` cut it), with its IMPACT text as the review parser read it."""
     classify = classify or default_classify
     classify_other = classify_other or default_classify_other
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    body = _decode(text, file)
     if not body.strip():
         raise InputError(
             file, 1, "empty document; expected the incident template (SEVERITY:, STARTED:, ...)"
         )
-    lines = re.split(r"\r\n|\r|\n", body)
     # Every problem is collected and reported together (file:line each), so one round trip
     # shows them all; the document is rejected when there is any.
     problems: list[InputError] = []
@@ -229,9 +272,12 @@ def parse_timeline(
             _read_field(f, values, warn)
         except ValueError as exc:
             problems.append(InputError(file, f.line, f"{f.name} {exc}"))
+    earliest, latest, _ = time_window(now)
     for name in _TIMESTAMP_FIELDS:
         ts = values.get(name)
-        if isinstance(ts, datetime) and (why := out_of_range(ts, now)):
+        if not isinstance(ts, datetime) or earliest <= ts <= latest:
+            continue  # in the sane window (most): no message to build
+        if why := out_of_range(ts, now):
             f = scan.fields[name]
             problems.append(InputError(file, f.line, f"{name} '{_ts_text(f.value)}': {why}"))
             values[name] = None  # checked no further
@@ -283,15 +329,28 @@ def parse_timeline(
         root_cause=_root_cause(scan.root_cause),
         postmortem_published_at=values.get("POSTMORTEM"),  # type: ignore[arg-type]
         stated_duration_s=stated if isinstance(stated, float) else None,
+        impact_text=impact_text,
         source_file=file,
         **{field: values[name] for name, field in _LINKS.items() if values.get(name)},
     )
     events = [
-        replace(e, other_kind=classify_other(e.text)) if e.kind == "status_update" else e
+        TimelineEvent(
+            e.incident_id, e.occurred_at, e.kind, e.text, e.line_no, classify_other(e.text)
+        )
+        if e.kind == "status_update"
+        else e
         for e in events
     ]
     warnings.sort(key=lambda w: w.line)
     return TimelineDocument(incident=incident, events=events, action_items=items, warnings=warnings)
+
+
+def split_lines(body: str) -> list[str]:
+    """The lines of a document; CRLF, CR and LF each end one (``re.split(r"\r\n|\r|\n")``,
+    without a regular expression)."""
+    if "\r" in body:
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
+    return body.split("\n")
 
 
 def _raise(problems: list[InputError]) -> None:
@@ -320,27 +379,29 @@ def _decode(text: str | bytes, file: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # the template's few keys, in every document
 def _norm_key(key: str) -> str:
-    return re.sub(r"[\s_-]+", " ", key.strip()).lower()
+    return _KEY_SPACES_RE.sub(" ", key.strip()).lower()
 
 
-def _header(line: str) -> tuple[str, str] | None:
-    """Return ``(canonical_key, value)`` when ``line`` is a header line of the template."""
-    s = line.strip()
+def _header(s: str) -> tuple[str, str] | None:
+    """Return ``(canonical_key, value)`` when ``s`` (a stripped line) is a header line of the
+    template."""
     if not s or s[0] in "|[>":
         return None
-    heading = _HEADING_RE.fullmatch(s)
+    heading = _HEADING_RE.fullmatch(s) if s[0] == "#" else None
     bullet = False
     if heading:
         s = heading["text"]
-    else:
+    elif s[0] in _BULLET_START:
         m = _BULLET_RE.match(s)
         if m:
             s, bullet = s[m.end() :], True
-    m = _KEY_VALUE_RE.fullmatch(s)
+    m = _KEY_VALUE_RE.fullmatch(s) if ":" in s else None
     if m:
         key, rest = _norm_key(m["key"]), m["rest"]
     else:
-        m = _KEY_ONLY_RE.fullmatch(s)
+        # A key alone: after any emphasis and spaces, it starts with an ASCII letter.
+        first = s.lstrip("*_").lstrip()[:1]
+        m = _KEY_ONLY_RE.fullmatch(s) if first.isascii() and first.isalpha() else None
         if not m:
             return None
         key, rest = _norm_key(m["key"]), ""
@@ -364,12 +425,15 @@ def _scan(lines: list[str], file: str, problems: list[InputError]) -> _Scan:
     title: str | None = None
     for no, raw in enumerate(lines, 1):
         line = raw.rstrip()
-        if line.strip().startswith(("```", "~~~")):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
             continue
-        hdr = _header(line)
+        first = stripped[:1]
+        # a timeline entry ("[14:05] ..."), a table row or a quote is never a header
+        hdr = _header(stripped) if first and first not in "|[>" else None
         if hdr:
             name, value = hdr
-            if name in _SECTIONS.values():
+            if name in _SECTION_NAMES:
                 section = name
                 if value.strip() and name in sections:
                     sections[name].append((no, value))
@@ -388,7 +452,7 @@ def _scan(lines: list[str], file: str, problems: list[InputError]) -> _Scan:
             if name not in _IMPACT_FIELDS:
                 section = None
             continue
-        heading = _HEADING_RE.fullmatch(line)
+        heading = _HEADING_RE.fullmatch(line) if first == "#" else None
         if heading:
             if title is None and len(heading["hashes"]) == 1 and heading["text"].strip():
                 title = unwrap(heading["text"])
@@ -445,11 +509,7 @@ def _read_field(f: _Field, values: dict[str, object], warn: Callable[[int, str],
 def _severity(value: str) -> int:
     if not value:
         raise ValueError(f"has no value; expected one of {SEVERITY_FORMS}")
-    m = re.fullmatch(
-        r"(?:sev(?:erity)?)?[\s_-]*([0-9]{1,3})(?:\s*[-—–:(,]\s*.*|\s+.*)?",
-        value,
-        re.I | re.A | re.S,
-    )
+    m = _SEVERITY_RE.fullmatch(value)
     if m and 1 <= int(m[1]) <= 3:
         return int(m[1])
     raise ValueError(f"'{value}' is not one of {SEVERITY_FORMS}")
@@ -467,13 +527,13 @@ def _timestamp_field(name: str, value: str) -> tuple[datetime | None, str | None
         raise ValueError(f"'{value}' is not a timestamp; accepted: {TIMESTAMP_FORMS}")
     ts, end = got
     rest = value[end:]
-    word = re.match(r"\s+([A-Z]{2,5})(?![A-Za-z0-9])", rest)
+    word = _ZONE_WORD_RE.match(rest)
     if word and word[1] not in {"UTC", "GMT"}:
         raise ValueError(
             f"'{value}' names an unknown time zone '{word[1]}'; use UTC, an offset such as "
             "+01:00 or a zone name such as Europe/Copenhagen"
         )
-    if rest.strip() and not re.match(r"\s*(?:—|–|--|-|\||,|;|\()", rest):
+    if rest.strip() and not _DETAIL_SEPARATOR_RE.match(rest):
         raise ValueError(
             f"'{value}' has text after the timestamp without a separator; "
             f"expected <timestamp> — <details>, timestamp one of {TIMESTAMP_FORMS}"
@@ -492,16 +552,16 @@ def _strip_separator(rest: str) -> str:
 
 
 def _users(value: str) -> tuple[int | None, float | None]:
-    pm = re.search(r"([0-9]+(?:\.[0-9]+)?)\s*%", value, re.A)
+    pm = _PERCENT_RE.search(value)
     if not pm:
         return parse_count(value), None
     pct = parse_percent(value[pm.start() : pm.end()])
     count = None
     before = value[: pm.start()].strip(" (~≈,")
-    after = re.sub(r"^[\s)]*(?:of\s+\w+)?[\s,;(~≈]*", "", value[pm.end() :]).rstrip(" )")
-    if re.search(r"[0-9]", before, re.A):
+    after = _AFTER_PERCENT_RE.sub("", value[pm.end() :]).rstrip(" )")
+    if _DIGIT_RE.search(before):
         count = parse_count(before)
-    elif re.match(r"[0-9]", after, re.A):
+    elif _DIGIT_RE.match(after):
         count = parse_count(after)  # "12% (~1,200 users)"
     return count, pct
 
@@ -515,10 +575,10 @@ def _check_order(
 ) -> None:
     started = values["STARTED"]
     assert isinstance(started, datetime)
-    shown = unwrap(fields["STARTED"].value)
     for name in ("DETECTED", "ACKNOWLEDGED", "MITIGATED", "RESOLVED", "POSTMORTEM"):
         ts = values.get(name)
         if isinstance(ts, datetime) and ts < started:
+            shown = unwrap(fields["STARTED"].value)
             f = fields[name]
             problems.append(
                 InputError(
@@ -542,8 +602,10 @@ def _ts_text(value: str) -> str:
 
 
 def _root_cause(lines: list[tuple[int, str]]) -> str | None:
-    text = textwrap.dedent("\n".join(line for _, line in lines)).strip()
-    return text or None
+    text = "\n".join(line for _, line in lines)
+    if any(line[:1] in (" ", "\t") for _, line in lines):  # else dedent changes nothing
+        text = textwrap.dedent(text)
+    return text.strip() or None
 
 
 def _events(
@@ -560,11 +622,13 @@ def _events(
     tz: tzinfo = UTC
     day: date = started.date()
     prev_clock: time | None = None
+    earliest, latest, _ = time_window(now)
     for no, line in lines:
         s = line.strip()
-        if not s or re.fullmatch(r"[-*_=]{3,}", s):
+        if not s or (s[0] in _RULE_START and _RULE_RE.fullmatch(s)):
             continue
-        decl = _ZONE_DECL_RE.fullmatch(s)
+        # "All times in CET.": after any emphasis and spaces, an "a" (no other letter folds to it)
+        decl = _ZONE_DECL_RE.fullmatch(s) if s.lstrip("*_").lstrip()[:1] in "aA" else None
         if decl:
             try:
                 tz = zone(decl["zone"])
@@ -572,7 +636,7 @@ def _events(
             except ValueError as exc:
                 warn(no, f"TIMELINE {exc}; times kept as UTC")
             continue
-        if line[:1].isspace() and events and not re.match(rf"\s*(?:{_BULLET}|\[|\|)", line):
+        if line[:1].isspace() and events and not _NOT_CONTINUATION_RE.match(line):
             last = events[-1]  # an indented line continues the previous entry's text
             events[-1] = TimelineEvent(
                 last.incident_id, last.occurred_at, last.kind, f"{last.text} {s}", last.line_no
@@ -601,7 +665,7 @@ def _events(
             )
             continue
         occurred, day, prev_clock = got
-        if why := out_of_range(occurred, now):
+        if not earliest <= occurred <= latest and (why := out_of_range(occurred, now)):
             problems.append(InputError(file, no, f"TIMELINE entry '{_clip(s)}': {why}"))
             continue
         if occurred > now:
@@ -612,12 +676,12 @@ def _events(
 
 def _split_entry(s: str) -> tuple[str | None, str] | None:
     """Split a timeline line into ``(time text, event text)``; None for table furniture."""
-    m = _BULLET_RE.match(s)
+    m = _BULLET_RE.match(s) if s[0] in _BULLET_START else None
     if m and not s.startswith("|"):
         s = s[m.end() :]
     if s.startswith("|"):
         cells = [c.strip() for c in s.strip().strip("|").split("|")]
-        if all(re.fullmatch(r":?-*:?", c) for c in cells):
+        if all(_TABLE_RULE_RE.fullmatch(c) for c in cells):
             return None
         if _TABLE_HEAD_RE.fullmatch(unwrap(cells[0])):
             return None
@@ -631,13 +695,11 @@ def _split_entry(s: str) -> tuple[str | None, str] | None:
     try:
         got = match_timestamp(s)
     except ValueError:  # a timestamp's shape with impossible values: let _entry_time say why
-        bad = re.match(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[Tt ]+[0-9:.,]+(?:[Zz]|[+-][0-9:]+)?", s)
+        bad = _BAD_TIMESTAMP_RE.match(s)
         return (bad[0], _strip_separator(s[bad.end() :])) if bad else (None, s)
     if got:
         return s[: got[1]], _strip_separator(s[got[1] :])
-    m = re.match(
-        r"[*_]*([0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:\s*(?:UTC|Z))?)[*_]*", s, re.A
-    )
+    m = _CLOCK_ENTRY_RE.match(s)
     if m and (m.end() == len(s) or not s[m.end()].isalnum()):
         return m[1], _strip_separator(s[m.end() :])
     return None, s
@@ -647,11 +709,12 @@ def _entry_time(
     stamp: str, tz: tzinfo, day: date, prev_clock: time | None
 ) -> tuple[datetime, date, time | None] | None:
     """Place one entry's time; returns (UTC instant, date now in force, clock now in force)."""
-    got = match_timestamp(stamp, default_tz=tz)
+    # a timestamp starts YYYY-: a bare clock time ("14:05", most entries) skips the pattern
+    got = match_timestamp(stamp, default_tz=tz) if stamp[4:5] == "-" else None
     if got and got[1] == len(stamp):
         local = got[0].astimezone(tz)
         return got[0], local.date(), local.time().replace(tzinfo=None)
-    explicit_utc = re.search(r"\s*(?:UTC|Z)$", stamp)
+    explicit_utc = _EXPLICIT_UTC_RE.search(stamp)
     clock = parse_clock(stamp[: explicit_utc.start()] if explicit_utc else stamp)
     if clock is None:
         return None
@@ -668,7 +731,7 @@ def _action_items(
     items: list[ActionItem] = []
     for no, line in lines:
         s = line.strip()
-        if not s or s.startswith("|") or re.fullmatch(r"[-*_=]{3,}", s):
+        if not s or s.startswith("|") or (s[0] in _RULE_START and _RULE_RE.fullmatch(s)):
             continue
         m = _ITEM_RE.fullmatch(s)
         if m:
@@ -683,11 +746,11 @@ def _action_items(
                 )
                 continue
             rest = s[b.end() :]
-            done = bool(re.search(r"\((?:done|completed)\)\s*$", rest, re.I))
+            done = bool(_DONE_RE.search(rest))
         rest = rest.strip()
         parts = list(_ITEM_KEY_RE.finditer(rest))
         description = (rest[: parts[0].start()] if parts else rest).strip()
-        description = re.sub(r"\s*(?:—|–|--|-|\||,|;)$", "", description).strip()
+        description = _TRAILING_SEPARATOR_RE.sub("", description).strip()
         owner = due = None
         due_text = None
         for i, p in enumerate(parts):

@@ -18,22 +18,41 @@ from analytics.ingest.records import InputWarning
 
 
 def parse(data: bytes, ctx: Context) -> Parsed:
-    """One document; its rows are the records themselves (turned into columns in bulk)."""
-    from analytics.ingest.reviews import timeline_review
-    from analytics.ingest.timelines import parse_timeline
+    """One document; its rows are the records themselves (turned into columns in bulk).
 
-    doc = parse_timeline(
-        data,
+    Decoded and cut into lines once; the review parser's scan (IMPACT text, review sections)
+    and the timeline parser read the same lines."""
+    from analytics.ingest import reviews
+    from analytics.ingest.timelines import _decode, parse_decoded, split_lines
+
+    body = _decode(data, ctx.display)
+    lines = split_lines(body)
+    failure: Exception | None = None
+    impact = None
+    try:
+        scan = reviews.scan_lines(lines, ctx.display)
+        impact = reviews.impact_text(scan)
+    except Exception as exc:  # the review part (SPEC §14) must never cost the incident its load
+        failure = exc
+    doc = parse_decoded(
+        body,
+        lines,
         ctx.display,
         classify=ctx.policy.classify_event,
         classify_other=ctx.policy.classify_event_other,
         now=ctx.now,
+        impact_text=impact,
     )
-    try:
-        doc = timeline_review(data, doc)
-    except Exception as exc:  # the review part (SPEC §14) must never cost the incident its load
+    if failure is None:
+        try:
+            doc = reviews.add_review(scan, doc)
+        except Exception as exc:
+            failure = exc
+    if failure is not None:
         doc.warnings.append(
-            InputWarning(ctx.display, 1, f"review sections not read: internal error ({exc!r:.80})")
+            InputWarning(
+                ctx.display, 1, f"review sections not read: internal error ({failure!r:.80})"
+            )
         )
     rows: dict[str, list] = {
         "src_incidents": [doc.incident],
