@@ -27,6 +27,10 @@ EXPECTED = {
     "at least page_id, sent_at, recipient, team (found: page_id, recipient, team)",
     "pages-bad-ack.csv": f"2: acknowledged_at '2026-13-03T14:06:00Z' is not a timestamp ({TS})",
     "pages-empty.csv": "1: file is empty",
+    # one line with semicolons: the comma stays the delimiter (not sniffed), so only that line
+    # is rejected, not the whole file for "missing" every column its header names
+    "pages-semicolon-row.csv": "5: sent_at is empty (required)",
+    "rotations-semicolon-row.csv": "3: engineer is empty (required)",
     "rotations-end-before-start.csv": "2: end is not after start",
     "rotations-bad-override.csv": "2: override 'maybe' is not true/false",
     "rotations-no-engineer.csv": "2: engineer is empty (required)",

@@ -123,11 +123,15 @@ def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
     record is one line; :func:`_fix_line_numbers` corrects them when it is not. DuckDB's
     parallel reader stops at a quoted line break when ``null_padding`` is on; :func:`stage`
     reads such a file again with ``parallel=False``.
+
+    The delimiter is the comma of docs/inputs.md, never sniffed: one line such as ``a;b;c;d``
+    made DuckDB's sniffer pick ``;``, read the whole file as one column and reject it for
+    "missing" every column its header names.
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return (
-            "select * from read_csv($path, header = true, "
+            "select * from read_csv($path, header = true, delim = ',', "
             "all_varchar = true, auto_detect = true, null_padding = true, "
             "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
             + ("" if parallel else ", parallel = false")
