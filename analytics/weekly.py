@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics import __version__, banner, coverage, metrics, weekly_reviews
+from analytics import __version__, banner, coverage, metrics, periods, weekly_reviews
 from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.scrub import Scrubber
@@ -311,11 +311,13 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         weeks_of_trend: Weeks in the trend charts, the report week included (1..104).
 
     Raises:
-        UsageError: for a period that is not an ISO week, or a bad weeks_of_trend.
+        UsageError: for a period that is not an ISO week or had not begun at ``run.as_of``,
+            or a bad weeks_of_trend.
         AnalyticsError: when the warehouse is missing, busy or of another schema.
     """
     if run.period is None or run.period.kind != "week":
         raise UsageError(f"week {run.period!s} is not an ISO week like 2026-W47")
+    periods.require_begun(run.period, run.as_of)
     start, end = run.period
     moment = run.as_of
     rules = run.policy
