@@ -326,6 +326,11 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
     first = start - timedelta(days=7 * (weeks - 1))
     notes: list[str] = []
+    if moment < end:  # "this week", or a --week that has begun but not ended
+        notes.append(
+            f"The week had not ended at the report time ({moment:%a %d %b %Y %H:%M} UTC): "
+            "incidents still to come are not included, and every figure can still change."
+        )
     with run.reader(
         # computed once each: the summaries and the review sections read the review views
         # six times, the two action-item summaries action_item_status twice (~1-2 s a read at

@@ -293,12 +293,18 @@ def test_week_not_begun_at_the_report_time_is_refused(week, as_of, tmp_path, war
         weekly.load_week(week_run(db=warehouse, period=week, as_of=as_of, wait=0), 4)
 
 
-def test_week_begun_before_the_report_time_is_reported(warehouse):
-    """The current week ('this week') is still a report: it has begun."""
+def test_week_begun_before_the_report_time_is_reported_as_unfinished(warehouse):
+    """The current week ('this week') is still a report: it has begun. Its headline says the
+    week had not ended (it read like a whole week before)."""
     data = weekly.load_week(
-        week_run(db=warehouse, period="2026-W44", as_of="2026-10-26T00:00:01Z"), 4
+        week_run(db=warehouse, period="2026-W44", as_of="2026-10-28T12:00:00Z"), 4
     )
-    assert data is not None
+    assert data.notes == [
+        "The week had not ended at the report time (Wed 28 Oct 2026 12:00 UTC): incidents "
+        "still to come are not included, and every figure can still change."
+    ]
+    whole = weekly.load_week(week_run(db=warehouse, period="2026-W44", as_of=AS_OF), 4)
+    assert whole.notes == []
 
 
 def test_bad_as_of_is_a_usage_error(tmp_path, warehouse, no_kernel):
