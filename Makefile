@@ -35,8 +35,11 @@ $(STAMP): pyproject.toml
 	@if [ -e $(VENV) ] && [ "$(VENV_OK)" != yes ]; then echo "$(VENV) was made by another Python ($$($(VENV)/bin/python --version 2>&1 | head -n 1)): recreating it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	# Display name = name, as in each notebook's metadata and as analytics.reports.ensure_kernel
+	# registers it: JupyterLab rewrites a notebook's kernelspec that differs, so a notebook
+	# would open already modified.
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) \
-		--display-name "Python (incident-analytics)" >/dev/null
+		--display-name "$(KERNEL)" >/dev/null
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics import api, periods, render
+from analytics import api, banner, periods, render
 from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.names import team_key
@@ -283,6 +283,7 @@ def scope(run: RunContext, *, confidence: float = 0.90) -> Scope:
     # whole seconds: the report time is shown, and copied into the API calls shown
     moment = run.as_of.replace(microsecond=0)
     span = run.period or periods.parse_period("last quarter", as_of=moment)
+    periods.require_begun(span, moment)
     api._confidence(confidence)
     run = replace(run, db=api.warehouse(run.db), as_of=moment, period=span)
     with run.reader():  # fail here, once, if it cannot be read
@@ -294,6 +295,14 @@ def scope(run: RunContext, *, confidence: float = 0.90) -> Scope:
         f"{span.last_day:%a %d %b %Y} (UTC), statuses as of {_iso(moment)}; "
         f"intervals at {confidence:.0%}. Warehouse <code>{esc(str(path))}</code>.</p>"
     )
+    # Missing is not zero: the reports' banner when the data does not cover the period, and
+    # the compensation report's note when the period had not ended at the report time.
+    banner.show_period(run, sources=("incidents", "pages", "action_items", "rotations"))
+    if moment < span.end:
+        render.show(
+            f"<p><b>{esc(span.label)} had not ended at the report time</b>: incidents still "
+            "to come are not included, and every figure can still change.</p>"
+        )
     return chosen
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "parse_period",
     "parse_week",
     "quarter",
+    "require_begun",
     "week",
     "year",
 ]
@@ -355,6 +356,24 @@ def parse_week(value: str) -> tuple[datetime, datetime]:
     if not isinstance(value, str):
         raise PeriodError(f"week {value!r} is not an ISO week like 2026-W47 (weeks 01..53)")
     return tuple(week(value))  # type: ignore[return-value]
+
+
+def require_begun(period: Period, as_of: datetime) -> None:
+    """Refuse a week (or any period) that had not begun at the report time ``as_of``.
+
+    Nothing in it can have happened yet: a report of it would show zeros as if it were a quiet
+    week, and no banner (the data is not missing before the report time).
+
+    Raises:
+        PeriodError: naming the period, its start and the report time.
+    """
+    if period.start >= as_of:
+        raise PeriodError(
+            f"{period.kind if period.kind != 'days' else 'period'} {period.label} starts "
+            f"{period.start:%a %d %b %Y %H:%M} UTC, not before the report time "
+            f"{as_of.astimezone(UTC):%a %d %b %Y %H:%M} UTC: nothing in it has happened yet; "
+            "report an earlier one, or give a later --as-of (as_of in a notebook)"
+        )
 
 
 def last_complete_week(as_of: datetime | date | str | None = None) -> str:

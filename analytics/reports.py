@@ -519,8 +519,8 @@ def weekly_report(
         kernel: Kernel name (default: the project's).
 
     Raises:
-        UsageError: a period that is not an ISO week, or a bad output path (before any
-            kernel starts).
+        UsageError: a period that is not an ISO week or had not begun at ``run.as_of``, or a
+            bad output path (before any kernel starts).
         AnalyticsError: missing, busy or outdated warehouse (before any kernel starts), or
             the notebook failed.
     """
@@ -528,6 +528,7 @@ def weekly_report(
         run = run.with_period(periods.week(last_complete_week(run.as_of)))
     if run.period.kind != "week":
         raise UsageError(f"week {run.period.label!r} is not an ISO week like 2026-W47")
+    periods.require_begun(run.period, run.as_of)
     week = run.period.label
     if not isinstance(weeks_of_trend, int) or not 1 <= weeks_of_trend <= 104:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from analytics import __version__, banner, coverage, metrics, weekly_reviews
+from analytics import __version__, banner, coverage, metrics, periods, weekly_reviews
 from analytics import db as warehouse
 from analytics.errors import UsageError
 from analytics.scrub import Scrubber
@@ -343,11 +343,13 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         weeks_of_trend: Weeks in the trend charts, the report week included (1..104).
 
     Raises:
-        UsageError: for a period that is not an ISO week, or a bad weeks_of_trend.
+        UsageError: for a period that is not an ISO week or had not begun at ``run.as_of``,
+            or a bad weeks_of_trend.
         AnalyticsError: when the warehouse is missing, busy or of another schema.
     """
     if run.period is None or run.period.kind != "week":
         raise UsageError(f"week {run.period!s} is not an ISO week like 2026-W47")
+    periods.require_begun(run.period, run.as_of)
     start, end = run.period
     moment = run.as_of
     rules = run.policy
@@ -356,6 +358,11 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         raise UsageError(f"weeks_of_trend {weeks_of_trend!r} is not between 1 and 104")
     first = start - timedelta(days=7 * (weeks - 1))
     notes: list[str] = []
+    if moment < end:  # "this week", or a --week that has begun but not ended
+        notes.append(
+            f"The week had not ended at the report time ({moment:%a %d %b %Y %H:%M} UTC): "
+            "incidents still to come are not included, and every figure can still change."
+        )
     with run.reader() as con:
         # the incident views for the incidents shown only, then each computed once: the
         # summaries and the review sections read the review views six times, the two

@@ -27,6 +27,13 @@ EXPECTED = {
     "at least page_id, sent_at, recipient, team (found: page_id, recipient, team)",
     "pages-bad-ack.csv": f"2: acknowledged_at '2026-13-03T14:06:00Z' is not a timestamp ({TS})",
     "pages-empty.csv": "1: file is empty",
+    # one line with semicolons: the comma stays the delimiter (not sniffed), so only that line
+    # is rejected, not the whole file for "missing" every column its header names
+    "pages-semicolon-row.csv": "5: sent_at is empty (required)",
+    "rotations-semicolon-row.csv": "3: engineer is empty (required)",
+    # DuckDB's sniffer fails on a quote never closed and names no line: the opening line
+    "pages-unclosed-quote.csv": "3: cannot read as pages: a quoted value opens on this line "
+    'and is never closed (a missing ")',
     "rotations-end-before-start.csv": "2: end is not after start",
     "rotations-bad-override.csv": "2: override 'maybe' is not true/false",
     "rotations-no-engineer.csv": "2: engineer is empty (required)",
@@ -70,3 +77,29 @@ def test_bad_row_or_file_is_named_exactly(tmp_path, name):
         con = duckdb.connect(str(db), read_only=True)
         assert con.execute(f"select count(*) from {table}").fetchone()[0] >= 1
         con.close()
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        (31_000, "is never closed"),  # DuckDB swallowed the 1,000 lines after it silently
+        (50_000, "runs on for over 128 KiB"),  # was "internal error (Error)" from csv's limit
+    ],
+)
+def test_unclosed_quote_past_the_sniffer_sample_names_its_line(tmp_path, rows, reason):
+    """Past DuckDB's sniffer sample an unclosed quote does not stop the reader: every later
+    line became one value, those rows vanished and the row itself was rejected for an empty
+    sent_at (or, over csv's field limit, the ingest failed with an internal error)."""
+    lines = ["page_id,sent_at,recipient,team"]
+    lines += [f"p{i},2026-11-03T14:05:00Z,Alice,payments" for i in range(rows)]
+    lines[30_001] = '"p-x,2026-11-03T14:05:00Z,Alice,payments'
+    folder = tmp_path / "raw" / "pages"
+    folder.mkdir(parents=True)
+    (folder / "pages.csv").write_text("\n".join(lines) + "\n")
+    result = run_cli("ingest", str(tmp_path / "raw"), "--db", str(tmp_path / "w.duckdb"), "-q")
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.endswith(
+        f"pages.csv:30002: cannot read as pages: a quoted value opens on this line and {reason}"
+        ' (a missing ")'
+    ), line

@@ -113,3 +113,19 @@ def test_an_empty_period_says_so(sample_warehouse, shown):
     assert "No incidents" in shown[0] and "No incidents" in shown[1]
     assert "No resolved incidents" in shown[2]
     assert "0 (0 / 0 / 0)" in shown[3]
+
+
+def test_scope_says_when_the_data_or_the_period_falls_short(sample_warehouse, shown):
+    """Missing is not zero: before the data began the context line is followed by the reports'
+    banner (it read "0 (0 / 0 / 0)" and "No incidents" with no word of the data), a period not
+    over at the report time says so, and one not begun is refused (all of it zeros before)."""
+    explore.scope(context.from_parameters(db=str(sample_warehouse), period="2020-Q1", as_of=AS_OF))
+    assert "Incidents, pages and action items: the data begins on Mon 04 May 2026" in shown[1]
+    assert "had not ended" not in "".join(shown)
+    shown.clear()
+    explore.scope(context.from_parameters(db=str(sample_warehouse), period="2026-Q4", as_of=AS_OF))
+    assert "<b>2026-Q4 had not ended at the report time</b>" in shown[-1]
+    with pytest.raises(UsageError, match="nothing in it has happened yet"):
+        explore.scope(
+            context.from_parameters(db=str(sample_warehouse), period="2027-Q1", as_of=AS_OF)
+        )

@@ -233,3 +233,16 @@ def test_every_notebook_runs_with_default_parameters_wherever_the_kernel_runs(
     if path.stem == "explore":
         assert str(small_warehouse) in text  # the scope line names the warehouse it read
     assert not (cwd / "data").exists()  # nothing looked for or made beside the kernel
+
+
+def test_kernel_display_name_is_the_one_registered(nb):
+    """JupyterLab rewrites a notebook's kernelspec when its display name differs from the
+    registered kernel's, so every notebook opened modified (a dot on its tab) with the
+    Makefile's former "Python (incident-analytics)". make and ``ensure_kernel`` (display name
+    = kernel name) must register what the notebooks carry."""
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    kernel = re.search(r"^KERNEL\s*:=\s*(\S+)", makefile, re.M).group(1)
+    registered = re.search(r'--display-name\s+"([^"]+)"', makefile).group(1)
+    assert kernel == KERNEL_NAME
+    assert registered.replace("$(KERNEL)", kernel) == nb.metadata.kernelspec.display_name
+    assert nb.metadata.kernelspec.display_name == KERNEL_NAME  # what ensure_kernel registers

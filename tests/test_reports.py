@@ -274,6 +274,40 @@ def test_run_report_refuses_unknown_and_mistyped_parameters(tmp_path, no_kernel)
         reports.run_report("Weekly/", {}, tmp_path / "x.html")
 
 
+@pytest.mark.parametrize(
+    ("week", "as_of"),
+    [
+        ("2026-W45", AS_OF),  # starts at the report time
+        ("2026-W50", AS_OF),  # weeks after it
+    ],
+)
+def test_week_not_begun_at_the_report_time_is_refused(week, as_of, tmp_path, warehouse, no_kernel):
+    """Such a week showed '0 SEV-1 this week ... 100% quiet' and no data banner, as if nothing
+    had happened, when nothing could have yet."""
+    with pytest.raises(
+        UsageError, match=f"week {week} starts .* not before the report time"
+    ) as info:
+        weekly_report(week, as_of, tmp_path, warehouse, 0)
+    assert info.value.exit_code == 2
+    assert not any(tmp_path.iterdir())
+    with pytest.raises(UsageError, match="nothing in it has happened yet"):
+        weekly.load_week(week_run(db=warehouse, period=week, as_of=as_of, wait=0), 4)
+
+
+def test_week_begun_before_the_report_time_is_reported_as_unfinished(warehouse):
+    """The current week ('this week') is still a report: it has begun. Its headline says the
+    week had not ended (it read like a whole week before)."""
+    data = weekly.load_week(
+        week_run(db=warehouse, period="2026-W44", as_of="2026-10-28T12:00:00Z"), 4
+    )
+    assert data.notes == [
+        "The week had not ended at the report time (Wed 28 Oct 2026 12:00 UTC): incidents "
+        "still to come are not included, and every figure can still change."
+    ]
+    whole = weekly.load_week(week_run(db=warehouse, period="2026-W44", as_of=AS_OF), 4)
+    assert whole.notes == []
+
+
 def test_bad_as_of_is_a_usage_error(tmp_path, warehouse, no_kernel):
     with pytest.raises(UsageError, match="yesterday"):
         weekly_report(WEEK, "yesterday", tmp_path, warehouse, 0)

@@ -123,11 +123,15 @@ def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
     record is one line; :func:`_fix_line_numbers` corrects them when it is not. DuckDB's
     parallel reader stops at a quoted line break when ``null_padding`` is on; :func:`stage`
     reads such a file again with ``parallel=False``.
+
+    The delimiter is the comma of docs/inputs.md, never sniffed: one line such as ``a;b;c;d``
+    made DuckDB's sniffer pick ``;``, read the whole file as one column and reject it for
+    "missing" every column its header names.
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return (
-            "select * from read_csv($path, header = true, "
+            "select * from read_csv($path, header = true, delim = ',', "
             "all_varchar = true, auto_detect = true, null_padding = true, "
             "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
             + ("" if parallel else ", parallel = false")
@@ -165,16 +169,58 @@ def _record_lines(path: Path) -> list[int]:
     return starts[1:]  # the header is a record too
 
 
-def _fix_line_numbers(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+def _csv_syntax_error(path: Path) -> tuple[int, str] | None:
+    """The line and reason of the first quoting error in a CSV file, or None.
+
+    DuckDB only says its reader failed ("Error when sniffing file"), at no line; a quote that
+    is opened and never closed is the usual cause. Runs only after such a failure.
+    """
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh, strict=True)
+        first = 1
+        try:
+            for _record in reader:
+                first = reader.line_num + 1
+        except csv.Error as exc:
+            text = str(exc)
+            if "end of data" in text or "EOF" in text:
+                return first, 'a quoted value opens on this line and is never closed (a missing ")'
+            if "field limit" in text:
+                return first, (
+                    f"a quoted value opens on this line and runs on for over "
+                    f'{csv.field_size_limit() // 1024} KiB (a missing ")'
+                )
+            return reader.line_num, f'bad quoting ({exc}); write a quote inside a value as ""'
+    return None
+
+
+def _unreadable(exc: duckdb.Error, path: Path, display: str, kind: str) -> InputError:
+    """The rejection of a whole file DuckDB cannot read: at the line of a CSV quoting error
+    when there is one, else at line 1 with DuckDB's first line."""
+    where = _csv_syntax_error(path) if path.suffix.lower() == ".csv" else None
+    line, reason = where or (1, str(exc).splitlines()[0])
+    return InputError(display, line, f"cannot read as {kind}: {reason}")
+
+
+def _fix_line_numbers(
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, display: str, kind: str
+) -> None:
     """Make ``rowid + __off`` each record's own first line when a CSV's records are not one
     line each (blank lines, quoted line breaks).
 
     Called only for a file with rejections: counting its lines is the cheap check, the pass in
     Python that finds where each record starts runs only when the count disagrees.
+
+    Raises:
+        InputError: A quote opened and never closed: DuckDB read every line after it as one
+            value (those rows silently gone, the row itself rejected for empty columns).
     """
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
     if _count_lines(path) == rows + 1:
         return
+    where = _csv_syntax_error(path)
+    if where is not None:
+        raise InputError(display, where[0], f"cannot read as {kind}: {where[1]}")
     starts = _record_lines(path)
     if len(starts) != rows:  # not the records DuckDB read: keep the numbers as they are
         return
@@ -237,8 +283,7 @@ def _stage(
         con.execute(f"create or replace temp view __raw as {reader}")
         con.execute("select * from __raw limit 0")
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
+        raise _unreadable(exc, path, display, spec.kind) from exc
 
     raw_cols = [r[0] for r in con.execute("select * from __raw limit 0").description]
     by_lower = {c.strip().lower(): c for c in raw_cols}
@@ -365,8 +410,7 @@ def _stage(
             con.execute(f"create or replace temp view __raw as {reader}")
             check()
     except duckdb.Error as exc:
-        first = str(exc).splitlines()[0]
-        raise InputError(display, 1, f"cannot read as {spec.kind}: {first}") from exc
+        raise _unreadable(exc, path, display, spec.kind) from exc
     table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
     con.execute(f"alter table __checked rename to {table}")
     key = spec.key or ("engineer" if spec.kind == "people" else None)
@@ -390,7 +434,7 @@ def _stage(
     rejections: list[str] = []
     if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
         if path.suffix.lower() == ".csv":
-            _fix_line_numbers(con, table, path)
+            _fix_line_numbers(con, table, path, display, spec.kind)
         rejections = [
             f"{display}:{line}: {reason}{'' if first is None else first}"
             for line, reason, first in con.execute(
