@@ -256,6 +256,7 @@ def install(
     *,
     under: str = "",
     of: Graph | None = None,
+    upstream: bool = False,
 ) -> list[Model]:
     """Build every model of ``kinds`` (in files under the folder ``under``, when given) on
     ``con``, each after what it depends on.
@@ -263,10 +264,16 @@ def install(
     Runs in the caller's transaction (no BEGIN/COMMIT here). Views get their COMMENTs;
     ``params`` are bound to the ``$parameters`` each body uses. Returns the models built,
     in order. ``of`` is the graph to use (default: the package's, :func:`graph`).
+    ``upstream`` builds first the views and macros those models read, directly or through
+    each other (the rotation tables are derived before the other views are installed, and
+    read the staging view ``stg_rotations``).
     """
     wanted = set(kinds)
     g = of or graph()
-    built = [m for m in g.ordered() if m.kind in wanted and m.path.startswith(under)]
+    chosen = {m.name for m in g.models.values() if m.kind in wanted and m.path.startswith(under)}
+    if upstream:
+        chosen |= _upstream(g, chosen, ("view", "macro"))
+    built = [m for m in g.ordered() if m.name in chosen]
     for model in built:
         used = {k: params[k] for k in model.params} if params else {}
         if model.kind in ("macro", "store", "temp macro"):
@@ -284,6 +291,20 @@ def install(
         else:
             raise GraphError(f"analytics/sql/{model.path}: a {model.kind} is not installed")
     return built
+
+
+def _upstream(g: Graph, names: Iterable[str], kinds: tuple[str, ...]) -> set[str]:
+    """The models of ``kinds`` that ``names`` read, directly or through each other."""
+    found: set[str] = set()
+    todo = [d for n in names for d in g.models[n].depends]
+    while todo:
+        name = todo.pop()
+        model = g.models.get(name)
+        if model is None or name in found or model.kind not in kinds:
+            continue
+        found.add(name)
+        todo.extend(model.depends)
+    return found
 
 
 def _install_view(con: duckdb.DuckDBPyConnection, g: Graph, model: Model) -> None:
