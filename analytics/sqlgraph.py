@@ -53,6 +53,17 @@ _HEADER_RE = re.compile(r"^-- (?P<key>model|kind|layer|depends|grain): ?(?P<valu
 _COLUMN_DOC_RE = re.compile(r"^--\s{2,}(?P<col>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
 _SCHEMA_RE = re.compile(r"^create (?:table|view) (?P<name>[a-z_][a-z0-9_]*)", re.MULTILINE)
 _PARAM_RE = re.compile(r"\$(?P<name>[a-z_][a-z0-9_]*)")
+# What a body reads (reads()): string literals and comments are blanked first; a relation is a
+# name after FROM/JOIN (a table macro: the same, followed by "("), unless a CTE of that name
+# shadows it; a scalar macro of another file is a call of its name.
+_NOISE_RE = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
+_REF_RE = re.compile(r"\b(?:from|join)\s+(?:main\.|temp\.)?([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_CTE_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+as\s*\(", re.IGNORECASE)
+_CALL_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
+_MACRO_DEF_RE = re.compile(
+    r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\s+|temporary\s+)?macro\s+([a-z_][a-z0-9_]*)",
+    re.IGNORECASE,
+)
 
 
 class GraphError(ValueError):
@@ -202,6 +213,78 @@ def build(files: Iterable[tuple[str, str]]) -> Graph:
             )
     _topological(models)  # raises on a cycle
     return Graph(models=models, sources=frozenset(sources))
+
+
+def reads(g: Graph, model: Model) -> set[str]:
+    """The models and base tables ``model``'s SQL reads, found in its text: a name after
+    FROM or JOIN that is a model or base table (a CTE of that name shadows it, except inside
+    the CTE's own body, where the name is still the model's), and the file of every scalar
+    macro it calls (``macros.sql``: a call of ``team_key(``)."""
+    body = _NOISE_RE.sub(" ", model.body)
+    known = set(g.models) | g.sources
+    ctes: dict[str, list[tuple[int, int]]] = {}
+    for m in _CTE_RE.finditer(body):
+        ctes.setdefault(m[1].lower(), []).append((m.end() - 1, _closing(body, m.end() - 1)))
+    found = set()
+    for m in _REF_RE.finditer(body):
+        name = m[1].lower()
+        if name not in known or name == model.model:
+            continue
+        spans = ctes.get(name)
+        if spans and not any(start < m.start() < end for start, end in spans):
+            continue  # the CTE, not the model
+        found.add(name)
+    calls = {c.lower() for c in _CALL_RE.findall(body)}
+    for other, macros in _scalar_macros(g).items():
+        if other != model.name and calls & macros:
+            found.add(other)
+    return found
+
+
+def _closing(text: str, open_at: int) -> int:
+    """The index of the parenthesis closing the one at ``open_at`` (the end when none)."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+def _scalar_macros(g: Graph) -> dict[str, set[str]]:
+    """Per file of kind macro or temp macro, the macros it creates (a table macro is read
+    after FROM like a relation, and is found both ways)."""
+    return {
+        m.name: {x.lower() for x in _MACRO_DEF_RE.findall(_NOISE_RE.sub(" ", m.body))}
+        for m in g.models.values()
+        if m.kind in ("macro", "temp macro")
+    }
+
+
+def check_depends(g: Graph) -> None:
+    """:class:`GraphError` naming every file whose ``depends`` and SQL disagree, both ways:
+    a relation or macro file the SQL reads that ``depends`` does not list (it could be built
+    after the file), and a listed name the SQL never reads (a stale dependency, which orders
+    the graph for nothing and misleads a reader). ``tests/test_sqlgraph.py`` runs it on the
+    package's SQL."""
+    problems = []
+    for model in sorted(g.models.values(), key=lambda m: m.path):
+        read = reads(g, model)
+        listed = set(model.depends)
+        problems += [
+            f"analytics/sql/{model.path}: reads {name}, which its -- depends: does not list"
+            for name in sorted(read - listed)
+        ]
+        problems += [
+            f"analytics/sql/{model.path}: -- depends: lists {name}, which its SQL never reads"
+            for name in model.depends
+            if name not in read
+        ]
+    if problems:
+        raise GraphError("\n".join(problems))
 
 
 @functools.cache

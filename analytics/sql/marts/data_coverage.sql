@@ -1,7 +1,7 @@
 -- model: data_coverage
 -- kind: view
 -- layer: marts
--- depends: event_coverage, oncall_shifts, stg_rotations, ingest_log, macros.sql
+-- depends: event_coverage, oncall_shifts, stg_rotations, ingest_log
 -- grain: source, team
 --
 -- Data coverage: how far each source's inputs reach (one row per source; rotations one row per

@@ -1,7 +1,7 @@
 -- model: event_coverage_live
 -- kind: view
 -- layer: marts
--- depends: incidents, action_items, vendor_versions, stg_pages, stg_incidents, stg_handoffs, stg_reviews, stg_comp_time, stg_tracker_items, macros.sql, pages
+-- depends: incidents, action_items, vendor_versions, stg_pages, stg_incidents, stg_handoffs, stg_reviews, stg_comp_time, stg_tracker_items
 -- grain: source, source_file
 --
 -- Event coverage, computed live: one row per event source and file (unique (source,

@@ -1,7 +1,7 @@
 -- model: handoff_notes
 -- kind: view
 -- layer: marts
--- depends: handovers, oncall_shifts, stg_handoffs, macros.sql
+-- depends: handovers, oncall_shifts, stg_handoffs
 -- grain: team, handover_at, source_file
 --
 -- Hand-off notes matched to hand-overs: one row per note and hand-over it counts for (a note
