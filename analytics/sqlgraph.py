@@ -7,7 +7,7 @@ Every file under ``analytics/sql`` opens with a header the code reads (docs/desi
     -- model: incident_metrics
     -- kind: view
     -- layer: marts
-    -- depends: incident_responses, business_windows, policy, params, macros.sql
+    -- depends: incident_responses, params, policy, macros.sql, incident_facts
     -- grain: incident_id
     --
     -- Incident metrics: one row per incident ... (the prose: the view's COMMENT)
@@ -15,8 +15,9 @@ Every file under ``analytics/sql`` opens with a header the code reads (docs/desi
 
 ``model`` is the relation or table macro the file creates (``none`` for a file that creates
 several scalar macros, the schema or a query); ``kind`` how it is built (:data:`KINDS`);
-``layer`` its folder's layer; ``depends`` every relation it reads (models, the base tables of
-``schema.sql``, and ``macros.sql`` for the scalar macros); ``grain`` the columns that are
+``layer`` its folder's layer; ``depends`` every relation it reads and nothing else (models,
+the base tables of ``schema.sql``, and ``macros.sql`` for the scalar macros; checked both ways
+by :func:`check_depends`); ``grain`` the columns that are
 unique together (``none`` when rows are not unique). :func:`install` builds models in the
 order their ``depends`` give, so no order is written by hand anywhere.
 """
