@@ -101,6 +101,25 @@ def test_install_builds_in_order_and_a_select_star_column_inherits_its_upstream_
     assert comment == "Top."  # the header lines are not part of the view's doc
 
 
+def test_install_upstream_builds_first_the_views_the_chosen_models_read():
+    # a table derived before the views are installed (oncall_shifts from stg_rotations)
+    files = [
+        SCHEMA,
+        ("marts/a.sql", _file("a_top", "c_low", "select x from c_low\n", kind="table")),
+        ("marts/b.sql", _file("b_mid", "src_t", "select x from src_t\n")),
+        ("marts/c.sql", _file("c_low", "src_t", "select x from src_t\n")),
+    ]
+    g = sqlgraph.build(files)
+    con = duckdb.connect()
+    con.execute("create table src_t (x int); insert into src_t values (7)")
+    con.execute("create table a_top (x int)")
+    with pytest.raises(duckdb.CatalogException, match="c_low"):
+        sqlgraph.install(con, ("table",), of=g)
+    built = sqlgraph.install(con, ("table",), of=g, upstream=True)
+    assert [m.name for m in built] == ["c_low", "a_top"]  # not b_mid: a_top does not read it
+    assert con.execute("select x from a_top").fetchall() == [(7,)]
+
+
 def test_the_package_graph_declares_every_file():
     g = sqlgraph.graph()
     # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables
