@@ -396,12 +396,24 @@ def _install_view(con: duckdb.DuckDBPyConnection, g: Graph, model: Model) -> Non
 
     view = model.model
     con.execute(f"create or replace view {view} as\n{model.body}")
-    if model.doc:
-        con.execute(f"comment on view {view} is {quote_literal(model.doc)}")
-    columns = {r[0] for r in con.execute(f"select * from {view} limit 0").description}
-    for col, text in g.upstream_docs(model.name).items():
-        if col in columns:
-            con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
+    # The view's columns from the catalog (a `select * limit 0` would plan the whole view),
+    # and its COMMENTs sent as one batch of statements.
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = $view "
+            "and database_name = current_database() and schema_name = current_schema()",
+            {"view": view},
+        ).fetchall()
+    }
+    comments = [f"comment on view {view} is {quote_literal(model.doc)}"] if model.doc else []
+    comments += [
+        f"comment on column {view}.{col} is {quote_literal(text)}"
+        for col, text in g.upstream_docs(model.name).items()
+        if col in columns
+    ]
+    if comments:
+        con.execute(";\n".join(comments))
 
 
 def drop(con: duckdb.DuckDBPyConnection, *, under: str = "") -> None:
