@@ -1,10 +1,12 @@
 """On-call compensation (SPEC §7, §11) and the payroll export (SPEC §12).
 
-The heavy work is set-based SQL in ``analytics/sql/pay`` (shift pieces, SEV-1 handlers, counted
-overnight pages, the people behind the lines, the inputs' checksums), run on a read-only
-connection into TEMP tables. Python then does the money on the small per-piece results with
-:class:`~decimal.Decimal` and :class:`~fractions.Fraction`: every piece's exact amount is summed
-and each line is rounded half-up to cents once. Nothing that pays ever passes through a float.
+The heavy work is set-based SQL: the period's TEMP tables of ``analytics/sql/pay`` (shift
+pieces, SEV-1 handlers, counted overnight pages, the people behind the lines), built on a
+read-only connection, and the ``pay_*`` queries of ``analytics/sql/queries`` that read them
+(the inputs' checksums, the pages counted per rate, the pages' explanation rows, ...).
+Python then does the money on the small per-piece results with :class:`~decimal.Decimal` and
+:class:`~fractions.Fraction`: every piece's exact amount is summed and each line is rounded
+half-up to cents once. Nothing that pays ever passes through a float.
 
 The export (:func:`export_payroll`) first asks what the data covers of the period
 (:func:`period_coverage`): a final export needs a period that is over and covered. It computes
@@ -105,84 +107,6 @@ _US_PER_HOUR = 3_600_000_000
 _US_PER_WEEK = 168 * _US_PER_HOUR
 _PAY_DIR = DEFAULT_REPORTS / "payroll"
 
-# Explanation rows of the counted overnight pages, formatted in SQL (there can be tens of
-# thousands), in file order per engineer (start_at as text, then ref, as _explain_key orders the
-# others). A row no cell of which needs quoting (, " CR LF) or the spreadsheet-safe prefix (a
-# text cell starting as _FORMULA_STARTS) comes as its CSV line (`line`: the cells joined by
-# commas, as Python's csv writes them); any other as its cells (`cells`), written by Python.
-_PAGE_EXPLAIN_SQL = """
-with
-
-rates as (
-    select
-        rate_effective_from,
-        comp_hours_per_overnight_page,
-        coalesce(strftime(rate_effective_from, '%Y-%m-%d'), '') as rate_effective_from_text,
-        coalesce(regexp_replace(
-            comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', ''
-        ), '') as rate,
-    from (
-        select distinct rate_effective_from, comp_hours_per_overnight_page
-        from pay_overnight_pages
-    ) as used
-),
-
-formatted as (
-    select
-        p.name_key,
-        coalesce(e.engineer, '') as engineer,
-        coalesce(e.employee_id, '') as employee_id,
-        coalesce(e.team, '') as team,
-        coalesce(p.page_id, '') as ref,
-        coalesce(p.team, '') as source_team,
-        case
-            when microsecond(p.sent_at) = 0 then strftime(p.sent_at, '%Y-%m-%dT%H:%M:%SZ')
-            else strftime(p.sent_at, '%Y-%m-%dT%H:%M:%S.%fZ')
-        end as start_at,
-        r.rate_effective_from_text as rate_effective_from,
-        r.rate,
-        'local ' || strftime(p.local_at, '%Y-%m-%d %H:%M:%S') || ' ' || p.timezone || '; '
-            || coalesce('first overnight page of incident ' || p.incident_id, 'no incident')
-            as detail,
-    from pay_overnight_pages as p
-    inner join pay_engineers as e on e.name_key = p.name_key
-    left join rates as r
-        on
-            r.rate_effective_from is not distinct from p.rate_effective_from
-            and r.comp_hours_per_overnight_page
-            is not distinct from p.comp_hours_per_overnight_page
-),
-
-checked as (
-    select
-        *,
-        not regexp_matches(
-            engineer || employee_id || team || ref || source_team || detail, '[,"\\r\\n]'
-        )
-        and left(engineer, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(employee_id, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(ref, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(source_team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(detail, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        as plain,
-    from formatted
-)
-
-select
-    name_key,
-    case when plain then concat_ws(
-        ',', engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
-        rate_effective_from, rate, '', rate, detail
-    ) end as line,
-    case when not plain then [
-        engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
-        rate_effective_from, rate, '', rate, detail
-    ] end as cells,
-from checked
-order by name_key, start_at, ref
-"""
-
 # A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
 # and the day after a period's last day must still be a date.
 _FIRST_DAY = date(1970, 1, 1)
@@ -258,7 +182,8 @@ class ExportResult:
 class _ExplainRows(Sequence[dict[str, str]]):
     """The explanation rows of a payroll in file order, kept as they are written: each row its
     cells in :data:`EXPLAIN_COLUMNS` order, or, for a counted page's row that needs no quoting
-    and no spreadsheet-safe prefix, its CSV line as SQL formatted it (``_PAGE_EXPLAIN_SQL``).
+    and no spreadsheet-safe prefix, its CSV line as SQL formatted it
+    (``sql/queries/pay_page_explain.sql``).
     Read as dicts of column to cell, made on access: writing the file needs none of them.
     """
 
@@ -419,25 +344,10 @@ def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
     the period's SEV-1s (:func:`_period_sev1_incidents`), not the view's phrase matching over
     every incident (~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
     """
-    sql = (
-        "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
-        "and incident_id in (select incident_id from pay_sev1)"
-    )
+    from analytics.db import sql_text
+
+    sql = sql_text("queries/pay_sev1_without_evidence.sql")
     return {r[0] for r in con.execute(sql).fetchall()}
-
-
-# The incidents any loaded version of which is a SEV-1 of the period: a superset of pay_sev1's
-# (which judges the winning version, whose severity and times are those of one loaded row).
-_SEV1_CANDIDATES_SQL = """
-select distinct incident_id
-from src_incidents
-where
-    severity = 1
-    and (
-        (detected_at >= $period_start and detected_at < $period_end)
-        or (detected_at is null and started_at >= $period_start and started_at < $period_end)
-    )
-"""
 
 
 @contextlib.contextmanager
@@ -451,9 +361,9 @@ def _period_sev1_incidents(
     over every incident (~0.06 s CPU at 100k); a filter on the listed ids reaches below it. A
     caller's own snapshot of the view is left alone.
     """
-    from analytics.db import incidents_only
+    from analytics.db import incidents_only, sql_text
 
-    with incidents_only(con, _SEV1_CANDIDATES_SQL, params):
+    with incidents_only(con, sql_text("queries/pay_sev1_candidates.sql"), params):
         yield
 
 
@@ -465,7 +375,7 @@ class _PayInputs:
     sev1: list[dict[str, Any]]  # pay/sev1_handlers.sql, by detection time
     unevidenced: set[str]  # SEV-1s severity_audit finds declared without evidence
     pages: list[dict[str, Any]]  # counted overnight pages per engineer and rate
-    page_explain: dict[str, list[tuple[str, ...] | str]]  # per engineer (_PAGE_EXPLAIN_SQL)
+    page_explain: dict[str, list[tuple[str, ...] | str]]  # per engineer (pay_page_explain.sql)
     engineers: dict[str, dict[str, Any]]  # pay/engineers.sql by name_key
     inputs: dict[str, dict[str, Any]]  # pay/inputs_hash.sql: rows and sha256 per input
     version_row: tuple | None  # policy_version, overnight_start, overnight_end
@@ -548,12 +458,7 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
             pieces=_rows(con, "select * from pay_shift_pieces order by name_key, start_at"),
             sev1=_rows(con, "select * from pay_sev1 order by detected_at, incident_id"),
             unevidenced=unevidenced,
-            pages=_rows(
-                con,
-                "select name_key, rate_effective_from, comp_hours_per_overnight_page, "
-                "count(*) as pages, min(sent_at) as first_sent_at from pay_overnight_pages "
-                "group by all order by name_key, rate_effective_from",
-            ),
+            pages=_rows(con, sql_text("queries/pay_overnight_page_counts.sql")),
             page_explain=_page_explain(con),
             engineers={r["name_key"]: r for r in _rows(con, "select * from pay_engineers")},
             inputs={
@@ -571,9 +476,11 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
 
 def _page_explain(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, ...] | str]]:
     """The counted pages' explanation rows per engineer (name_key), each its CSV line or its
-    cells (``_PAGE_EXPLAIN_SQL``), in file order."""
+    cells (``sql/queries/pay_page_explain.sql``), in file order."""
     by_engineer: dict[str, list[tuple[str, ...] | str]] = {}
-    rows = con.execute(_PAGE_EXPLAIN_SQL).fetchall()
+    from analytics.db import sql_text
+
+    rows = con.execute(sql_text("queries/pay_page_explain.sql")).fetchall()
     for key, group in itertools.groupby(rows, key=operator.itemgetter(0)):
         by_engineer[key] = [line if cells is None else tuple(cells) for _, line, cells in group]
     return by_engineer
@@ -770,7 +677,7 @@ _EXPLAIN_OWN = EXPLAIN_COLUMNS[3:]
 
 def _explain_key(row: dict[str, str]) -> tuple[int, str, str]:
     """A line's explanation rows by kind (shifts, SEV-1s, pages), start and ref; the pages'
-    rows come in that order from SQL (``_PAGE_EXPLAIN_SQL``)."""
+    rows come in that order from SQL (``sql/queries/pay_page_explain.sql``)."""
     return (_KIND_RANK[row["kind"]], row["start_at"], row["ref"])
 
 
@@ -1049,6 +956,7 @@ def period_coverage(
         incidents and pages.
     """
     from analytics import coverage
+    from analytics.db import sql_text
     from analytics.policy import DEFAULT_POLICY
 
     rules = policy or DEFAULT_POLICY
@@ -1061,8 +969,7 @@ def period_coverage(
         message = f"period {period} has not ended: it ends {_ts(p1)}, after now ({_ts(clock)})"
         found.append(CoverageFinding("blocker", "period", None, clock, p1, message))
     (shifts,) = con.execute(
-        "select count(*) from oncall_shifts where end_at > $p0 and start_at < $p1",
-        {"p0": p0, "p1": p1},
+        sql_text("queries/pay_period_shifts.sql"), {"period_start": p0, "period_end": p1}
     ).fetchone()
     if not shifts:
         message = f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})"
@@ -1381,11 +1288,12 @@ _LEDGER_COLUMN_DOC = (
 def _ledger(con: duckdb.DuckDBPyConnection, start: date, last_day: date) -> list[dict[str, Any]]:
     """The final exports whose period shares a day with ``[start, last_day]``, newest first
     per period (a warehouse from before ``pay_policy_version`` reads it as NULL)."""
+    from analytics.db import sql_text
+
     rows = _rows(
         con,
-        "select * from payroll_exports where period_start <= $last and period_end >= $start "
-        "order by period_start, period_end, exported_at desc, rowid desc",
-        {"start": start, "last": last_day},
+        sql_text("queries/pay_exports_sharing_days.sql"),
+        {"period_start": start, "period_end": last_day},
     )
     latest: dict[tuple[date, date], dict[str, Any]] = {}
     for row in rows:
