@@ -141,7 +141,7 @@ def load(run: RunContext) -> CompensationData:
         "period_end": datetime.combine(end, time(0), tzinfo=UTC),
     }
     with run.reader() as con:
-        payroll = pay.compute_payroll(con, start, end)
+        payroll = pay.compute_payroll(con, start, end, policy=run.policy)
         pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
         fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])
         handoffs = warehouse.query_df(

@@ -45,6 +45,7 @@ from analytics.errors import AnalyticsError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from analytics.context import RunContext
     from analytics.coverage import Shortfall
     from analytics.policy import Policy
 
@@ -378,8 +379,8 @@ class _PayInputs:
     page_explain: dict[str, list[tuple[str, ...] | str]]  # per engineer (pay_page_explain.sql)
     engineers: dict[str, dict[str, Any]]  # pay/engineers.sql by name_key
     inputs: dict[str, dict[str, Any]]  # pay/inputs_hash.sql: rows and sha256 per input
-    version_row: tuple | None  # policy_version, overnight_start, overnight_end
-    rates: list[dict[str, Any]]  # pay_rates by effective_from
+    policy_version: str  # the policy's version ("" with no policy row)
+    pay_policy_version: str  # of its pay keys only (Policy.pay_version)
 
 
 @dataclass
@@ -396,7 +397,13 @@ class _Tally:
     page_rows: list[tuple[str, ...] | str] = field(default_factory=list)  # in file order
 
 
-def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: date) -> Payroll:
+def compute_payroll(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end_exclusive: date,
+    *,
+    policy: Policy | None = None,
+) -> Payroll:
     """The payroll of ``[start 00:00Z, end_exclusive 00:00Z)`` (SPEC §7).
 
     Args:
@@ -404,6 +411,10 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             again). Its ``policy``/``pay_rates`` may be TEMP-shadowed by ``--policy``.
         start: First day of the period.
         end_exclusive: The day after the last day of the period.
+        policy: The policy ``con`` computes with, as the run context holds it
+            (:attr:`analytics.context.RunContext.policy`): the payroll's policy versions are
+            that object's. ``None``: the one ``con`` reads (stored by the last ingest, or
+            TEMP-shadowed), whose versions are read from its rows.
 
     Returns:
         The lines (one per engineer with any non-zero figure, sorted by team then engineer),
@@ -420,7 +431,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             "the end must be after the start"
         )
     last_day = end_exclusive - timedelta(days=1)
-    read = _read_inputs(con, _instant(start), _instant(end_exclusive))
+    read = _read_inputs(con, _instant(start), _instant(end_exclusive), policy)
     _refuse_unrated(read, f"{start.isoformat()} .. {last_day.isoformat()}")
 
     warnings: list[str] = []
@@ -436,18 +447,22 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         explain=explain,
         warnings=warnings,
         inputs_sha256=_inputs_sha256(read.inputs),
-        policy_version=read.version_row[0] if read.version_row else "",
+        policy_version=read.policy_version,
         inputs=read.inputs,
-        pay_policy_version=_pay_policy_version(read.rates, read.version_row),
+        pay_policy_version=read.pay_policy_version,
         sev1_bonuses_without_evidence=without_evidence,
     )
 
 
-def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> _PayInputs:
-    """Everything the period ``[p0, p1)`` pays, read through the ``pay_*`` TEMP tables."""
+def _read_inputs(
+    con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime, policy: Policy | None
+) -> _PayInputs:
+    """Everything the period ``[p0, p1)`` pays, read through the ``pay_*`` TEMP tables, and
+    the versions of the policy it is paid under."""
     from analytics.db import sql_text
 
     params = {"period_start": p0, "period_end": p1}
+    policy_version, pay_version = _policy_versions(con, policy)
     try:
         with _period_sev1_incidents(con, params):
             _build_temp_tables(con, params)
@@ -465,10 +480,8 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
                 r["input"]: {"rows": int(r["rows"]), "sha256": r["sha256"]}
                 for r in _rows(con, sql_text("queries/pay_inputs_hash.sql"), params)
             },
-            version_row=con.execute(
-                "select policy_version, overnight_start, overnight_end from policy limit 1"
-            ).fetchone(),
-            rates=_rows(con, "select * from pay_rates order by effective_from"),
+            policy_version=policy_version,
+            pay_policy_version=pay_version,
         )
     finally:
         _drop_temp_tables(con)
@@ -681,25 +694,30 @@ def _explain_key(row: dict[str, str]) -> tuple[int, str, str]:
     return (_KIND_RANK[row["kind"]], row["start_at"], row["ref"])
 
 
-def _pay_policy_version(rates: list[dict[str, Any]], policy_row: tuple | None) -> str:
-    """The warehouse's (or ``--policy``'s) pay keys hashed as :attr:`Policy.pay_version` is."""
+def _policy_versions(con: duckdb.DuckDBPyConnection, policy: Policy | None) -> tuple[str, str]:
+    """The policy's version and its pay keys' version (what finality compares): the run's
+    policy object's when it has one (``--policy``); else those of the policy ``con`` reads,
+    which exists only as rows (the one stored by the last ingest): its pay keys are read back
+    and hashed as :attr:`Policy.pay_version` hashes them. ``("", "")`` with no policy row."""
     from analytics.policy import PayRate, pay_policy_version
 
-    if policy_row is None:
-        return ""
-    return pay_policy_version(
-        [
-            PayRate(
-                r["effective_from"].astimezone(UTC).date(),
-                _decimal(r["weekly_stipend_usd"]),
-                _decimal(r["sev1_bonus_usd"]),
-                _decimal(r["comp_hours_per_overnight_page"]),
-            )
-            for r in rates
-        ],
-        policy_row[1],
-        policy_row[2],
-    )
+    if policy is not None:
+        return policy.version, policy.pay_version
+    row = con.execute(
+        "select policy_version, overnight_start, overnight_end from policy limit 1"
+    ).fetchone()
+    if row is None:
+        return "", ""
+    rates = [
+        PayRate(
+            r["effective_from"].astimezone(UTC).date(),
+            _decimal(r["weekly_stipend_usd"]),
+            _decimal(r["sev1_bonus_usd"]),
+            _decimal(r["comp_hours_per_overnight_page"]),
+        )
+        for r in _rows(con, "select * from pay_rates order by effective_from")
+    ]
+    return row[0], pay_policy_version(rates, row[1], row[2])
 
 
 def _sort_key(team: str, engineer: str) -> tuple[str, str, str]:
@@ -1318,17 +1336,12 @@ def _add_ledger_column(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def export_payroll(
-    db: str | Path | None,
-    start: date,
-    end_exclusive: date,
+    run: RunContext,
     *,
-    out: Path | None,
+    out: Path | None = None,
     force: bool = False,
     provisional: bool = False,
     accept_coverage: bool = False,
-    wait: float = 30.0,
-    now: datetime | None = None,
-    policy: Policy | None = None,
 ) -> ExportResult:
     """Compute a period's payroll and write the CSV, its manifest and its explanation file.
 
@@ -1338,9 +1351,14 @@ def export_payroll(
     and records nothing. The three files are replaced as a set.
 
     Args:
-        db: Warehouse path (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
-        start: First day of the period.
-        end_exclusive: The day after its last day.
+        run: The run's context (:mod:`analytics.context`): ``run.db`` the warehouse;
+            ``run.period`` the pay period, whole days from 00:00 UTC (a calendar month, or
+            ``--from``/``--to``); ``run.as_of`` the clock the export is judged and recorded at
+            (a period ending after it is not over; ``exported_at``), and the views' time;
+            ``run.policy`` the ``--policy`` in force (TEMP-shadowed in the reader; its
+            versions are the payroll's and its ``[coverage]`` keys judge coverage), ``None``
+            for the stored one with the built-in ``[coverage]``; ``run.wait`` the seconds to
+            retry while another process holds the warehouse.
         out: CSV path as the user gave it; default ``reports/payroll/payroll-<YYYY-MM>.csv``
             for a calendar month, else ``payroll-<first>_<last>.csv``.
         force: Replace a final export (of this period, or sharing time with it) that this one
@@ -1348,10 +1366,6 @@ def export_payroll(
         provisional: Write a draft (``"final": false``) whatever the coverage; record nothing.
         accept_coverage: Finalise despite coverage shortfalls (kept in the manifest's warnings);
             a period not over, or with no on-call shift, still needs ``provisional``.
-        wait: Seconds to retry while another process holds the warehouse.
-        now: The wall clock (tests); default the current time.
-        policy: The ``--policy`` in force (TEMP-shadowed in the reader; its ``[coverage]`` keys
-            judge coverage); default the stored one, with the built-in ``[coverage]``.
 
     Returns:
         The paths written, the payroll, whether it is final, every warning, and ``status``
@@ -1364,12 +1378,13 @@ def export_payroll(
         AnalyticsError: The export would pay time a final export already paid differently,
             and ``force`` is not set (the message lists the lines); or the files cannot be
             written (nothing is then written or recorded).
-        UsageError: The period is empty or reversed, the options contradict each other, or
-            ``out`` cannot be a file.
-        WarehouseBusy: Another process held the warehouse for longer than ``wait``.
+        UsageError: The run has no period, or it is empty or reversed, the options contradict
+            each other, or ``out`` cannot be a file.
+        WarehouseBusy: Another process held the warehouse for longer than ``run.wait``.
     """
-    from analytics.db import reader, resolve_path
-
+    if run.period is None:
+        raise UsageError("the payroll needs a period: --period YYYY-MM or --from/--to")
+    start, end_exclusive = run.period.start.date(), run.period.end.date()  # pay days: 00:00 UTC
     if end_exclusive <= start:
         raise UsageError(
             f"payroll period {start.isoformat()} .. {end_exclusive.isoformat()}: "
@@ -1381,26 +1396,26 @@ def export_payroll(
             f"--provisional writes a draft and never touches a final export: {other} "
             "does not apply to it"
         )
-    clock = now or datetime.now(UTC)
-    if clock.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    clock = run.as_of
     last_day = end_exclusive - timedelta(days=1)
     period = f"{start.isoformat()} .. {last_day.isoformat()}"
     csv_path = Path(out) if out is not None else _default_out(start, end_exclusive)
     if provisional:
         csv_path = provisional_path(csv_path)
-    _check_out(csv_path, resolve_path(db))
+    _check_out(csv_path, run.db)
 
-    with reader(db, wait=wait, policy=policy) as con:
-        coverage = period_coverage(con, start, end_exclusive, now=clock, policy=policy)
+    with run.reader() as con:
+        coverage = period_coverage(con, start, end_exclusive, now=clock, policy=run.policy)
         if not provisional:
             _refuse_uncovered(period, coverage, accept_coverage=accept_coverage)
-        payroll = compute_payroll(con, start, end_exclusive)
+        payroll = compute_payroll(con, start, end_exclusive, policy=run.policy)
         finals = _ledger(con, start, last_day)
         # the time this export shares with each final export of another period, computed
         # now so the writer below only compares
         overlaps = {
-            (row["period_start"], row["period_end"]): _overlap_payroll(con, start, last_day, row)
+            (row["period_start"], row["period_end"]): _overlap_payroll(
+                con, start, last_day, row, run.policy
+            )
             for row in finals
             if (row["period_start"], row["period_end"]) != (start, last_day) and not provisional
         }
@@ -1421,7 +1436,7 @@ def export_payroll(
             *warnings,
         ]
     files = _render_files(payroll, csv_path, final=True, warnings=warnings)
-    status = _record_final(db, wait, period, payroll, files, overlaps, force=force, clock=clock)
+    status = _record_final(run, period, payroll, files, overlaps, force=force)
     return _result(files, payroll, status, final=True, warnings=warnings)
 
 
@@ -1462,12 +1477,16 @@ def _refuse_uncovered(period: str, coverage: PeriodCoverage, *, accept_coverage:
 
 
 def _overlap_payroll(
-    con: duckdb.DuckDBPyConnection, start: date, last_day: date, final: dict[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    last_day: date,
+    final: dict[str, Any],
+    policy: Policy | None,
 ) -> Payroll:
     """This export's pay for the days it shares with a final export of another period."""
     first = max(start, final["period_start"])
     last = min(last_day, final["period_end"])
-    return compute_payroll(con, first, last + timedelta(days=1))
+    return compute_payroll(con, first, last + timedelta(days=1), policy=policy)
 
 
 def _overlap_refusal(period: str, final: dict[str, Any], shared: Payroll) -> str:
@@ -1487,15 +1506,13 @@ def _overlap_refusal(period: str, final: dict[str, Any], shared: Payroll) -> str
 
 
 def _record_final(
-    db: str | Path | None,
-    wait: float,
+    run: RunContext,
     period: str,
     payroll: Payroll,
     files: _Files,
     overlaps: dict[tuple[date, date], Payroll],
     *,
     force: bool,
-    clock: datetime,
 ) -> str:
     """Compare with the final exports sharing time with this one, then write the files and
     record the export in one step: on any failure neither the files nor the ledger change."""
@@ -1503,7 +1520,7 @@ def _record_final(
 
     start, last_day = payroll.period_start, payroll.period_end
     snapshot = {"inputs": payroll.inputs, "lines": _line_snapshot(payroll)}
-    with writer(db, wait=wait) as con:
+    with writer(run.db, wait=run.wait) as con:
         con.execute("begin")
         try:
             _add_ledger_column(con)
@@ -1539,7 +1556,7 @@ def _record_final(
                     {
                         "start": start,
                         "end": last_day,
-                        "at": clock,
+                        "at": run.as_of,
                         "csv": files.csv_sha256,
                         "inputs": payroll.inputs_sha256,
                         "policy": payroll.policy_version,
