@@ -490,9 +490,9 @@ def _read_inputs(
 def _page_explain(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, ...] | str]]:
     """The counted pages' explanation rows per engineer (name_key), each its CSV line or its
     cells (``sql/queries/pay_page_explain.sql``), in file order."""
-    by_engineer: dict[str, list[tuple[str, ...] | str]] = {}
     from analytics.db import sql_text
 
+    by_engineer: dict[str, list[tuple[str, ...] | str]] = {}
     rows = con.execute(sql_text("queries/pay_page_explain.sql")).fetchall()
     for key, group in itertools.groupby(rows, key=operator.itemgetter(0)):
         by_engineer[key] = [line if cells is None else tuple(cells) for _, line, cells in group]
@@ -846,10 +846,7 @@ class _Files:
     csv_data: bytes
     explain_data: bytes
     manifest_data: bytes
-
-    @property
-    def csv_sha256(self) -> str:
-        return hashlib.sha256(self.csv_data).hexdigest()
+    csv_sha256: str  # of csv_data, hashed once: the manifest, finality and the ledger use it
 
     def items(self) -> list[tuple[Path, bytes]]:
         return [
@@ -862,6 +859,7 @@ class _Files:
 def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: list[str]) -> _Files:
     manifest_path, explain_path = _sidecars(csv_path)
     csv_data, csv_escaped = _render_csv(payroll)
+    csv_sha256 = hashlib.sha256(csv_data).hexdigest()
     explain_data, explain_escaped = _render_explain(payroll.explain)
     body = {
         "period_start": payroll.period_start.isoformat(),
@@ -869,7 +867,7 @@ def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: li
         "period_end_exclusive": payroll.period_end_exclusive.isoformat(),
         "final": final,
         "csv": csv_path.name,
-        "csv_sha256": hashlib.sha256(csv_data).hexdigest(),
+        "csv_sha256": csv_sha256,
         "explain": explain_path.name,
         "explain_sha256": hashlib.sha256(explain_data).hexdigest(),
         "inputs_sha256": payroll.inputs_sha256,
@@ -884,7 +882,9 @@ def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: li
         "sev1_bonuses_without_evidence": payroll.sev1_bonuses_without_evidence,
     }
     manifest = (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
-    return _Files(csv_path, manifest_path, explain_path, csv_data, explain_data, manifest)
+    return _Files(
+        csv_path, manifest_path, explain_path, csv_data, explain_data, manifest, csv_sha256
+    )
 
 
 # --- coverage -----------------------------------------------------------------------------------
