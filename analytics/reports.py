@@ -234,13 +234,17 @@ def _start_kernel(name: str, startup: str) -> Any:
     it starts up while papermill is imported here. :func:`_stop_kernel` shuts it down."""
     from jupyter_core.utils import run_sync
 
+    from analytics.chart_worker import REPORT_KERNEL_ENV
+
     km = _quiet_kernel_manager()(kernel_name=name)
     run_sync(km.start_kernel)(
         # nbclient's own arguments for a kernel it starts: no history file
         extra_arguments=[
             f"--IPKernelApp.exec_lines={startup}",
             "--HistoryManager.hist_file=:memory:",
-        ]
+        ],
+        # charts may be drawn by a helper process while the cells run (charts.setup)
+        env={**os.environ, REPORT_KERNEL_ENV: "1"},
     )
     return km
 
@@ -329,12 +333,14 @@ def _focusable(html: str) -> str:
 
 def _exporter() -> Any:
     """The HTML exporter of :func:`to_html`: nbconvert's, with the ``offline`` template,
-    outputs only, and no BeautifulSoup pass over the page (~0.3 s CPU for the weekly
-    report: :func:`_focusable` does its work on the text)."""
+    outputs only, no cell tagged ``remove-cell`` (e.g. the weekly notebook's last, which
+    puts the charts in place and shows nothing), and no BeautifulSoup pass over the page
+    (~0.3 s CPU for the weekly report: :func:`_focusable` does its work on the text)."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    from traitlets.config import Config
 
     class OfflineExporter(HTMLExporter):
         def from_notebook_node(self, nb, resources=None, **kw):
@@ -354,6 +360,7 @@ def _exporter() -> Any:
             return _focusable(html), resources
 
     exporter = OfflineExporter(
+        config=Config({"TagRemovePreprocessor": {"remove_cell_tags": {"remove-cell"}}}),
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True,
