@@ -938,8 +938,12 @@ def test_a_failing_cell_keeps_the_failed_notebook_and_writes_no_html(tmp_path):
 def test_the_kernel_preloads_the_notebooks_imports():
     startup = reports._kernel_startup(reports.find_notebook("weekly_allhands"))
     statements = startup.split("; ")
-    assert statements[:2] == ["import sys", "sys.modules.setdefault('rfc3987_syntax', None)"]
-    assert statements[2:] == [
+    assert statements[:3] == [
+        "import sys",
+        "sys.modules.setdefault('rfc3987_syntax', None)",
+        "__import__('atexit').register(__import__('os')._exit, 0)",
+    ]
+    assert statements[3:] == [
         "from analytics import charts, context, weekly, weekly_html, weekly_reviews_html"
     ]
 
