@@ -663,6 +663,21 @@ def test_weekly_report_smoke(weekly_html):
     assert "Traceback" not in text
 
 
+def test_every_chart_drawn_in_the_background_is_in_its_place(weekly_html):
+    """The report kernel draws its charts in a helper process (charts.show): no placeholder
+    is left in the executed notebook, and each chart cell holds one SVG."""
+    import nbformat
+
+    nb = nbformat.read(weekly_html.with_suffix(".ipynb"), as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    charts = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(charts) == 8
+    assert all(o.data["text/plain"].startswith("alt.") for o in charts)
+    placeholders = [o for o in outputs if set(o.get("data", {})) == {"text/plain"}]
+    assert placeholders == []
+    assert nb.cells[-1].source == "charts.finish()" and nb.cells[-1].outputs == []
+
+
 def test_html_is_what_nbconvert_gives_without_its_soup_pass(weekly_html):
     """to_html skips HTMLExporter's BeautifulSoup pass (parse and print the whole page) and
     does its work on the text: the page parses to the very tree nbconvert's own gives."""
