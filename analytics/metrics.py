@@ -239,7 +239,7 @@ def summary_rows(
     """
     params = {**_check_period(start, end), "grouping": _check_by(by, GROUPINGS)}
     with _summary_scope(con, params):
-        result = con.execute(sql_text("queries/metrics_summary.sql"), params)
+        result = con.execute(sql_text("queries/metrics_summary.sql"), {"grouping": by})
         columns = [d[0] for d in result.description]
         rows = [list(r) for r in result.fetchall()]
         if intervals and rows:

@@ -1,7 +1,7 @@
 -- model: none
 -- kind: query
 -- layer: queries
--- depends: summary_scope, incident_metrics, postmortem_reviews, incident_communication
+-- depends: summary_scope, postmortem_reviews, incident_communication
 -- grain: grp
 --
 -- Metrics summary: MTTA/MTTR/MTTD/MTTM and response compliance per group of the incidents
@@ -9,8 +9,7 @@
 -- review, communication and status-cadence counts and rates and where the status updates came
 -- from. Reads the TEMP table summary_scope (metrics/summary_scope.sql) of the same period and
 -- grouping. The bootstrap interval columns are NULL here: metrics.summary fills them.
--- Parameters: $period_start, $period_end (TIMESTAMPTZ, end excluded); $grouping (VARCHAR:
--- severity, team or service, the same as summary_scope's).
+-- Parameters: $grouping (VARCHAR: severity, team or service, the same as summary_scope's).
 -- Grain: one row per group, sorted by group, missing team or service last; by severity
 -- always the rows '1', '2', '3' (zeros included); metrics.summary names the column after the
 -- grouping and gives severity back as an integer. Rates are met / (met + breached), NULL
@@ -69,7 +68,7 @@
 --   communication_breached: communication requirements breached
 --   communication_pending: communication requirements pending
 --   communication_rate: communication_met / (communication_met + communication_breached), a fraction
---   status_cadence_met: incidents whose status-page cadence is met (incident_metrics.status_cadence_status)
+--   status_cadence_met: incidents whose status-page cadence is met (summary_scope.status_cadence_status)
 --   status_cadence_breached: incidents whose status-page cadence is breached
 --   status_cadence_pending: incidents whose status-page cadence is pending
 --   status_cadence_rate: status_cadence_met / (status_cadence_met + status_cadence_breached), a fraction
@@ -120,21 +119,6 @@ aggregated as (
     group by grp
 ),
 
--- incident_metrics is read once, for the period only: the cadence status and the status
--- source come from the same rows
-cadences as materialized (
-    select
-        case $grouping
-            when 'severity' then cast(severity as varchar)
-            when 'team' then team
-            when 'service' then service
-        end as grp,
-        status_cadence_status,
-        status_source,
-    from incident_metrics
-    where started_at >= $period_start::timestamptz and started_at < $period_end::timestamptz
-),
-
 statuses as (
     select
         s.grp,
@@ -154,13 +138,13 @@ statuses as (
         grp,
         'status_cadence' as rule,
         status_cadence_status as status,
-    from cadences
+    from summary_scope
     union all
     select
         grp,
         'source_' || status_source as rule,
         null as status,
-    from cadences
+    from summary_scope
 ),
 
 rules as (
