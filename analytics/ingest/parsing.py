@@ -80,7 +80,9 @@ def _offset(sign: str, hours: str, minutes: str, raw: str) -> timezone:
 
 
 def _micro(frac: str | None) -> int:
-    return int((frac or "0")[:6].ljust(6, "0"))
+    if not frac:  # no fraction of a second (most timestamps)
+        return 0
+    return int(frac[:6].ljust(6, "0"))
 
 
 def match_timestamp(

@@ -258,7 +258,7 @@ def parse_chunk(
     rows_by_file: list[tuple[str, dict[str, list]]] = []
     for path, display, kind, digest in jobs:
         fmt: Format = BY_KIND[kind]
-        outcome = _parse_one(fmt, Path(path), display, common, digest)
+        outcome = _parse_one(fmt, path, display, common, digest)
         if outcome.parsed is not None:
             rows_by_file.append((path, outcome.parsed.rows))
             outcome.parsed.rows = {}
@@ -270,14 +270,14 @@ def parse_chunk(
     return outcomes, tables
 
 
-def _parse_one(fmt: Format, path: Path, display: str, common: Common, digest: bool) -> Outcome:
+def _parse_one(fmt: Format, path: str, display: str, common: Common, digest: bool) -> Outcome:
     try:
         with open(path, "rb", buffering=0) as file:  # one read of the whole file, unbuffered
             data = file.readall()
     except OSError as exc:
         return Outcome(problems=[(display, 1, f"cannot read: {exc.strerror}")])
     outcome = Outcome(sha256=hashlib.sha256(data).hexdigest() if digest else None)
-    ctx = Context(path, display, fmt.kind, common.policy, common.team, common.now,
+    ctx = Context(Path(path), display, fmt.kind, common.policy, common.team, common.now,
                   common.date_format)  # fmt: skip
     try:
         outcome.parsed = fmt.parse(data, ctx)
