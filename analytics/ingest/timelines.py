@@ -119,7 +119,9 @@ _KEY = r"[A-Za-z][A-Za-z _-]*?"
 _KEY_HEAD_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})\s*[*_]*\s*", re.S)
 _KEY_ONLY_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})[\s*_:]*", re.S)
 _HEADING_RE = re.compile(r"\s*(?P<hashes>#{1,6})(?:\s+|(?=[A-Za-z*_]))(?P<text>.*?)\s*#*\s*")
-_SEPARATOR_RE = re.compile(r"\s*(?:—|–|--|-|:|\||,|;)?\s*")
+# The separator before an entry's or a field's detail, r"\s*(?:—|–|--|-|:|\||,|;)?\s*", is read
+# without a pattern (_strip_separator): "--" or one of these characters.
+_SEPARATOR_CHARS = frozenset("—–-:|,;")
 _ZONE_DECL_RE = re.compile(
     r"[*_]*\s*all\s+times\s+(?:are\s+)?(?:in\s+)?(?P<zone>[A-Za-z][A-Za-z0-9/_+:-]*)\s*\.?\s*[*_]*",
     re.I,
@@ -551,7 +553,13 @@ def _timestamp_field(name: str, value: str) -> tuple[datetime | None, str | None
 
 
 def _strip_separator(rest: str) -> str:
-    detail = rest[_SEPARATOR_RE.match(rest).end() :].strip()  # type: ignore[union-attr]
+    # spaces, an optional separator (_SEPARATOR_CHARS or '--'), spaces: on every entry
+    detail = rest.lstrip()
+    if detail.startswith("--"):
+        detail = detail[2:]
+    elif detail[:1] in _SEPARATOR_CHARS:
+        detail = detail[1:]
+    detail = detail.strip()
     if detail.startswith("(") and detail.endswith(")"):
         detail = detail[1:-1].strip()
     elif detail.startswith("(") and ")" not in detail:
