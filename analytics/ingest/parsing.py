@@ -108,7 +108,8 @@ def match_timestamp(
         elif off:
             tz = _offset(off[0], off[1:3], off[3:].lstrip(":") or "0", off)
         else:
-            zm = _ZONE_NAME_RE.match(s, end)
+            # a zone name follows after spaces or tabs (_ZONE_NAME_RE), if at all
+            zm = _ZONE_NAME_RE.match(s, end) if s[end : end + 1] in (" ", "\t") else None
             if zm:
                 try:
                     tz = zone(zm.group("name"))
