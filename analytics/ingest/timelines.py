@@ -389,6 +389,15 @@ def _key_before_colon(head: str) -> str | None:
     return _norm_key(m["key"]) if m else None
 
 
+def _key_value(s: str) -> tuple[str, str] | None:
+    """``(normalised key, value)`` of a ``key: value`` line (:data:`_KEY_HEAD_RE`), or None."""
+    colon = s.find(":")
+    key = _key_before_colon(s[:colon]) if colon >= 0 else None
+    if key is None:
+        return None
+    return key, s[colon + 1 :].lstrip("*_").lstrip()  # [*_]*\s*(?P<rest>.*)
+
+
 def _header(s: str) -> tuple[str, str] | None:
     """Return ``(canonical_key, value)`` when ``s`` (a stripped line) is a header line of the
     template."""
@@ -402,10 +411,9 @@ def _header(s: str) -> tuple[str, str] | None:
         m = _BULLET_RE.match(s)
         if m:
             s, bullet = s[m.end() :], True
-    colon = s.find(":")
-    key = _key_before_colon(s[:colon]) if colon >= 0 else None
-    if key is not None:
-        rest = s[colon + 1 :].lstrip("*_").lstrip()  # [*_]*\s*(?P<rest>.*)
+    kv = _key_value(s)
+    if kv is not None:
+        key, rest = kv
     else:
         # A key alone: after any emphasis and spaces, it starts with an ASCII letter.
         first = s.lstrip("*_").lstrip()[:1]
