@@ -83,7 +83,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     "_q()-quoted column names that both warehouses' ingest_log/payroll_exports have "
     "(duckdb_columns() of our own schema)",
     # ingest/tabular.py
-    ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
+    ("ingest/tabular.py", "reader"): "_reader_sql()/_typed_reader_sql(): constant per suffix, "
+    "path via quote_path, a CSV header's names as string literals via _literal() in "
+    "_csv_columns()",
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",
     ("ingest/tabular.py", "', '.join(selects)"): "casts from the constant _CAST applied to "
     "_q()-quoted column names; aliases from TableSpec constants",

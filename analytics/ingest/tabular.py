@@ -1,9 +1,13 @@
 """Set-based loading of the tabular inputs (pages, rotations, people) in DuckDB.
 
 A file is read by DuckDB (``read_csv``/``read_json``/``read_parquet``) into a TEMP staging
-table with every column as text, checked and cast in SQL, and the good rows are returned
-as a TEMP table ready to insert. Bad rows become ``file:line: reason`` rejections; the
-good rows of the same file still load. No Python loop touches the rows.
+table, checked and cast in SQL, and the good rows are returned as a TEMP table ready to
+insert. Bad rows become ``file:line: reason`` rejections; the good rows of the same file
+still load. No Python loop touches the rows.
+
+A CSV file is read first strictly, its timestamps typed by DuckDB's reader: a record with
+more values than the header has columns is left out and named. Only a file with another bad
+record or cell is read again with every column as text, for each bad row's exact reason.
 
 Line numbers: for CSV, the physical line (header = line 1), which holds while no quoted
 cell spans lines; for JSON and Parquet, the record's 1-based position.
@@ -115,7 +119,42 @@ def ensure_macros(
     )
 
 
-def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
+_CSV_DIALECT = "quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
+# Rejected records of the strict read (DuckDB's store_rejects): TEMP tables of these names.
+_REJECTS = "rejects_table = '__csv_rejects', rejects_scan = '__csv_scans'"
+
+
+def _csv_columns(names: list[str], types: list[str]) -> str:
+    """The ``columns`` struct of read_csv: each header name (as a SQL string) and its type."""
+    return "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in zip(names, types, strict=True)) + "}"
+
+
+def _typed_reader_sql(names: list[str], kinds: list[str | None]) -> str:
+    """The SELECT of the first, strict read of a CSV file (header ``names``): a timestamp
+    column read as TIMESTAMPTZ by DuckDB's own reader, the others as text; a record with more
+    values than the header has columns (or fewer, or a timestamp it cannot read) left out and
+    named in ``__csv_rejects`` with its byte position, the rest of the file read on.
+
+    The all-text read of :func:`_reader_sql` pads a short record with NULLs (a trailing empty
+    optional column may be left out) and reads a longer one positionally, its last value
+    dropped: ``p2,...,Chen, Alice,payments`` stored recipient 'Chen' and team 'alice'.
+    """
+    columns = _csv_columns(names, ["TIMESTAMPTZ" if k == "ts" else "VARCHAR" for k in kinds])
+    return (
+        "select * from read_csv($path, header = true, delim = ',', auto_detect = false, "
+        "strict_mode = true, null_padding = false, store_rejects = true, "
+        + _REJECTS
+        + ", columns = "
+        + columns
+        + ", "
+        + _CSV_DIALECT
+        + ")"
+    )
+
+
+def _reader_sql(
+    path: Path, *, parallel: bool = True, names: list[str] | None = None
+) -> tuple[str, int]:
     """The SELECT reading a file, and what to add to a staged row's rowid to get its line.
 
     DuckDB keeps insertion order, so the staging table's rowid is the row's position in the
@@ -126,14 +165,21 @@ def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
 
     The delimiter is the comma of docs/inputs.md, never sniffed: one line such as ``a;b;c;d``
     made DuckDB's sniffer pick ``;``, read the whole file as one column and reject it for
-    "missing" every column its header names.
+    "missing" every column its header names. The header of a CSV file is read by
+    :func:`_csv_header` and given as ``names``: the sniffer took a short file's record with
+    one value too many for its header, or counted a column the header does not name.
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return (
             "select * from read_csv($path, header = true, delim = ',', "
-            "all_varchar = true, auto_detect = true, null_padding = true, "
-            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
+            + (
+                "auto_detect = false, columns = " + _csv_columns(names, ["VARCHAR"] * len(names))
+                if names is not None
+                else "all_varchar = true, auto_detect = true"
+            )
+            + ", null_padding = true, strict_mode = false, "
+            + _CSV_DIALECT
             + ("" if parallel else ", parallel = false")
             + ")",
             2,  # the header is line 1
@@ -143,6 +189,28 @@ def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
     if suffix == ".parquet":
         return "select * from read_parquet($path)", 1
     raise InputError(path, 1, f"unsupported file type '{suffix}' (expected .csv, .json, .parquet)")
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The column names of a CSV file's header (its first record), as DuckDB names them: an
+    empty name is ``column<i>``, a repeated one gets ``_1``, ``_2``. None when the start of
+    the file is not text (then DuckDB's sniffer reads the header, and says what is wrong)."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        try:
+            header = next(csv.reader(fh), [])
+        except (csv.Error, UnicodeDecodeError):
+            return None
+    if any("\x00" in name for name in header):
+        return None
+    names: list[str] = []
+    for i, name in enumerate(header):
+        name = name or f"column{i}"
+        base, n = name, 0
+        while name in names:
+            n += 1
+            name = f"{base}_{n}"
+        names.append(name)
+    return names
 
 
 def _count_lines(path: Path) -> int:
@@ -203,10 +271,17 @@ def _unreadable(exc: duckdb.Error, path: Path, display: str, kind: str) -> Input
 
 
 def _fix_line_numbers(
-    con: duckdb.DuckDBPyConnection, table: str, path: Path, display: str, kind: str
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    display: str,
+    kind: str,
+    *,
+    skipped: list[int] = (),  # type: ignore[assignment]
 ) -> None:
     """Make ``rowid + __off`` each record's own first line when a CSV's records are not one
-    line each (blank lines, quoted line breaks).
+    line each (blank lines, quoted line breaks), or when the records beginning on the lines
+    ``skipped`` were left out of the table.
 
     Called only for a file with rejections: counting its lines is the cheap check, the pass in
     Python that finds where each record starts runs only when the count disagrees.
@@ -216,12 +291,34 @@ def _fix_line_numbers(
             value (those rows silently gone, the row itself rejected for empty columns).
     """
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    if _count_lines(path) == rows + 1:
+    if _count_lines(path) == rows + 1 + len(skipped):
+        if not skipped:
+            return
+        # one line per record: the rows after the k-th skipped line are k lines further on
+        gone = sorted(skipped)
+        lows = [0] + [line - 1 - k for k, line in enumerate(gone, start=1)]
+        highs = [*lows[1:], rows]
+        mapping = pa.table(
+            {
+                "lo": pa.array(lows, pa.int64()),
+                "hi": pa.array(highs, pa.int64()),
+                "off": pa.array(range(2, 2 + len(lows)), pa.int64()),
+            }
+        )
+        con.register("__record_lines", mapping)
+        try:
+            con.execute(
+                f"update {table} as t set __off = m.off from __record_lines as m "
+                "where t.rowid >= m.lo and t.rowid < m.hi and m.off > 2"
+            )
+        finally:
+            con.unregister("__record_lines")
         return
     where = _csv_syntax_error(path)
     if where is not None:
         raise InputError(display, where[0], f"cannot read as {kind}: {where[1]}")
-    starts = _record_lines(path)
+    gone = set(skipped)
+    starts = [line for line in _record_lines(path) if line not in gone]
     if len(starts) != rows:  # not the records DuckDB read: keep the numbers as they are
         return
     mapping = pa.table(
@@ -276,16 +373,14 @@ def _stage(
     """
     if path.stat().st_size == 0:
         raise InputError(display, 1, "file is empty")
+    csv_file = path.suffix.lower() == ".csv"
+    names = _csv_header(path) if csv_file else None
     try:
-        # A view, not a table: the file is read once, by the checking pass below.
-        reader, line_offset = _reader_sql(path)
+        reader, _ = _reader_sql(path, names=names)
         reader = reader.replace("$path", quote_path(literal_glob(path)))
-        con.execute(f"create or replace temp view __raw as {reader}")
-        con.execute("select * from __raw limit 0")
+        raw_cols = [r[0] for r in con.execute(f"select * from ({reader}) limit 0").description]
     except duckdb.Error as exc:
         raise _unreadable(exc, path, display, spec.kind) from exc
-
-    raw_cols = [r[0] for r in con.execute("select * from __raw limit 0").description]
     by_lower = {c.strip().lower(): c for c in raw_cols}
     missing = [c.name for c in spec.columns if c.required and c.name not in by_lower]
     if missing:
@@ -297,6 +392,192 @@ def _stage(
             f"{', '.join(raw_cols) or 'nothing'})",
         )
 
+    spec_kind = {c.name: c.kind for c in spec.columns}
+    kinds = [spec_kind.get(c.strip().lower()) for c in raw_cols]
+    # CSV: first a strict, typed read (the timestamps parsed by DuckDB's reader, a record
+    # with more values than the header left out and named). A file with any bad record or
+    # cell is then read again as text, for the exact reason of each bad row.
+    wide: list[int] | None = None  # first lines of the records with too many values
+    done = False
+    if csv_file and names is not None:
+        done, wide = _stage_typed(con, spec, path, by_lower, raw_cols, kinds)
+    if not done:
+        source, line_offset = _reader_sql(path, names=names)
+        source = source.replace("$path", quote_path(literal_glob(path)))
+        try:
+            try:
+                _check(con, spec, by_lower, source, line_offset, typed=False)
+            except duckdb.Error:
+                if not csv_file:
+                    raise
+                # DuckDB's parallel reader stops at a quoted line break (with null_padding):
+                # read such a file again, serially
+                source, _ = _reader_sql(path, parallel=False, names=names)
+                source = source.replace("$path", quote_path(literal_glob(path)))
+                _check(con, spec, by_lower, source, line_offset, typed=False)
+        except duckdb.Error as exc:
+            raise _unreadable(exc, path, display, spec.kind) from exc
+        if csv_file and wide is None:  # the strict read failed: find them in Python
+            wide = _wide_records(path, len(raw_cols))
+        if wide:
+            # here read positionally, their values shifted: rejected by their own line
+            _fix_line_numbers(con, "__checked", path, display, spec.kind)
+            _mark_lines(con, "__checked", wide, _wide_reason(len(raw_cols)))
+    table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
+    con.execute(f"alter table __checked rename to {table}")
+    if done and wide:  # left out by the strict read: the rows after them move up
+        _fix_line_numbers(con, table, path, display, spec.kind, skipped=wide)
+    key = spec.key or ("engineer" if spec.kind == "people" else None)
+    if key:
+        _repeated_keys(con, table, key, lower=spec.kind == "people")
+    rejections: list[str] = []
+    if done and wide:
+        rejections = [f"{display}:{line}: {_wide_reason(len(raw_cols))}" for line in wide]
+    if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
+        if csv_file and not wide:
+            _fix_line_numbers(con, table, path, display, spec.kind)
+        rejections += [
+            f"{display}:{line}: {reason}{'' if first is None else first}"
+            for line, reason, first in con.execute(
+                f"""
+                select t.rowid + t.__off, t.__reason, f.rowid + f.__off
+                from {table} as t
+                left join {table} as f on f.rowid = t.__first
+                where t.__reason is not null
+                order by t.rowid
+                """
+            ).fetchall()
+        ]
+        if done and wide:
+            rejections.sort(key=lambda r: int(r[len(display) + 1 :].split(":", 1)[0]))
+    return table, rejections
+
+
+def _wide_reason(columns: int) -> str:
+    return (
+        f"more values than the {columns} columns of the header (a value with a comma in it "
+        'needs double quotes, e.g. "Chen, Alice"); the row is not loaded'
+    )
+
+
+def _mark_lines(con: duckdb.DuckDBPyConnection, table: str, lines: list[int], why: str) -> None:
+    """Reject the rows of a staged table that begin on ``lines`` (their first line) for ``why``,
+    whatever else was wrong with them."""
+    con.execute(
+        f"update {table} set __reason = $why, __first = null "
+        "where rowid + __off in (select unnest($lines::bigint[]))",
+        {"why": why, "lines": lines},
+    )
+
+
+def _repeated_keys(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower: bool) -> None:
+    """Mark each row whose key repeats an earlier row's (``__first`` = that row's rowid)."""
+    # Repeated keys: a grouped pass finds them (much cheaper than a window over all rows).
+    key_expr = f"lower({_q(key)})" if lower else _q(key)
+    con.execute(
+        f"""
+        update {table} as t
+        set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line ',
+            __first = d.first_row
+        from (
+            select {key_expr} as k, min(rowid) as first_row
+            from {table} where {_q(key)} is not null
+            group by 1 having count(*) > 1
+        ) as d
+        where {key_expr.replace(_q(key), "t." + _q(key))} = d.k
+            and t.rowid > d.first_row and t.__reason is null
+        """
+    )
+
+
+def _stage_typed(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    path: Path,
+    by_lower: dict[str, str],
+    names: list[str],
+    kinds: list[str | None],
+) -> tuple[bool, list[int] | None]:
+    """The strict, typed read of a CSV file into ``__checked`` (see :func:`_check`).
+
+    Returns ``(done, wide)``: ``done`` when every record it left out had more values than the
+    header has columns (``wide``: their first lines) and no row failed a check: then
+    ``__checked`` holds the file's other rows, checked. Otherwise the file is read again as
+    text (``wide`` None when this read failed as a whole).
+    """
+    reader = _typed_reader_sql(names, kinds).replace("$path", quote_path(literal_glob(path)))
+    con.execute("drop table if exists __csv_rejects")
+    con.execute("drop table if exists __csv_scans")
+    try:
+        _check(con, spec, by_lower, reader, 2, typed=True)
+    except duckdb.Error:
+        return False, None
+    try:
+        rejects = con.execute(
+            "select line_byte_position, bool_or(error_type = 'TOO MANY COLUMNS') "
+            "from __csv_rejects group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.execute("drop table if exists __csv_rejects")
+        con.execute("drop table if exists __csv_scans")
+    wide = _lines_at(path, [pos for pos, too_many in rejects if too_many])
+    if len(wide) != len(rejects):
+        return False, wide
+    bad = con.execute("select count(*) from __checked where __reason is not null").fetchall()
+    return not bad[0][0], wide
+
+
+def _lines_at(path: Path, positions: list[int]) -> list[int]:
+    """The 1-based line of each byte position of a file (ascending positions)."""
+    lines: list[int] = []
+    if not positions:
+        return lines
+    count, done = 0, 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            end = done + len(chunk)
+            while len(lines) < len(positions) and positions[len(lines)] < end:
+                lines.append(count + chunk.count(b"\n", 0, positions[len(lines)] - done) + 1)
+            if len(lines) == len(positions):
+                break
+            count += chunk.count(b"\n")
+            done = end
+    return lines
+
+
+def _wide_records(path: Path, columns: int) -> list[int]:
+    """The first lines of a CSV file's records with more values than its header has columns
+    (empty values at the end do not count, as for DuckDB's strict reader)."""
+    wide: list[int] = []
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        consumed = 0
+        try:
+            for record in reader:
+                first, consumed = consumed + 1, reader.line_num
+                if first > 1 and len(record) > columns and any(record[columns:]):
+                    wide.append(first)
+        except csv.Error:
+            pass
+    return wide
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    by_lower: dict[str, str],
+    reader: str,
+    line_offset: int,
+    *,
+    typed: bool,
+) -> None:
+    """Read a file (the SELECT ``reader``) into the TEMP table ``__checked``: the spec's
+    columns cast and cleaned, ``__reason`` (NULL for a good row), ``__first`` and ``__off``.
+
+    ``typed``: the reader gives the timestamp columns as TIMESTAMPTZ (DuckDB's CSV reader
+    parsed them, and left out a record with a value it could not read); else every column
+    is text (or a JSON/Parquet type) and is cast here.
+    """
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
     # Each present column is cast once, in an inner SELECT (``__r<i>`` its text, ``__v<i>`` its
     # value); the checks below compare those instead of casting again in every branch.
@@ -314,18 +595,26 @@ def _stage(
             continue
         rawc, cast = f"__r{i}", f"__v{i}"
         raw_of[col.name], val_of[col.name] = rawc, cast
-        inner.append(f"cast({_q(src)} as varchar) as {rawc}")
-        inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
+        if typed and col.kind == "ts":
+            # read as a timestamp: a value (or blank) it is not never reaches this query;
+            # __r<i> is only its text for the out-of-range message
+            inner.append(f"{_q(src)} as {cast}")
+            present = f"{cast} is not null"
+            rawc = f"cast({cast} as varchar)"
+        else:
+            inner.append(f"cast({_q(src)} as varchar) as {rawc}")
+            inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
+            present = f"nullif(trim({rawc}), '') is not null"
         value = cast if col.default is None else f"coalesce({cast}, {_literal(col.default)})"
         selects.append(f"{value} as {_q(out_name.get(col.name, col.name))}")
-        present = f"nullif(trim({rawc}), '') is not null"
         if col.required:
             checks.append(f"when not ({present}) then '{col.name} is empty (required)'")
         if col.kind == "ts":
-            checks.append(
-                f"when {present} and {cast} is null then '{col.name} ' || "
-                f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
-            )
+            if not typed:
+                checks.append(
+                    f"when {present} and {cast} is null then '{col.name} ' || "
+                    f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
+                )
             top = "hi_rotations" if spec.kind == "rotations" else "hi"
             checks.append(
                 f"when {cast} < (select lo from __ingest_limits) "
@@ -389,66 +678,11 @@ def _stage(
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
     casts = ", ".join(inner) or "null as __none"
-
-    def check() -> None:
-        con.execute(
-            f"create or replace temp table __checked as select {', '.join(selects)}, "
-            f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
-            f"from (select {casts} from __raw)"
-        )
-
-    try:
-        try:
-            check()
-        except duckdb.Error:
-            if path.suffix.lower() != ".csv":
-                raise
-            # DuckDB's parallel reader stops at a quoted line break (with null_padding):
-            # read such a file again, serially
-            reader, _ = _reader_sql(path, parallel=False)
-            reader = reader.replace("$path", quote_path(literal_glob(path)))
-            con.execute(f"create or replace temp view __raw as {reader}")
-            check()
-    except duckdb.Error as exc:
-        raise _unreadable(exc, path, display, spec.kind) from exc
-    table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
-    con.execute(f"alter table __checked rename to {table}")
-    key = spec.key or ("engineer" if spec.kind == "people" else None)
-    if key:
-        # Repeated keys: a grouped pass finds them (much cheaper than a window over all rows).
-        key_expr = f"lower({_q(key)})" if spec.kind == "people" else _q(key)
-        con.execute(
-            f"""
-            update {table} as t
-            set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line ',
-                __first = d.first_row
-            from (
-                select {key_expr} as k, min(rowid) as first_row
-                from {table} where {_q(key)} is not null
-                group by 1 having count(*) > 1
-            ) as d
-            where {key_expr.replace(_q(key), "t." + _q(key))} = d.k
-                and t.rowid > d.first_row and t.__reason is null
-            """
-        )
-    rejections: list[str] = []
-    if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
-        if path.suffix.lower() == ".csv":
-            _fix_line_numbers(con, table, path, display, spec.kind)
-        rejections = [
-            f"{display}:{line}: {reason}{'' if first is None else first}"
-            for line, reason, first in con.execute(
-                f"""
-                select t.rowid + t.__off, t.__reason, f.rowid + f.__off
-                from {table} as t
-                left join {table} as f on f.rowid = t.__first
-                where t.__reason is not null
-                order by t.rowid
-                """
-            ).fetchall()
-        ]
-    con.execute("drop view __raw")
-    return table, rejections
+    con.execute(
+        f"create or replace temp table __checked as select {', '.join(selects)}, "
+        f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
+        f"from (select {casts} from ({reader}))"
+    )
 
 
 def good_rows(table: str, con: duckdb.DuckDBPyConnection) -> str:
