@@ -96,6 +96,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "table"): "'__checked_<kind>_<digits>': kind from TableSpec, "
     "digits from abs(hash(display)) % 10**8",
     ("ingest/tabular.py", "key"): "TableSpec.key or 'engineer': constants",
+    ("ingest/tabular.py", "good_rows(table, con)"): "good_rows(): SELECT of _q()-quoted "
+    "staging columns of the staging table above",
     ("ingest/tabular.py", "key_expr"): "lower(_q(key)) or _q(key)",
     ("ingest/tabular.py", "key_expr.replace(_q(key), 't.' + _q(key))"): "same, with alias t.",
     ("ingest/tabular.py", "_CAST['ts'].format(c='s')"): "constant cast expression",

@@ -271,17 +271,10 @@ def _unreadable(exc: duckdb.Error, path: Path, display: str, kind: str) -> Input
 
 
 def _fix_line_numbers(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    path: Path,
-    display: str,
-    kind: str,
-    *,
-    skipped: list[int] = (),  # type: ignore[assignment]
+    con: duckdb.DuckDBPyConnection, table: str, path: Path, display: str, kind: str
 ) -> None:
     """Make ``rowid + __off`` each record's own first line when a CSV's records are not one
-    line each (blank lines, quoted line breaks), or when the records beginning on the lines
-    ``skipped`` were left out of the table.
+    line each (blank lines, quoted line breaks).
 
     Called only for a file with rejections: counting its lines is the cheap check, the pass in
     Python that finds where each record starts runs only when the count disagrees.
@@ -291,34 +284,12 @@ def _fix_line_numbers(
             value (those rows silently gone, the row itself rejected for empty columns).
     """
     rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
-    if _count_lines(path) == rows + 1 + len(skipped):
-        if not skipped:
-            return
-        # one line per record: the rows after the k-th skipped line are k lines further on
-        gone = sorted(skipped)
-        lows = [0] + [line - 1 - k for k, line in enumerate(gone, start=1)]
-        highs = [*lows[1:], rows]
-        mapping = pa.table(
-            {
-                "lo": pa.array(lows, pa.int64()),
-                "hi": pa.array(highs, pa.int64()),
-                "off": pa.array(range(2, 2 + len(lows)), pa.int64()),
-            }
-        )
-        con.register("__record_lines", mapping)
-        try:
-            con.execute(
-                f"update {table} as t set __off = m.off from __record_lines as m "
-                "where t.rowid >= m.lo and t.rowid < m.hi and m.off > 2"
-            )
-        finally:
-            con.unregister("__record_lines")
+    if _count_lines(path) == rows + 1:
         return
     where = _csv_syntax_error(path)
     if where is not None:
         raise InputError(display, where[0], f"cannot read as {kind}: {where[1]}")
-    gone = set(skipped)
-    starts = [line for line in _record_lines(path) if line not in gone]
+    starts = _record_lines(path)
     if len(starts) != rows:  # not the records DuckDB read: keep the numbers as they are
         return
     mapping = pa.table(
@@ -394,49 +365,46 @@ def _stage(
 
     spec_kind = {c.name: c.kind for c in spec.columns}
     kinds = [spec_kind.get(c.strip().lower()) for c in raw_cols]
-    # CSV: first a strict, typed read (the timestamps parsed by DuckDB's reader, a record
-    # with more values than the header left out and named). A file with any bad record or
-    # cell is then read again as text, for the exact reason of each bad row.
-    wide: list[int] | None = None  # first lines of the records with too many values
-    done = False
-    if csv_file and names is not None:
-        done, wide = _stage_typed(con, spec, path, by_lower, raw_cols, kinds)
-    if not done:
-        source, line_offset = _reader_sql(path, names=names)
-        source = source.replace("$path", quote_path(literal_glob(path)))
-        try:
-            try:
-                _check(con, spec, by_lower, source, line_offset, typed=False)
-            except duckdb.Error:
-                if not csv_file:
-                    raise
-                # DuckDB's parallel reader stops at a quoted line break (with null_padding):
-                # read such a file again, serially
-                source, _ = _reader_sql(path, parallel=False, names=names)
-                source = source.replace("$path", quote_path(literal_glob(path)))
-                _check(con, spec, by_lower, source, line_offset, typed=False)
-        except duckdb.Error as exc:
-            raise _unreadable(exc, path, display, spec.kind) from exc
-        if csv_file and wide is None:  # the strict read failed: find them in Python
-            wide = _wide_records(path, len(raw_cols))
-        if wide:
-            # here read positionally, their values shifted: rejected by their own line
-            _fix_line_numbers(con, "__checked", path, display, spec.kind)
-            _mark_lines(con, "__checked", wide, _wide_reason(len(raw_cols)))
     table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
-    con.execute(f"alter table __checked rename to {table}")
-    if done and wide:  # left out by the strict read: the rows after them move up
-        _fix_line_numbers(con, table, path, display, spec.kind, skipped=wide)
     key = spec.key or ("engineer" if spec.kind == "people" else None)
+    # CSV: first a strict, typed read, which stops at the first bad row: for a file without
+    # one, the staged table and nothing else. Any other file is read again as text, and each
+    # bad row gets its reason.
+    wide: list[int] | None = None  # first lines of the records with too many values
+    if csv_file and names is not None:
+        done, wide = _stage_typed(con, spec, path, by_lower, raw_cols, kinds, key)
+        if done:
+            con.execute(f"alter table __checked rename to {table}")
+            return table, []
+    source, line_offset = _reader_sql(path, names=names)
+    source = source.replace("$path", quote_path(literal_glob(path)))
+    try:
+        try:
+            _check(con, spec, by_lower, source, line_offset)
+        except duckdb.Error:
+            if not csv_file:
+                raise
+            # DuckDB's parallel reader stops at a quoted line break (with null_padding):
+            # read such a file again, serially
+            source, _ = _reader_sql(path, parallel=False, names=names)
+            source = source.replace("$path", quote_path(literal_glob(path)))
+            _check(con, spec, by_lower, source, line_offset)
+    except duckdb.Error as exc:
+        raise _unreadable(exc, path, display, spec.kind) from exc
+    if csv_file and wide is None:  # the strict read stopped early: a reader of its own
+        wide = _wide_records(con, path, raw_cols)
+    if wide:
+        # read here positionally, their values shifted: rejected at their own lines
+        _fix_line_numbers(con, "__checked", path, display, spec.kind)
+        _mark_lines(con, "__checked", wide, _wide_reason(len(raw_cols)))
+    con.execute(f"alter table __checked rename to {table}")
     if key:
         _repeated_keys(con, table, key, lower=spec.kind == "people")
     rejections: list[str] = []
-    if done and wide:
-        rejections = [f"{display}:{line}: {_wide_reason(len(raw_cols))}" for line in wide]
     if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
         if csv_file and not wide:
             _fix_line_numbers(con, table, path, display, spec.kind)
-        rejections += [
+        rejections = [
             f"{display}:{line}: {reason}{'' if first is None else first}"
             for line, reason, first in con.execute(
                 f"""
@@ -448,8 +416,6 @@ def _stage(
                 """
             ).fetchall()
         ]
-        if done and wide:
-            rejections.sort(key=lambda r: int(r[len(display) + 1 :].split(":", 1)[0]))
     return table, rejections
 
 
@@ -497,22 +463,23 @@ def _stage_typed(
     by_lower: dict[str, str],
     names: list[str],
     kinds: list[str | None],
+    key: str | None,
 ) -> tuple[bool, list[int] | None]:
-    """The strict, typed read of a CSV file into ``__checked`` (see :func:`_check`).
+    """The strict, typed read of a CSV file into ``__checked``: the spec's columns only.
 
-    Returns ``(done, wide)``: ``done`` when every record it left out had more values than the
-    header has columns (``wide``: their first lines) and no row failed a check: then
-    ``__checked`` holds the file's other rows, checked. Otherwise the file is read again as
-    text (``wide`` None when this read failed as a whole).
+    Returns ``(done, wide)``. ``done``: the file has no bad row (every record read, no check
+    failed, no repeated key), ``__checked`` holds it all. Otherwise ``wide`` are the first
+    lines of the records with more values than the header has columns, or None when this
+    read stopped at a bad row before the end of the file.
     """
     reader = _typed_reader_sql(names, kinds).replace("$path", quote_path(literal_glob(path)))
     con.execute("drop table if exists __csv_rejects")
     con.execute("drop table if exists __csv_scans")
     try:
-        _check(con, spec, by_lower, reader, 2, typed=True)
-    except duckdb.Error:
-        return False, None
-    try:
+        try:
+            _check(con, spec, by_lower, reader, 2, typed=True)
+        except duckdb.Error:
+            return False, None
         rejects = con.execute(
             "select line_byte_position, bool_or(error_type = 'TOO MANY COLUMNS') "
             "from __csv_rejects group by 1 order by 1"
@@ -520,11 +487,23 @@ def _stage_typed(
     finally:
         con.execute("drop table if exists __csv_rejects")
         con.execute("drop table if exists __csv_scans")
-    wide = _lines_at(path, [pos for pos, too_many in rejects if too_many])
-    if len(wide) != len(rejects):
-        return False, wide
-    bad = con.execute("select count(*) from __checked where __reason is not null").fetchall()
-    return not bad[0][0], wide
+    if rejects:
+        return False, _lines_at(path, [pos for pos, too_many in rejects if too_many])
+    if key and _has_repeats(con, "__checked", key, lower=spec.kind == "people"):
+        return False, []
+    return True, []
+
+
+def _has_repeats(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower: bool) -> bool:
+    """Whether a key repeats in a staged table: grouped by the keys' 64-bit hashes (cheaper
+    than by the text), so a collision only sends the file to the exact pass."""
+    key_expr = f"lower({_q(key)})" if lower else _q(key)
+    return bool(
+        con.execute(
+            f"select count(*) from (select hash({key_expr}) from {table} "
+            f"where {_q(key)} is not null group by 1 having count(*) > 1)"
+        ).fetchall()[0][0]
+    )
 
 
 def _lines_at(path: Path, positions: list[int]) -> list[int]:
@@ -545,21 +524,29 @@ def _lines_at(path: Path, positions: list[int]) -> list[int]:
     return lines
 
 
-def _wide_records(path: Path, columns: int) -> list[int]:
+def _wide_records(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> list[int]:
     """The first lines of a CSV file's records with more values than its header has columns
-    (empty values at the end do not count, as for DuckDB's strict reader)."""
-    wide: list[int] = []
-    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
-        reader = csv.reader(fh)
-        consumed = 0
+    (empty values at the end do not count): DuckDB's strict reader, every value as text."""
+    reader = _typed_reader_sql(names, [None] * len(names))
+    reader = reader.replace("$path", quote_path(literal_glob(path)))
+    con.execute("drop table if exists __csv_rejects")
+    con.execute("drop table if exists __csv_scans")
+    try:
         try:
-            for record in reader:
-                first, consumed = consumed + 1, reader.line_num
-                if first > 1 and len(record) > columns and any(record[columns:]):
-                    wide.append(first)
-        except csv.Error:
-            pass
-    return wide
+            con.execute(f"select count(*) from ({reader})").fetchall()
+        except duckdb.Error:
+            return []
+        positions = [
+            pos
+            for (pos,) in con.execute(
+                "select distinct line_byte_position from __csv_rejects "
+                "where error_type = 'TOO MANY COLUMNS' order by 1"
+            ).fetchall()
+        ]
+    finally:
+        con.execute("drop table if exists __csv_rejects")
+        con.execute("drop table if exists __csv_scans")
+    return _lines_at(path, positions)
 
 
 def _check(
@@ -569,14 +556,15 @@ def _check(
     reader: str,
     line_offset: int,
     *,
-    typed: bool,
+    typed: bool = False,
 ) -> None:
     """Read a file (the SELECT ``reader``) into the TEMP table ``__checked``: the spec's
     columns cast and cleaned, ``__reason`` (NULL for a good row), ``__first`` and ``__off``.
 
     ``typed``: the reader gives the timestamp columns as TIMESTAMPTZ (DuckDB's CSV reader
-    parsed them, and left out a record with a value it could not read); else every column
-    is text (or a JSON/Parquet type) and is cast here.
+    parsed them, and left out a record with a value it could not read), and the table has
+    the spec's columns only: the first row that fails a check stops the query (an error);
+    else every column is text (or a JSON/Parquet type) and is cast here.
     """
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
     # Each present column is cast once, in an inner SELECT (``__r<i>`` its text, ``__v<i>`` its
@@ -605,6 +593,8 @@ def _check(
             inner.append(f"cast({_q(src)} as varchar) as {rawc}")
             inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
             present = f"nullif(trim({rawc}), '') is not null"
+            if col.kind in ("text", "name", "code"):
+                present = f"{cast} is not null"  # the same test: the value is trimmed text
         value = cast if col.default is None else f"coalesce({cast}, {_literal(col.default)})"
         selects.append(f"{value} as {_q(out_name.get(col.name, col.name))}")
         if col.required:
@@ -678,6 +668,13 @@ def _check(
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
     casts = ", ".join(inner) or "null as __none"
+    if typed:
+        con.execute(
+            f"create or replace temp table __checked as select {', '.join(selects)} "
+            f"from (select {casts} from ({reader})) "
+            f"where case when ({reason}) is null then true else error('a bad row') end"
+        )
+        return
     con.execute(
         f"create or replace temp table __checked as select {', '.join(selects)}, "
         f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
@@ -688,7 +685,14 @@ def _check(
 def good_rows(table: str, con: duckdb.DuckDBPyConnection) -> str:
     """A SELECT of the good rows of a staged table: its columns and ``line_no``."""
     cols = [r[0] for r in con.execute(f"select * from {table} limit 0").description]
+    if "__reason" not in cols:  # a CSV file without a bad row, one line per record
+        return f"select {', '.join(_q(c) for c in cols)}, rowid + 2 as line_no from {table}"
     return (
         f"select {', '.join(_q(c) for c in cols if not c.startswith('__'))}, "
         f"rowid + __off as line_no from {table} where __reason is null"
     )
+
+
+def good_count(table: str, con: duckdb.DuckDBPyConnection) -> int:
+    """How many good rows a staged table holds."""
+    return con.execute(f"select count(*) from ({good_rows(table, con)})").fetchall()[0][0]
