@@ -28,6 +28,7 @@ import pyarrow as pa
 from analytics import countries
 from analytics.errors import InputError
 from analytics.ingest.parsing import time_window
+from analytics.ingest.readers import wide_row_reason
 from analytics.policy import DEFAULT_POLICY
 
 # Every SQL fragment below is assembled from these constants only; file paths and values
@@ -396,7 +397,7 @@ def _stage(
     if wide:
         # read here positionally, their values shifted: rejected at their own lines
         _fix_line_numbers(con, "__checked", path, display, spec.kind)
-        _mark_lines(con, "__checked", wide, _wide_reason(len(raw_cols)))
+        _mark_lines(con, "__checked", wide, wide_row_reason(len(raw_cols)))
     con.execute(f"alter table __checked rename to {table}")
     if key:
         _repeated_keys(con, table, key, lower=spec.kind == "people")
@@ -417,13 +418,6 @@ def _stage(
             ).fetchall()
         ]
     return table, rejections
-
-
-def _wide_reason(columns: int) -> str:
-    return (
-        f"more values than the {columns} columns of the header (a value with a comma in it "
-        'needs double quotes, e.g. "Chen, Alice"); the row is not loaded'
-    )
 
 
 def _mark_lines(con: duckdb.DuckDBPyConnection, table: str, lines: list[int], why: str) -> None:
