@@ -177,6 +177,11 @@ def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
     bounds = {
         "period_start": datetime(2026, 10, 1, tzinfo=UTC),
         "period_end": datetime(2026, 11, 1, tzinfo=UTC),
+        # the comp-time queries: the period's months, every engineer and month
+        "first_month": "2026-10",
+        "last_month": "2026-10",
+        "name": None,
+        "month": None,
     }
     with db.reader(sample_warehouse, as_of="2026-11-02T00:00:00Z") as con:
         sqlgraph.install(con, ("temp table",), bounds, under="pay/")
