@@ -483,8 +483,10 @@ def _stage_typed(
         con.execute("drop table if exists __csv_rejects")
         con.execute("drop table if exists __csv_scans")
     if rejects:
+        con.execute("drop table __checked")  # not held while the file is read again
         return False, _lines_at(path, [pos for pos, too_many in rejects if too_many])
     if key and _has_repeats(con, "__checked", key, lower=spec.kind == "people"):
+        con.execute("drop table __checked")
         return False, []
     return True, []
 
