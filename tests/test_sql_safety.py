@@ -103,27 +103,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "_CAST['ts'].format(c='s')"): "constant cast expression",
     # pay.py
     ("pay.py", "sql"): "_rows(con, sql, params): callers are checked where they call it",
-    # metrics.py / weekly.py / explore.py: grouping columns and view names
-    ("metrics.py", "by"): "checked against GROUPINGS before any SQL is built",
-    (
-        "metrics.py",
-        "', '.join((_duration_aggregates(p, c) for p, c in DURATION_METRICS.items()))",
-    ): ("aggregates over the constant DURATION_METRICS columns"),
-    ("metrics.py", "_status_counts('response', 'response_status')"): "constant arguments",
-    ("metrics.py", "', '.join(DURATION_METRICS.values())"): "constant column names",
-    (
-        "metrics.py",
-        "', '.join((_status_counts(rule, column) for rule, column in STATUS_RULES.items()))",
-    ): "counts over the constant STATUS_RULES columns and status literals",
-    ("metrics.py", "_summary_sql(by)"): (
-        "the summary query: built from the constant summary columns, rules and the grouping "
-        "column checked against GROUPINGS (values bound as $start/$end)"
-    ),
-    (
-        "metrics.py",
-        "', '.join((f'coalesce(list({c}) filter (where {c} is not null), [])' for c in "
-        "DURATION_METRICS.values()))",
-    ): "one list per constant DURATION_METRICS column",
+    # weekly.py / explore.py: view names (metrics.py binds its grouping as $grouping)
     ("weekly.py", "sql"): "_df(con, sql, **params): callers are checked where they call it",
     ("explore.py", "sql"): "example query from the constant EXAMPLES dict (values bound)",
     ("explore.py", "name"): "a key of explore.EXAMPLES (checked before use)",

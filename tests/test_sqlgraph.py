@@ -104,8 +104,9 @@ def test_install_builds_in_order_and_a_select_star_column_inherits_its_upstream_
 
 def test_the_package_graph_declares_every_file():
     g = sqlgraph.graph()
-    # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables
-    folder_layer = {"pay": "intermediate"}
+    # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables,
+    # metrics/ the metrics summary's per-call TEMP scope
+    folder_layer = {"pay": "intermediate", "metrics": "intermediate"}
     for m in g.models.values():
         if "/" in m.path:
             folder = m.path.split("/")[0]
@@ -183,8 +184,10 @@ def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
         "name": None,
         "month": None,
     }
+    bounds["grouping"] = "team"  # the metrics queries' grouping (sql/metrics, metrics_*.sql)
     with db.reader(sample_warehouse, as_of="2026-11-02T00:00:00Z") as con:
         sqlgraph.install(con, ("temp table",), bounds, under="pay/")
+        sqlgraph.install(con, ("temp table",), bounds, under="metrics/")
         for m in g.ordered():
             if not m.grain:
                 continue
