@@ -3,8 +3,9 @@
 Every function takes a reader connection whose ``as_of`` and policy are already bound (see
 :func:`analytics.db.reader`): the statuses come from the views, which read ``params`` and
 ``policy``. Periods are half-open UTC instants ``[start, end)``; an incident belongs to the
-period its ``started_at`` falls in. Values reach SQL only as bound ``$params``; the only text
-spliced into SQL is a grouping column chosen from a fixed list.
+period its ``started_at`` falls in. The SQL is in files, ``sql/queries/metrics_*.sql`` and the
+summary's TEMP scope ``sql/metrics/summary_scope.sql``: nothing is spliced into it, values
+(the grouping too, checked against a fixed list first) are bound ``$params``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from analytics import periods
-from analytics.db import query_df
+from analytics import periods, sqlgraph
+from analytics.db import query_df, sql_text
 from analytics.stats import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES
 
 if TYPE_CHECKING:  # pandas and numpy are imported where used: `metrics --format csv` needs neither
@@ -85,8 +86,8 @@ def iso_week_bounds(week: str) -> tuple[datetime, datetime]:
 
 
 def _check_period(start: datetime, end: datetime) -> dict[str, datetime]:
-    """The bound ``$start``/``$end`` of ``[start, end)``; instants as :mod:`analytics.periods`
-    reads them (a datetime, naive meaning UTC, a date or ISO text).
+    """The bound ``$period_start``/``$period_end`` of ``[start, end)``; instants as
+    :mod:`analytics.periods` reads them (a datetime, naive meaning UTC, a date or ISO text).
 
     Raises:
         ValueError: a bound is not an instant, or the period is empty.
@@ -97,7 +98,7 @@ def _check_period(start: datetime, end: datetime) -> dict[str, datetime]:
         raise periods.PeriodError(
             f"empty period: end {after.isoformat()} is not after {first.isoformat()}"
         )
-    return {"start": first, "end": after}
+    return {"period_start": first, "period_end": after}
 
 
 def _check_by(by: str, allowed: Sequence[str]) -> str:
@@ -113,31 +114,6 @@ def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 # --- MTTx -----------------------------------------------------------------------------------
-
-
-def _duration_aggregates(prefix: str, column: str) -> str:
-    # A zero-duration status-page incident is left out of MTTR and MTTM on purpose (SPEC §3.7):
-    # counted in zero_duration, not as missing.
-    skipped = " and not is_zero_duration" if prefix in ("mttr", "mttm") else ""
-    return (
-        f"avg({column}) as {prefix}_mean_s, "
-        f"quantile_cont({column}, 0.5) as {prefix}_median_s, "
-        f"quantile_cont({column}, 0.9) as {prefix}_p90_s, "
-        f"count({column}) as {prefix}_n, "
-        f"count(*) filter (where {column} is null{skipped}) as {prefix}_missing"
-    )
-
-
-def _status_counts(rule: str, column: str) -> str:
-    return ", ".join(
-        f"count(*) filter (where {column} = '{status}') as {rule}_{label}"
-        for status, label in (
-            ("met", "met"),
-            ("breached", "breached"),
-            ("pending", "pending"),
-            ("n/a", "n_a"),
-        )
-    )
 
 
 def _summary_columns(by: str) -> list[str]:
@@ -221,21 +197,27 @@ def summary(
         ``incidents`` counts every incident started in the
         period; each MTTx leaves out the incidents missing its timestamp and counts them in
         ``*_missing``. ``response_compliance`` = met / (met + breached), NaN when none decided.
+        Counts (and ``severity``) are int64, the other numbers float64 with NaN for a missing
+        value, ``team``/``service`` text with NaN for a missing one.
     """
-    params = _check_period(start, end)
-    by = _check_by(by, GROUPINGS)
-    with _summary_scope(con, by, params):
-        frame = query_df(con, _summary_sql(by), params)
-        if by == "severity":
-            frame["severity"] = frame["severity"].astype("int64")
-        if intervals and len(frame):
-            keys = [_key(k) for k in frame[by].tolist()]
-            filled = _interval_values(
-                con, keys, seed=seed, resamples=resamples, confidence=confidence
-            )
-            for column, values in filled.items():
-                frame[column] = values
-    return frame.reset_index(drop=True)
+    import pandas as pd
+
+    columns, rows = summary_rows(
+        con,
+        start,
+        end,
+        by=by,
+        seed=seed,
+        resamples=resamples,
+        intervals=intervals,
+        confidence=confidence,
+    )
+    return pd.DataFrame(
+        {
+            column: pd.Series([r[at] for r in rows], dtype=_summary_dtype(column, by))
+            for at, column in enumerate(columns)
+        }
+    )
 
 
 def summary_rows(
@@ -251,13 +233,13 @@ def summary_rows(
 ) -> tuple[list[str], list[list[object]]]:
     """:func:`summary` as column names and rows of plain Python values, without pandas.
 
-    The same SQL and the same bootstrap as :func:`summary`: a missing value is ``None`` where
-    the frame has NaN. What ``metrics --format csv`` writes (:func:`analytics.output.write_rows`).
+    :func:`summary` is made from these rows: a missing value is ``None`` where the frame has
+    NaN. What ``metrics --format csv`` writes (:func:`analytics.output.write_rows`); neither
+    pandas nor pyarrow is imported here (numpy only for the intervals).
     """
-    params = _check_period(start, end)
-    by = _check_by(by, GROUPINGS)
-    with _summary_scope(con, by, params):
-        result = con.execute(_summary_sql(by), params)
+    params = {**_check_period(start, end), "grouping": _check_by(by, GROUPINGS)}
+    with _summary_scope(con, params):
+        result = con.execute(sql_text("queries/metrics_summary.sql"), {"grouping": by})
         columns = [d[0] for d in result.description]
         rows = [list(r) for r in result.fetchall()]
         if intervals and rows:
@@ -268,31 +250,34 @@ def summary_rows(
                 at = columns.index(column)
                 for r, value in zip(rows, values, strict=True):
                     r[at] = None if math.isnan(value) else value
+    # the query's group column is text (grp): it takes the grouping's name, and a severity
+    # its number back
+    columns[0] = by
+    if by == "severity":
+        for r in rows:
+            r[0] = int(r[0])
     return columns, rows
 
 
+def _summary_dtype(column: str, by: str) -> str:
+    """The dtype of a :func:`summary` column: int64 for the counts and severity, text for a
+    team or service, float64 for the rest (durations, rates, intervals)."""
+    if column == by:
+        return "int64" if by == "severity" else "str"
+    return "int64" if _counted(column) else "float64"
+
+
 @contextlib.contextmanager
-def _summary_scope(con: duckdb.DuckDBPyConnection, by: str, params: dict) -> Iterator[None]:
-    """The period's rows, only the columns used, evaluated once, as the TEMP table
-    ``summary_scope``: the aggregates and the bootstrap both read it. incident_responses is the
-    layer of incident_metrics that has the durations and the response status."""
-    columns = ", ".join(DURATION_METRICS.values())
-    con.execute(
-        "create or replace temp table summary_scope as "
-        f"select incident_id, {by} as grp, resolved_at, response_status, is_zero_duration, "
-        f"{columns} from incident_responses "
-        "where started_at >= $start and started_at < $end",
-        params,
-    )
+def _summary_scope(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> Iterator[None]:
+    """The TEMP table ``summary_scope`` (``sql/metrics/summary_scope.sql``) of the period
+    ``$period_start``/``$period_end``, grouped by ``$grouping`` (one of :data:`GROUPINGS`):
+    the period's rows, only the columns used, evaluated once; the summary and the bootstrap
+    both read it."""
+    sqlgraph.install(con, ("temp table",), params, under="metrics/")
     try:
         yield
     finally:
-        con.execute("drop table if exists summary_scope")
-
-
-def _key(value: object) -> object:
-    """A group key as SQL gives it: a missing team or service (NaN in a frame) is None."""
-    return None if isinstance(value, float) and math.isnan(value) else value
+        sqlgraph.drop(con, under="metrics/")
 
 
 def _counted(column: str) -> bool:
@@ -304,107 +289,6 @@ def _counted(column: str) -> bool:
     )
 
 
-def _rate_sql(met: str, breached: str) -> str:
-    # met / (met + breached), NULL when nothing is decided
-    return (
-        f"case when {met} + {breached} > 0 "
-        f"then cast({met} as double) / cast({met} + {breached} as double) end"
-    )
-
-
-def _summary_sql(by: str) -> str:
-    """One query for the whole summary of ``summary_scope`` (``$start``/``$end`` bound):
-    counts, durations and statuses per group, then the review, communication and
-    status-cadence counts of :data:`REVIEW_RATE_COLUMNS`; the interval columns are NULL.
-
-    ``review_*`` count postmortem_reviews.review_status of the period's incidents (n/a left
-    out); ``communication_*`` count incident_communication rows (incident and requirement);
-    ``status_cadence_*`` count incident_metrics.status_cadence_status (n/a left out) and
-    ``status_source_*`` the incidents by where their status updates came from. Rates are
-    met / (met + breached), NULL when nothing is decided.
-    """
-    aggregates = ", ".join(_duration_aggregates(p, c) for p, c in DURATION_METRICS.items())
-    groups = (
-        "select unnest([1, 2, 3]) as grp"
-        if by == "severity"
-        else "select distinct grp from summary_scope"
-    )
-    outputs = []
-    for column in _summary_columns(by):
-        if column == by:
-            outputs.append(f"groups.grp as {by}")
-        elif column == "response_compliance":
-            outputs.append(f"{_rate_sql('a.response_met', 'a.response_breached')} as {column}")
-        elif column.endswith(("_lo_s", "_hi_s")):
-            outputs.append(f"cast(null as double) as {column}")
-        elif column.endswith("_rate"):
-            rule = column.removesuffix("_rate")
-            met, breached = f"coalesce(r.{rule}_met, 0)", f"coalesce(r.{rule}_breached, 0)"
-            outputs.append(f"{_rate_sql(met, breached)} as {column}")
-        elif column in REVIEW_RATE_COLUMNS:
-            outputs.append(f"coalesce(r.{column}, 0) as {column}")
-        elif _counted(column):
-            outputs.append(f"coalesce(a.{column}, 0) as {column}")
-        else:
-            outputs.append(f"a.{column}")
-    rule_counts = []
-    for rule in RULE_RATES:
-        for status in ("met", "breached", "pending"):
-            rule_counts.append(
-                f"count(*) filter (where rule = '{rule}' and status = '{status}') "
-                f"as {rule}_{status}"
-            )
-    for source in STATUS_SOURCES:
-        rule_counts.append(
-            f"count(*) filter (where rule = 'source_{source}') as status_source_{source}"
-        )
-    return f"""
-        with groups as ({groups}),
-        aggregated as (
-            select
-                grp,
-                count(*) as incidents,
-                {aggregates},
-                {_status_counts("response", "response_status")},
-                count(*) filter (where resolved_at is null) as open_incidents,
-                count(*) filter (where is_zero_duration) as zero_duration,
-            from summary_scope
-            group by grp
-        ),
-        -- incident_metrics is read once, for the period only: the cadence status and the
-        -- status source come from the same rows
-        cadences as materialized (
-            select {by} as grp, status_cadence_status, status_source from incident_metrics
-            where started_at >= $start and started_at < $end
-        ),
-        statuses as (
-            select s.grp, 'review' as rule, r.review_status as status,
-            from summary_scope as s
-            inner join postmortem_reviews as r on r.incident_id = s.incident_id
-            union all
-            select s.grp, 'communication' as rule, c.status,
-            from summary_scope as s
-            inner join incident_communication as c on c.incident_id = s.incident_id
-            union all
-            select grp, 'status_cadence' as rule, status_cadence_status as status,
-            from cadences
-            union all
-            select grp, 'source_' || status_source as rule, null as status,
-            from cadences
-        ),
-        rules as (
-            select grp, {", ".join(rule_counts)},
-            from statuses
-            group by grp
-        )
-        select {", ".join(outputs)}
-        from groups
-        left join aggregated as a on a.grp is not distinct from groups.grp
-        left join rules as r on r.grp is not distinct from groups.grp
-        order by groups.grp nulls last
-    """
-
-
 def _interval_values(
     con: duckdb.DuckDBPyConnection,
     keys: list[object],
@@ -413,20 +297,17 @@ def _interval_values(
     resamples: int,
     confidence: float,
 ) -> dict[str, list[float]]:
-    """The bootstrap interval columns of the groups ``keys`` (in that order) of
-    ``summary_scope``: ``<prefix>_{mean,median}_{lo,hi}_s`` lists, NaN for an empty group."""
+    """The bootstrap interval columns of the groups ``keys`` (in that order, as the text
+    ``grp`` of ``summary_scope``): ``<prefix>_{mean,median}_{lo,hi}_s`` lists, NaN for an
+    empty group."""
     import numpy as np
 
     from analytics.stats import bootstrap_many
 
-    lists = ", ".join(
-        f"coalesce(list({c}) filter (where {c} is not null), [])" for c in DURATION_METRICS.values()
-    )
+    # grp, then one list per DURATION_METRICS column, in that order
     values = {
         grp: parts
-        for grp, *parts in con.execute(
-            f"select grp, {lists} from summary_scope group by grp"
-        ).fetchall()
+        for grp, *parts in con.execute(sql_text("queries/metrics_summary_samples.sql")).fetchall()
     }
     # Every group's every duration in one call: samples of one size share their draws,
     # whichever group they come from, and run on every core; an absent group is empty (NaN).
@@ -493,13 +374,11 @@ def weekly_trend(
     last_monday = last_day - timedelta(days=last_day.weekday())
     mondays = [last_monday - timedelta(weeks=k) for k in range(weeks - 1, -1, -1)]
     start = datetime.combine(mondays[0], time(0), tzinfo=UTC)
-    # by is one of GROUPINGS (checked above), so it may be spliced; values are bound
     raw = query_df(
         con,
-        f"select iso_week_start(started_at) as week_start, {by} as grp, tta_s, ttr_s "
-        "from incident_metrics where started_at >= $start and started_at < $end",
-        {"start": start, "end": end},
-    )
+        sql_text("queries/metrics_weekly_trend.sql"),
+        {"period_start": start, "period_end": end},
+    ).rename(columns={by: "grp"})
     raw["week_start"] = pd.to_datetime(raw["week_start"]).dt.date
     grouped = dict(tuple(raw.groupby(["week_start", "grp"], sort=False)))
     groups = SEVERITIES if by == "severity" else sorted(raw["grp"].dropna().unique().tolist())
@@ -537,15 +416,6 @@ def weekly_trend(
 # --- compliance, action items, on-call load -------------------------------------------------
 
 
-# incident_metrics.status_source: where an incident's status updates came from (SPEC §13)
-STATUS_SOURCES = ("statuspage", "timeline", "none")
-_STATUS_SOURCE_COUNTS = (
-    "count(*) filter (where status_source = 'statuspage') as status_source_statuspage, "
-    "count(*) filter (where status_source = 'timeline') as status_source_timeline, "
-    "count(*) filter (where status_source = 'none') as status_source_none"
-)
-
-
 def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
     """Per severity (rows 1, 2, 3), the counts and rates of each playbook rule.
 
@@ -556,24 +426,7 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
         updates came from: ``status_source_statuspage, status_source_timeline,
         status_source_none`` (incidents, SPEC §13).
     """
-    params = _check_period(start, end)
-    counts = ", ".join(_status_counts(rule, column) for rule, column in STATUS_RULES.items())
-    sql = f"""
-        with scoped as (
-            select * from incident_metrics where started_at >= $start and started_at < $end
-        ),
-        severities as (select unnest([1, 2, 3]) as severity),
-        aggregated as (
-            select severity, count(*) as incidents, {counts}, {_STATUS_SOURCE_COUNTS}
-            from scoped
-            group by severity
-        )
-        select severities.severity, aggregated.* exclude (severity)
-        from severities
-        left join aggregated on aggregated.severity = severities.severity
-        order by severities.severity
-    """
-    frame = query_df(con, sql, params)
+    frame = query_df(con, sql_text("queries/metrics_compliance.sql"), _check_period(start, end))
     frame = frame.fillna({c: 0 for c in frame.columns if c != "severity"})
     columns = ["severity", "incidents"]
     for rule in STATUS_RULES:
@@ -606,62 +459,13 @@ def action_items_summary(
         ``open_backlog`` (every item not done at as_of, whatever its incident's date) and
         ``overdue_backlog`` (of those, the overdue ones).
     """
+    import pandas as pd
+
     params = _check_period(start, end)
     by = _check_by(by, _ACTION_GROUPINGS)
-    sql = f"""
-        with items as (
-            select * from action_item_status
-        ),
-        opened as (
-            select
-                {by} as grp,
-                count(*) as opened,
-                count(*) filter (where is_done) as closed,
-                count(*) filter (where is_open) as open,
-                count(*) filter (where is_overdue) as overdue,
-                count(*) filter (where meets_rule3) as rule3,
-                count(*) filter (where has_owner) as with_owner,
-                count(*) filter (where has_due) as with_due,
-                count(*) filter (where has_ticket) as with_ticket,
-            from items
-            where incident_started_at >= $start and incident_started_at < $end
-            group by {by}
-        ),
-        closed_in_period as (
-            select {by} as grp, count(*) as closed_in_period,
-            from items
-            where is_done and resolved_at >= $start and resolved_at < $end
-            group by {by}
-        ),
-        backlog as (
-            select
-                {by} as grp,
-                count(*) as open_backlog,
-                count(*) filter (where is_overdue) as overdue_backlog,
-            from items
-            where is_open
-            group by {by}
-        ),
-        groups as (
-            select grp from opened
-            union
-            select grp from closed_in_period
-            union
-            select grp from backlog
-        )
-        select
-            groups.grp as {by},
-            opened.* exclude (grp),
-            closed_in_period.closed_in_period,
-            backlog.open_backlog,
-            backlog.overdue_backlog,
-        from groups
-        left join opened on opened.grp is not distinct from groups.grp
-        left join closed_in_period on closed_in_period.grp is not distinct from groups.grp
-        left join backlog on backlog.grp is not distinct from groups.grp
-        order by groups.grp nulls last
-    """
-    frame = query_df(con, sql, params)
+    frame = query_df(
+        con, sql_text("queries/metrics_action_items.sql"), {**params, "grouping": by}
+    ).rename(columns={"grp": by})
     counts = [
         "opened",
         "closed",
@@ -676,8 +480,10 @@ def action_items_summary(
         "overdue_backlog",
     ]
     frame[counts] = frame[counts].fillna(0).astype("int64")
-    if by == "severity":
-        frame["severity"] = frame["severity"].astype("Int64")
+    if by == "severity":  # the query's group is text
+        frame["severity"] = pd.array(
+            [None if pd.isna(v) else int(v) for v in frame["severity"]], dtype="Int64"
+        )
     frame["completion_rate"] = _rate(frame["closed"], frame["opened"])
     frame["rule3_rate"] = _rate(frame["rule3"], frame["opened"])
     return frame[
@@ -711,12 +517,7 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
 
     params = _check_period(start, end)
     # the view's own logic with the period pushed down to the pages it reads (macros.sql)
-    frame = query_df(
-        con,
-        "select * from oncall_load_between($start::timestamptz, $end::timestamptz) "
-        "order by team, week_start",
-        params,
-    )
+    frame = query_df(con, sql_text("queries/metrics_oncall_load.sql"), params)
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
     return frame
 
@@ -736,22 +537,12 @@ def oncall_fairness(con: duckdb.DuckDBPyConnection, start: datetime, end: dateti
         ``max_consecutive_oncall_days``, ``window_hours``, ``team_fair_share_hours``,
         ``share_of_fair``, ``limit_flags``, ...).
     """
-    return query_df(
-        con,
-        "select * from oncall_fairness_between($start::timestamptz, $end::timestamptz) "
-        "order by team, engineer",
-        _check_period(start, end),
-    )
+    return query_df(con, sql_text("queries/metrics_oncall_fairness.sql"), _check_period(start, end))
 
 
 def incidents_in(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
     """The ``incident_metrics`` rows of the incidents started in ``[start, end)``, by start."""
-    return query_df(
-        con,
-        "select * from incident_metrics where started_at >= $start and started_at < $end "
-        "order by started_at, incident_id",
-        _check_period(start, end),
-    )
+    return query_df(con, sql_text("queries/metrics_incidents_in.sql"), _check_period(start, end))
 
 
 # --- period over period ---------------------------------------------------------------------

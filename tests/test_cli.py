@@ -40,6 +40,25 @@ def test_help_imports_nothing_heavy():
     assert "Exit status" in result.stdout
 
 
+def test_metrics_csv_imports_neither_pandas_nor_pyarrow(sample_warehouse):
+    # `metrics --format csv` is written from plain rows (docs/scaling.md): metrics.summary_rows
+    code = (
+        "import sys; from analytics.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print([m for m in ('pandas', 'pyarrow') if m in sys.modules], file=sys.stderr)"
+    )
+    args = ["metrics", "--db", str(sample_warehouse), "--format", "csv"]
+    args += ["--from", "2026-05-04", "--to", "2026-11-01", "--as-of", "2026-11-02T00:00:00Z"]
+    for intervals in ("--intervals", "--no-intervals"):
+        result = subprocess.run(
+            [sys.executable, "-c", code, *args, intervals],
+            capture_output=True,
+            text=True,
+        )
+        assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+        assert result.stdout.startswith("severity,incidents,")
+
+
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0

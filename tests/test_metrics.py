@@ -168,6 +168,45 @@ def test_summary_by_team_and_service(november):
         metrics.summary(november, start, end, by="severity; drop table x")
 
 
+@pytest.mark.parametrize("by", metrics.GROUPINGS)
+def test_summary_is_summary_rows_as_a_frame(november, by):
+    # one body: the frame is the rows, NaN where a row has None, with the dtypes of the
+    # columns (int64 counts and severity, float64 numbers, text for a team or service)
+    start, end = metrics.period_bounds(date(2026, 11, 1), date(2026, 11, 30))
+    for period in ((start, end), metrics.period_bounds(date(2020, 1, 1), date(2020, 1, 31))):
+        frame = metrics.summary(november, *period, by=by, seed=3, resamples=200)
+        columns, rows = metrics.summary_rows(november, *period, by=by, seed=3, resamples=200)
+        assert columns == list(frame.columns) == metrics._summary_columns(by)
+        assert len(rows) == len(frame) == (3 if by == "severity" else len(rows))
+        for column in columns:
+            dtype = str(frame[column].dtype)
+            if column == by:
+                assert dtype == ("int64" if by == "severity" else "str")
+            else:
+                assert dtype == ("int64" if metrics._counted(column) else "float64"), column
+        for row, (_, got) in zip(rows, frame.iterrows(), strict=True):
+            for column, value in zip(columns, row, strict=True):
+                if value is None:
+                    assert pd.isna(got[column]), column
+                else:
+                    assert got[column] == value, column
+    assert [r[0] for r in rows] == ([1, 2, 3] if by == "severity" else [])
+    if by == "severity":
+        assert all(type(r[0]) is int for r in rows)
+
+
+def test_action_items_summary_by_severity_is_numeric(november):
+    start, end = metrics.period_bounds(date(2026, 11, 1), date(2026, 11, 30))
+    frame = metrics.action_items_summary(november, start, end, by="severity")
+    assert str(frame["severity"].dtype) == "Int64"
+    # severity 2: only the October incident's item, open in the backlog
+    assert frame["severity"].tolist() == [1, 2, 3]
+    assert frame["opened"].tolist() == [2, 0, 1]
+    assert frame["open_backlog"].tolist() == [1, 1, 1]
+    with pytest.raises(ValueError):
+        metrics.action_items_summary(november, start, end, by="engineer")
+
+
 def test_compliance(november):
     start, end = metrics.period_bounds(date(2026, 11, 1), date(2026, 11, 30))
     frame = metrics.compliance(november, start, end).set_index("severity")

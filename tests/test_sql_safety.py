@@ -85,7 +85,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     "_q()-quoted column names that both warehouses' ingest_log/payroll_exports have "
     "(duckdb_columns() of our own schema)",
     # ingest/tabular.py
-    ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
+    ("ingest/tabular.py", "reader"): "_reader_sql()/_typed_reader_sql(): constant per suffix, "
+    "path via quote_path, a CSV header's names as string literals via _literal() in "
+    "_csv_columns()",
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",
     ("ingest/tabular.py", "', '.join(selects)"): "casts from the constant _CAST applied to "
     "_q()-quoted column names; aliases from TableSpec constants",
@@ -96,32 +98,14 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "table"): "'__checked_<kind>_<digits>': kind from TableSpec, "
     "digits from abs(hash(display)) % 10**8",
     ("ingest/tabular.py", "key"): "TableSpec.key or 'engineer': constants",
+    ("ingest/tabular.py", "good_rows(table, con)"): "good_rows(): SELECT of _q()-quoted "
+    "staging columns of the staging table above",
     ("ingest/tabular.py", "key_expr"): "lower(_q(key)) or _q(key)",
     ("ingest/tabular.py", "key_expr.replace(_q(key), 't.' + _q(key))"): "same, with alias t.",
     ("ingest/tabular.py", "_CAST['ts'].format(c='s')"): "constant cast expression",
     # pay.py
     ("pay.py", "sql"): "_rows(con, sql, params): callers are checked where they call it",
-    # metrics.py / weekly.py / explore.py: grouping columns and view names
-    ("metrics.py", "by"): "checked against GROUPINGS before any SQL is built",
-    (
-        "metrics.py",
-        "', '.join((_duration_aggregates(p, c) for p, c in DURATION_METRICS.items()))",
-    ): ("aggregates over the constant DURATION_METRICS columns"),
-    ("metrics.py", "_status_counts('response', 'response_status')"): "constant arguments",
-    ("metrics.py", "', '.join(DURATION_METRICS.values())"): "constant column names",
-    (
-        "metrics.py",
-        "', '.join((_status_counts(rule, column) for rule, column in STATUS_RULES.items()))",
-    ): "counts over the constant STATUS_RULES columns and status literals",
-    ("metrics.py", "_summary_sql(by)"): (
-        "the summary query: built from the constant summary columns, rules and the grouping "
-        "column checked against GROUPINGS (values bound as $start/$end)"
-    ),
-    (
-        "metrics.py",
-        "', '.join((f'coalesce(list({c}) filter (where {c} is not null), [])' for c in "
-        "DURATION_METRICS.values()))",
-    ): "one list per constant DURATION_METRICS column",
+    # weekly.py / explore.py: view names (metrics.py binds its grouping as $grouping)
     ("weekly.py", "sql"): "_df(con, sql, **params): callers are checked where they call it",
     ("explore.py", "sql"): "example query from the constant EXAMPLES dict (values bound)",
     ("explore.py", "name"): "a key of explore.EXAMPLES (checked before use)",

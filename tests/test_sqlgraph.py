@@ -122,8 +122,9 @@ def test_install_upstream_builds_first_the_views_the_chosen_models_read():
 
 def test_the_package_graph_declares_every_file():
     g = sqlgraph.graph()
-    # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables
-    folder_layer = {"pay": "intermediate"}
+    # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables,
+    # metrics/ the metrics summary's per-call TEMP scope
+    folder_layer = {"pay": "intermediate", "metrics": "intermediate"}
     for m in g.models.values():
         if "/" in m.path:
             folder = m.path.split("/")[0]
@@ -230,8 +231,10 @@ def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
         "name": None,
         "month": None,
     }
+    bounds["grouping"] = "team"  # the metrics queries' grouping (sql/metrics, metrics_*.sql)
     with db.reader(sample_warehouse, as_of="2026-11-02T00:00:00Z") as con:
         sqlgraph.install(con, ("temp table",), bounds, under="pay/")
+        sqlgraph.install(con, ("temp table",), bounds, under="metrics/")
         for m in g.ordered():
             if not m.grain:
                 continue
