@@ -7,7 +7,7 @@ Every file under ``analytics/sql`` opens with a header the code reads (docs/desi
     -- model: incident_metrics
     -- kind: view
     -- layer: marts
-    -- depends: incident_responses, business_windows, policy, params, macros.sql
+    -- depends: incident_responses, params, policy, macros.sql, incident_facts
     -- grain: incident_id
     --
     -- Incident metrics: one row per incident ... (the prose: the view's COMMENT)
@@ -15,8 +15,9 @@ Every file under ``analytics/sql`` opens with a header the code reads (docs/desi
 
 ``model`` is the relation or table macro the file creates (``none`` for a file that creates
 several scalar macros, the schema or a query); ``kind`` how it is built (:data:`KINDS`);
-``layer`` its folder's layer; ``depends`` every relation it reads (models, the base tables of
-``schema.sql``, and ``macros.sql`` for the scalar macros); ``grain`` the columns that are
+``layer`` its folder's layer; ``depends`` every relation it reads and nothing else (models,
+the base tables of ``schema.sql``, and ``macros.sql`` for the scalar macros; checked both ways
+by :func:`check_depends`); ``grain`` the columns that are
 unique together (``none`` when rows are not unique). :func:`install` builds models in the
 order their ``depends`` give, so no order is written by hand anywhere.
 """
@@ -53,6 +54,17 @@ _HEADER_RE = re.compile(r"^-- (?P<key>model|kind|layer|depends|grain): ?(?P<valu
 _COLUMN_DOC_RE = re.compile(r"^--\s{2,}(?P<col>[a-z_][a-z0-9_]*)\s*:\s*(?P<doc>.+)$")
 _SCHEMA_RE = re.compile(r"^create (?:table|view) (?P<name>[a-z_][a-z0-9_]*)", re.MULTILINE)
 _PARAM_RE = re.compile(r"\$(?P<name>[a-z_][a-z0-9_]*)")
+# What a body reads (reads()): string literals and comments are blanked first; a relation is a
+# name after FROM/JOIN (a table macro: the same, followed by "("), unless a CTE of that name
+# shadows it; a scalar macro of another file is a call of its name.
+_NOISE_RE = re.compile(r"'(?:[^']|'')*'|--[^\n]*")
+_REF_RE = re.compile(r"\b(?:from|join)\s+(?:main\.|temp\.)?([a-z_][a-z0-9_]*)", re.IGNORECASE)
+_CTE_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s+as\s*\(", re.IGNORECASE)
+_CALL_RE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
+_MACRO_DEF_RE = re.compile(
+    r"\bcreate\s+(?:or\s+replace\s+)?(?:temp\s+|temporary\s+)?macro\s+([a-z_][a-z0-9_]*)",
+    re.IGNORECASE,
+)
 
 
 class GraphError(ValueError):
@@ -204,6 +216,78 @@ def build(files: Iterable[tuple[str, str]]) -> Graph:
     return Graph(models=models, sources=frozenset(sources))
 
 
+def reads(g: Graph, model: Model) -> set[str]:
+    """The models and base tables ``model``'s SQL reads, found in its text: a name after
+    FROM or JOIN that is a model or base table (a CTE of that name shadows it, except inside
+    the CTE's own body, where the name is still the model's), and the file of every scalar
+    macro it calls (``macros.sql``: a call of ``team_key(``)."""
+    body = _NOISE_RE.sub(" ", model.body)
+    known = set(g.models) | g.sources
+    ctes: dict[str, list[tuple[int, int]]] = {}
+    for m in _CTE_RE.finditer(body):
+        ctes.setdefault(m[1].lower(), []).append((m.end() - 1, _closing(body, m.end() - 1)))
+    found = set()
+    for m in _REF_RE.finditer(body):
+        name = m[1].lower()
+        if name not in known or name == model.model:
+            continue
+        spans = ctes.get(name)
+        if spans and not any(start < m.start() < end for start, end in spans):
+            continue  # the CTE, not the model
+        found.add(name)
+    calls = {c.lower() for c in _CALL_RE.findall(body)}
+    for other, macros in _scalar_macros(g).items():
+        if other != model.name and calls & macros:
+            found.add(other)
+    return found
+
+
+def _closing(text: str, open_at: int) -> int:
+    """The index of the parenthesis closing the one at ``open_at`` (the end when none)."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(text)
+
+
+def _scalar_macros(g: Graph) -> dict[str, set[str]]:
+    """Per file of kind macro or temp macro, the macros it creates (a table macro is read
+    after FROM like a relation, and is found both ways)."""
+    return {
+        m.name: {x.lower() for x in _MACRO_DEF_RE.findall(_NOISE_RE.sub(" ", m.body))}
+        for m in g.models.values()
+        if m.kind in ("macro", "temp macro")
+    }
+
+
+def check_depends(g: Graph) -> None:
+    """:class:`GraphError` naming every file whose ``depends`` and SQL disagree, both ways:
+    a relation or macro file the SQL reads that ``depends`` does not list (it could be built
+    after the file), and a listed name the SQL never reads (a stale dependency, which orders
+    the graph for nothing and misleads a reader). ``tests/test_sqlgraph.py`` runs it on the
+    package's SQL."""
+    problems = []
+    for model in sorted(g.models.values(), key=lambda m: m.path):
+        read = reads(g, model)
+        listed = set(model.depends)
+        problems += [
+            f"analytics/sql/{model.path}: reads {name}, which its -- depends: does not list"
+            for name in sorted(read - listed)
+        ]
+        problems += [
+            f"analytics/sql/{model.path}: -- depends: lists {name}, which its SQL never reads"
+            for name in model.depends
+            if name not in read
+        ]
+    if problems:
+        raise GraphError("\n".join(problems))
+
+
 @functools.cache
 def graph() -> Graph:
     """The graph of the package's SQL files, parsed once per process."""
@@ -256,6 +340,7 @@ def install(
     *,
     under: str = "",
     of: Graph | None = None,
+    upstream: bool = False,
 ) -> list[Model]:
     """Build every model of ``kinds`` (in files under the folder ``under``, when given) on
     ``con``, each after what it depends on.
@@ -263,10 +348,16 @@ def install(
     Runs in the caller's transaction (no BEGIN/COMMIT here). Views get their COMMENTs;
     ``params`` are bound to the ``$parameters`` each body uses. Returns the models built,
     in order. ``of`` is the graph to use (default: the package's, :func:`graph`).
+    ``upstream`` builds first the views and macros those models read, directly or through
+    each other (the rotation tables are derived before the other views are installed, and
+    read the staging view ``stg_rotations``).
     """
     wanted = set(kinds)
     g = of or graph()
-    built = [m for m in g.ordered() if m.kind in wanted and m.path.startswith(under)]
+    chosen = {m.name for m in g.models.values() if m.kind in wanted and m.path.startswith(under)}
+    if upstream:
+        chosen |= _upstream(g, chosen, ("view", "macro"))
+    built = [m for m in g.ordered() if m.name in chosen]
     for model in built:
         used = {k: params[k] for k in model.params} if params else {}
         if model.kind in ("macro", "store", "temp macro"):
@@ -286,17 +377,43 @@ def install(
     return built
 
 
+def _upstream(g: Graph, names: Iterable[str], kinds: tuple[str, ...]) -> set[str]:
+    """The models of ``kinds`` that ``names`` read, directly or through each other."""
+    found: set[str] = set()
+    todo = [d for n in names for d in g.models[n].depends]
+    while todo:
+        name = todo.pop()
+        model = g.models.get(name)
+        if model is None or name in found or model.kind not in kinds:
+            continue
+        found.add(name)
+        todo.extend(model.depends)
+    return found
+
+
 def _install_view(con: duckdb.DuckDBPyConnection, g: Graph, model: Model) -> None:
     from analytics.db import quote_literal
 
     view = model.model
     con.execute(f"create or replace view {view} as\n{model.body}")
-    if model.doc:
-        con.execute(f"comment on view {view} is {quote_literal(model.doc)}")
-    columns = {r[0] for r in con.execute(f"select * from {view} limit 0").description}
-    for col, text in g.upstream_docs(model.name).items():
-        if col in columns:
-            con.execute(f"comment on column {view}.{col} is {quote_literal(text)}")
+    # The view's columns from the catalog (a `select * limit 0` would plan the whole view),
+    # and its COMMENTs sent as one batch of statements.
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from duckdb_columns() where table_name = $view "
+            "and database_name = current_database() and schema_name = current_schema()",
+            {"view": view},
+        ).fetchall()
+    }
+    comments = [f"comment on view {view} is {quote_literal(model.doc)}"] if model.doc else []
+    comments += [
+        f"comment on column {view}.{col} is {quote_literal(text)}"
+        for col, text in g.upstream_docs(model.name).items()
+        if col in columns
+    ]
+    if comments:
+        con.execute(";\n".join(comments))
 
 
 def drop(con: duckdb.DuckDBPyConnection, *, under: str = "") -> None:

@@ -55,6 +55,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("sqlgraph.py", "view"): "a view's model name from a shipped SQL file's header",
     ("sqlgraph.py", "col"): "column name matched by _COLUMN_DOC_RE [a-z_][a-z0-9_]* in a "
     "shipped file",
+    ("sqlgraph.py", "';\\n'.join(comments)"): "a view's COMMENT statements, each built of the "
+    "reviewed view and col names and quote_literal() texts",
     # export.py
     ("export.py", "_STAGE"): "the constant temp table name '__export'",
     ("export.py", "spec.sql"): "ExportSpec.sql: constant SELECTs of export.TABLES",

@@ -1,7 +1,7 @@
 -- model: action_items
 -- kind: view
 -- layer: intermediate
--- depends: stg_action_items, incidents, src_reviews, src_tracker_items, policy
+-- depends: stg_action_items, incidents, stg_reviews, stg_tracker_items, policy
 -- grain: incident_id, item_no
 --
 -- Action items of the incidents' winning documents: one row per item (incident_id, item_no).
@@ -26,7 +26,7 @@ incidents as (
 
 review_files as (
     select incident_id, source_file, published_at,
-    from src_reviews
+    from stg_reviews
     where source_kind = 'review'
 ),
 
@@ -94,13 +94,14 @@ tracker as (
     select
         ticket,
         status,
+        status_key,
         due_date,
         resolved_at,
         is_category_done,
         row_number()
             over (partition by ticket order by source_file desc, line_no desc)
             as rank_in_ticket,
-    from src_tracker_items
+    from stg_tracker_items
 ),
 
 done_statuses as (
@@ -117,8 +118,7 @@ final as (
         a.ticket,
         case
             when t.ticket is null then a.done
-            else coalesce(t.is_category_done, false)
-                or strip_accents(lower(t.status)) in (select status from done_statuses)
+            else t.is_category_done or t.status_key in (select status from done_statuses)
         end as done,
         t.resolved_at,
         t.status as tracker_status,

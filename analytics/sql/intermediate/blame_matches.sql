@@ -1,11 +1,11 @@
 -- model: blame_matches
 -- kind: macro
 -- layer: intermediate
--- depends: stg_people, policy, src_review_lines, macros.sql
+-- depends: stg_people, policy, stg_review_lines, macros.sql
 -- grain: none
 --
 -- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
--- improvement lines of src_review_lines. A person matches by the first token of their
+-- improvement lines of stg_review_lines. A person matches by the first token of their
 -- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
 -- always contains its first token, so each mention counts once), whole-word and
 -- case-sensitive; policy.blame_phrases match whole-word, case-insensitively. A name that is
@@ -51,7 +51,7 @@ create or replace macro blame_matches() as table
             section,
             line_no,
             unnest(regexp_extract_all(text, '[\pL\p{Nd}]+')) as word,
-        from src_review_lines
+        from stg_review_lines
     )
 
     select w.source_file, w.incident_id, w.section, w.line_no, w.word as match,
@@ -64,5 +64,5 @@ create or replace macro blame_matches() as table
         l.section,
         l.line_no,
         unnest(whole_word_matches(l.text, t.term, t.ignore_case)) as match,
-    from src_review_lines as l
+    from stg_review_lines as l
     cross join other_terms as t;

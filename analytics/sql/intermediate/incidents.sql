@@ -1,7 +1,7 @@
 -- model: incidents
 -- kind: view
 -- layer: intermediate
--- depends: stg_incidents, vendor_versions, people, src_reviews
+-- depends: stg_incidents, vendor_versions, people, stg_reviews
 -- grain: incident_id
 --
 -- Incidents: one row per incident_id (unique). A post-mortem document wins over an imported
@@ -78,7 +78,7 @@ attached as (
 -- PUBLISHED: of a review document wins over the timeline's POSTMORTEM: (SPEC §14)
 reviews as (
     select incident_id, min(published_at) as published_at,
-    from src_reviews
+    from stg_reviews
     group by incident_id
 ),
 

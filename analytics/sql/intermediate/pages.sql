@@ -1,7 +1,7 @@
 -- model: pages
 -- kind: view
 -- layer: intermediate
--- depends: stg_pages, people, vendor_versions, stg_incidents, src_page_acks
+-- depends: stg_pages, people, vendor_versions, stg_incidents, stg_page_acks
 -- grain: page_id
 --
 -- Pages: one row per page_id (unique). Names spelled as in people.csv when known. Of a vendor
@@ -37,8 +37,8 @@ pagerduty_links as (
 
 -- the first acknowledge log of each alert (Opsgenie alert logs)
 log_acks as (
-    select page_id, acknowledged_at, acknowledged_by,
-    from src_page_acks
+    select page_id, acknowledged_at, acknowledged_by, acknowledged_by_key,
+    from stg_page_acks
     qualify row_number() over (
         partition by page_id order by acknowledged_at, source_file
     ) = 1
@@ -68,7 +68,7 @@ final as (
     left join people as a on a.name_key = s.acknowledged_by_key
     left join log_acks as k on k.page_id = s.page_id
     left join pagerduty_links as pl on pl.vendor_id = s.incident_id
-    left join people as la on la.name_key = lower(trim(k.acknowledged_by))
+    left join people as la on la.name_key = k.acknowledged_by_key
 )
 
 select * from final

@@ -1,7 +1,7 @@
 -- model: rotation_findings
 -- kind: table
 -- layer: intermediate
--- depends: src_rotations, rotation_pieces
+-- depends: stg_rotations, rotation_pieces
 -- grain: team, kind, start_at
 --
 -- rotation_findings: data-quality findings on rotations, reported, never fatal (SPEC §3.3, §5).
@@ -24,7 +24,7 @@ rotations as (
         is_override,
         line_no,
         source_file,
-    from src_rotations
+    from stg_rotations
     -- ingest rejects end <= start; such a row would cover nothing anyway
     where end_at > start_at
 ),

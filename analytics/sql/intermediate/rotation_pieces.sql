@@ -1,7 +1,7 @@
 -- model: rotation_pieces
 -- kind: temp macro
 -- layer: intermediate
--- depends: src_rotations
+-- depends: stg_rotations
 -- grain: none
 --
 -- rotation_pieces(with_overrides): rotation rows expanded to the elementary pieces they cover,
@@ -28,7 +28,7 @@ rotations as (
         is_override,
         line_no,
         source_file,
-    from src_rotations
+    from stg_rotations
     -- ingest rejects end <= start; such a row would cover nothing anyway
     where end_at > start_at and (with_overrides or not is_override)
 ),

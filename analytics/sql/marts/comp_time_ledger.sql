@@ -1,7 +1,7 @@
 -- model: comp_time_ledger
 -- kind: view
 -- layer: marts
--- depends: params, policy, people, payroll_exports, counted_overnight_pages, src_comp_time
+-- depends: params, policy, people, payroll_exports, counted_overnight_pages, stg_comp_time
 -- depends: macros.sql
 -- grain: engineer, month
 --
@@ -182,12 +182,12 @@ lots as (
 
 takes as (
     select
-        lower(trim(src_comp_time.engineer)) as name_key,
-        trim(src_comp_time.engineer) as engineer,
-        src_comp_time.taken_on,
-        cast(date_trunc('month', src_comp_time.taken_on) as date) as month_start,
-        cast(src_comp_time.hours as decimal(18, 2)) as hours,
-    from src_comp_time
+        name_key,
+        engineer,
+        taken_on,
+        cast(date_trunc('month', taken_on) as date) as month_start,
+        hours,
+    from stg_comp_time
 ),
 
 engineers as (

@@ -1,7 +1,7 @@
 -- model: data_coverage
 -- kind: view
 -- layer: marts
--- depends: event_coverage, oncall_shifts, src_rotations, ingest_log, macros.sql
+-- depends: event_coverage, oncall_shifts, stg_rotations, ingest_log
 -- grain: source, team
 --
 -- Data coverage: how far each source's inputs reach (one row per source; rotations one row per
@@ -49,7 +49,7 @@ shifts as (
 ),
 
 rotation_files as (
-    select distinct team_key(team) as team, source_file from src_rotations
+    select distinct team, source_file from stg_rotations
 ),
 
 loads as (

@@ -1,7 +1,7 @@
 -- model: event_coverage_live
 -- kind: view
 -- layer: marts
--- depends: incidents, action_items, vendor_versions, stg_pages, stg_incidents, src_handoffs, src_reviews, src_comp_time, src_tracker_items, macros.sql, pages
+-- depends: incidents, action_items, vendor_versions, stg_pages, stg_incidents, stg_handoffs, stg_reviews, stg_comp_time, stg_tracker_items
 -- grain: source, source_file
 --
 -- Event coverage, computed live: one row per event source and file (unique (source,
@@ -47,11 +47,11 @@ tracker as (
         row_number()
             over (partition by ticket order by source_file desc, line_no desc)
             as rank_in_ticket,
-    from src_tracker_items
+    from stg_tracker_items
 ),
 
 handoffs as (
-    select written_at, source_file from src_handoffs
+    select written_at, source_file from stg_handoffs
 ),
 
 -- Every Statuspage incident loaded, linked to a document or not (a linked one makes no
@@ -61,11 +61,11 @@ status_page as (
 ),
 
 reviews as (
-    select published_at, source_file from src_reviews where source_kind = 'review'
+    select published_at, source_file from stg_reviews where source_kind = 'review'
 ),
 
 comp_time as (
-    select timezone('UTC', cast(taken_on as timestamp)) as taken_at, source_file from src_comp_time
+    select timezone('UTC', cast(taken_on as timestamp)) as taken_at, source_file from stg_comp_time
 ),
 
 action_item_events as (

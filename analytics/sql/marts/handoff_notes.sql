@@ -1,7 +1,7 @@
 -- model: handoff_notes
 -- kind: view
 -- layer: marts
--- depends: handovers, oncall_shifts, src_handoffs, macros.sql
+-- depends: handovers, oncall_shifts, stg_handoffs
 -- grain: team, handover_at, source_file
 --
 -- Hand-off notes matched to hand-overs: one row per note and hand-over it counts for (a note
@@ -30,14 +30,14 @@ overrides as (
 
 notes as (
     select
-        team_key(team) as team,
+        team,
         from_engineer,
-        lower(trim(from_engineer)) as writer_key,
+        from_engineer_key as writer_key,
         to_engineer,
         written_at,
         source_file,
         line_no,
-    from src_handoffs
+    from stg_handoffs
 ),
 
 -- Who may write a hand-over's note: the outgoing engineer, and whoever covered an override

@@ -1,7 +1,7 @@
 -- model: incident_communication
 -- kind: view
 -- layer: marts
--- depends: incidents, params, policy, communication_rules, timeline_events, macros.sql, communication_facts
+-- depends: params, communication_facts
 -- grain: incident_id, requirement
 --
 -- Communication per severity (docs/metrics.md): one row per incident and requirement of its severity

@@ -1,7 +1,7 @@
 -- model: incident_metrics
 -- kind: view
 -- layer: marts
--- depends: incident_responses, params, policy, timeline_events, pages, macros.sql, incident_facts,
+-- depends: incident_responses, params, policy, macros.sql, incident_facts,
 -- depends: intermediate/status_cadence.sql
 -- grain: incident_id
 --

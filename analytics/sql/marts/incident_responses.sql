@@ -1,7 +1,7 @@
 -- model: incident_responses
 -- kind: view
 -- layer: marts
--- depends: incidents, params, policy, macros.sql, incident_facts, business_clock
+-- depends: params, policy, macros.sql, incident_facts, business_clock
 -- grain: incident_id
 --
 -- Incident responses: one row per incident (unique incident_id): every column of `incidents`

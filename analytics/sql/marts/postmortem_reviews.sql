@@ -1,7 +1,7 @@
 -- model: postmortem_reviews
 -- kind: view
 -- layer: marts
--- depends: params, incidents, policy, src_reviews, blame_matches, action_items, macros.sql, review_facts
+-- depends: params, macros.sql, review_facts
 -- grain: incident_id
 --
 -- Post-mortem review checks (docs/metrics.md): one row per incident (unique incident_id), whether or

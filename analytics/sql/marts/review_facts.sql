@@ -1,7 +1,7 @@
 -- model: review_facts_live
 -- kind: view
 -- layer: marts
--- depends: incidents, action_items, src_reviews, policy, blame_matches, macros.sql
+-- depends: incidents, action_items, stg_reviews, policy, blame_matches, macros.sql
 -- grain: incident_id
 --
 -- Review facts, computed live: one row per incident (unique incident_id), everything of
@@ -59,7 +59,7 @@ ranked_documents as (
             partition by incident_id
             order by published_at nulls last, source_kind = 'timeline', source_file
         ) as rank_in_incident,
-    from src_reviews
+    from stg_reviews
 ),
 
 documents as (
