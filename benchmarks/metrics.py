@@ -67,7 +67,13 @@ def build(path: Path, incidents: int, pages: int) -> None:
     )
     con.execute(
         """
-        insert into src_incidents
+        insert into src_incidents (
+            incident_id, title, severity, team, service, started_at, detected_at,
+            detection_method, acknowledged_at, acknowledged_by, mitigated_at, mitigation,
+            resolved_at, users_affected, users_affected_pct, revenue_impact_usd, data_loss,
+            data_loss_detail, root_cause, postmortem_published_at, stated_duration_s,
+            source_file, source_kind
+        )
         select
             'INC-' || i, 'incident ' || i, 1 + (hash(i) % 3)::int,
             'team' || (i % $teams), 'service' || (i % 50),
@@ -93,7 +99,7 @@ def build(path: Path, incidents: int, pages: int) -> None:
     )
     con.execute(
         """
-        insert into src_timeline_events
+        insert into src_timeline_events (incident_id, occurred_at, kind, text, line_no, source_file)
         select
             i.incident_id,
             i.detected_at + to_seconds(k * (300 + hash(i.incident_id, k) % 900)),
@@ -104,7 +110,9 @@ def build(path: Path, incidents: int, pages: int) -> None:
     )
     con.execute(
         """
-        insert into src_action_items
+        insert into src_action_items (
+            incident_id, item_no, description, owner, due_date, ticket, done, line_no, source_file
+        )
         select
             i.incident_id, k, 'fix OPS-' || hash(i.incident_id, k) % 100000,
             case when k = 3 then null else 'engineer ' || hash(i.incident_id) % $people end,
@@ -116,7 +124,10 @@ def build(path: Path, incidents: int, pages: int) -> None:
     )
     con.execute(
         """
-        insert into src_pages
+        insert into src_pages (
+            page_id, sent_at, recipient, team, service, incident_id, acknowledged_at,
+            acknowledged_by, escalated_at, urgency, line_no, source_file
+        )
         select
             'P' || i,
             sent,
