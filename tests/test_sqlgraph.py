@@ -177,6 +177,7 @@ def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
     bounds = {
         "period_start": datetime(2026, 10, 1, tzinfo=UTC),
         "period_end": datetime(2026, 11, 1, tzinfo=UTC),
+        "trend_start": datetime(2026, 8, 1, tzinfo=UTC),  # queries/weekly_*.sql
     }
     with db.reader(sample_warehouse, as_of="2026-11-02T00:00:00Z") as con:
         sqlgraph.install(con, ("temp table",), bounds, under="pay/")
