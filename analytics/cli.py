@@ -535,7 +535,9 @@ def payroll(
     every expected team, incidents and pages); otherwise it is refused (exit 1), one line per
     team or source, unless --provisional or --accept-coverage.
     """
-    from analytics import pay
+    from datetime import timedelta
+
+    from analytics import pay, periods
     from analytics.errors import UsageError
 
     run = ctx.run()  # payroll's period is a calendar month or days (below); its time is now
@@ -546,28 +548,19 @@ def payroll(
     if period:
         start, end = pay.month_period(period)
     elif date_from:
-        from analytics.periods import parse_date
-
-        first, last = parse_date(date_from, what="--from"), parse_date(date_to, what="--to")
+        first = periods.parse_date(date_from, what="--from")
+        last = periods.parse_date(date_to, what="--to")
         start, end = pay.day_period(first, last)
     else:
         start, end = pay.previous_month(run.as_of.date())
+    run = run.with_period(periods.days(start, end - timedelta(days=1)))
     if out is not None:
         from analytics.db import usable_folder
 
         usable_folder(out.parent, "--out", out)
     try:
         result = pay.export_payroll(
-            run.db,
-            start,
-            end,
-            out=out,
-            force=force,
-            provisional=provisional,
-            accept_coverage=accept_coverage,
-            wait=run.wait,
-            now=run.as_of,
-            policy=run.policy,
+            run, out=out, force=force, provisional=provisional, accept_coverage=accept_coverage
         )
     except pay.CoverageRefused as refused:
         for line in refused.lines:

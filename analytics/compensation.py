@@ -141,14 +141,16 @@ def load(run: RunContext) -> CompensationData:
         "period_end": datetime.combine(end, time(0), tzinfo=UTC),
     }
     with run.reader() as con:
-        payroll = pay.compute_payroll(con, start, end)
+        payroll = pay.compute_payroll(con, start, end, policy=run.policy)
         pages = warehouse.query_df(con, warehouse.sql_text("queries/pages_by_person.sql"), bounds)
         fairness = metrics.oncall_fairness(con, bounds["period_start"], bounds["period_end"])
-        handoffs = warehouse.query_df(con, _HANDOFFS_SQL, bounds)
+        handoffs = warehouse.query_df(
+            con, warehouse.sql_text("queries/compensation_handoffs.sql"), bounds
+        )
         limits = warehouse.query_df(con, _LIMITS_SQL).iloc[0].to_dict()
         comp_time = warehouse.query_df(
             con,
-            _COMP_TIME_SQL,
+            warehouse.sql_text("queries/compensation_comp_time.sql"),
             {"first_month": f"{start:%Y-%m}", "last_month": f"{end - timedelta(days=1):%Y-%m}"},
         )
         # fetched as Python values, not a DataFrame: the total stays a Decimal
@@ -188,36 +190,7 @@ def load(run: RunContext) -> CompensationData:
     )
 
 
-# Hand-overs of the period per outgoing engineer (the one who owes the note), spelled as in
-# people.csv when known there.
-_HANDOFFS_SQL = """
-with handovers as (
-    select coalesce(p.engineer, trim(h.from_engineer)) as engineer, h.team, h.status,
-    from handoff_compliance as h
-    left join people as p on p.name_key = lower(trim(h.from_engineer))
-    where h.handover_at >= $period_start and h.handover_at < $period_end
-)
-select
-    engineer,
-    team,
-    count(*) as handovers,
-    count(*) filter (where status = 'met') as met,
-    count(*) filter (where status = 'breached') as breached,
-    count(*) filter (where status = 'pending') as pending,
-from handovers
-group by engineer, team
-order by team, lower(engineer), engineer
-"""
-
-# The comp-time ledger of the calendar months the period touches (a period of days shows its
-# months whole: the ledger is monthly).
-_COMP_TIME_SQL = """
-select engineer, team, month, owed_hours, taken_hours, expired_hours, balance_hours,
-from comp_time_ledger
-where month >= $first_month and month <= $last_month
-order by team nulls last, lower(engineer), engineer, month
-"""
-
+# The [working_time] limits in force (one row of the policy: housekeeping, no query file).
 _LIMITS_SQL = """
 select
     fairness_weeks,

@@ -469,12 +469,14 @@ def export_payroll(run: RunContext, *, export: bool) -> None:
     """
     if not export:
         return
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
     from analytics import pay
 
-    start, end = run.period.start.date(), run.period.end.date()  # pay days: 00:00 UTC
-    result = pay.export_payroll(
-        run.db, start, end, out=None, force=False, wait=run.wait, policy=run.policy
-    )
+    # an export is judged (is the period over?) and recorded at the time it is written, not
+    # at the report's as_of
+    result = pay.export_payroll(replace(run, as_of=datetime.now(UTC)))
     files = [result.csv_path, result.manifest_path, result.explain_path]
     render.show(
         f"<p>Payroll export {esc(result.status)}:</p>"

@@ -50,15 +50,12 @@ def ledger(
         UsageError: ``month`` is not a month, or ``engineer`` is neither in people.csv nor
             in the ledger (a typo would otherwise print nothing).
     """
-    from analytics.db import query_df
+    from analytics.db import query_df, sql_text
 
     label = month_label(month)
     if engineer is not None:
         known = con.execute(
-            "select count(*) from (select name_key from people union all "
-            "select lower(trim(engineer)) from comp_time_ledger) "
-            "where name_key = lower(trim($name))",
-            {"name": engineer},
+            sql_text("queries/comptime_engineer_known.sql"), {"name": engineer}
         ).fetchall()[0][0]
         if not known:
             raise UsageError(
@@ -66,10 +63,5 @@ def ledger(
                 "ledger (names match case-insensitively)"
             )
     return query_df(
-        con,
-        "select engineer, employee_id, team, month, owed_hours, taken_hours, expired_hours, "
-        "balance_hours from comp_time_ledger "
-        "where ($name is null or lower(trim(engineer)) = lower(trim($name))) "
-        "and ($month is null or month = $month) order by engineer, month",
-        {"name": engineer, "month": label},
+        con, sql_text("queries/comptime_ledger.sql"), {"name": engineer, "month": label}
     )

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analytics.db import sql_text
 from analytics.ingest.tabular import quote_path
 
 if TYPE_CHECKING:
@@ -55,24 +56,23 @@ def _by(table: str, column: str) -> ExportSpec:
     return ExportSpec(table, f"select *, strftime({column}, '%Y-%m') as __month from {table}")
 
 
-_INCIDENT_MONTH = (
-    "select t.*, strftime(i.started_at, '%Y-%m') as __month from {table} as t "
-    "left join (select incident_id, min(started_at) as started_at from incidents "
-    "group by incident_id) as i using (incident_id)"
-)
+def _by_incident(table: str) -> ExportSpec:
+    """A table partitioned by its incident's month: its query file (sql/queries/export_*.sql)."""
+    return ExportSpec(table, sql_text(f"queries/export_{table}.sql"))
+
 
 # The public tables and views of docs/warehouse.md, in the order they are exported.
 TABLES: tuple[ExportSpec, ...] = (
     _by("incidents", "started_at"),
     _by("timeline_events", "occurred_at"),
-    ExportSpec("action_items", _INCIDENT_MONTH.format(table="action_items")),
+    _by_incident("action_items"),
     _by("pages", "sent_at"),
     ExportSpec("people", "select *, null::varchar as __month from people", partitioned=False),
     _by("oncall_shifts", "start_at"),
     _by("rotation_findings", "start_at"),
     _by("incident_metrics", "started_at"),
     _by("page_metrics", "sent_at"),
-    ExportSpec("action_item_status", _INCIDENT_MONTH.format(table="action_item_status")),
+    _by_incident("action_item_status"),
     _by("oncall_load", "week_start"),
     _by("oncall_fairness", "period_start"),
     ExportSpec(

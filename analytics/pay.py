@@ -1,10 +1,12 @@
 """On-call compensation (SPEC §7, §11) and the payroll export (SPEC §12).
 
-The heavy work is set-based SQL in ``analytics/sql/pay`` (shift pieces, SEV-1 handlers, counted
-overnight pages, the people behind the lines, the inputs' checksums), run on a read-only
-connection into TEMP tables. Python then does the money on the small per-piece results with
-:class:`~decimal.Decimal` and :class:`~fractions.Fraction`: every piece's exact amount is summed
-and each line is rounded half-up to cents once. Nothing that pays ever passes through a float.
+The heavy work is set-based SQL: the period's TEMP tables of ``analytics/sql/pay`` (shift
+pieces, SEV-1 handlers, counted overnight pages, the people behind the lines), built on a
+read-only connection, and the ``pay_*`` queries of ``analytics/sql/queries`` that read them
+(the inputs' checksums, the pages counted per rate, the pages' explanation rows, ...).
+Python then does the money on the small per-piece results with :class:`~decimal.Decimal` and
+:class:`~fractions.Fraction`: every piece's exact amount is summed and each line is rounded
+half-up to cents once. Nothing that pays ever passes through a float.
 
 The export (:func:`export_payroll`) first asks what the data covers of the period
 (:func:`period_coverage`): a final export needs a period that is over and covered. It computes
@@ -43,6 +45,7 @@ from analytics.errors import AnalyticsError, UsageError
 if TYPE_CHECKING:
     import duckdb
 
+    from analytics.context import RunContext
     from analytics.coverage import Shortfall
     from analytics.policy import Policy
 
@@ -104,84 +107,6 @@ _CENT = Decimal("0.01")
 _US_PER_HOUR = 3_600_000_000
 _US_PER_WEEK = 168 * _US_PER_HOUR
 _PAY_DIR = DEFAULT_REPORTS / "payroll"
-
-# Explanation rows of the counted overnight pages, formatted in SQL (there can be tens of
-# thousands), in file order per engineer (start_at as text, then ref, as _explain_key orders the
-# others). A row no cell of which needs quoting (, " CR LF) or the spreadsheet-safe prefix (a
-# text cell starting as _FORMULA_STARTS) comes as its CSV line (`line`: the cells joined by
-# commas, as Python's csv writes them); any other as its cells (`cells`), written by Python.
-_PAGE_EXPLAIN_SQL = """
-with
-
-rates as (
-    select
-        rate_effective_from,
-        comp_hours_per_overnight_page,
-        coalesce(strftime(rate_effective_from, '%Y-%m-%d'), '') as rate_effective_from_text,
-        coalesce(regexp_replace(
-            comp_hours_per_overnight_page::decimal(18, 6)::varchar, '\\.?0+$', ''
-        ), '') as rate,
-    from (
-        select distinct rate_effective_from, comp_hours_per_overnight_page
-        from pay_overnight_pages
-    ) as used
-),
-
-formatted as (
-    select
-        p.name_key,
-        coalesce(e.engineer, '') as engineer,
-        coalesce(e.employee_id, '') as employee_id,
-        coalesce(e.team, '') as team,
-        coalesce(p.page_id, '') as ref,
-        coalesce(p.team, '') as source_team,
-        case
-            when microsecond(p.sent_at) = 0 then strftime(p.sent_at, '%Y-%m-%dT%H:%M:%SZ')
-            else strftime(p.sent_at, '%Y-%m-%dT%H:%M:%S.%fZ')
-        end as start_at,
-        r.rate_effective_from_text as rate_effective_from,
-        r.rate,
-        'local ' || strftime(p.local_at, '%Y-%m-%d %H:%M:%S') || ' ' || p.timezone || '; '
-            || coalesce('first overnight page of incident ' || p.incident_id, 'no incident')
-            as detail,
-    from pay_overnight_pages as p
-    inner join pay_engineers as e on e.name_key = p.name_key
-    left join rates as r
-        on
-            r.rate_effective_from is not distinct from p.rate_effective_from
-            and r.comp_hours_per_overnight_page
-            is not distinct from p.comp_hours_per_overnight_page
-),
-
-checked as (
-    select
-        *,
-        not regexp_matches(
-            engineer || employee_id || team || ref || source_team || detail, '[,"\\r\\n]'
-        )
-        and left(engineer, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(employee_id, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(ref, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(source_team, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        and left(detail, 1) not in ('=', '+', '-', '@', chr(9), chr(13))
-        as plain,
-    from formatted
-)
-
-select
-    name_key,
-    case when plain then concat_ws(
-        ',', engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
-        rate_effective_from, rate, '', rate, detail
-    ) end as line,
-    case when not plain then [
-        engineer, employee_id, team, 'overnight_page', ref, source_team, start_at, '', '',
-        rate_effective_from, rate, '', rate, detail
-    ] end as cells,
-from checked
-order by name_key, start_at, ref
-"""
 
 # A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
 # and the day after a period's last day must still be a date.
@@ -258,7 +183,8 @@ class ExportResult:
 class _ExplainRows(Sequence[dict[str, str]]):
     """The explanation rows of a payroll in file order, kept as they are written: each row its
     cells in :data:`EXPLAIN_COLUMNS` order, or, for a counted page's row that needs no quoting
-    and no spreadsheet-safe prefix, its CSV line as SQL formatted it (``_PAGE_EXPLAIN_SQL``).
+    and no spreadsheet-safe prefix, its CSV line as SQL formatted it
+    (``sql/queries/pay_page_explain.sql``).
     Read as dicts of column to cell, made on access: writing the file needs none of them.
     """
 
@@ -419,25 +345,10 @@ def _sev1_without_evidence(con: duckdb.DuckDBPyConnection) -> set[str]:
     the period's SEV-1s (:func:`_period_sev1_incidents`), not the view's phrase matching over
     every incident (~0.3 s CPU at 100k incidents, a few ms over a month's SEV-1s).
     """
-    sql = (
-        "select incident_id from severity_audit where finding = 'sev1_without_evidence' "
-        "and incident_id in (select incident_id from pay_sev1)"
-    )
+    from analytics.db import sql_text
+
+    sql = sql_text("queries/pay_sev1_without_evidence.sql")
     return {r[0] for r in con.execute(sql).fetchall()}
-
-
-# The incidents any loaded version of which is a SEV-1 of the period: a superset of pay_sev1's
-# (which judges the winning version, whose severity and times are those of one loaded row).
-_SEV1_CANDIDATES_SQL = """
-select distinct incident_id
-from src_incidents
-where
-    severity = 1
-    and (
-        (detected_at >= $period_start and detected_at < $period_end)
-        or (detected_at is null and started_at >= $period_start and started_at < $period_end)
-    )
-"""
 
 
 @contextlib.contextmanager
@@ -451,9 +362,9 @@ def _period_sev1_incidents(
     over every incident (~0.06 s CPU at 100k); a filter on the listed ids reaches below it. A
     caller's own snapshot of the view is left alone.
     """
-    from analytics.db import incidents_only
+    from analytics.db import incidents_only, sql_text
 
-    with incidents_only(con, _SEV1_CANDIDATES_SQL, params):
+    with incidents_only(con, sql_text("queries/pay_sev1_candidates.sql"), params):
         yield
 
 
@@ -465,11 +376,11 @@ class _PayInputs:
     sev1: list[dict[str, Any]]  # pay/sev1_handlers.sql, by detection time
     unevidenced: set[str]  # SEV-1s severity_audit finds declared without evidence
     pages: list[dict[str, Any]]  # counted overnight pages per engineer and rate
-    page_explain: dict[str, list[tuple[str, ...] | str]]  # per engineer (_PAGE_EXPLAIN_SQL)
+    page_explain: dict[str, list[tuple[str, ...] | str]]  # per engineer (pay_page_explain.sql)
     engineers: dict[str, dict[str, Any]]  # pay/engineers.sql by name_key
     inputs: dict[str, dict[str, Any]]  # pay/inputs_hash.sql: rows and sha256 per input
-    version_row: tuple | None  # policy_version, overnight_start, overnight_end
-    rates: list[dict[str, Any]]  # pay_rates by effective_from
+    policy_version: str  # the policy's version ("" with no policy row)
+    pay_policy_version: str  # of its pay keys only (Policy.pay_version)
 
 
 @dataclass
@@ -486,7 +397,13 @@ class _Tally:
     page_rows: list[tuple[str, ...] | str] = field(default_factory=list)  # in file order
 
 
-def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: date) -> Payroll:
+def compute_payroll(
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end_exclusive: date,
+    *,
+    policy: Policy | None = None,
+) -> Payroll:
     """The payroll of ``[start 00:00Z, end_exclusive 00:00Z)`` (SPEC §7).
 
     Args:
@@ -494,6 +411,10 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             again). Its ``policy``/``pay_rates`` may be TEMP-shadowed by ``--policy``.
         start: First day of the period.
         end_exclusive: The day after the last day of the period.
+        policy: The policy ``con`` computes with, as the run context holds it
+            (:attr:`analytics.context.RunContext.policy`): the payroll's policy versions are
+            that object's. ``None``: the one ``con`` reads (stored by the last ingest, or
+            TEMP-shadowed), whose versions are read from its rows.
 
     Returns:
         The lines (one per engineer with any non-zero figure, sorted by team then engineer),
@@ -510,7 +431,7 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
             "the end must be after the start"
         )
     last_day = end_exclusive - timedelta(days=1)
-    read = _read_inputs(con, _instant(start), _instant(end_exclusive))
+    read = _read_inputs(con, _instant(start), _instant(end_exclusive), policy)
     _refuse_unrated(read, f"{start.isoformat()} .. {last_day.isoformat()}")
 
     warnings: list[str] = []
@@ -526,18 +447,22 @@ def compute_payroll(con: duckdb.DuckDBPyConnection, start: date, end_exclusive: 
         explain=explain,
         warnings=warnings,
         inputs_sha256=_inputs_sha256(read.inputs),
-        policy_version=read.version_row[0] if read.version_row else "",
+        policy_version=read.policy_version,
         inputs=read.inputs,
-        pay_policy_version=_pay_policy_version(read.rates, read.version_row),
+        pay_policy_version=read.pay_policy_version,
         sev1_bonuses_without_evidence=without_evidence,
     )
 
 
-def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> _PayInputs:
-    """Everything the period ``[p0, p1)`` pays, read through the ``pay_*`` TEMP tables."""
+def _read_inputs(
+    con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime, policy: Policy | None
+) -> _PayInputs:
+    """Everything the period ``[p0, p1)`` pays, read through the ``pay_*`` TEMP tables, and
+    the versions of the policy it is paid under."""
     from analytics.db import sql_text
 
     params = {"period_start": p0, "period_end": p1}
+    policy_version, pay_version = _policy_versions(con, policy)
     try:
         with _period_sev1_incidents(con, params):
             _build_temp_tables(con, params)
@@ -548,22 +473,15 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
             pieces=_rows(con, "select * from pay_shift_pieces order by name_key, start_at"),
             sev1=_rows(con, "select * from pay_sev1 order by detected_at, incident_id"),
             unevidenced=unevidenced,
-            pages=_rows(
-                con,
-                "select name_key, rate_effective_from, comp_hours_per_overnight_page, "
-                "count(*) as pages, min(sent_at) as first_sent_at from pay_overnight_pages "
-                "group by all order by name_key, rate_effective_from",
-            ),
+            pages=_rows(con, sql_text("queries/pay_overnight_page_counts.sql")),
             page_explain=_page_explain(con),
             engineers={r["name_key"]: r for r in _rows(con, "select * from pay_engineers")},
             inputs={
                 r["input"]: {"rows": int(r["rows"]), "sha256": r["sha256"]}
                 for r in _rows(con, sql_text("queries/pay_inputs_hash.sql"), params)
             },
-            version_row=con.execute(
-                "select policy_version, overnight_start, overnight_end from policy limit 1"
-            ).fetchone(),
-            rates=_rows(con, "select * from pay_rates order by effective_from"),
+            policy_version=policy_version,
+            pay_policy_version=pay_version,
         )
     finally:
         _drop_temp_tables(con)
@@ -571,9 +489,11 @@ def _read_inputs(con: duckdb.DuckDBPyConnection, p0: datetime, p1: datetime) -> 
 
 def _page_explain(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, ...] | str]]:
     """The counted pages' explanation rows per engineer (name_key), each its CSV line or its
-    cells (``_PAGE_EXPLAIN_SQL``), in file order."""
+    cells (``sql/queries/pay_page_explain.sql``), in file order."""
+    from analytics.db import sql_text
+
     by_engineer: dict[str, list[tuple[str, ...] | str]] = {}
-    rows = con.execute(_PAGE_EXPLAIN_SQL).fetchall()
+    rows = con.execute(sql_text("queries/pay_page_explain.sql")).fetchall()
     for key, group in itertools.groupby(rows, key=operator.itemgetter(0)):
         by_engineer[key] = [line if cells is None else tuple(cells) for _, line, cells in group]
     return by_engineer
@@ -770,29 +690,34 @@ _EXPLAIN_OWN = EXPLAIN_COLUMNS[3:]
 
 def _explain_key(row: dict[str, str]) -> tuple[int, str, str]:
     """A line's explanation rows by kind (shifts, SEV-1s, pages), start and ref; the pages'
-    rows come in that order from SQL (``_PAGE_EXPLAIN_SQL``)."""
+    rows come in that order from SQL (``sql/queries/pay_page_explain.sql``)."""
     return (_KIND_RANK[row["kind"]], row["start_at"], row["ref"])
 
 
-def _pay_policy_version(rates: list[dict[str, Any]], policy_row: tuple | None) -> str:
-    """The warehouse's (or ``--policy``'s) pay keys hashed as :attr:`Policy.pay_version` is."""
+def _policy_versions(con: duckdb.DuckDBPyConnection, policy: Policy | None) -> tuple[str, str]:
+    """The policy's version and its pay keys' version (what finality compares): the run's
+    policy object's when it has one (``--policy``); else those of the policy ``con`` reads,
+    which exists only as rows (the one stored by the last ingest): its pay keys are read back
+    and hashed as :attr:`Policy.pay_version` hashes them. ``("", "")`` with no policy row."""
     from analytics.policy import PayRate, pay_policy_version
 
-    if policy_row is None:
-        return ""
-    return pay_policy_version(
-        [
-            PayRate(
-                r["effective_from"].astimezone(UTC).date(),
-                _decimal(r["weekly_stipend_usd"]),
-                _decimal(r["sev1_bonus_usd"]),
-                _decimal(r["comp_hours_per_overnight_page"]),
-            )
-            for r in rates
-        ],
-        policy_row[1],
-        policy_row[2],
-    )
+    if policy is not None:
+        return policy.version, policy.pay_version
+    row = con.execute(
+        "select policy_version, overnight_start, overnight_end from policy limit 1"
+    ).fetchone()
+    if row is None:
+        return "", ""
+    rates = [
+        PayRate(
+            r["effective_from"].astimezone(UTC).date(),
+            _decimal(r["weekly_stipend_usd"]),
+            _decimal(r["sev1_bonus_usd"]),
+            _decimal(r["comp_hours_per_overnight_page"]),
+        )
+        for r in _rows(con, "select * from pay_rates order by effective_from")
+    ]
+    return row[0], pay_policy_version(rates, row[1], row[2])
 
 
 def _sort_key(team: str, engineer: str) -> tuple[str, str, str]:
@@ -921,10 +846,7 @@ class _Files:
     csv_data: bytes
     explain_data: bytes
     manifest_data: bytes
-
-    @property
-    def csv_sha256(self) -> str:
-        return hashlib.sha256(self.csv_data).hexdigest()
+    csv_sha256: str  # of csv_data, hashed once: the manifest, finality and the ledger use it
 
     def items(self) -> list[tuple[Path, bytes]]:
         return [
@@ -937,6 +859,7 @@ class _Files:
 def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: list[str]) -> _Files:
     manifest_path, explain_path = _sidecars(csv_path)
     csv_data, csv_escaped = _render_csv(payroll)
+    csv_sha256 = hashlib.sha256(csv_data).hexdigest()
     explain_data, explain_escaped = _render_explain(payroll.explain)
     body = {
         "period_start": payroll.period_start.isoformat(),
@@ -944,7 +867,7 @@ def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: li
         "period_end_exclusive": payroll.period_end_exclusive.isoformat(),
         "final": final,
         "csv": csv_path.name,
-        "csv_sha256": hashlib.sha256(csv_data).hexdigest(),
+        "csv_sha256": csv_sha256,
         "explain": explain_path.name,
         "explain_sha256": hashlib.sha256(explain_data).hexdigest(),
         "inputs_sha256": payroll.inputs_sha256,
@@ -959,7 +882,9 @@ def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: li
         "sev1_bonuses_without_evidence": payroll.sev1_bonuses_without_evidence,
     }
     manifest = (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
-    return _Files(csv_path, manifest_path, explain_path, csv_data, explain_data, manifest)
+    return _Files(
+        csv_path, manifest_path, explain_path, csv_data, explain_data, manifest, csv_sha256
+    )
 
 
 # --- coverage -----------------------------------------------------------------------------------
@@ -1049,6 +974,7 @@ def period_coverage(
         incidents and pages.
     """
     from analytics import coverage
+    from analytics.db import sql_text
     from analytics.policy import DEFAULT_POLICY
 
     rules = policy or DEFAULT_POLICY
@@ -1061,8 +987,7 @@ def period_coverage(
         message = f"period {period} has not ended: it ends {_ts(p1)}, after now ({_ts(clock)})"
         found.append(CoverageFinding("blocker", "period", None, clock, p1, message))
     (shifts,) = con.execute(
-        "select count(*) from oncall_shifts where end_at > $p0 and start_at < $p1",
-        {"p0": p0, "p1": p1},
+        sql_text("queries/pay_period_shifts.sql"), {"period_start": p0, "period_end": p1}
     ).fetchone()
     if not shifts:
         message = f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})"
@@ -1381,11 +1306,12 @@ _LEDGER_COLUMN_DOC = (
 def _ledger(con: duckdb.DuckDBPyConnection, start: date, last_day: date) -> list[dict[str, Any]]:
     """The final exports whose period shares a day with ``[start, last_day]``, newest first
     per period (a warehouse from before ``pay_policy_version`` reads it as NULL)."""
+    from analytics.db import sql_text
+
     rows = _rows(
         con,
-        "select * from payroll_exports where period_start <= $last and period_end >= $start "
-        "order by period_start, period_end, exported_at desc, rowid desc",
-        {"start": start, "last": last_day},
+        sql_text("queries/pay_exports_sharing_days.sql"),
+        {"period_start": start, "period_end": last_day},
     )
     latest: dict[tuple[date, date], dict[str, Any]] = {}
     for row in rows:
@@ -1410,17 +1336,12 @@ def _add_ledger_column(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def export_payroll(
-    db: str | Path | None,
-    start: date,
-    end_exclusive: date,
+    run: RunContext,
     *,
-    out: Path | None,
+    out: Path | None = None,
     force: bool = False,
     provisional: bool = False,
     accept_coverage: bool = False,
-    wait: float = 30.0,
-    now: datetime | None = None,
-    policy: Policy | None = None,
 ) -> ExportResult:
     """Compute a period's payroll and write the CSV, its manifest and its explanation file.
 
@@ -1430,9 +1351,14 @@ def export_payroll(
     and records nothing. The three files are replaced as a set.
 
     Args:
-        db: Warehouse path (default ``$INCIDENT_ANALYTICS_DB`` or ``data/warehouse.duckdb``).
-        start: First day of the period.
-        end_exclusive: The day after its last day.
+        run: The run's context (:mod:`analytics.context`): ``run.db`` the warehouse;
+            ``run.period`` the pay period, whole days from 00:00 UTC (a calendar month, or
+            ``--from``/``--to``); ``run.as_of`` the clock the export is judged and recorded at
+            (a period ending after it is not over; ``exported_at``), and the views' time;
+            ``run.policy`` the ``--policy`` in force (TEMP-shadowed in the reader; its
+            versions are the payroll's and its ``[coverage]`` keys judge coverage), ``None``
+            for the stored one with the built-in ``[coverage]``; ``run.wait`` the seconds to
+            retry while another process holds the warehouse.
         out: CSV path as the user gave it; default ``reports/payroll/payroll-<YYYY-MM>.csv``
             for a calendar month, else ``payroll-<first>_<last>.csv``.
         force: Replace a final export (of this period, or sharing time with it) that this one
@@ -1440,10 +1366,6 @@ def export_payroll(
         provisional: Write a draft (``"final": false``) whatever the coverage; record nothing.
         accept_coverage: Finalise despite coverage shortfalls (kept in the manifest's warnings);
             a period not over, or with no on-call shift, still needs ``provisional``.
-        wait: Seconds to retry while another process holds the warehouse.
-        now: The wall clock (tests); default the current time.
-        policy: The ``--policy`` in force (TEMP-shadowed in the reader; its ``[coverage]`` keys
-            judge coverage); default the stored one, with the built-in ``[coverage]``.
 
     Returns:
         The paths written, the payroll, whether it is final, every warning, and ``status``
@@ -1456,12 +1378,13 @@ def export_payroll(
         AnalyticsError: The export would pay time a final export already paid differently,
             and ``force`` is not set (the message lists the lines); or the files cannot be
             written (nothing is then written or recorded).
-        UsageError: The period is empty or reversed, the options contradict each other, or
-            ``out`` cannot be a file.
-        WarehouseBusy: Another process held the warehouse for longer than ``wait``.
+        UsageError: The run has no period, or it is empty or reversed, the options contradict
+            each other, or ``out`` cannot be a file.
+        WarehouseBusy: Another process held the warehouse for longer than ``run.wait``.
     """
-    from analytics.db import reader, resolve_path
-
+    if run.period is None:
+        raise UsageError("the payroll needs a period: --period YYYY-MM or --from/--to")
+    start, end_exclusive = run.period.start.date(), run.period.end.date()  # pay days: 00:00 UTC
     if end_exclusive <= start:
         raise UsageError(
             f"payroll period {start.isoformat()} .. {end_exclusive.isoformat()}: "
@@ -1473,26 +1396,26 @@ def export_payroll(
             f"--provisional writes a draft and never touches a final export: {other} "
             "does not apply to it"
         )
-    clock = now or datetime.now(UTC)
-    if clock.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
+    clock = run.as_of
     last_day = end_exclusive - timedelta(days=1)
     period = f"{start.isoformat()} .. {last_day.isoformat()}"
     csv_path = Path(out) if out is not None else _default_out(start, end_exclusive)
     if provisional:
         csv_path = provisional_path(csv_path)
-    _check_out(csv_path, resolve_path(db))
+    _check_out(csv_path, run.db)
 
-    with reader(db, wait=wait, policy=policy) as con:
-        coverage = period_coverage(con, start, end_exclusive, now=clock, policy=policy)
+    with run.reader() as con:
+        coverage = period_coverage(con, start, end_exclusive, now=clock, policy=run.policy)
         if not provisional:
             _refuse_uncovered(period, coverage, accept_coverage=accept_coverage)
-        payroll = compute_payroll(con, start, end_exclusive)
+        payroll = compute_payroll(con, start, end_exclusive, policy=run.policy)
         finals = _ledger(con, start, last_day)
         # the time this export shares with each final export of another period, computed
         # now so the writer below only compares
         overlaps = {
-            (row["period_start"], row["period_end"]): _overlap_payroll(con, start, last_day, row)
+            (row["period_start"], row["period_end"]): _overlap_payroll(
+                con, start, last_day, row, run.policy
+            )
             for row in finals
             if (row["period_start"], row["period_end"]) != (start, last_day) and not provisional
         }
@@ -1513,7 +1436,7 @@ def export_payroll(
             *warnings,
         ]
     files = _render_files(payroll, csv_path, final=True, warnings=warnings)
-    status = _record_final(db, wait, period, payroll, files, overlaps, force=force, clock=clock)
+    status = _record_final(run, period, payroll, files, overlaps, force=force)
     return _result(files, payroll, status, final=True, warnings=warnings)
 
 
@@ -1554,12 +1477,16 @@ def _refuse_uncovered(period: str, coverage: PeriodCoverage, *, accept_coverage:
 
 
 def _overlap_payroll(
-    con: duckdb.DuckDBPyConnection, start: date, last_day: date, final: dict[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    last_day: date,
+    final: dict[str, Any],
+    policy: Policy | None,
 ) -> Payroll:
     """This export's pay for the days it shares with a final export of another period."""
     first = max(start, final["period_start"])
     last = min(last_day, final["period_end"])
-    return compute_payroll(con, first, last + timedelta(days=1))
+    return compute_payroll(con, first, last + timedelta(days=1), policy=policy)
 
 
 def _overlap_refusal(period: str, final: dict[str, Any], shared: Payroll) -> str:
@@ -1579,15 +1506,13 @@ def _overlap_refusal(period: str, final: dict[str, Any], shared: Payroll) -> str
 
 
 def _record_final(
-    db: str | Path | None,
-    wait: float,
+    run: RunContext,
     period: str,
     payroll: Payroll,
     files: _Files,
     overlaps: dict[tuple[date, date], Payroll],
     *,
     force: bool,
-    clock: datetime,
 ) -> str:
     """Compare with the final exports sharing time with this one, then write the files and
     record the export in one step: on any failure neither the files nor the ledger change."""
@@ -1595,7 +1520,7 @@ def _record_final(
 
     start, last_day = payroll.period_start, payroll.period_end
     snapshot = {"inputs": payroll.inputs, "lines": _line_snapshot(payroll)}
-    with writer(db, wait=wait) as con:
+    with writer(run.db, wait=run.wait) as con:
         con.execute("begin")
         try:
             _add_ledger_column(con)
@@ -1631,7 +1556,7 @@ def _record_final(
                     {
                         "start": start,
                         "end": last_day,
-                        "at": clock,
+                        "at": run.as_of,
                         "csv": files.csv_sha256,
                         "inputs": payroll.inputs_sha256,
                         "policy": payroll.policy_version,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -132,7 +132,30 @@ def payroll_of(path: Path, start: date, end_exclusive: date, policy: Policy | No
     from analytics.pay import compute_payroll
 
     with db.reader(path, wait=0, policy=policy) as con:
-        return compute_payroll(con, start, end_exclusive)
+        return compute_payroll(con, start, end_exclusive, policy=policy)
+
+
+def payroll_run(
+    path: Path,
+    start: date,
+    end_exclusive: date,
+    *,
+    now: datetime | None = None,
+    policy: Policy | None = None,
+    wait: float = 0,
+):
+    """The run context of a payroll export of ``[start, end_exclusive)`` at ``now`` (default:
+    the current time) under ``policy``, as the payroll command builds it."""
+    from analytics import periods
+    from analytics.context import RunContext
+
+    return RunContext(
+        db=Path(path),
+        as_of=now or datetime.now(UTC),
+        policy=policy,
+        period=periods.days(start, end_exclusive - timedelta(days=1)),
+        wait=wait,
+    )
 
 
 def line_of(payroll, engineer: str):

@@ -242,7 +242,7 @@ def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
     import duckdb
 
     from analytics.pay import export_payroll
-    from tests.pay_helpers import build_warehouse, payroll_of
+    from tests.pay_helpers import build_warehouse, payroll_of, payroll_run
 
     wh = build_warehouse(
         tmp_path / "w.duckdb",
@@ -274,13 +274,9 @@ def test_paid_sev1_bonus_without_evidence_says_so(tmp_path):
     }
     assert payroll.sev1_bonuses_without_evidence == 1
     result = export_payroll(
-        wh,
-        datetime(2026, 11, 1).date(),
-        datetime(2026, 12, 1).date(),
+        payroll_run(wh, datetime(2026, 11, 1).date(), datetime(2026, 12, 1).date(), now=NOW),
         out=tmp_path / "pay.csv",
         provisional=True,  # no rotation at all: payroll can only write a draft
-        wait=0,
-        now=NOW,
     )
     manifest = json.loads(result.manifest_path.read_text())
     assert manifest["sev1_bonuses_without_evidence"] == 1

@@ -14,7 +14,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 from conftest import run_cli
-from pay_helpers import build_warehouse, memory_warehouse, ts
+from pay_helpers import build_warehouse, memory_warehouse, payroll_run, ts
 
 from analytics import db
 from analytics.pay import export_payroll
@@ -198,13 +198,9 @@ def exported(tmp_path):
         ],
     )
     export_payroll(
-        path,
-        date(2026, 2, 1),
-        date(2026, 3, 1),
+        payroll_run(path, date(2026, 2, 1), date(2026, 3, 1), now=ts("2026-03-02 09:00")),
         out=tmp_path / "feb.csv",
         accept_coverage=True,  # no incidents here: final all the same
-        wait=0,
-        now=ts("2026-03-02 09:00"),
     )
     con = duckdb.connect(str(path))
     con.execute(

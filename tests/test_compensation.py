@@ -156,7 +156,7 @@ def test_export_status_says_whether_the_file_has_these_figures(warehouse, tmp_pa
     # this small warehouse does not cover all of October: the export is finalised anyway
     # (the coverage refusal itself is tested in test_pay_coverage/test_pay_cli)
     pay.export_payroll(
-        db, date(2026, 10, 1), date(2026, 11, 1), out=out, wait=0, accept_coverage=True
+        context.from_parameters(db=db, period="2026-10", wait=0), out=out, accept_coverage=True
     )
     data = compensation.load(context.from_parameters(db=db, period="2026-10", as_of=AS_OF, wait=0))
     assert data.export is not None
@@ -531,8 +531,8 @@ def test_the_notebooks_payroll_export_pays_under_its_policy(monkeypatch, tmp_pat
     )
     seen = {}
 
-    def fake(db, start, end, **kw):
-        seen.update(db=db, start=start, end=end, **kw)
+    def fake(run, **kw):
+        seen.update(run=run, **kw)
         raise _Stop
 
     monkeypatch.setattr(pay, "export_payroll", fake)
@@ -541,10 +541,9 @@ def test_the_notebooks_payroll_export_pays_under_its_policy(monkeypatch, tmp_pat
     )
     with pytest.raises(_Stop):
         compensation_html.export_payroll(run, export=True)
-    assert seen["policy"].pay[0].weekly_stipend_usd == Decimal("1000.00")
-    assert (seen["db"], seen["start"], seen["end"]) == (
-        tmp_path / "w.duckdb",
-        date(2026, 10, 1),
-        date(2026, 11, 1),
-    )
+    exported = seen["run"]
+    assert exported.policy.pay[0].weekly_stipend_usd == Decimal("1000.00")
+    assert (exported.db, exported.period) == (tmp_path / "w.duckdb", run.period)
+    # written now, not at the report's as_of: that is when the export is judged and recorded
+    assert exported.as_of > run.as_of
     compensation_html.export_payroll(run, export=False)  # the report command never exports

@@ -478,17 +478,13 @@ def test_report_output_path_never_leaves_its_folder(tmp_path):
 
 
 def test_payroll_explicit_out_absolute_path_is_honoured(tmp_path):
-    from datetime import UTC, datetime
-
-    from analytics import pay
+    from analytics import context, pay
 
     db = tmp_path / "w.duckdb"
     assert _ingest(ROOT / "data" / "sample", db).returncode == 0
     target = tmp_path / "elsewhere" / "../elsewhere/my payroll's.csv"
-    result = pay.export_payroll(
-        db, *pay.month_period("2026-10"), out=target, force=False, wait=1,
-        now=datetime(2026, 11, 27, tzinfo=UTC),
-    )  # fmt: skip
+    run = context.from_parameters(db=db, period="2026-10", as_of="2026-11-27T00:00Z", wait=1)
+    result = pay.export_payroll(run, out=target, force=False)
     assert result.csv_path == target
     assert (tmp_path / "elsewhere" / "my payroll's.csv").is_file()
 

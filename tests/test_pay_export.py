@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import duckdb
 import pytest
-from pay_helpers import add_rows, build_warehouse
+from pay_helpers import add_rows, build_warehouse, payroll_run
 
 from analytics.errors import AnalyticsError
 from analytics.pay import CoverageRefused, export_payroll
@@ -57,9 +57,8 @@ def wh(template, tmp_path):
     return path
 
 
-def export(wh, out, period=WEEK, **kw):
-    kw.setdefault("now", AFTER)
-    return export_payroll(wh, *period, out=out, wait=0, **kw)
+def export(wh, out, period=WEEK, *, now=AFTER, policy=None, **kw):
+    return export_payroll(payroll_run(wh, *period, now=now, policy=policy), out=out, **kw)
 
 
 def ledger(wh) -> list[tuple]:
@@ -206,6 +205,28 @@ def test_unrelated_policy_keys_never_make_a_final_period_refuse(wh, tmp_path):
     assert out.read_bytes() == data
 
 
+def test_the_policy_versions_are_the_run_policys_and_its_rows_give_the_same(wh, tmp_path):
+    # the run's policy object gives the payroll's versions; without one they are read from
+    # the rows the reader sees (stored, or TEMP-shadowed by --policy): always the same text
+    from analytics import db
+    from analytics.pay import compute_payroll
+
+    odd = tmp_path / "odd.toml"
+    odd.write_text(
+        "[[pay]]\neffective_from = 2000-01-01\nweekly_stipend_usd = '512.5'\n"
+        "sev1_bonus_usd = '200'\ncomp_hours_per_overnight_page = 2.25\n"
+        "[overnight]\nstart = '23:00'\nend = '06:30'\n[response]\nsev1_minutes = 10\n"
+    )
+    for policy in (DEFAULT_POLICY, load_policy(odd)):
+        shadow = None if policy is DEFAULT_POLICY else policy  # the stored one is the default
+        with db.reader(wh, wait=0, policy=shadow) as con:
+            from_object = compute_payroll(con, *WEEK, policy=policy)
+            from_rows = compute_payroll(con, *WEEK)
+        expected = (policy.version, policy.pay_version)
+        assert (from_object.policy_version, from_object.pay_policy_version) == expected
+        assert (from_rows.policy_version, from_rows.pay_policy_version) == expected
+
+
 def test_a_warehouse_from_before_pay_policy_version_is_read_and_upgraded(wh, tmp_path):
     con = duckdb.connect(str(wh))
     try:
@@ -291,7 +312,7 @@ def test_provisional_cannot_be_combined_with_force_or_accept(wh, tmp_path):
 
 def test_default_paths(wh, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    days = export_payroll(wh, *WEEK, out=None, wait=0, now=AFTER)
+    days = export_payroll(payroll_run(wh, *WEEK, now=AFTER), out=None)
     assert days.csv_path.as_posix() == "reports/payroll/payroll-2026-11-02_2026-11-08.csv"
     assert days.manifest_path.as_posix() == (
         "reports/payroll/payroll-2026-11-02_2026-11-08.manifest.json"
@@ -301,7 +322,9 @@ def test_default_paths(wh, tmp_path, monkeypatch):
     )
     assert b",163,485.12," in days.csv_path.read_bytes()
     month = export_payroll(
-        wh, date(2026, 11, 1), date(2026, 12, 1), out=None, wait=0, now=AFTER, provisional=True
+        payroll_run(wh, date(2026, 11, 1), date(2026, 12, 1), now=AFTER),
+        out=None,
+        provisional=True,
     )
     assert month.csv_path.as_posix() == "reports/payroll/payroll-2026-11.provisional.csv"
     assert month.manifest_path.as_posix() == (
