@@ -8,15 +8,27 @@ Call :func:`setup` once in a notebook: it enables the theme and the ``svg`` rend
 draws charts with vl-convert as static inline SVG (no JavaScript, no CDN), so the exported
 HTML shows them offline. Altair's ``mimetype`` renderer is avoided on purpose: its vega-lite
 v6 mimetype fails papermill's notebook validation (STACK-NOTES).
+
+:func:`show` displays a chart. In a report's kernel, after ``setup(background=True)``, the
+drawing is done by a helper process (:mod:`analytics.chart_worker`) while the next cells run,
+and :func:`finish`, in the notebook's last cell, puts each SVG in its chart's place: the same
+SVG, output and page as drawing it in the cell.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import pandas as pd
 
 __all__ = [
@@ -26,12 +38,14 @@ __all__ = [
     "compliance",
     "duration_intervals",
     "fair_share_by_person",
+    "finish",
     "hours_and_pages_by_person",
     "incidents_by_severity",
     "oncall_hours_by_person",
     "oncall_load",
     "pages_by_person",
     "setup",
+    "show",
     "top_services",
     "ttr_trend",
 ]
@@ -78,12 +92,120 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
-def setup() -> None:
-    """Register and enable the project theme and draw charts as static SVG (offline)."""
+def setup(*, background: bool = False) -> None:
+    """Register and enable the project theme and draw charts as static SVG (offline).
+
+    Args:
+        background: In a kernel started by ``analytics.reports.run_report``, let :func:`show`
+            draw in a helper process, started now (its engine starts while the data is read);
+            the notebook must then call :func:`finish` in its last cell. Elsewhere (an
+            interactive kernel) every chart is drawn in the cell that shows it.
+    """
+    global _worker
     if THEME not in alt.theme.names():
         alt.theme.register(THEME, enable=False)(_theme)
     alt.theme.enable(THEME)
     alt.renderers.enable("svg")
+    from analytics.chart_worker import REPORT_KERNEL_ENV
+
+    if background and _worker is None and os.environ.get(REPORT_KERNEL_ENV):
+        try:
+            _worker = _Worker()
+        except OSError:  # drawn in the kernel, as without background
+            _worker = None
+
+
+class _Worker:
+    """The helper process of :mod:`analytics.chart_worker`, one request at a time from a
+    thread of this process (it waits on the pipe without the GIL)."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from altair.utils._importers import vl_version_for_vl_convert
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "analytics.chart_worker", vl_version_for_vl_convert()],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+
+    def submit(self, spec_json: str) -> Future[str]:
+        return self.pool.submit(self._draw, spec_json)
+
+    def _draw(self, spec_json: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(spec_json.encode("ascii") + b"\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the chart worker exited")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return reply["svg"]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):  # it exited already
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_worker: _Worker | None = None
+# (display handle, chart, text/plain of the chart, the SVG to come) of each chart shown in
+# the background and not yet put in place by finish()
+_pending: list[tuple[Any, Any, str, Future[str]]] = []
+
+
+def show(chart: Any) -> None:
+    """Display ``chart`` (an Altair chart) as the cell's output, drawn as SVG.
+
+    After ``setup(background=True)`` in a report's kernel the output is a placeholder that
+    :func:`finish` fills with the SVG the helper process draws meanwhile; a chart the helper
+    cannot take (or fails to draw) is drawn in this kernel there, as it would have been here.
+    """
+    from analytics import render
+
+    if _worker is None:
+        render.display(chart)
+        return
+    try:
+        spec_json = json.dumps(chart.to_dict(context={"pre_transform": False}), allow_nan=False)
+    except Exception:  # Altair shows its own error, as the cell always did
+        render.display(chart)
+        return
+    from IPython import get_ipython
+    from IPython.display import display
+
+    plain = get_ipython().display_formatter.formatters["text/plain"](chart)
+    handle = display({"text/plain": plain}, raw=True, display_id=True)
+    _pending.append((handle, chart, plain, _worker.submit(spec_json)))
+
+
+def finish() -> None:
+    """Put each chart :func:`show` drew in the background in its place, and stop the helper
+    process. Call it in the notebook's last cell; it shows nothing of its own."""
+    global _worker
+    pending = list(_pending)
+    _pending.clear()
+    for handle, chart, plain, svg in pending:
+        try:
+            data = {"image/svg+xml": svg.result(), "text/plain": plain}
+        except Exception:
+            handle.update(chart)
+        else:
+            handle.update(data, raw=True)
+    if _worker is not None:
+        _worker.close()
+        _worker = None
 
 
 def _hours(field: str) -> str:

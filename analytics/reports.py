@@ -218,8 +218,17 @@ def ensure_kernel(name: str = config.KERNEL_NAME) -> str:
 # Run in the report kernel before the first cell. jsonschema (imported by Altair) imports the
 # optional rfc3987_syntax when installed (JupyterLab pulls it in), which compiles a grammar
 # for ~1.3 s on import; reports never validate IRIs, so the report kernel does without it.
-# Interactive JupyterLab kernels are untouched.
-_KERNEL_STARTUP = "import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+# And the kernel ends with os._exit as soon as it exits: Python's teardown of a report's
+# kernel (ipykernel's exit handlers, then pandas, DuckDB, Altair and the data freed one object
+# at a time) took ~1.1 s wall and ~0.4 s CPU at full size, waited for by run_report, and
+# keeps nothing: every output has been received by then, the warehouse was read through
+# connections already closed, the history is in memory (``hist_file=:memory:``), the
+# connection file is removed by the kernel manager, and children were stopped by ipykernel
+# when the shutdown was asked for. Interactive JupyterLab kernels are untouched.
+_KERNEL_STARTUP = (
+    "import sys; sys.modules.setdefault('rfc3987_syntax', None); "
+    "__import__('atexit').register(__import__('os')._exit, 0)"
+)
 
 
 def _kernel_startup(path: Path) -> str:
@@ -234,13 +243,17 @@ def _start_kernel(name: str, startup: str) -> Any:
     it starts up while papermill is imported here. :func:`_stop_kernel` shuts it down."""
     from jupyter_core.utils import run_sync
 
+    from analytics.chart_worker import REPORT_KERNEL_ENV
+
     km = _quiet_kernel_manager()(kernel_name=name)
     run_sync(km.start_kernel)(
         # nbclient's own arguments for a kernel it starts: no history file
         extra_arguments=[
             f"--IPKernelApp.exec_lines={startup}",
             "--HistoryManager.hist_file=:memory:",
-        ]
+        ],
+        # charts may be drawn by a helper process while the cells run (charts.setup)
+        env={**os.environ, REPORT_KERNEL_ENV: "1"},
     )
     return km
 
@@ -255,7 +268,8 @@ def _stop_kernel(km: Any, *, requested: bool = False) -> None:
         return
     if not requested:
         _request_shutdown(km)
-    run_sync(km.finish_shutdown)()
+    # polled every 10 ms rather than jupyter_client's 100: the kernel exits at once (os._exit)
+    run_sync(km.finish_shutdown)(pollinterval=0.01)
     run_sync(km.cleanup_resources)()
 
 
@@ -329,12 +343,14 @@ def _focusable(html: str) -> str:
 
 def _exporter() -> Any:
     """The HTML exporter of :func:`to_html`: nbconvert's, with the ``offline`` template,
-    outputs only, and no BeautifulSoup pass over the page (~0.3 s CPU for the weekly
-    report: :func:`_focusable` does its work on the text)."""
+    outputs only, no cell tagged ``remove-cell`` (e.g. the weekly notebook's last, which
+    puts the charts in place and shows nothing), and no BeautifulSoup pass over the page
+    (~0.3 s CPU for the weekly report: :func:`_focusable` does its work on the text)."""
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+    from traitlets.config import Config
 
     class OfflineExporter(HTMLExporter):
         def from_notebook_node(self, nb, resources=None, **kw):
@@ -354,6 +370,7 @@ def _exporter() -> Any:
             return _focusable(html), resources
 
     exporter = OfflineExporter(
+        config=Config({"TagRemovePreprocessor": {"remove_cell_tags": {"remove-cell"}}}),
         template_name="offline",
         extra_template_basedirs=[str(TEMPLATES)],
         exclude_input=True,

@@ -254,7 +254,7 @@ def show_incidents_by_severity(data: WeeklyData) -> None:
     """Display the weekly incident counts by severity over the trend window."""
     from analytics import charts
 
-    render.display(charts.incidents_by_severity(data.weekly_counts))
+    charts.show(charts.incidents_by_severity(data.weekly_counts))
 
 
 def _interval_frame(summary: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -415,7 +415,7 @@ def show_mttx(data: WeeklyData) -> None:
     if notes:
         parts.append(render.bullets(notes))
     render.show("\n".join(parts))
-    render.display(
+    charts.show(
         alt.hconcat(
             charts.duration_intervals(
                 _interval_frame(data.summary, "mtta"), metric="MTTA", unit="minutes"
@@ -431,7 +431,7 @@ def show_trend(data: WeeklyData) -> None:
     """Display the weekly median TTR trend per severity with its interval band."""
     from analytics import charts
 
-    render.display(charts.ttr_trend(data.trend))
+    charts.show(charts.ttr_trend(data.trend))
 
 
 def show_compliance(data: WeeklyData) -> None:
@@ -465,7 +465,7 @@ def show_compliance(data: WeeklyData) -> None:
         render.table(wide, numbers=["compliance"])
         + render.p("Compliance = met / (met + breached); pending is shown beside it, not counted.")
     )
-    render.display(charts.compliance(data.compliance))
+    charts.show(charts.compliance(data.compliance))
 
 
 def top_teams(
@@ -512,7 +512,7 @@ def show_action_items(data: WeeklyData) -> None:
     render.show(render.table(action_items_table(data), numbers=[share]) + f"<ul>{definitions}</ul>")
     counts = ["opened", "closed", "open_backlog", "overdue_backlog"]
     teams, subtitle = top_teams(data.action_items, counts, "action items")
-    render.display(charts.action_items_by_team(teams, subtitle=subtitle))
+    charts.show(charts.action_items_by_team(teams, subtitle=subtitle))
 
 
 def show_top_services(data: WeeklyData, limit: int = 10) -> None:
@@ -525,7 +525,7 @@ def show_top_services(data: WeeklyData, limit: int = 10) -> None:
         render.show(render.p(NO_DATA if no_data else "No incidents this week."))
         return
     keep = df.groupby("service")["incidents"].sum().nlargest(limit).index
-    render.display(charts.top_services(df[df["service"].isin(keep)]))
+    charts.show(charts.top_services(df[df["service"].isin(keep)]))
 
 
 ONCALL_HEADERS = {
@@ -555,7 +555,7 @@ def show_oncall_load(data: WeeklyData) -> None:
         )
     )
     teams, subtitle = top_teams(data.oncall, ["pages"], "pages")
-    render.display(charts.oncall_load(teams, subtitle=subtitle))
+    charts.show(charts.oncall_load(teams, subtitle=subtitle))
 
 
 def rotation_gaps_table(data: WeeklyData) -> pd.DataFrame:

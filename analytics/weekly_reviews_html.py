@@ -210,7 +210,7 @@ def show_communication(data: WeeklyData) -> None:
         )
         .query("incidents > 0")
     )
-    render.display(charts.compliance(long, title="Communication this week"))
+    charts.show(charts.compliance(long, title="Communication this week"))
 
 
 def show_misclassifications(data: WeeklyData) -> None:

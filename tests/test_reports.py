@@ -663,12 +663,28 @@ def test_weekly_report_smoke(weekly_html):
     assert "Traceback" not in text
 
 
+def test_every_chart_drawn_in_the_background_is_in_its_place(weekly_html):
+    """The report kernel draws its charts in a helper process (charts.show): no placeholder
+    is left in the executed notebook, and each chart cell holds one SVG."""
+    import nbformat
+
+    nb = nbformat.read(weekly_html.with_suffix(".ipynb"), as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    charts = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
+    assert len(charts) == 8
+    assert all(o.data["text/plain"].startswith("alt.") for o in charts)
+    placeholders = [o for o in outputs if set(o.get("data", {})) == {"text/plain"}]
+    assert placeholders == []
+    assert nb.cells[-1].source == "charts.finish()" and nb.cells[-1].outputs == []
+
+
 def test_html_is_what_nbconvert_gives_without_its_soup_pass(weekly_html):
     """to_html skips HTMLExporter's BeautifulSoup pass (parse and print the whole page) and
     does its work on the text: the page parses to the very tree nbconvert's own gives."""
     import nbformat
     from bs4 import BeautifulSoup
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
     nb = nbformat.read(weekly_html.with_suffix(".ipynb"), as_version=4)
     # an image without alt text, and an output that is not HTML, to cover every rewrite
@@ -686,7 +702,9 @@ def test_html_is_what_nbconvert_gives_without_its_soup_pass(weekly_html):
         )
     )
     ours = reports.to_html(nb, title="t")
+    assert "remove-cell" in nb.cells[-2].metadata.tags  # charts.finish(), shown by neither
     theirs, _ = HTMLExporter(
+        config=Config({"TagRemovePreprocessor": {"remove_cell_tags": {"remove-cell"}}}),
         template_name="offline",
         extra_template_basedirs=[str(reports.TEMPLATES)],
         exclude_input=True,
@@ -696,6 +714,7 @@ def test_html_is_what_nbconvert_gives_without_its_soup_pass(weekly_html):
     assert 'alt="No description has been provided for this image"' in theirs
     assert ours.count('tabindex="0"') == theirs.count('tabindex="0"') > 10
     assert str(BeautifulSoup(ours, features="html.parser")) == theirs
+    assert "remove-cell" not in ours
 
 
 @pytest.mark.slow
@@ -934,8 +953,12 @@ def test_a_failing_cell_keeps_the_failed_notebook_and_writes_no_html(tmp_path):
 def test_the_kernel_preloads_the_notebooks_imports():
     startup = reports._kernel_startup(reports.find_notebook("weekly_allhands"))
     statements = startup.split("; ")
-    assert statements[:2] == ["import sys", "sys.modules.setdefault('rfc3987_syntax', None)"]
-    assert statements[2:] == [
+    assert statements[:3] == [
+        "import sys",
+        "sys.modules.setdefault('rfc3987_syntax', None)",
+        "__import__('atexit').register(__import__('os')._exit, 0)",
+    ]
+    assert statements[3:] == [
         "from analytics import charts, context, weekly, weekly_html, weekly_reviews_html"
     ]
 
