@@ -12,6 +12,10 @@ import pytest
 from tests.conftest import run_cli
 
 CORPUS = Path(__file__).parent / "bad_inputs" / "tabular"
+WIDE = (
+    "more values than the {n} columns of the header (a value with a comma in it needs "
+    'double quotes, e.g. "Chen, Alice"); the row is not loaded'
+)
 TS = "e.g. 2026-11-03T14:05:00Z, 2026-11-03 14:05 UTC or 2026-11-03T15:05:00+01:00"
 
 EXPECTED = {
@@ -42,6 +46,11 @@ EXPECTED = {
     "people-bad-timezone.csv": "2: timezone 'Mars/Olympus' is not an IANA time zone "
     "(e.g. Europe/Berlin, America/New_York, UTC)",
     "people-repeated-name.csv": "3: engineer 'alice' repeats line 2",
+    # a comma in an unquoted name: more values than the header has columns. It loaded
+    # shifted (recipient 'Chen', team 'alice') with exit 0
+    "pages-unquoted-comma.csv": f"3: {WIDE.format(n=5)}",
+    "rotations-unquoted-comma.csv": f"3: {WIDE.format(n=4)}",
+    "people-unquoted-comma.csv": f"3: {WIDE.format(n=4)}",
 }
 
 FOLDER = {"pages": "pages", "rotations": "rotations", "people": "."}
@@ -103,3 +112,62 @@ def test_unclosed_quote_past_the_sniffer_sample_names_its_line(tmp_path, rows, r
         f"pages.csv:30002: cannot read as pages: a quoted value opens on this line and {reason}"
         ' (a missing ")'
     ), line
+
+
+def _ingest_pages(tmp_path, text: str, name: str = "pages.csv"):
+    folder = tmp_path / "raw" / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(tmp_path / "raw"), "--db", str(db), "-q")
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "select page_id, recipient, team, line_no from src_pages order by line_no"
+        ).fetchall()
+    finally:
+        con.close()
+    return result, rows
+
+
+HEAD = "page_id,sent_at,recipient,team,service\n"
+
+
+@pytest.mark.parametrize("rows", [10, 30_000])  # inside and past DuckDB's sniffer sample
+def test_a_row_with_more_values_than_the_header_is_rejected_alone(tmp_path, rows):
+    """An unquoted comma in a name: the row loaded shifted (recipient 'Chen', team 'alice')
+    inside the sniffer's sample and lost its last value past it, with exit 0."""
+    lines = [f"p{i},2026-11-03T14:05:00Z,Alice Chen,payments,api" for i in range(rows)]
+    at = rows // 2  # line at + 2 of the file
+    lines[at] = f"p{at},2026-11-03T14:05:00Z,Chen, Alice,payments,api"
+    result, loaded = _ingest_pages(tmp_path, HEAD + "\n".join(lines) + "\n")
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.endswith(f"pages.csv:{at + 2}: {WIDE.format(n=5)}"), line
+    assert len(loaded) == rows - 1
+    assert f"p{at}" not in {r[0] for r in loaded}
+    assert {(r[1], r[2]) for r in loaded} == {("Alice Chen", "payments")}
+    # the rows after it keep their own line numbers
+    assert [r[3] for r in loaded] == [i + 2 for i in range(rows) if i != at]
+
+
+def test_more_values_beside_other_bad_rows_and_a_line_break_in_a_cell(tmp_path):
+    """The wide row is named at its own line when the file also has a bad cell (read as
+    text) and a quoted line break before it; trailing empty values are not 'more'."""
+    text = HEAD + (
+        'p1,2026-11-03T14:05:00Z,"Alice\nChen",payments,api\n'  # lines 2-3
+        "p2,yesterday,Bob,payments,api\n"  # 4: bad timestamp
+        "p3,2026-11-03T14:05:00Z,Chen, Alice,payments,api\n"  # 5: one value too many
+        "p4,2026-11-03T14:05:00Z,Dana,payments,api,,\n"  # 6: empty extras, loads
+        "p5,2026-11-03T14:05:00Z,Eve,payments\n"  # 7: service absent, loads
+        "p6,2026-11-03T14:05:00Z,Finn,payments,api,x,y\n"  # 8: two too many
+    )
+    result, loaded = _ingest_pages(tmp_path, text)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert [line.split("pages.csv:")[1] for line in lines] == [
+        f"4: sent_at 'yesterday' is not a timestamp ({TS})",
+        f"5: {WIDE.format(n=5)}",
+        f"8: {WIDE.format(n=5)}",
+    ]
+    assert [(r[0], r[3]) for r in loaded] == [("p1", 2), ("p4", 6), ("p5", 7)]

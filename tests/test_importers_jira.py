@@ -323,3 +323,24 @@ _json = st.recursive(
 def test_fuzz_json(doc: object) -> None:
     with contextlib.suppress(InputError):
         parse_jira_json(json.dumps(doc), "fuzz.json")
+
+
+def test_a_row_with_more_values_than_the_header_is_rejected_alone() -> None:
+    """An unquoted comma in a summary shifted the row's values (status 'the checkout 5xx',
+    assignee 'Done', created 'Alice Ng' rejected the whole file for a bad date, or loaded
+    wrong when the shifted cell read as a date); now that row alone is rejected, at its line."""
+    text = (
+        "Issue key,Summary,Status,Assignee\n"
+        "OPS-1,Add alert,Done,Alice Ng\n"
+        "OPS-2,Add alert, on checkout 5xx,Done,Alice Ng\n"
+        "OPS-3,Runbook,Open,,\n"  # an empty value at the end does not count
+    )
+    result = parse_jira_csv(text, "t.csv")
+    assert [i["ticket"] for i in result.items] == ["OPS-1", "OPS-3"]
+    assert [(e.line, e.reason) for e in result.rejections] == [
+        (
+            3,
+            "more values than the 4 columns of the header (a value with a comma in it needs "
+            'double quotes, e.g. "Chen, Alice"); the row is not loaded',
+        )
+    ]

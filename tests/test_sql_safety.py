@@ -83,7 +83,9 @@ ALLOWED: dict[tuple[str, str], str] = {
     "_q()-quoted column names that both warehouses' ingest_log/payroll_exports have "
     "(duckdb_columns() of our own schema)",
     # ingest/tabular.py
-    ("ingest/tabular.py", "reader"): "_reader_sql(): constant per suffix, path via quote_path",
+    ("ingest/tabular.py", "reader"): "_reader_sql()/_typed_reader_sql(): constant per suffix, "
+    "path via quote_path, a CSV header's names as string literals via _literal() in "
+    "_csv_columns()",
     ("ingest/tabular.py", "int(line_offset)"): "_reader_sql()'s header offset: the int 1 or 2",
     ("ingest/tabular.py", "', '.join(selects)"): "casts from the constant _CAST applied to "
     "_q()-quoted column names; aliases from TableSpec constants",
@@ -94,6 +96,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("ingest/tabular.py", "table"): "'__checked_<kind>_<digits>': kind from TableSpec, "
     "digits from abs(hash(display)) % 10**8",
     ("ingest/tabular.py", "key"): "TableSpec.key or 'engineer': constants",
+    ("ingest/tabular.py", "good_rows(table, con)"): "good_rows(): SELECT of _q()-quoted "
+    "staging columns of the staging table above",
     ("ingest/tabular.py", "key_expr"): "lower(_q(key)) or _q(key)",
     ("ingest/tabular.py", "key_expr.replace(_q(key), 't.' + _q(key))"): "same, with alias t.",
     ("ingest/tabular.py", "_CAST['ts'].format(c='s')"): "constant cast expression",

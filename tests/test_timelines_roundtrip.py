@@ -8,6 +8,7 @@ either succeeds or raises InputError, never anything else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -16,6 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from analytics.errors import InputError
+from analytics.ingest import reviews, timelines
+from analytics.ingest.parsing import unwrap
 from analytics.ingest.timelines import default_classify, parse_timeline
 
 SETTINGS = settings(
@@ -349,3 +352,68 @@ def test_template_shaped_noise_is_parsed_or_rejected(parts: list[str]) -> None:
     else:
         assert doc.incident.severity in (1, 2, 3)
         assert doc.incident.started_at.tzinfo is UTC
+
+
+# The line readers that replaced a regular expression (for speed) read what it read.
+_PIECES = st.lists(
+    st.sampled_from(
+        [
+            " ",
+            "\t",
+            "\u00a0",
+            "\n",
+            "—",
+            "–",
+            "-",
+            "--",
+            ":",
+            "|",
+            ",",
+            ";",
+            "(",
+            ")",
+            "*",
+            "**",
+            "_",
+            "`",
+            "a",
+            "Due",
+            "x y",
+            "9",
+            "/",
+            "&",
+        ]
+    ),
+    max_size=10,
+).map("".join)
+_KEY_LINES = st.tuples(
+    _PIECES, st.sampled_from(["a", "Due", "x y", "9a", ""]), _PIECES, st.just(":"), _PIECES
+).map("".join)
+_READERS = settings(SETTINGS, max_examples=2000)
+_KEY_VALUE = re.compile(
+    r"[*_]*\s*(?P<key>[A-Za-z][A-Za-z _-]*?)\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)", re.S
+)
+_REVIEW_KEY_LINE = re.compile(
+    r"\s*[*_]*\s*(?P<key>[A-Za-z0-9][A-Za-z0-9 ()/&_-]*?)\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)", re.S
+)
+_SEPARATOR = re.compile(r"\s*(?:—|–|--|-|:|\||,|;)?\s*")
+
+
+@_READERS
+@given(_KEY_LINES | _PIECES)
+def test_key_lines_are_read_as_their_patterns_read_them(s: str) -> None:
+    m = _KEY_VALUE.fullmatch(s)
+    assert timelines._key_value(s) == ((timelines._norm_key(m["key"]), m["rest"]) if m else None)
+    m = _REVIEW_KEY_LINE.fullmatch(s)
+    assert reviews._key_line(s) == ((m["key"], m["rest"].strip()) if m else None)
+
+
+@_READERS
+@given(_PIECES)
+def test_a_detail_separator_is_read_as_its_pattern_reads_it(s: str) -> None:
+    detail = s[_SEPARATOR.match(s).end() :].strip()  # type: ignore[union-attr]
+    if detail.startswith("(") and detail.endswith(")"):
+        detail = detail[1:-1].strip()
+    elif detail.startswith("(") and ")" not in detail:
+        detail = detail[1:].strip()
+    assert timelines._strip_separator(s) == (unwrap(detail) if detail else "")

@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analytics.errors import InputError
-from analytics.ingest.readers import decode_text, line_of, load_json, parse_utc
+from analytics.ingest.readers import decode_text, line_of, load_json, parse_utc, wide_row_reason
 from analytics.ingest.records import InputWarning
 
 ITEM_KEYS = (
@@ -159,6 +159,7 @@ class JiraResult:
 
     items: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[InputWarning] = field(default_factory=list)
+    rejections: list[InputError] = field(default_factory=list)  # rows left out, each alone
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,10 @@ def parse_jira_csv(
         for row in reader:
             start_line, previous_end = previous_end + 1, reader.line_num
             if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+                # read by position, its values would land in the wrong columns
+                result.rejections.append(InputError(file, start_line, wide_row_reason(len(header))))
                 continue
 
             def first(key: str, row: list[str] = row) -> str | None:

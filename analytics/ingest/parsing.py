@@ -80,7 +80,9 @@ def _offset(sign: str, hours: str, minutes: str, raw: str) -> timezone:
 
 
 def _micro(frac: str | None) -> int:
-    return int((frac or "0")[:6].ljust(6, "0"))
+    if not frac:  # no fraction of a second (most timestamps)
+        return 0
+    return int(frac[:6].ljust(6, "0"))
 
 
 def match_timestamp(
@@ -106,7 +108,8 @@ def match_timestamp(
         elif off:
             tz = _offset(off[0], off[1:3], off[3:].lstrip(":") or "0", off)
         else:
-            zm = _ZONE_NAME_RE.match(s, end)
+            # a zone name follows after spaces or tabs (_ZONE_NAME_RE), if at all
+            zm = _ZONE_NAME_RE.match(s, end) if s[end : end + 1] in (" ", "\t") else None
             if zm:
                 try:
                     tz = zone(zm.group("name"))

@@ -41,6 +41,15 @@ def load_json(data: bytes | str, file: str, expected: str) -> tuple[Any, str]:
         raise InputError(file, 1, f"JSON nested too deeply; {expected}") from None
 
 
+def wide_row_reason(columns: int) -> str:
+    """Why a CSV record with more values than its header's ``columns`` is rejected: read by
+    position, its values would land in the wrong columns (docs/inputs.md)."""
+    return (
+        f"more values than the {columns} columns of the header (a value with a comma in it "
+        'needs double quotes, e.g. "Chen, Alice"); the row is not loaded'
+    )
+
+
 def parse_utc(value: Any, file: str, line: int, what: str) -> datetime | None:
     """ISO-8601 text → aware UTC datetime; None stays None. A naive value is UTC (SPEC §3)."""
     if value is None or value == "":

@@ -98,9 +98,10 @@ _BLAME_SECTIONS = {"Root cause": "root_cause", "What could be improved": "improv
 
 _HEADING_RE = re.compile(r"\s{0,3}#{1,6}(?:\s+|(?=[A-Za-z0-9*_]))(?P<text>.*?)\s*#*\s*")
 _BOLD_LINE_RE = re.compile(r"\s*(?:\*\*|__)(?P<text>[^*_]+?)(?:\*\*|__)\s*:?\s*")
-_KEY_LINE_RE = re.compile(
-    r"\s*[*_]*\s*(?P<key>[A-Za-z0-9][A-Za-z0-9 ()/&_-]*?)\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)", re.S
-)
+# A key line is r"\s*[*_]*\s*(?P<key>KEY)\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)": its colon can only
+# be the line's first (nothing before it matches one), so the part before it is matched once
+# per distinct text (:func:`_key_before_colon`) and the rest is stripped without a pattern.
+_KEY_HEAD_RE = re.compile(r"\s*[*_]*\s*(?P<key>[A-Za-z0-9][A-Za-z0-9 ()/&_-]*?)\s*[*_]*\s*", re.S)
 _NUMBERING_RE = re.compile(r"^(?:[0-9]+|[ivx]+|[a-z])[.)]\s+|^(?:section|part)\s+[0-9]+\s+")
 _PLACEHOLDER_WORD_RE = re.compile(r"(?<![A-Za-z0-9])(?:TBD|TODO|N/A|n/a)(?![A-Za-z0-9])", re.I)
 _HINT_RE = re.compile(r"\[[^\]]*\]|<[^>]*>|\{\{[^}]*\}\}|\.{3,}|…")
@@ -315,6 +316,22 @@ def _lookup(text: str) -> str | None:
     return None
 
 
+def _key_line(text: str) -> tuple[str, str] | None:
+    """``(key as written, value stripped)`` of a ``key: value`` line, or None."""
+    colon = text.find(":")
+    key = _key_before_colon(text[:colon]) if colon >= 0 else None
+    if key is None:
+        return None
+    return key, text[colon + 1 :].lstrip("*_").strip()
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_before_colon(head: str) -> str | None:
+    """The key (as written) of a key line whose text before its first colon is ``head``."""
+    m = _KEY_HEAD_RE.fullmatch(head)
+    return m["key"] if m else None
+
+
 def _classify(line: str, s: str) -> tuple[str, str, str] | None:
     """``(name, heading text, rest)`` when ``line`` opens a section or is a header line.
 
@@ -329,9 +346,9 @@ def _classify(line: str, s: str) -> tuple[str, str, str] | None:
     heading = _HEADING_RE.fullmatch(line) if s[0] == "#" else None
     if heading:
         text = heading["text"]
-        m = _KEY_LINE_RE.fullmatch(text)
-        if m and _lookup(m["key"]) not in (None, "other", "impact field"):
-            return _lookup(m["key"]), m["key"], m["rest"].strip()  # type: ignore[return-value]
+        kv = _key_line(text)
+        if kv and _lookup(kv[0]) not in (None, "other", "impact field"):
+            return _lookup(kv[0]), kv[0], kv[1]  # type: ignore[return-value]
         return _lookup(text) or "heading", text, ""
     bold = _BOLD_LINE_RE.fullmatch(line) if s.startswith(("**", "__")) else None
     if bold:
@@ -342,14 +359,14 @@ def _classify(line: str, s: str) -> tuple[str, str, str] | None:
         or (s[0] == "*" and s[1:2] == " ")
     ):
         return None  # list items and quotes are content
-    m = _KEY_LINE_RE.fullmatch(s) if ":" in s else None
-    if not m:
+    kv = _key_line(s)
+    if not kv:
         return None
-    name = _lookup(m["key"])
-    rest = m["rest"].strip()
+    key, rest = kv
+    name = _lookup(key)
     if name is not None:
-        return name, m["key"], rest
-    key = m["key"].strip()
+        return name, key, rest
+    key = key.strip()
     letters = _NOT_LETTERS_RE.sub("", key)
     if (
         not rest

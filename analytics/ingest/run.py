@@ -495,7 +495,7 @@ def _stage_tabular(con, res: FileResult) -> None:
     res.errors.extend(rejections)
     res.rejected = len(rejections)
     res.note = staged
-    res.rows = con.execute(f"select count(*) from {staged} where __reason is null").fetchone()[0]
+    res.rows = tabular.good_count(staged, con)
     res.status = "loaded"
 
 

@@ -14,9 +14,10 @@ import hashlib
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, is_dataclass
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
 import duckdb
@@ -38,6 +39,23 @@ def arrow_schemas(con: duckdb.DuckDBPyConnection, tables) -> dict[str, pa.Schema
 def to_arrow(records: list, files: list[str], schema: pa.Schema) -> pa.Table:
     """Records (dataclasses or dicts) as one Arrow table of ``schema``, column by column; a
     column a record lacks is NULL, ``source_file`` is ``files``."""
+    kind = type(records[0]) if records else None
+    if kind is not None and is_dataclass(kind) and all(type(r) is kind for r in records):
+        # One class (the usual case): its fields read in one pass, a tuple per record.
+        names = [f.name for f in schema if f.name != "source_file" and hasattr(records[0], f.name)]
+        columns: dict[str, Sequence] = {}
+        if len(names) > 1:
+            columns = dict(
+                zip(names, zip(*map(attrgetter(*names), records), strict=True), strict=True)
+            )
+        elif names:  # attrgetter of one name gives the value, not a 1-tuple
+            columns = {names[0]: [getattr(r, names[0]) for r in records]}
+        nulls = [None] * len(records)
+        arrays = [
+            pa.array(files if f.name == "source_file" else columns.get(f.name, nulls), type=f.type)
+            for f in schema
+        ]
+        return pa.Table.from_arrays(arrays, schema=schema)
     if records and is_dataclass(records[0]):
 
         def take(name: str) -> list:
@@ -240,7 +258,7 @@ def parse_chunk(
     rows_by_file: list[tuple[str, dict[str, list]]] = []
     for path, display, kind, digest in jobs:
         fmt: Format = BY_KIND[kind]
-        outcome = _parse_one(fmt, Path(path), display, common, digest)
+        outcome = _parse_one(fmt, path, display, common, digest)
         if outcome.parsed is not None:
             rows_by_file.append((path, outcome.parsed.rows))
             outcome.parsed.rows = {}
@@ -252,13 +270,14 @@ def parse_chunk(
     return outcomes, tables
 
 
-def _parse_one(fmt: Format, path: Path, display: str, common: Common, digest: bool) -> Outcome:
+def _parse_one(fmt: Format, path: str, display: str, common: Common, digest: bool) -> Outcome:
     try:
-        data = path.read_bytes()
+        with open(path, "rb", buffering=0) as file:  # one read of the whole file, unbuffered
+            data = file.readall()
     except OSError as exc:
         return Outcome(problems=[(display, 1, f"cannot read: {exc.strerror}")])
     outcome = Outcome(sha256=hashlib.sha256(data).hexdigest() if digest else None)
-    ctx = Context(path, display, fmt.kind, common.policy, common.team, common.now,
+    ctx = Context(Path(path), display, fmt.kind, common.policy, common.team, common.now,
                   common.date_format)  # fmt: skip
     try:
         outcome.parsed = fmt.parse(data, ctx)

@@ -1,9 +1,13 @@
 """Set-based loading of the tabular inputs (pages, rotations, people) in DuckDB.
 
 A file is read by DuckDB (``read_csv``/``read_json``/``read_parquet``) into a TEMP staging
-table with every column as text, checked and cast in SQL, and the good rows are returned
-as a TEMP table ready to insert. Bad rows become ``file:line: reason`` rejections; the
-good rows of the same file still load. No Python loop touches the rows.
+table, checked and cast in SQL, and the good rows are returned as a TEMP table ready to
+insert. Bad rows become ``file:line: reason`` rejections; the good rows of the same file
+still load. No Python loop touches the rows.
+
+A CSV file is read first strictly, its timestamps typed by DuckDB's reader: a record with
+more values than the header has columns is left out and named. Only a file with another bad
+record or cell is read again with every column as text, for each bad row's exact reason.
 
 Line numbers: for CSV, the physical line (header = line 1), which holds while no quoted
 cell spans lines; for JSON and Parquet, the record's 1-based position.
@@ -12,6 +16,7 @@ cell spans lines; for JSON and Parquet, the record's 1-based position.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ import pyarrow as pa
 from analytics import countries
 from analytics.errors import InputError
 from analytics.ingest.parsing import time_window
+from analytics.ingest.readers import wide_row_reason
 from analytics.policy import DEFAULT_POLICY
 
 # Every SQL fragment below is assembled from these constants only; file paths and values
@@ -115,7 +121,42 @@ def ensure_macros(
     )
 
 
-def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
+_CSV_DIALECT = "quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
+# Rejected records of the strict read (DuckDB's store_rejects): TEMP tables of these names.
+_REJECTS = "rejects_table = '__csv_rejects', rejects_scan = '__csv_scans'"
+
+
+def _csv_columns(names: list[str], types: list[str]) -> str:
+    """The ``columns`` struct of read_csv: each header name (as a SQL string) and its type."""
+    return "{" + ", ".join(f"{_literal(n)}: '{t}'" for n, t in zip(names, types, strict=True)) + "}"
+
+
+def _typed_reader_sql(names: list[str], kinds: list[str | None]) -> str:
+    """The SELECT of the first, strict read of a CSV file (header ``names``): a timestamp
+    column read as TIMESTAMPTZ by DuckDB's own reader, the others as text; a record with more
+    values than the header has columns (or fewer, or a timestamp it cannot read) left out and
+    named in ``__csv_rejects`` with its byte position, the rest of the file read on.
+
+    The all-text read of :func:`_reader_sql` pads a short record with NULLs (a trailing empty
+    optional column may be left out) and reads a longer one positionally, its last value
+    dropped: ``p2,...,Chen, Alice,payments`` stored recipient 'Chen' and team 'alice'.
+    """
+    columns = _csv_columns(names, ["TIMESTAMPTZ" if k == "ts" else "VARCHAR" for k in kinds])
+    return (
+        "select * from read_csv($path, header = true, delim = ',', auto_detect = false, "
+        "strict_mode = true, null_padding = false, store_rejects = true, "
+        + _REJECTS
+        + ", columns = "
+        + columns
+        + ", "
+        + _CSV_DIALECT
+        + ")"
+    )
+
+
+def _reader_sql(
+    path: Path, *, parallel: bool = True, names: list[str] | None = None
+) -> tuple[str, int]:
     """The SELECT reading a file, and what to add to a staged row's rowid to get its line.
 
     DuckDB keeps insertion order, so the staging table's rowid is the row's position in the
@@ -126,14 +167,21 @@ def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
 
     The delimiter is the comma of docs/inputs.md, never sniffed: one line such as ``a;b;c;d``
     made DuckDB's sniffer pick ``;``, read the whole file as one column and reject it for
-    "missing" every column its header names.
+    "missing" every column its header names. The header of a CSV file is read by
+    :func:`_csv_header` and given as ``names``: the sniffer took a short file's record with
+    one value too many for its header, or counted a column the header does not name.
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return (
             "select * from read_csv($path, header = true, delim = ',', "
-            "all_varchar = true, auto_detect = true, null_padding = true, "
-            "strict_mode = false, quote = '\"', escape = '\"', comment = '', encoding = 'utf-8'"
+            + (
+                "auto_detect = false, columns = " + _csv_columns(names, ["VARCHAR"] * len(names))
+                if names is not None
+                else "all_varchar = true, auto_detect = true"
+            )
+            + ", null_padding = true, strict_mode = false, "
+            + _CSV_DIALECT
             + ("" if parallel else ", parallel = false")
             + ")",
             2,  # the header is line 1
@@ -143,6 +191,28 @@ def _reader_sql(path: Path, *, parallel: bool = True) -> tuple[str, int]:
     if suffix == ".parquet":
         return "select * from read_parquet($path)", 1
     raise InputError(path, 1, f"unsupported file type '{suffix}' (expected .csv, .json, .parquet)")
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The column names of a CSV file's header (its first record), as DuckDB names them: an
+    empty name is ``column<i>``, a repeated one gets ``_1``, ``_2``. None when the start of
+    the file is not text (then DuckDB's sniffer reads the header, and says what is wrong)."""
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        try:
+            header = next(csv.reader(fh), [])
+        except (csv.Error, UnicodeDecodeError):
+            return None
+    if any("\x00" in name for name in header):
+        return None
+    names: list[str] = []
+    for i, name in enumerate(header):
+        name = name or f"column{i}"
+        base, n = name, 0
+        while name in names:
+            n += 1
+            name = f"{base}_{n}"
+        names.append(name)
+    return names
 
 
 def _count_lines(path: Path) -> int:
@@ -276,16 +346,14 @@ def _stage(
     """
     if path.stat().st_size == 0:
         raise InputError(display, 1, "file is empty")
+    csv_file = path.suffix.lower() == ".csv"
+    names = _csv_header(path) if csv_file else None
     try:
-        # A view, not a table: the file is read once, by the checking pass below.
-        reader, line_offset = _reader_sql(path)
+        reader, _ = _reader_sql(path, names=names)
         reader = reader.replace("$path", quote_path(literal_glob(path)))
-        con.execute(f"create or replace temp view __raw as {reader}")
-        con.execute("select * from __raw limit 0")
+        raw_cols = [r[0] for r in con.execute(f"select * from ({reader}) limit 0").description]
     except duckdb.Error as exc:
         raise _unreadable(exc, path, display, spec.kind) from exc
-
-    raw_cols = [r[0] for r in con.execute("select * from __raw limit 0").description]
     by_lower = {c.strip().lower(): c for c in raw_cols}
     missing = [c.name for c in spec.columns if c.required and c.name not in by_lower]
     if missing:
@@ -297,6 +365,207 @@ def _stage(
             f"{', '.join(raw_cols) or 'nothing'})",
         )
 
+    spec_kind = {c.name: c.kind for c in spec.columns}
+    kinds = [spec_kind.get(c.strip().lower()) for c in raw_cols]
+    table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
+    key = spec.key or ("engineer" if spec.kind == "people" else None)
+    # CSV: first a strict, typed read, which stops at the first bad row: for a file without
+    # one, the staged table and nothing else. Any other file is read again as text, and each
+    # bad row gets its reason.
+    wide: list[int] | None = None  # first lines of the records with too many values
+    if csv_file and names is not None:
+        done, wide = _stage_typed(con, spec, path, by_lower, raw_cols, kinds, key)
+        if done:
+            con.execute(f"alter table __checked rename to {table}")
+            return table, []
+    source, line_offset = _reader_sql(path, names=names)
+    source = source.replace("$path", quote_path(literal_glob(path)))
+    try:
+        try:
+            _check(con, spec, by_lower, source, line_offset)
+        except duckdb.Error:
+            if not csv_file:
+                raise
+            # DuckDB's parallel reader stops at a quoted line break (with null_padding):
+            # read such a file again, serially
+            source, _ = _reader_sql(path, parallel=False, names=names)
+            source = source.replace("$path", quote_path(literal_glob(path)))
+            _check(con, spec, by_lower, source, line_offset)
+    except duckdb.Error as exc:
+        raise _unreadable(exc, path, display, spec.kind) from exc
+    if csv_file and wide is None:  # the strict read stopped early: a reader of its own
+        wide = _wide_records(con, path, raw_cols)
+    if wide:
+        # read here positionally, their values shifted: rejected at their own lines
+        _fix_line_numbers(con, "__checked", path, display, spec.kind)
+        _mark_lines(con, "__checked", wide, wide_row_reason(len(raw_cols)))
+    con.execute(f"alter table __checked rename to {table}")
+    if key:
+        _repeated_keys(con, table, key, lower=spec.kind == "people")
+    rejections: list[str] = []
+    if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
+        if csv_file and not wide:
+            _fix_line_numbers(con, table, path, display, spec.kind)
+        rejections = [
+            f"{display}:{line}: {reason}{'' if first is None else first}"
+            for line, reason, first in con.execute(
+                f"""
+                select t.rowid + t.__off, t.__reason, f.rowid + f.__off
+                from {table} as t
+                left join {table} as f on f.rowid = t.__first
+                where t.__reason is not null
+                order by t.rowid
+                """
+            ).fetchall()
+        ]
+    return table, rejections
+
+
+def _mark_lines(con: duckdb.DuckDBPyConnection, table: str, lines: list[int], why: str) -> None:
+    """Reject the rows of a staged table that begin on ``lines`` (their first line) for ``why``,
+    whatever else was wrong with them."""
+    con.execute(
+        f"update {table} set __reason = $why, __first = null "
+        "where rowid + __off in (select unnest($lines::bigint[]))",
+        {"why": why, "lines": lines},
+    )
+
+
+def _repeated_keys(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower: bool) -> None:
+    """Mark each row whose key repeats an earlier row's (``__first`` = that row's rowid)."""
+    # Repeated keys: a grouped pass finds them (much cheaper than a window over all rows).
+    key_expr = f"lower({_q(key)})" if lower else _q(key)
+    con.execute(
+        f"""
+        update {table} as t
+        set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line ',
+            __first = d.first_row
+        from (
+            select {key_expr} as k, min(rowid) as first_row
+            from {table} where {_q(key)} is not null
+            group by 1 having count(*) > 1
+        ) as d
+        where {key_expr.replace(_q(key), "t." + _q(key))} = d.k
+            and t.rowid > d.first_row and t.__reason is null
+        """
+    )
+
+
+def _stage_typed(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    path: Path,
+    by_lower: dict[str, str],
+    names: list[str],
+    kinds: list[str | None],
+    key: str | None,
+) -> tuple[bool, list[int] | None]:
+    """The strict, typed read of a CSV file into ``__checked``: the spec's columns only.
+
+    Returns ``(done, wide)``. ``done``: the file has no bad row (every record read, no check
+    failed, no repeated key), ``__checked`` holds it all. Otherwise ``wide`` are the first
+    lines of the records with more values than the header has columns, or None when this
+    read stopped at a bad row before the end of the file.
+    """
+    reader = _typed_reader_sql(names, kinds).replace("$path", quote_path(literal_glob(path)))
+    con.execute("drop table if exists __csv_rejects")
+    con.execute("drop table if exists __csv_scans")
+    try:
+        try:
+            _check(con, spec, by_lower, reader, 2, typed=True)
+        except duckdb.Error:
+            return False, None
+        rejects = con.execute(
+            "select line_byte_position, bool_or(error_type = 'TOO MANY COLUMNS') "
+            "from __csv_rejects group by 1 order by 1"
+        ).fetchall()
+    finally:
+        con.execute("drop table if exists __csv_rejects")
+        con.execute("drop table if exists __csv_scans")
+    if rejects:
+        con.execute("drop table __checked")  # not held while the file is read again
+        return False, _lines_at(path, [pos for pos, too_many in rejects if too_many])
+    if key and _has_repeats(con, "__checked", key, lower=spec.kind == "people"):
+        con.execute("drop table __checked")
+        return False, []
+    return True, []
+
+
+def _has_repeats(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower: bool) -> bool:
+    """Whether a key repeats in a staged table: its 64-bit hashes sorted by numpy (a fraction
+    of DuckDB's grouping of 10 M keys); a collision only sends the file to the exact pass."""
+    import numpy as np
+
+    key_expr = f"lower({_q(key)})" if lower else _q(key)
+    hashes = np.sort(
+        con.sql(f"select hash({key_expr}) from {table} where {_q(key)} is not null")
+        .to_arrow_table()
+        .column(0)
+        .to_numpy()
+    )
+    return bool((hashes[1:] == hashes[:-1]).any())
+
+
+def _lines_at(path: Path, positions: list[int]) -> list[int]:
+    """The 1-based line of each byte position of a file (ascending positions)."""
+    lines: list[int] = []
+    if not positions:
+        return lines
+    count, done = 0, 0
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            end = done + len(chunk)
+            while len(lines) < len(positions) and positions[len(lines)] < end:
+                lines.append(count + chunk.count(b"\n", 0, positions[len(lines)] - done) + 1)
+            if len(lines) == len(positions):
+                break
+            count += chunk.count(b"\n")
+            done = end
+    return lines
+
+
+def _wide_records(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> list[int]:
+    """The first lines of a CSV file's records with more values than its header has columns
+    (empty values at the end do not count): DuckDB's strict reader, every value as text."""
+    reader = _typed_reader_sql(names, [None] * len(names))
+    reader = reader.replace("$path", quote_path(literal_glob(path)))
+    con.execute("drop table if exists __csv_rejects")
+    con.execute("drop table if exists __csv_scans")
+    try:
+        try:
+            con.execute(f"select count(*) from ({reader})").fetchall()
+        except duckdb.Error:
+            return []
+        positions = [
+            pos
+            for (pos,) in con.execute(
+                "select distinct line_byte_position from __csv_rejects "
+                "where error_type = 'TOO MANY COLUMNS' order by 1"
+            ).fetchall()
+        ]
+    finally:
+        con.execute("drop table if exists __csv_rejects")
+        con.execute("drop table if exists __csv_scans")
+    return _lines_at(path, positions)
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    spec: TableSpec,
+    by_lower: dict[str, str],
+    reader: str,
+    line_offset: int,
+    *,
+    typed: bool = False,
+) -> None:
+    """Read a file (the SELECT ``reader``) into the TEMP table ``__checked``: the spec's
+    columns cast and cleaned, ``__reason`` (NULL for a good row), ``__first`` and ``__off``.
+
+    ``typed``: the reader gives the timestamp columns as TIMESTAMPTZ (DuckDB's CSV reader
+    parsed them, and left out a record with a value it could not read), and the table has
+    the spec's columns only: the first row that fails a check stops the query (an error);
+    else every column is text (or a JSON/Parquet type) and is cast here.
+    """
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
     # Each present column is cast once, in an inner SELECT (``__r<i>`` its text, ``__v<i>`` its
     # value); the checks below compare those instead of casting again in every branch.
@@ -314,25 +583,35 @@ def _stage(
             continue
         rawc, cast = f"__r{i}", f"__v{i}"
         raw_of[col.name], val_of[col.name] = rawc, cast
-        inner.append(f"cast({_q(src)} as varchar) as {rawc}")
-        inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
+        if typed and col.kind == "ts":
+            # read as a timestamp: a value (or blank) it is not never reaches this query;
+            # __r<i> is only its text for the out-of-range message
+            inner.append(f"{_q(src)} as {cast}")
+            present = f"{cast} is not null"
+            rawc = f"cast({cast} as varchar)"
+        else:
+            inner.append(f"cast({_q(src)} as varchar) as {rawc}")
+            inner.append(f"{_CAST[col.kind].format(c=f'cast({_q(src)} as varchar)')} as {cast}")
+            present = f"nullif(trim({rawc}), '') is not null"
+            if col.kind in ("text", "name", "code"):
+                present = f"{cast} is not null"  # the same test: the value is trimmed text
         value = cast if col.default is None else f"coalesce({cast}, {_literal(col.default)})"
         selects.append(f"{value} as {_q(out_name.get(col.name, col.name))}")
-        present = f"nullif(trim({rawc}), '') is not null"
         if col.required:
             checks.append(f"when not ({present}) then '{col.name} is empty (required)'")
         if col.kind == "ts":
-            checks.append(
-                f"when {present} and {cast} is null then '{col.name} ' || "
-                f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
-            )
+            if not typed:
+                checks.append(
+                    f"when {present} and {cast} is null then '{col.name} ' || "
+                    f"'''' || {rawc} || '''' || ' is not a timestamp ({TS_FORMS})'"
+                )
             top = "hi_rotations" if spec.kind == "rotations" else "hi"
             checks.append(
-                f"when {cast} < (select lo from __ingest_limits) "
-                f"or {cast} > (select {top} from __ingest_limits) then '{col.name} ' || "
+                f"when {cast} < $lo "
+                f"or {cast} > ${top} then '{col.name} ' || "
                 f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
-                "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
-                f"strftime((select {top} from __ingest_limits), '%Y-%m-%d') || ')'"
+                "strftime($lo, '%Y-%m-%d') || ' .. ' || "
+                f"strftime(${top}, '%Y-%m-%d') || ')'"
             )
         if col.kind == "date":
             checks.append(
@@ -340,12 +619,12 @@ def _stage(
                 f"'''' || {rawc} || '''' || ' is not a date (YYYY-MM-DD, e.g. 2026-11-03)'"
             )
             checks.append(
-                f"when {cast} < cast(timezone('UTC', (select lo from __ingest_limits)) as date) "
-                f"or {cast} > cast(timezone('UTC', (select hi from __ingest_limits)) as date) "
+                f"when {cast} < cast(timezone('UTC', $lo) as date) "
+                f"or {cast} > cast(timezone('UTC', $hi) as date) "
                 f"then '{col.name} ' || "
                 f"'''' || trim({rawc}) || '''' || ' is out of range (' || "
-                "strftime((select lo from __ingest_limits), '%Y-%m-%d') || ' .. ' || "
-                "strftime((select hi from __ingest_limits), '%Y-%m-%d') || ')'"
+                "strftime($lo, '%Y-%m-%d') || ' .. ' || "
+                "strftime($hi, '%Y-%m-%d') || ')'"
             )
         if col.kind == "hours":
             checks.append(
@@ -362,9 +641,9 @@ def _stage(
         s, e = val_of["start"], val_of["end"]
         checks.append(f"when {e} <= {s} then 'end is not after start'")
         checks.append(
-            f"when {e} - {s} > (select max_shift from __ingest_limits) then 'shift of ' || "
+            f"when {e} - {s} > $max_shift then 'shift of ' || "
             f"round(epoch({e} - {s}) / 86400, 1) || ' days is longer than [rotations] "
-            "max_shift_days = ' || (select max_shift_days from __ingest_limits) || "
+            "max_shift_days = ' || $max_shift_days || "
             "' (a typo in a date?)'"
         )
     if spec.kind == "pages" and "acknowledged_at" in val_of:
@@ -389,72 +668,39 @@ def _stage(
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
     casts = ", ".join(inner) or "null as __none"
-
-    def check() -> None:
+    # The batch's limits as bound values (constants to the query; a scalar subquery of
+    # __ingest_limits in every branch cost ~1 s of 10 M rows)
+    limits = con.execute("select * from __ingest_limits").fetchall()[0]
+    names = [d[0] for d in con.execute("select * from __ingest_limits limit 0").description]
+    used = set(re.findall(r"\$(\w+)", reason))
+    params = {n: v for n, v in zip(names, limits, strict=True) if n in used}
+    if typed:
         con.execute(
-            f"create or replace temp table __checked as select {', '.join(selects)}, "
-            f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
-            f"from (select {casts} from __raw)"
+            f"create or replace temp table __checked as select {', '.join(selects)} "
+            f"from (select {casts} from ({reader})) "
+            f"where case when ({reason}) is null then true else error('a bad row') end",
+            params,
         )
-
-    try:
-        try:
-            check()
-        except duckdb.Error:
-            if path.suffix.lower() != ".csv":
-                raise
-            # DuckDB's parallel reader stops at a quoted line break (with null_padding):
-            # read such a file again, serially
-            reader, _ = _reader_sql(path, parallel=False)
-            reader = reader.replace("$path", quote_path(literal_glob(path)))
-            con.execute(f"create or replace temp view __raw as {reader}")
-            check()
-    except duckdb.Error as exc:
-        raise _unreadable(exc, path, display, spec.kind) from exc
-    table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
-    con.execute(f"alter table __checked rename to {table}")
-    key = spec.key or ("engineer" if spec.kind == "people" else None)
-    if key:
-        # Repeated keys: a grouped pass finds them (much cheaper than a window over all rows).
-        key_expr = f"lower({_q(key)})" if spec.kind == "people" else _q(key)
-        con.execute(
-            f"""
-            update {table} as t
-            set __reason = '{key} ''' || t.{_q(key)} || ''' repeats line ',
-                __first = d.first_row
-            from (
-                select {key_expr} as k, min(rowid) as first_row
-                from {table} where {_q(key)} is not null
-                group by 1 having count(*) > 1
-            ) as d
-            where {key_expr.replace(_q(key), "t." + _q(key))} = d.k
-                and t.rowid > d.first_row and t.__reason is null
-            """
-        )
-    rejections: list[str] = []
-    if con.execute(f"select count(*) from {table} where __reason is not null").fetchall()[0][0]:
-        if path.suffix.lower() == ".csv":
-            _fix_line_numbers(con, table, path, display, spec.kind)
-        rejections = [
-            f"{display}:{line}: {reason}{'' if first is None else first}"
-            for line, reason, first in con.execute(
-                f"""
-                select t.rowid + t.__off, t.__reason, f.rowid + f.__off
-                from {table} as t
-                left join {table} as f on f.rowid = t.__first
-                where t.__reason is not null
-                order by t.rowid
-                """
-            ).fetchall()
-        ]
-    con.execute("drop view __raw")
-    return table, rejections
+        return
+    con.execute(
+        f"create or replace temp table __checked as select {', '.join(selects)}, "
+        f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
+        f"from (select {casts} from ({reader}))",
+        params,
+    )
 
 
 def good_rows(table: str, con: duckdb.DuckDBPyConnection) -> str:
     """A SELECT of the good rows of a staged table: its columns and ``line_no``."""
     cols = [r[0] for r in con.execute(f"select * from {table} limit 0").description]
+    if "__reason" not in cols:  # a CSV file without a bad row, one line per record
+        return f"select {', '.join(_q(c) for c in cols)}, rowid + 2 as line_no from {table}"
     return (
         f"select {', '.join(_q(c) for c in cols if not c.startswith('__'))}, "
         f"rowid + __off as line_no from {table} where __reason is null"
     )
+
+
+def good_count(table: str, con: duckdb.DuckDBPyConnection) -> int:
+    """How many good rows a staged table holds."""
+    return con.execute(f"select count(*) from ({good_rows(table, con)})").fetchall()[0][0]

@@ -113,10 +113,15 @@ _OPEN_WORDS = UNKNOWN_WORDS | {"none", "ongoing", "open", "not yet", "unresolved
 _BULLET = r"(?:[-*+]|[0-9]+[.)])\s+"
 _BULLET_RE = re.compile(_BULLET)
 _KEY = r"[A-Za-z][A-Za-z _-]*?"
-_KEY_VALUE_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)", re.S)
+# A "key: value" line is r"[*_]*\s*(?P<key>KEY)\s*[*_]*\s*:[*_]*\s*(?P<rest>.*)". Its colon can
+# only be the line's first (nothing before it matches one): the part before it is matched
+# once per distinct text (the template's keys repeat), the rest is stripped without a pattern.
+_KEY_HEAD_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})\s*[*_]*\s*", re.S)
 _KEY_ONLY_RE = re.compile(rf"[*_]*\s*(?P<key>{_KEY})[\s*_:]*", re.S)
 _HEADING_RE = re.compile(r"\s*(?P<hashes>#{1,6})(?:\s+|(?=[A-Za-z*_]))(?P<text>.*?)\s*#*\s*")
-_SEPARATOR_RE = re.compile(r"\s*(?:—|–|--|-|:|\||,|;)?\s*")
+# The separator before an entry's or a field's detail, r"\s*(?:—|–|--|-|:|\||,|;)?\s*", is read
+# without a pattern (_strip_separator): "--" or one of these characters.
+_SEPARATOR_CHARS = frozenset("—–-:|,;")
 _ZONE_DECL_RE = re.compile(
     r"[*_]*\s*all\s+times\s+(?:are\s+)?(?:in\s+)?(?P<zone>[A-Za-z][A-Za-z0-9/_+:-]*)\s*\.?\s*[*_]*",
     re.I,
@@ -304,7 +309,9 @@ def parse_decoded(
             )
 
     incident_id = str(values.get("ID") or "") or PurePosixPath(file.replace("\\", "/")).stem
-    events = _events(scan.timeline, incident_id, started, classify, now, warn, problems, file)
+    events = _events(
+        scan.timeline, incident_id, started, (classify, classify_other), now, warn, problems, file
+    )
     items = _action_items(scan.actions, incident_id, warn)
     _raise(problems)
     incident = Incident(
@@ -333,14 +340,6 @@ def parse_decoded(
         source_file=file,
         **{field: values[name] for name, field in _LINKS.items() if values.get(name)},
     )
-    events = [
-        TimelineEvent(
-            e.incident_id, e.occurred_at, e.kind, e.text, e.line_no, classify_other(e.text)
-        )
-        if e.kind == "status_update"
-        else e
-        for e in events
-    ]
     warnings.sort(key=lambda w: w.line)
     return TimelineDocument(incident=incident, events=events, action_items=items, warnings=warnings)
 
@@ -382,6 +381,23 @@ def _norm_key(key: str) -> str:
     return _KEY_SPACES_RE.sub(" ", key.strip()).lower()
 
 
+@functools.lru_cache(maxsize=4096)
+def _key_before_colon(head: str) -> str | None:
+    """The normalised key of a ``key:`` line whose text before its first colon is ``head``
+    (:data:`_KEY_HEAD_RE`), or None when ``head`` is not a key."""
+    m = _KEY_HEAD_RE.fullmatch(head)
+    return _norm_key(m["key"]) if m else None
+
+
+def _key_value(s: str) -> tuple[str, str] | None:
+    """``(normalised key, value)`` of a ``key: value`` line (:data:`_KEY_HEAD_RE`), or None."""
+    colon = s.find(":")
+    key = _key_before_colon(s[:colon]) if colon >= 0 else None
+    if key is None:
+        return None
+    return key, s[colon + 1 :].lstrip("*_").lstrip()  # [*_]*\s*(?P<rest>.*)
+
+
 def _header(s: str) -> tuple[str, str] | None:
     """Return ``(canonical_key, value)`` when ``s`` (a stripped line) is a header line of the
     template."""
@@ -395,9 +411,9 @@ def _header(s: str) -> tuple[str, str] | None:
         m = _BULLET_RE.match(s)
         if m:
             s, bullet = s[m.end() :], True
-    m = _KEY_VALUE_RE.fullmatch(s) if ":" in s else None
-    if m:
-        key, rest = _norm_key(m["key"]), m["rest"]
+    kv = _key_value(s)
+    if kv is not None:
+        key, rest = kv
     else:
         # A key alone: after any emphasis and spaces, it starts with an ASCII letter.
         first = s.lstrip("*_").lstrip()[:1]
@@ -526,6 +542,8 @@ def _timestamp_field(name: str, value: str) -> tuple[datetime | None, str | None
     if got is None:
         raise ValueError(f"'{value}' is not a timestamp; accepted: {TIMESTAMP_FORMS}")
     ts, end = got
+    if end == len(value):
+        return ts, None  # nothing after the timestamp (most header lines)
     rest = value[end:]
     word = _ZONE_WORD_RE.match(rest)
     if word and word[1] not in {"UTC", "GMT"}:
@@ -543,7 +561,13 @@ def _timestamp_field(name: str, value: str) -> tuple[datetime | None, str | None
 
 
 def _strip_separator(rest: str) -> str:
-    detail = rest[_SEPARATOR_RE.match(rest).end() :].strip()  # type: ignore[union-attr]
+    # spaces, an optional separator (_SEPARATOR_CHARS or '--'), spaces: on every entry
+    detail = rest.lstrip()
+    if detail.startswith("--"):
+        detail = detail[2:]
+    elif detail[:1] in _SEPARATOR_CHARS:
+        detail = detail[1:]
+    detail = detail.strip()
     if detail.startswith("(") and detail.endswith(")"):
         detail = detail[1:-1].strip()
     elif detail.startswith("(") and ")" not in detail:
@@ -612,12 +636,15 @@ def _events(
     lines: list[tuple[int, str]],
     incident_id: str,
     started: datetime,
-    classify: Callable[[str], str],
+    classifiers: tuple[Callable[[str], str], Callable[[str], str]],
     now: datetime,
     warn: Callable[[int, str], None],
     problems: list[InputError],
     file: str,
 ) -> list[TimelineEvent]:
+    """The timeline's entries as events; ``classifiers`` are ``(classify, classify_other)``:
+    a status_update's ``other_kind`` is read from its whole text (continuation lines too)."""
+    classify, classify_other = classifiers
     events: list[TimelineEvent] = []
     tz: tzinfo = UTC
     day: date = started.date()
@@ -638,8 +665,10 @@ def _events(
             continue
         if line[:1].isspace() and events and not _NOT_CONTINUATION_RE.match(line):
             last = events[-1]  # an indented line continues the previous entry's text
+            text = f"{last.text} {s}"
+            other = classify_other(text) if last.kind == "status_update" else None
             events[-1] = TimelineEvent(
-                last.incident_id, last.occurred_at, last.kind, f"{last.text} {s}", last.line_no
+                last.incident_id, last.occurred_at, last.kind, text, last.line_no, other
             )
             continue
         entry = _split_entry(s)
@@ -670,7 +699,9 @@ def _events(
             continue
         if occurred > now:
             warn(no, f"TIMELINE entry at {_show(occurred)} is later than now ({_show(now)})")
-        events.append(TimelineEvent(incident_id, occurred, classify(text), text, no))
+        kind = classify(text)
+        other = classify_other(text) if kind == "status_update" else None
+        events.append(TimelineEvent(incident_id, occurred, kind, text, no, other))
     return events
 
 

@@ -31,7 +31,7 @@ def parse(data: bytes, ctx: Context) -> Parsed:
         rows={"src_tracker_items": rows},
         count=len(items),
         warnings=[str(w) for w in result.warnings],
-        rejections=checks.rejections,
+        rejections=[str(e) for e in result.rejections] + checks.rejections,
     )
 
 
