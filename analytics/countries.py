@@ -15,6 +15,9 @@ from datetime import date
 
 import duckdb
 
+from analytics import sqlgraph
+from analytics.db import sql_text
+
 __all__ = [
     "ACCEPTED_FORM",
     "country_codes",
@@ -90,41 +93,28 @@ def holiday_rows(code: str, first_year: int, last_year: int) -> list[tuple[str, 
     return [(code.strip().upper(), day, name) for day, name in sorted(calendar.items())]
 
 
+def _install_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """The staging views (and the scalar macros they use) on ``con``, ahead of
+    :func:`analytics.db.install_views`: the holidays are written before it, as the facts it
+    stores read them, and the queries here read staging views. The staging layer reads base
+    tables and the macros only (docs/design.md), so it can be built this early; install_views
+    builds it again with everything else."""
+    sqlgraph.install(con, ("macro",), under="macros.sql")
+    sqlgraph.install(con, ("view",), under="staging/")
+
+
 def write_country_holidays(con: duckdb.DuckDBPyConnection) -> int:
-    """Replace ``country_holidays`` with the holidays of every country in ``src_people``.
+    """Replace ``country_holidays`` with the holidays of every country in people.csv.
 
     The years are those of the on-call shifts and pages stored, one more on each side; nothing
     is written when there are none. Returns the number of rows written.
     """
     con.execute("delete from country_holidays")
-    codes = [
-        r[0]
-        for r in con.execute(
-            "select distinct upper(trim(country)) from src_people "
-            "where nullif(trim(country), '') is not null order by 1"
-        ).fetchall()
-    ]
+    _install_staging(con)
+    codes = [r[0] for r in con.execute(sql_text("queries/countries_codes.sql")).fetchall()]
     if not codes:
         return 0
-    first_year, last_year = con.execute(
-        """
-        select min(y0), max(y1) from (
-            select year(utc_first) as y0, year(utc_last) as y1 from (
-                select
-                    make_timestamp(epoch_us(min(start_at))) as utc_first,
-                    make_timestamp(epoch_us(max(end_at))) as utc_last,
-                from oncall_shifts
-            )
-            union all
-            select year(utc_first), year(utc_last) from (
-                select
-                    make_timestamp(epoch_us(min(sent_at))) as utc_first,
-                    make_timestamp(epoch_us(max(sent_at))) as utc_last,
-                from src_pages
-            )
-        )
-        """
-    ).fetchone()
+    [(first_year, last_year)] = con.execute(sql_text("queries/countries_years.sql")).fetchall()
     if first_year is None:
         return 0
     rows = [

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Literal
 
+from analytics.db import sql_text
 from analytics.names import team_key
 
 if TYPE_CHECKING:
@@ -192,10 +193,8 @@ def _rotation_gaps(
     """The rotation gaps that share time with ``[start, end)``, per team in time order: one
     query for every team (one per team cost ~1 ms each, a quarter second for 250 teams)."""
     rows = con.execute(
-        "select team, start_at, end_at from rotation_findings "
-        "where kind = 'gap' and start_at < $end and end_at > $start "
-        "order by team, start_at",
-        {"start": start, "end": end},
+        sql_text("queries/coverage_rotation_gaps.sql"),
+        {"period_start": start, "period_end": end},
     ).fetchall()
     gaps: dict[str, list[tuple[datetime, datetime]]] = {}
     for team, a, b in rows:

@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 # Public tables and views (docs/warehouse.md) with one worked example each:
-# (sql, params, what it shows).
+# (sql, params, what it shows). These stay here, not in sql/queries/: they are text shown to
+# analysts (printed beside their result, to copy and adapt), not queries the package runs
+# for its own figures (docs/design.md, "The SQL files").
 EXAMPLES: dict[str, tuple[str, dict[str, Any], str]] = {
     "incidents": (
         "select severity, count(*) as incidents\n"
@@ -136,6 +138,7 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any], str]] = {
     "warehouse_meta": ("select * from warehouse_meta", {}, "Schema and package versions."),
 }
 
+# Catalog reads (housekeeping, allowed in Python): a public name's description and columns.
 _DOC_SQL = """
 select comment from duckdb_views() where schema_name = 'main' and view_name = $name
 union all

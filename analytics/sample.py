@@ -462,7 +462,8 @@ def _bulk_pages(
     """``n`` noise pages over the sample's span, written by DuckDB COPY (no Python loop).
 
     Values come from DuckDB's ``hash`` of (seed, row, field): deterministic for a DuckDB
-    version, which is what benchmarks need.
+    version, which is what benchmarks need. The query stays here, not in ``sql/queries/``:
+    it reads no warehouse, only the roster table of its own in-memory connection.
     """
     from analytics.db import memory_connection
     from analytics.ingest.tabular import quote_path

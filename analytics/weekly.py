@@ -63,85 +63,22 @@ MIN_WEEKS_FOR_RANGE = 4
 
 # --------------------------------------------------------------------------- data
 
-# Every spelling of every person the warehouse knows, to scrub from text shown. Pages are
-# read from the base table (the view's people joins cost seconds at 10 M rows), one column
-# per branch: a hash aggregate per column takes 0.04 s at 10 M rows, unnesting both 0.5 s.
-_NAMES_SQL = """
-select engineer as name from people
-union select email from people where email is not null
-union select acknowledged_by from src_incidents where acknowledged_by is not null
-union select owner from src_action_items where owner is not null
-union select engineer from src_rotations
-union select recipient from src_pages
-union select acknowledged_by from src_pages where acknowledged_by is not null
-"""
+# The report's queries are analytics/sql/queries/weekly_*.sql (each file's header says what
+# it reads, its parameters and its columns), read once at import.
+_NAMES_SQL = warehouse.sql_text("queries/weekly_names.sql")
+_REPORT_INCIDENTS_SQL = warehouse.sql_text("queries/weekly_report_incidents.sql")
+_ACTION_ITEMS_SQL = warehouse.sql_text("queries/weekly_action_items.sql")
+_TOP_SERVICES_SQL = warehouse.sql_text("queries/weekly_top_services.sql")
+_DURATIONS_SQL = warehouse.sql_text("queries/weekly_durations.sql")
+_REJECTED_SQL = warehouse.sql_text("queries/weekly_rejected.sql")
+_FOOTER_SQL = warehouse.sql_text("queries/weekly_footer.sql")
 
-# The incidents the report shows (docs/reports.md): started in the trend window (which holds
-# the week before the report week too), or with a post-mortem published or due in the week,
-# whenever they started. The reader computes the incident views for these only (~4,400 of
-# 100,000 at the benchmark's size), as every row of those views depends on its own incident.
-_REPORT_INCIDENTS_SQL = """
-select incident_id from incident_facts where started_at >= $first and started_at < $end
-union
-select incident_id from src_reviews where published_at >= $start and published_at < $end
-union
-select incident_id from review_facts where published_at >= $start and published_at < $end
-union
-select incident_id from incident_facts
-where postmortem_due_at(severity, resolved_at) >= $start
-    and postmortem_due_at(severity, resolved_at) < $end
-"""
-
-# What the two action-item summaries (metrics.action_items_summary by team and by severity)
-# read of action_item_status, computed once: the columns they use, of every open item (the
-# backlog) and of the week's items (opened, or closed in the week). A TEMP table of the same
-# name shadows the view for this reader: 70,000 of 153,000 rows, 12 of 24 columns, ~0.15 s
-# CPU less than computing it whole at full size.
-_ACTION_ITEMS_SQL = """
-create or replace temp table action_item_status as
-select
-    team, service, severity, incident_started_at, resolved_at, is_done, is_open, is_overdue,
-    meets_rule3, has_owner, has_due, has_ticket,
-from main.action_item_status
-where is_open
-    or (incident_started_at >= $start and incident_started_at < $end)
-    or (is_done and resolved_at >= $start and resolved_at < $end)
-"""
-
-_TOP_SERVICES_SQL = """
-select service, severity, count(*) as incidents,
-from incident_metrics
-where started_at >= $start and started_at < $end
-group by all
-order by service, severity
-"""
-
-# MTTR samples of the trend window, for the detectable-change note.
-_DURATIONS_SQL = """
-select severity, ttr_s,
-from incident_metrics
-where started_at >= $start and started_at < $end and ttr_s is not null
-"""
-
+# Housekeeping, one clause: when the last ingest ran, and its id.
 _LAST_INGEST_SQL = """
 select
     max(run_started_at) as last_ingest_at,
     arg_max(run_id, run_started_at) as last_run_id,
 from ingest_log
-"""
-
-_REJECTED_SQL = """
-select file, error, run_started_at,
-from ingest_log
-where status = 'rejected' and run_id = $run_id
-order by file
-"""
-
-_FOOTER_SQL = """
-select
-    (select policy_version from policy limit 1) as policy_version,
-    (select value from warehouse_meta where key = 'package_version') as warehouse_package,
-    (select value from warehouse_meta where key = 'schema_version') as schema_version,
 """
 
 
@@ -367,7 +304,11 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         # the incident views for the incidents shown only, then each computed once: the
         # summaries and the review sections read the review views six times, the two
         # action-item summaries action_item_status twice
-        scope = {"first": min(first, start - timedelta(days=7)), "start": start, "end": end}
+        scope = {
+            "trend_start": min(first, start - timedelta(days=7)),
+            "period_start": start,
+            "period_end": end,
+        }
         warehouse.scope_incidents(con, _REPORT_INCIDENTS_SQL, scope)
         warehouse.materialize(
             con,
@@ -376,7 +317,11 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
             "postmortem_reviews",
             "incident_communication",
         )
-        con.execute(_ACTION_ITEMS_SQL, {"start": start, "end": end})
+        # the view's columns the summaries read, as a TEMP table shadowing it for this reader
+        con.execute(
+            f"create or replace temp table action_item_status as\n{_ACTION_ITEMS_SQL}",
+            {"period_start": start, "period_end": end},
+        )
         scrubber = Scrubber(_df(con, _NAMES_SQL)["name"].dropna().tolist())
         incidents = metrics.incidents_in(con, start, end)[_INCIDENT_COLUMNS]
         summary = metrics.summary(con, start, end, by="severity")
@@ -385,9 +330,9 @@ def load_week(run: RunContext, weeks_of_trend: int = 12) -> WeeklyData:
         compliance = _compliance_long(metrics.compliance(con, start, end))
         action_items = _action_items(metrics.action_items_summary(con, start, end, by="team"))
         by_severity = metrics.action_items_summary(con, start, end, by="severity")
-        top_services = _df(con, _TOP_SERVICES_SQL, start=start, end=end)
+        top_services = _df(con, _TOP_SERVICES_SQL, period_start=start, period_end=end)
         oncall = metrics.oncall_load(con, start, end)
-        durations = _df(con, _DURATIONS_SQL, start=first, end=end)
+        durations = _df(con, _DURATIONS_SQL, trend_start=first, period_end=end)
         last = _df(con, _LAST_INGEST_SQL)
         last_ingest_at = last["last_ingest_at"].iloc[0] if len(last) else None
         run_id = last["last_run_id"].iloc[0] if len(last) else None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from analytics import coverage
-from analytics.db import incidents_only, query_df
+from analytics.db import incidents_only, query_df, sql_text
 from analytics.scrub import Scrubber
 
 if TYPE_CHECKING:
@@ -32,108 +32,15 @@ if TYPE_CHECKING:
 
 __all__ = ["ReviewWeek", "document_path", "load_review_week"]
 
-# Review documents published in the week by the report time, oldest first. A timeline
-# document that is its own review counts like a reviews/ document.
-_PRESENTED_SQL = """
-select
-    r.incident_id,
-    m.team,
-    m.service,
-    m.severity,
-    coalesce(r.title, m.title) as title,
-    r.source_file,
-    r.published_at,
-    p.review_status,
-from src_reviews as r
-left join incident_metrics as m on m.incident_id = r.incident_id
-left join postmortem_reviews as p on p.incident_id = r.incident_id
-where r.published_at >= $start and r.published_at < $end
-    and r.published_at <= (select as_of from params) -- not yet published at the report time
-order by r.published_at, r.incident_id, r.source_file
-"""
-
-# Review checks per team of the incidents whose post-mortem was published or due in the week
-# (n/a: severity not reviewed, left out).
-_CHECKS_SQL = """
-with due as (
-    select m.team, p.*,
-    from postmortem_reviews as p
-    inner join incident_metrics as m on m.incident_id = p.incident_id
-    where p.review_status <> 'n/a'
-        and (
-            (p.published_at >= $start and p.published_at < $end)
-            or (m.postmortem_due_at >= $start and m.postmortem_due_at < $end)
-        )
-)
-select
-    team,
-    count(*) as reviews,
-    count(*) filter (where review_status = 'met') as met,
-    count(*) filter (where review_status = 'breached') as breached,
-    count(*) filter (where review_status = 'pending') as pending,
-    count(*) filter (where not has_document) as without_document,
-    count(*) filter (where len(sections_missing) > 0) as with_sections_missing,
-    count(*) filter (where whys_status = 'breached') as too_few_whys,
-    coalesce(sum(items_without_owner_or_due), 0)::bigint as items_without_owner_or_due,
-    coalesce(sum(blame_mentions), 0)::bigint as blame_mentions,
-from due
-group by team
-order by team
-"""
-
-_COMMUNICATION_SQL = """
-select
-    c.severity,
-    c.requirement,
-    count(*) filter (where c.status = 'met') as met,
-    count(*) filter (where c.status = 'breached') as breached,
-    count(*) filter (where c.status = 'pending') as pending,
-from incident_communication as c
-inner join incident_metrics as m on m.incident_id = c.incident_id
-where m.started_at >= $start and m.started_at < $end and c.status <> 'n/a'
-group by c.severity, c.requirement
-order by c.severity, c.requirement
-"""
-
-# Incidents of the week without a timeline (imported): their communication is not checked.
-_UNCHECKED_SQL = """
-select count(distinct c.incident_id) as incidents,
-from incident_communication as c
-inner join incident_metrics as m on m.incident_id = c.incident_id
-where m.started_at >= $start and m.started_at < $end and c.status = 'n/a'
-"""
-
-_WEEK_INCIDENTS_SQL = """
-select incident_id from incident_metrics where started_at >= $start and started_at < $end
-"""
-
-_AUDIT_SQL = """
-select
-    a.incident_id,
-    m.team,
-    m.service,
-    a.declared_severity,
-    a.evidence_severity,
-    a.evidence,
-    a.finding,
-from severity_audit as a
-inner join incident_metrics as m on m.incident_id = a.incident_id
-where m.started_at >= $start and m.started_at < $end and a.finding <> 'consistent'
-order by m.started_at, a.incident_id
-"""
-
-# Only team and status are read: the engineers of a hand-over never reach this report.
-_HANDOFF_SQL = """
-select
-    team,
-    count(*) filter (where status = 'met') as met,
-    count(*) filter (where status = 'breached') as breached,
-    count(*) filter (where status = 'pending') as pending,
-from handoff_compliance
-where handover_at >= $start and handover_at < $end
-group by team
-order by team
-"""
+# The sections' queries are analytics/sql/queries/reviews_*.sql (each file's header says what
+# it reads, its parameters and its columns), each with $period_start and $period_end.
+_PRESENTED_SQL = sql_text("queries/reviews_presented.sql")
+_CHECKS_SQL = sql_text("queries/reviews_checks.sql")
+_COMMUNICATION_SQL = sql_text("queries/reviews_communication.sql")
+_UNCHECKED_SQL = sql_text("queries/reviews_unchecked.sql")
+_WEEK_INCIDENTS_SQL = sql_text("queries/reviews_week_incidents.sql")
+_AUDIT_SQL = sql_text("queries/reviews_audit.sql")
+_HANDOFF_SQL = sql_text("queries/reviews_handoffs.sql")
 
 # Finding -> what the reader is told (SPEC §14 severity audit).
 FINDINGS = {
@@ -205,7 +112,7 @@ def load_review_week(
         covered: The ``data_coverage`` rows when the caller has read them already
             (:func:`analytics.coverage.read_coverage`: the view costs a second at 10 M pages).
     """
-    params = {"start": start, "end": end}
+    params = {"period_start": start, "period_end": end}
     presented = query_df(con, _PRESENTED_SQL, params)
     presented.insert(
         presented.columns.get_loc("source_file"),

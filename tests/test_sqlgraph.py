@@ -225,6 +225,7 @@ def test_every_declared_grain_is_unique_on_the_sample(sample_warehouse):
     bounds = {
         "period_start": datetime(2026, 10, 1, tzinfo=UTC),
         "period_end": datetime(2026, 11, 1, tzinfo=UTC),
+        "trend_start": datetime(2026, 8, 1, tzinfo=UTC),  # queries/weekly_*.sql
         # the comp-time queries: the period's months, every engineer and month
         "first_month": "2026-10",
         "last_month": "2026-10",
