@@ -627,7 +627,7 @@ def lab(
     The notebooks read the warehouse of --db ($INCIDENT_ANALYTICS_DB, else the project's
     data/warehouse.duckdb) wherever their kernel runs. Other Jupyter options pass through,
     after `--` or as they are: `incident-analytics lab --ip 0.0.0.0 --no-browser --
-    --ServerApp.token=secret`.
+    --IdentityProvider.token=secret`.
     """
     from analytics.config import repo_root
     from analytics.reports import ensure_kernel

@@ -118,3 +118,9 @@ def test_lab_starts_serves_api_and_stops(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode is not None
+
+
+def test_lab_help_shows_jupyters_current_token_option():
+    # ServerApp.token is deprecated since jupyter-server 2.0 and ignored beside a newer setting
+    text = run_cli("lab", "--help").stdout
+    assert "--IdentityProvider.token=" in text and "ServerApp.token" not in text
