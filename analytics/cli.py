@@ -618,9 +618,11 @@ def lab(
     """Start JupyterLab on notebooks/ with the project's kernel and this warehouse.
 
     The notebooks read the warehouse of --db ($INCIDENT_ANALYTICS_DB, else the project's
-    data/warehouse.duckdb) wherever their kernel runs. Other Jupyter options pass through,
+    data/warehouse.duckdb) wherever their kernel runs. Saving a notebook of notebooks/
+    writes it without outputs, as git keeps it; save your own copies in notebooks/scratch/
+    (ignored by git) to keep their outputs. Other Jupyter options pass through,
     after `--` or as they are: `incident-analytics lab --ip 0.0.0.0 --no-browser --
-    --ServerApp.token=secret`.
+    --IdentityProvider.token=secret`.
     """
     from analytics.config import repo_root
     from analytics.reports import ensure_kernel
@@ -635,6 +637,12 @@ def lab(
         )
     ensure_kernel()
     args = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}"]
+    if root:
+        # the shipped notebooks stay source when saved; scratch/ (ignored by git) keeps outputs
+        from analytics.lab_hooks import HOOK
+
+        (folder / "scratch").mkdir(exist_ok=True)
+        args.append(f"--ContentsManager.pre_save_hook={HOOK}")
     if port:
         args.append(f"--port={port}")
     if ip:

@@ -112,11 +112,20 @@ def metrics_digest(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     MTTA and MTTR, and response compliance, every cell a string; groups in natural order, the
     group without a team or service named ``(no team)`` / ``(no service)`` and last.
 
+    The median columns are headed ``median (90% CI)`` when the frame has intervals, and
+    ``median`` when it has none at all (``metrics --no-intervals``).
+
     ``MTTA n``/``MTTR n`` count the incidents that have the timestamps the measure needs; the
     others (never acknowledged, still open) are left out of it.
     """
     import pandas as pd
 
+    interval_columns = [c for c in frame.columns if c.endswith(("_lo_s", "_hi_s"))]
+    median = (
+        "median (90% CI)"
+        if len(frame) and frame[interval_columns].notna().to_numpy().any()
+        else "median"
+    )
     rows = []
     for rec in natural_order(frame, by).to_dict("records"):
         row = {by: _group_label(rec[by], by), "incidents": _count(rec["incidents"])}
@@ -126,7 +135,7 @@ def metrics_digest(frame: pd.DataFrame, by: str) -> pd.DataFrame:
                 f" ({human_seconds(lo)}–{human_seconds(hi)})" if _plain(lo) is not None else ""
             )
             row[f"{m.upper()} n"] = _count(rec.get(f"{m}_n"))
-            row[f"{m.upper()} median (90% CI)"] = human_seconds(rec[f"{m}_median_s"]) + interval
+            row[f"{m.upper()} {median}"] = human_seconds(rec[f"{m}_median_s"]) + interval
             row[f"{m.upper()} p90"] = human_seconds(rec[f"{m}_p90_s"])
         rate = _plain(rec["response_compliance"])
         row[_RESPONSE_COLUMNS[0]] = "/".join(
@@ -136,7 +145,7 @@ def metrics_digest(frame: pd.DataFrame, by: str) -> pd.DataFrame:
         rows.append(row)
     columns = [by, "incidents"]
     for m in ("MTTA", "MTTR"):
-        columns += [f"{m} n", f"{m} median (90% CI)", f"{m} p90"]
+        columns += [f"{m} n", f"{m} {median}", f"{m} p90"]
     return pd.DataFrame(rows, columns=[*columns, *_RESPONSE_COLUMNS])
 
 

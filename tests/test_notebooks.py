@@ -246,3 +246,14 @@ def test_kernel_display_name_is_the_one_registered(nb):
     assert kernel == KERNEL_NAME
     assert registered.replace("$(KERNEL)", kernel) == nb.metadata.kernelspec.display_name
     assert nb.metadata.kernelspec.display_name == KERNEL_NAME  # what ensure_kernel registers
+
+
+def test_the_weekly_compliance_heading_names_every_check_its_table_shows():
+    from analytics import weekly
+
+    nb = nbformat.read(NOTEBOOKS[[p.stem for p in NOTEBOOKS].index("weekly_allhands")], 4)
+    (heading,) = [
+        c.source for c in nb.cells if c.cell_type == "markdown" and "Compliance" in c.source
+    ]
+    named = [n.strip() for n in heading.split(":", 1)[1].split(",")]
+    assert named == list(weekly._CHECKS.values())

@@ -108,6 +108,15 @@ def test_digest_of_a_group_without_intervals_or_decisions():
     assert row["response compliance"] == ""
 
 
+def test_digest_without_any_interval_does_not_promise_one_in_its_heading():
+    frame = _summary("severity", [1, 2, 3])
+    frame[[c for c in frame.columns if c.endswith(("_lo_s", "_hi_s"))]] = NAN
+    digest = output.metrics_digest(frame, "severity")  # as `metrics --no-intervals` gives it
+    assert "MTTA median" in digest.columns and "MTTR median" in digest.columns
+    assert not any("CI" in c for c in digest.columns)
+    assert digest.iloc[0]["MTTA median"] == "15 min"
+
+
 # ----------------------------------------------------------------- in a terminal
 
 
