@@ -8,7 +8,7 @@ parameters, and DuckDB's file lock handled the same way everywhere (STACK-NOTES)
 * while another process holds the file, both retry with backoff for up to ``wait``
   seconds, then raise :class:`~analytics.errors.WarehouseBusy` naming the holder's PID.
 
-The public views of SPEC §5 are stored in the warehouse, built from the SQL files in
+The public views of docs/warehouse.md are stored in the warehouse, built from the SQL files in
 ``analytics/sql``. They read the report time from ``params`` and the playbook numbers from
 ``policy``/``pay_rates``/``holidays``. A reader given ``as_of`` or a policy creates TEMP
 tables of the same names, which shadow the stored ones for that connection only: nothing
@@ -41,10 +41,10 @@ from analytics.periods import parse_instant
 if TYPE_CHECKING:
     from analytics.policy import Policy
 
-# 3 (SPEC §13): src_incidents.severity_source, source_updated_at and linked_*_id,
+# 3 (docs/importers.md): src_incidents.severity_source, source_updated_at and linked_*_id,
 # src_timeline_events.other_kind, src_page_acks, src_tracker_items.is_category_done;
-# 4 (SPEC §14): src_reviews, src_review_lines, src_incidents.impact_text, communication_rules
-# 5 (SPEC §15): src_comp_time, policy.comp_time_expires_after_days
+# 4 (docs/metrics.md): src_reviews, src_review_lines, src_incidents.impact_text, communication_rules
+# 5 (docs/metrics.md): src_comp_time, policy.comp_time_expires_after_days
 SCHEMA_VERSION = 5
 
 _LOCK_RE = re.compile(r"Conflicting lock is held in (?P<proc>.*?) \(PID (?P<pid>\d+)\)")
@@ -85,7 +85,7 @@ def memory_connection(temp_directory: Path | None = None) -> duckdb.DuckDBPyConn
 
 
 def _no_progress_bar(con: duckdb.DuckDBPyConnection) -> None:
-    """DuckDB draws its own progress bar on long queries: never in cron output (SPEC §9).
+    """DuckDB draws its own progress bar on long queries: never in cron output (docs/reports.md).
 
     Inside a Jupyter kernel DuckDB refuses to change the setting unless ipywidgets is
     installed; it cannot draw the bar there either, so that refusal is harmless.

@@ -1,4 +1,4 @@
-"""Typed functions over the marts (SPEC §6), returning pandas DataFrames.
+"""Typed functions over the marts (docs/metrics.md), returning pandas DataFrames.
 
 Every function takes a reader connection whose ``as_of`` and policy are already bound (see
 :func:`analytics.db.reader`): the statuses come from the views, which read ``params`` and
@@ -65,7 +65,7 @@ _ACTION_GROUPINGS = ("team", "service", "severity")
 def period_bounds(
     date_from: date | datetime | str, date_to: date | datetime | str
 ) -> tuple[datetime, datetime]:
-    """Whole days, both included: ``[date_from 00:00Z, date_to + 1 day 00:00Z)`` (SPEC §10).
+    """Whole days, both included: ``[date_from 00:00Z, date_to + 1 day 00:00Z)`` (docs/metrics.md).
 
     Days are ``date``, ``datetime`` (its UTC day) or ``YYYY-MM-DD`` text
     (:func:`analytics.periods.days`).
@@ -152,10 +152,10 @@ def _summary_columns(by: str) -> list[str]:
     return head + list(REVIEW_RATE_COLUMNS)
 
 
-# Rates after the summary's own columns: post-mortem reviews (one per incident of the policy's
-# severities) and communication requirements (one per incident and requirement), SPEC §14; the
+# Rates after the summary's own columns (docs/metrics.md): post-mortem reviews (one per incident
+# of the policy's severities) and communication requirements (one per incident and requirement); the
 # status-page cadence (one per SEV-1/2 incident) and where each incident's status updates came
-# from (statuspage, timeline or none), SPEC §13.
+# from (statuspage, timeline or none), docs/importers.md.
 RULE_RATES: tuple[str, ...] = ("review", "communication", "status_cadence")
 STATUS_SOURCES: tuple[str, ...] = ("statuspage", "timeline", "none")
 REVIEW_RATE_COLUMNS: tuple[str, ...] = tuple(
@@ -188,7 +188,7 @@ def summary(
         confidence: Two-sided level of the intervals (0.90: the 5th to 95th percentiles).
 
     Returns:
-        One row per group, sorted by group, columns in the order of SPEC §10 first:
+        One row per group, sorted by group, columns in docs/metrics.md's order first:
         ``<by>, incidents, mtta_mean_s, mtta_median_s, mtta_p90_s, mttr_mean_s, mttr_median_s,
         mttr_p90_s, response_met, response_breached, response_pending, response_compliance``,
         then ``mtta_missing, mttr_missing, mtta_n, mttr_n``, the intervals, MTTD/MTTM and
@@ -424,7 +424,7 @@ def compliance(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -
         escalation: ``<rule>_met, <rule>_breached, <rule>_pending, <rule>_n_a, <rule>_rate``
         (rate = met / (met + breached), NaN when nothing is decided); then where the status
         updates came from: ``status_source_statuspage, status_source_timeline,
-        status_source_none`` (incidents, SPEC §13).
+        status_source_none`` (incidents, docs/importers.md).
     """
     frame = query_df(con, sql_text("queries/metrics_compliance.sql"), _check_period(start, end))
     frame = frame.fillna({c: 0 for c in frame.columns if c != "severity"})
@@ -525,7 +525,7 @@ def oncall_load(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) 
 def oncall_fairness(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> pd.DataFrame:
     """Fairness and working time per engineer and team for the period ``[start, end)``.
 
-    The ``oncall_fairness`` view's logic (SPEC §15) for one period: a calendar month gives
+    The ``oncall_fairness`` view's logic (docs/metrics.md) for one period: a calendar month gives
     exactly the view's rows of that month; any other period (a pay period, a quarter) is
     computed as one period, its window the ``[working_time] fairness_weeks`` weeks ending at
     ``end``. It names people: for the compensation report, never the all-hands report.
@@ -568,8 +568,8 @@ def compare_periods(
         One row per group and metric: ``<by>, metric, current, previous, change`` (current -
         previous), ``change_pct``, ``lo, hi`` (this period's 90% interval), ``n_current,
         n_previous`` and ``not_distinguishable``: True when the previous value lies inside this
-        period's interval (SPEC §6), False when outside, NA when either value or the interval is
-        missing.
+        period's interval (docs/metrics.md), False when outside, NA when either value or the
+        interval is missing.
     """
     import pandas as pd
 

@@ -1,4 +1,4 @@
-"""On-call compensation (SPEC §7, §11) and the payroll export (SPEC §12).
+"""On-call compensation and the payroll export (docs/payroll.md).
 
 The heavy work is set-based SQL: the period's TEMP tables of ``analytics/sql/pay`` (shift
 pieces, SEV-1 handlers, counted overnight pages, the people behind the lines), built on a
@@ -108,8 +108,8 @@ _US_PER_HOUR = 3_600_000_000
 _US_PER_WEEK = 168 * _US_PER_HOUR
 _PAY_DIR = DEFAULT_REPORTS / "payroll"
 
-# A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested (SPEC §12),
-# and the day after a period's last day must still be a date.
+# A pay period lies in [_FIRST_DAY, _LAST_DAY]: nothing before 1970 is ever ingested
+# (docs/inputs.md), and the day after a period's last day must still be a date.
 _FIRST_DAY = date(1970, 1, 1)
 _LAST_DAY = date(9999, 12, 31)
 
@@ -119,7 +119,7 @@ class PayrollLine:
     """One engineer's pay for one period (one row of the payroll CSV)."""
 
     period_start: date
-    period_end: date  # the last day included (SPEC §11)
+    period_end: date  # the last day included (docs/payroll.md)
     employee_id: str
     engineer: str
     team: str
@@ -144,7 +144,7 @@ class Payroll:
     inputs_sha256: str
     policy_version: str
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pay_policy_version: str = ""  # the pay keys only: what finality compares (SPEC §12)
+    pay_policy_version: str = ""  # the pay keys only: what finality compares (docs/payroll.md)
     sev1_bonuses_without_evidence: int = 0  # paid, but severity_audit finds no SEV-1 impact
 
     @property
@@ -333,8 +333,9 @@ def _drop_temp_tables(con: duckdb.DuckDBPyConnection) -> None:
     sqlgraph.drop(con, under="pay/")
 
 
-# SPEC §14: a SEV-1 bonus is paid on the declared severity; when the recorded impact shows no
-# SEV-1 (severity_audit.finding = sev1_without_evidence) its explanation line says so.
+# Severity audit (docs/metrics.md): a SEV-1 bonus is paid on the declared severity; when the
+# recorded impact shows no SEV-1 (severity_audit.finding = sev1_without_evidence) its explanation
+# line says so.
 _NO_SEV1_EVIDENCE = "; SEV-1 without evidence in the recorded impact (severity_audit): still paid"
 
 
@@ -404,7 +405,7 @@ def compute_payroll(
     *,
     policy: Policy | None = None,
 ) -> Payroll:
-    """The payroll of ``[start 00:00Z, end_exclusive 00:00Z)`` (SPEC §7).
+    """The payroll of ``[start 00:00Z, end_exclusive 00:00Z)`` (docs/payroll.md).
 
     Args:
         con: A reader connection (read-only is fine: only TEMP tables are created, and dropped
@@ -726,7 +727,7 @@ def _sort_key(team: str, engineer: str) -> tuple[str, str, str]:
 
 # --- rendering ----------------------------------------------------------------------------------
 
-# A cell a spreadsheet would run as a formula (or as DDE) starts with one of these (SPEC §12).
+# A cell a spreadsheet would run as a formula (or DDE) starts with one of these (docs/payroll.md).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # The text cells of each file; the others are numbers, dates and timestamps the program writes.
 _CSV_TEXT = ("employee_id", "engineer", "team")
@@ -734,7 +735,7 @@ _EXPLAIN_TEXT = ("engineer", "employee_id", "team", "kind", "ref", "source_team"
 
 
 def spreadsheet_safe(text: str) -> str:
-    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula (SPEC §12)."""
+    """``text`` with a leading ``'`` when a spreadsheet would run it (docs/payroll.md)."""
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
@@ -823,9 +824,9 @@ def _render_csv(payroll: Payroll) -> tuple[bytes, int]:
 
 
 def render_csv(payroll: Payroll) -> bytes:
-    """The payroll CSV of SPEC §7: its columns in order, one row per line, sorted by team then
-    engineer; money with two decimals, hours with up to two; ``\\n`` endings; UTF-8 without BOM;
-    text cells that a spreadsheet would run as a formula start with ``'`` (SPEC §12).
+    """The payroll CSV of docs/payroll.md: its columns in order, one row per line, sorted by team
+    then engineer; money with two decimals, hours with up to two; ``\\n`` endings; UTF-8 without
+    BOM; text cells that a spreadsheet would run as a formula start with ``'`` (docs/payroll.md).
     """
     return _render_csv(payroll)[0]
 
@@ -892,7 +893,7 @@ def _render_files(payroll: Payroll, csv_path: Path, *, final: bool, warnings: li
 
 @dataclass(frozen=True)
 class CoverageFinding:
-    """One thing the data does not cover in a pay period (SPEC §12).
+    """One thing the data does not cover in a pay period (docs/payroll.md).
 
     ``level`` is ``"blocker"`` (the period can only be exported ``--provisional``: it has not
     ended, or has no on-call shift at all), ``"shortfall"`` (refused unless ``--provisional``
@@ -952,7 +953,7 @@ def period_coverage(
     now: datetime | None = None,
     policy: Policy | None = None,
 ) -> PeriodCoverage:
-    """What the warehouse covers of the pay period ``[start, end_exclusive)`` (SPEC §12).
+    """What the warehouse covers of the pay period ``[start, end_exclusive)`` (docs/payroll.md).
 
     Built on :func:`analytics.coverage.shortfalls` (the one definition of uncovered stretches),
     judged as payroll must: an expected team's edges are shortfalls, its interior gaps only
@@ -1101,7 +1102,7 @@ def _default_out(start: date, end_exclusive: date) -> Path:
         last = end_exclusive - timedelta(days=1)
         name = f"payroll-{start.isoformat()}_{last.isoformat()}.csv"
     path = _PAY_DIR / name
-    # built from parameters: it must stay inside reports/payroll (SPEC §9)
+    # built from parameters: it must stay inside reports/payroll (docs/security.md)
     if path.resolve().parent != _PAY_DIR.resolve():
         raise UsageError(f"payroll output {path} would leave {_PAY_DIR}")
     return path

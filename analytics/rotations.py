@@ -1,4 +1,4 @@
-"""Rotation rows in, resolved on-call shifts and rotation findings out (SPEC §3.3, §5, §11).
+"""Rotation rows in, resolved on-call shifts and rotation findings out (docs/inputs.md).
 
 The resolution is set-based DuckDB SQL in ``sql/intermediate/`` (``rotation_pieces``,
 ``oncall_shifts``, ``rotation_findings``: the models of kind ``table``, which

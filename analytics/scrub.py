@@ -1,4 +1,4 @@
-"""Blameless scrubbing of text shown in the weekly all-hands report (SPEC §8, issue 15.5).
+"""Blameless scrubbing of text shown in the weekly all-hands report (docs/reports.md, issue 15.5).
 
 :class:`Scrubber` replaces people's names, chat handles and e-mail addresses in free text with
 "someone". Names are matched:

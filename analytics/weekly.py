@@ -1,4 +1,4 @@
-"""The weekly all-hands incident report's data (SPEC §8): typed, no HTML.
+"""The weekly all-hands incident report's data (docs/reports.md): typed, no HTML.
 
 :func:`load_week` opens the warehouse read-only once, reads everything the report shows
 into small DataFrames (aggregated in SQL or by :mod:`analytics.metrics`; their columns are
@@ -417,5 +417,5 @@ def typical_range(counts: Iterable[float]) -> tuple[int, int] | None:
     values = sorted(float(c) for c in counts if not pd.isna(c))
     if len(values) < MIN_WEEKS_FOR_RANGE:
         return None
-    low, high = (pd.Series(values).quantile(q) for q in (0.1, 0.9))  # linear, as SPEC §6
+    low, high = (pd.Series(values).quantile(q) for q in (0.1, 0.9))  # linear, as docs/metrics.md
     return math.floor(low + 0.5), math.floor(high + 0.5)

@@ -57,7 +57,7 @@ __all__ = [
 # table above each chart lists every team. 250 teams would be a chart ~20,000 px wide that
 # takes vl-convert ~0.6 s to draw and adds ~1 MB of SVG to the page.
 CHART_TEAMS = 20
-# Where an incident's status updates came from (incident_metrics.status_source, SPEC §13).
+# Where an incident's status updates came from (incident_metrics.status_source, docs/importers.md).
 _STATUS_SOURCE_LABELS = {"statuspage": "status page", "timeline": "post-mortem"}
 # The cadence of an incident without any status update (status_source 'none'), in words.
 _WITHOUT_UPDATES = {
@@ -277,7 +277,7 @@ TOO_FEW = "too few to say"
 
 
 def _change_note(metric: str, sev: int, row: pd.Series, previous: pd.DataFrame) -> str | None:
-    """Is the previous week's median inside this week's 90% interval? (SPEC §6).
+    """Is the previous week's median inside this week's 90% interval? (docs/metrics.md).
 
     None when either week has no median, or when this week has too few incidents to tell
     (the severity's single "too few" note says so once).

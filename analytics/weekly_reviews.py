@@ -1,4 +1,4 @@
-"""The weekly report's review sections (SPEC §14, §15): data only, typed, no HTML.
+"""The weekly report's review sections (docs/reports.md): data only, typed, no HTML.
 
 What the all-hands shares about the post-incident review process and hand-offs, for one ISO
 week ``[start, end)``:
@@ -42,7 +42,7 @@ _WEEK_INCIDENTS_SQL = sql_text("queries/reviews_week_incidents.sql")
 _AUDIT_SQL = sql_text("queries/reviews_audit.sql")
 _HANDOFF_SQL = sql_text("queries/reviews_handoffs.sql")
 
-# Finding -> what the reader is told (SPEC §14 severity audit).
+# Finding -> what the reader is told (severity audit, docs/metrics.md).
 FINDINGS = {
     "under_declared": "under-declared: the impact recorded is more severe",
     "over_declared": "over-declared: the impact recorded is less severe",

@@ -104,3 +104,16 @@ def test_tests_need_nothing_outside_the_repository():
         if outside.search(line)
     ]
     assert found == []
+
+
+def test_the_package_source_cites_no_outside_spec():
+    """Docstrings (what ``help()`` shows an analyst in JupyterLab), comments and SQL headers
+    cite the project's docs too: a reader of the code has the checkout, not the spec."""
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for path in sorted((ROOT / "analytics").rglob("*"))
+        if path.suffix in (".py", ".sql", ".toml", ".tpl", ".j2", ".html")
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+        if OUTSIDE_SPEC.search(line)
+    ]
+    assert found == []

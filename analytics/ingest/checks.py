@@ -159,7 +159,7 @@ def check_incident_ids(con, results, ids_by_file, staging: Staging, report) -> N
 
 def warn_unlinked(con, results: list[FileResult]) -> None:
     """A document naming a Statuspage incident that is not loaded keeps its own "status
-    page" lines as status updates (SPEC §13); say so, naming the id."""
+    page" lines as status updates (docs/importers.md); say so, naming the id."""
     loaded = {str(r.path): r for r in results if r.status == "loaded" and r.kind == "timeline"}
     if not loaded:
         return

@@ -1,12 +1,12 @@
 """Jira exports (CSV "Export all fields", REST v2 search JSON) → action-item tracker rows.
 
 Each item is a dict with ``ticket, summary, status, assignee, due_date, created_at,
-resolved_at, incident_id, is_category_done, line_no`` (SPEC §3.5, §13). Our canonical tracker
-CSV (``Issue key, Summary, Status, Assignee, Due date, Created, Resolved, Incident`` with ISO
-dates) is the same format with fewer columns. Jira writes headers, statuses and month names in
-the exporting user's language: English, Spanish, French, German and Portuguese are built in
-(:data:`HEADER_ALIASES`), ``[tracker] column_aliases`` adds more. Month names come from the
-Unicode CLDR through Babel. The mapping is in ``docs/importers.md``.
+resolved_at, incident_id, is_category_done, line_no`` (docs/inputs.md, docs/importers.md).
+Our canonical tracker CSV (``Issue key, Summary, Status, Assignee, Due date, Created, Resolved,
+Incident`` with ISO dates) is the same format with fewer columns. Jira writes headers, statuses
+and month names in the exporting user's language: English, Spanish, French, German and
+Portuguese are built in (:data:`HEADER_ALIASES`), ``[tracker] column_aliases`` adds more. Month
+names come from the Unicode CLDR through Babel. The mapping is in ``docs/importers.md``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ ITEM_KEYS = (
     "line_no",
 )
 LANGUAGES = ("en", "es", "fr", "de", "pt")
-# Jira's CSV headers in each built-in language, by the English header (SPEC §13). Matched
+# Jira's CSV headers in each built-in language, by the English header (docs/importers.md). Matched
 # case- and accent-insensitively; ``[tracker] column_aliases`` adds names under the same keys.
 HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "Issue key": {
@@ -107,7 +107,7 @@ HEADER_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 # The "Done" status category as each language names it: such a row is done whatever its
-# status is called (SPEC §13).
+# status is called (docs/importers.md).
 DONE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "en": ("Done", "Complete"),
     "es": ("Listo", "Finalizado", "Finalizada", "Hecho", "Completado"),
@@ -522,7 +522,7 @@ class _Dates:
             return None
         year = int(match["year"])
         if len(match["year"]) == 2:
-            year += 2000  # Jira's two-digit years are 20yy (SPEC §13)
+            year += 2000  # Jira's two-digit years are 20yy (docs/importers.md)
         hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
         if match["ampm"]:
             if not 1 <= hour <= 12:

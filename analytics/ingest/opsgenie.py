@@ -1,6 +1,6 @@
 """Opsgenie exports → page rows, incident rows and acknowledgements from alert logs.
 
-Accepted shapes (SPEC §3.2, §13; the mapping is in ``docs/importers.md``):
+Accepted shapes (the mapping is in ``docs/importers.md``):
 
 * alerts: ``{"data": [alert, ...], "took", "requestId"}`` (``GET /v2/alerts``), the
   ``{"data": {alert}}`` single-alert envelope, a bare JSON list of alerts, or one bare alert;
@@ -281,7 +281,7 @@ def _named(candidates: list[Any], ids_only: set[str]) -> str | None:
 
 
 def _logs(alert_id: str | None, logs: Any, file: str, text: str, result: OpsgenieResult) -> None:
-    """The first acknowledge log of the alert → one page ack (SPEC §13)."""
+    """The first acknowledge log of the alert → one page ack (docs/importers.md)."""
     if alert_id is None or not isinstance(logs, list):
         raise InputError(file, 1, f"an alert log needs an alertId and a data list; {_EXPECTED}")
     acks = []

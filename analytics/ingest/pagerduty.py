@@ -80,8 +80,9 @@ def _lower(value: str | None) -> str | None:
 
 # --------------------------------------------------------------------------- parsing
 
-# Only a person acknowledges (SPEC §13): ``user_reference`` in log entries, ``user`` when the
-# export expanded the reference. Acks by services and integrations (auto-ack, API) are ignored.
+# Only a person acknowledges (docs/importers.md): ``user_reference`` in log entries, ``user``
+# when the export expanded the reference. Acks by services and integrations (auto-ack, API) are
+# ignored.
 USER_AGENT_TYPES = frozenset({"user_reference", "user"})
 # PagerDuty notifies one person on several channels at once (push, SMS, e-mail): the notify
 # entries to the same person for the same incident within this many seconds are one page.
@@ -440,7 +441,7 @@ def _pages(
 
 def _version_at(inc: dict[str, Any], file: str, line: int) -> datetime | None:
     """When this version of the incident was written: ``last_status_change_at``, else
-    ``updated_at`` (SPEC §13: the latest version of an incident wins)."""
+    ``updated_at`` (docs/importers.md: the latest version of an incident wins)."""
     for key in ("last_status_change_at", "updated_at"):
         at = parse_utc(inc.get(key), file, line, key)
         if at is not None:
@@ -528,7 +529,7 @@ def _severity(
     severity_by_priority: Mapping[str, int],
     severity_by_urgency: Mapping[str, int],
 ) -> tuple[int, str] | None:
-    """(severity, severity_source) of an incident, or None when nothing maps (SPEC §13)."""
+    """(severity, severity_source) of an incident, or None when nothing maps (docs/importers.md)."""
     priority = _name(inc.get("priority"))
     if priority is not None:
         if match := _SEV_NAME.match(priority):

@@ -425,7 +425,7 @@ def unwrap(s: str) -> str:
     return text
 
 
-# The sane window of timestamps (SPEC §12): earlier or later is an "out of range" rejection.
+# The sane window of timestamps (docs/inputs.md): earlier or later is an "out of range" rejection.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 EVENT_YEARS_AHEAD = 2
 ROTATION_YEARS_AHEAD = 5
@@ -433,7 +433,7 @@ ROTATION_YEARS_AHEAD = 5
 
 @functools.lru_cache(maxsize=8)  # called for every timestamp of a file, with one `now`
 def time_window(now: datetime) -> tuple[datetime, datetime, datetime]:
-    """``(earliest, latest, latest for rotations)`` instants an input may hold (SPEC §12):
+    """``(earliest, latest, latest for rotations)`` instants an input may hold (docs/inputs.md):
     1970-01-01, two years after ``now``, five years after ``now`` for rotations."""
     return EARLIEST, _years_after(now, EVENT_YEARS_AHEAD), _years_after(now, ROTATION_YEARS_AHEAD)
 

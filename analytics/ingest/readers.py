@@ -51,7 +51,7 @@ def wide_row_reason(columns: int) -> str:
 
 
 def parse_utc(value: Any, file: str, line: int, what: str) -> datetime | None:
-    """ISO-8601 text → aware UTC datetime; None stays None. A naive value is UTC (SPEC §3)."""
+    """ISO-8601 text → aware UTC datetime; None stays None. A naive value is UTC (docs/inputs.md)"""
     if value is None or value == "":
         return None
     if not isinstance(value, str):

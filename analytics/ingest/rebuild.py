@@ -52,7 +52,7 @@ def _logged_files(con: duckdb.DuckDBPyConnection, db: Path) -> dict[str, str]:
 
 
 MAX_LISTED_MISSING = 20
-CARRIED_OVER = ("ingest_log", "payroll_exports")  # history a rebuild must not lose (SPEC §12)
+CARRIED_OVER = ("ingest_log", "payroll_exports")  # history a rebuild must not lose (docs/design.md)
 
 
 def rebuild(

@@ -1,7 +1,7 @@
 """The canonical records every parser and importer produces.
 
 Timestamps are timezone-aware UTC ``datetime``; money is ``Decimal``; team and service
-names are trimmed and lower-cased (SPEC §11); people's names are kept as written.
+names are trimmed and lower-cased (docs/inputs.md); people's names are kept as written.
 """
 
 from __future__ import annotations
@@ -51,14 +51,14 @@ class Incident:
     impact_text: str | None = None  # the IMPACT section as written (severity audit phrases)
     source_file: str = ""
     source_kind: str = "timeline"  # "timeline" wins over importers for one incident_id
-    # Where the severity came from (SPEC §13): document, pagerduty_priority, pagerduty_urgency,
-    # opsgenie_priority or statuspage_impact.
+    # Where the severity came from (docs/importers.md): document, pagerduty_priority,
+    # pagerduty_urgency, opsgenie_priority or statuspage_impact.
     severity_source: str = "document"
     # A vendor incident's version time (PagerDuty last_status_change_at, Opsgenie updatedAt,
     # Statuspage updated_at): of one incident found in several files the latest wins.
     source_updated_at: datetime | None = None
     # Vendor records a timeline document names (PAGERDUTY:, OPSGENIE:, STATUS PAGE: headers):
-    # they attach to the document and make no incident of their own (SPEC §13).
+    # they attach to the document and make no incident of their own (docs/importers.md).
     linked_pagerduty_id: str | None = None
     linked_opsgenie_id: str | None = None
     linked_statuspage_id: str | None = None
@@ -72,7 +72,7 @@ class TimelineEvent:
     text: str
     line_no: int
     # For a status_update line of a document: its kind by the other rules (escalation, page,
-    # else note), used when a linked status page supplies the updates (SPEC §13).
+    # else note), used when a linked status page supplies the updates (docs/importers.md).
     other_kind: str | None = None
 
 
@@ -90,13 +90,13 @@ class ActionItem:
 
 @dataclass(frozen=True)
 class Review:
-    """One review document (SPEC §3.8): what its author wrote, counted at parse time."""
+    """One review document (docs/inputs.md): what its author wrote, counted at parse time."""
 
     incident_id: str
     title: str | None
     published_at: datetime | None
     sections: tuple[str, ...]  # the template sections present (with content), template order
-    whys: int  # why-steps in the root-cause section (SPEC §14)
+    whys: int  # why-steps in the root-cause section (docs/inputs.md)
     source_kind: str  # review (a reviews/ document) | timeline (a timeline document's own review)
     line_no: int  # the ID: line (1 for a timeline document)
 
@@ -175,9 +175,9 @@ def keep_latest(
     line: int,
     stamp: str,
 ) -> None:
-    """One version of a vendor incident (SPEC §13): keep ``candidate`` under ``key`` unless the
-    version already chosen is strictly newer. A version without a time is the oldest; of two
-    equal times the later one read wins. A repeat is a warning naming the ``stamp`` compared.
+    """One version of a vendor incident (docs/importers.md): keep ``candidate`` under ``key``
+    unless the version already chosen is strictly newer. A version without a time is the oldest;
+    of two equal times the later one read wins. A repeat is a warning naming the ``stamp`` compared.
     """
     known = chosen.get(key)
     if known is not None:

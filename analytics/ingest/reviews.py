@@ -1,4 +1,4 @@
-"""Review documents (SPEC §3.8, §14): the playbook's post-mortem template as people write it.
+"""Review documents (docs/inputs.md): the playbook's post-mortem template as people write it.
 
 A review document (``reviews/**/*.md``) names its incident with ``ID:`` (or ``INCIDENT ID:``),
 may carry ``INCIDENT:`` (title) and ``PUBLISHED:``, and has the template's six sections in any
@@ -48,7 +48,7 @@ from analytics.ingest.timelines import (
     split_lines,
 )
 
-# The template's sections, in the playbook's order (SPEC §14 names them so).
+# The template's sections, in the playbook's order (docs/inputs.md names them so).
 SECTIONS: tuple[str, ...] = (
     "Incident summary",
     "Timeline",
@@ -139,7 +139,7 @@ class _Scan:
 
 
 def parse_review(text: str | bytes, file: str, *, now: datetime | None = None) -> ReviewDocument:
-    """Parse one review document (SPEC §3.8).
+    """Parse one review document (docs/inputs.md).
 
     Args:
         text: The document; bytes are decoded as UTF-8 (a BOM is dropped).
@@ -206,7 +206,7 @@ def timeline_review(text: str | bytes, doc: TimelineDocument) -> TimelineDocumen
     """Add the review part of a timeline document, and its IMPACT text, to ``doc``.
 
     A timeline document is its own review document when it has a ``What went well`` or
-    ``What could be improved`` heading (SPEC §14); its action items are already the
+    ``What could be improved`` heading (docs/inputs.md); its action items are already the
     document's, and its publication time is its ``PUBLISHED:`` line when it has one, else its
     ``POSTMORTEM:`` (already on the incident).
     """
@@ -451,7 +451,7 @@ def is_placeholder(line: str) -> bool:
 
 
 def count_whys(blocks: list[_Block]) -> int:
-    """Why-steps of the root-cause section (SPEC §14).
+    """Why-steps of the root-cause section (docs/inputs.md).
 
     Lines that begin, after any bullet, number or emphasis, with the word ``Why`` (``Why?``,
     ``Why 1:``, ``1. Why did ...``) are counted when there are any; otherwise the top-level

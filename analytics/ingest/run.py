@@ -1,6 +1,6 @@
 """One ingest batch: discover files, parse them, and load them in one transaction.
 
-Guarantees (SPEC §4): idempotent (an unchanged file is skipped, an edited one replaces
+Guarantees (docs/inputs.md): idempotent (an unchanged file is skipped, an edited one replaces
 exactly its own rows); atomic (one transaction per batch: a crash leaves the warehouse as
 it was); honest (every file gets an ``ingest_log`` row; every rejection is reported as
 ``file:line: reason`` and the good input of the batch still loads).
@@ -89,7 +89,7 @@ def ingest(
     """Ingest files or folders into the warehouse as one batch (see module docstring).
 
     Args:
-        paths: Files or folders; folders are walked for the inputs of SPEC §3.
+        paths: Files or folders; folders are walked for the inputs of docs/inputs.md.
         db: Warehouse path.
         policy: The policy in force (keyword rules, priority map, stored for the views).
         team: Team for ICS files that name none.
@@ -394,7 +394,7 @@ class _Batch:
         res.status = "loaded"
 
     def _internal_error(self, res: FileResult, exc: BaseException) -> None:
-        """An unexpected failure while reading one file rejects that file alone (SPEC §12);
+        """An unexpected failure while reading one file rejects that file alone (docs/inputs.md);
         the traceback goes to its ``ingest_log.error``."""
         res.status, res.rejected, res.rows = "rejected", 1, 0
         res.errors = [

@@ -1,6 +1,6 @@
 """Status-page history (Atlassian Statuspage API v2 exports) → incidents and status updates.
 
-Accepted shapes (SPEC §13, §3.7; the mapping is in ``docs/importers.md``):
+Accepted shapes (the mapping is in ``docs/importers.md``):
 ``{"incidents": [...]}`` (``GET /incidents.json``), ``{"incident": {...}}``,
 ``{"page": {...}, "incident": {...}}`` (one incident per file, as a status-page archive keeps
 them), a bare incident object, or a JSON list of incidents.

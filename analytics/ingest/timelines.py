@@ -1,4 +1,4 @@
-"""Incident timeline documents (SPEC §3.1): the playbook template, as people really write it.
+"""Incident timeline documents (docs/inputs.md): the playbook template, as people really write it.
 
 One document per incident. Header keys may be in any case and in Markdown dressing
 (``**STARTED:**``, ``## TIMELINE``, ``- **Severity**: SEV-2``); separators may be ``—``, ``–``,
@@ -89,7 +89,7 @@ _SCALARS = {
     "status page": "STATUS PAGE",
     "statuspage": "STATUS PAGE",
 }
-# Headers naming the vendor records of the same incident (SPEC §13) → Incident field.
+# Headers naming the vendor records of the same incident (docs/importers.md) → Incident field.
 _LINKS = {
     "PAGERDUTY": "linked_pagerduty_id",
     "OPSGENIE": "linked_opsgenie_id",
@@ -163,7 +163,7 @@ _BULLET_START = frozenset("-*+0123456789")
 
 
 def default_classify(text: str) -> str:
-    """Classify a timeline event by the playbook's keyword rules (SPEC §11).
+    """Classify a timeline event by the playbook's keyword rules (docs/inputs.md).
 
     Case-insensitive substring, first match in the order: "status page" -> ``status_update``,
     "escalat" -> ``escalation``, "paged" -> ``page``, else ``note``.
@@ -175,7 +175,7 @@ def default_classify(text: str) -> str:
 
 def default_classify_other(text: str) -> str:
     """:func:`default_classify` without the status_update rule (a linked status page's own
-    updates replace the document's "status page" lines, SPEC §13)."""
+    updates replace the document's "status page" lines, docs/importers.md)."""
     low = text.lower()
     if "escalat" in low:
         return "escalation"

@@ -12,7 +12,7 @@
 -- `country_holidays` (it would capture the macro's subquery); the marts name theirs
 -- policy_numbers and report_time.
 
--- THE team-name rule (SPEC §11): a team is named trimmed and lower-cased wherever it is read
+-- THE team-name rule (docs/inputs.md): a team is named trimmed and lower-cased wherever it is read
 -- (people.csv, rotations, hand-off notes); the parsers and commands apply it in Python with
 -- analytics/names.py's team_key, which tests/test_names.py checks gives the same key.
 create or replace macro team_key(t) as lower(trim(t));
@@ -63,7 +63,7 @@ create or replace macro is_overnight_local(local_time) as
 -- Instant ts is overnight in zone tz (pay's overnight pages, on-call sleep pages).
 create or replace macro is_overnight(ts, tz) as is_overnight_local(local_ts(ts, tz));
 
--- One calendar per person (SPEC §15): the policy's hours and weekdays on the person's clock,
+-- One calendar per person (docs/metrics.md): the policy's hours and weekdays on the person's clock,
 -- minus the public holidays of the person's country (people.country, e.g. 'DE-BY', whose
 -- holidays ingest writes to country_holidays), else of the policy's holidays_country (the
 -- `holidays` table, which a reader's --policy shadows). `country_code` NULL or '' means the
@@ -169,7 +169,7 @@ create or replace macro business_overlap_s(a_start, a_end, b_start, b_end) as
 -- Monday 00:00 UTC (TIMESTAMPTZ) of the ISO week of an instant.
 create or replace macro iso_week_start_at(ts) as timezone('UTC', date_trunc('week', utc_ts(ts)));
 
--- Whole-word matching (SPEC §14, second edition): a term matches where it is not preceded or
+-- Whole-word matching (docs/metrics.md): a term matches where it is not preceded or
 -- followed by a letter or digit; the check applies on a side where the term itself ends in a
 -- letter or digit ("#exec" matches "#exec-war-room", "exec" does not match "executed", "'s
 -- fault" matches "Bob's fault"). Letters are Unicode letters, digits decimal digits.
@@ -206,7 +206,7 @@ create or replace macro whole_word_in(text, term, ignore_case) as
         else false
     end;
 
--- Post-mortem timeliness (SPEC §6, §11), one body for incident_metrics and postmortem_reviews:
+-- Post-mortem timeliness (docs/metrics.md), one body for incident_metrics and postmortem_reviews:
 -- due resolution + policy deadline for the policy's severities; met when published by then;
 -- pending while unresolved or not yet due; n/a for other severities.
 create or replace macro postmortem_due_at(severity, resolved_at) as

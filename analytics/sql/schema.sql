@@ -6,7 +6,7 @@
 --
 -- Warehouse base tables (schema version in analytics/db.py: SCHEMA_VERSION).
 -- src_* tables hold what ingest read, keyed by source_file so an edited or removed file
--- replaces exactly its own rows. The public names of SPEC §5 are views over them
+-- replaces exactly its own rows. The public names of docs/warehouse.md are views over them
 -- (sql/staging) or tables derived at the end of each ingest (oncall_shifts, rotation_findings).
 -- All timestamps are TIMESTAMPTZ in UTC; money is DECIMAL(18,2).
 
@@ -88,7 +88,7 @@ create table src_action_items (
     source_file varchar not null
 );
 
--- Review documents (SPEC §3.8, §14): one row per reviews/ document, and one per timeline
+-- Review documents (docs/inputs.md): one row per reviews/ document, and one per timeline
 -- document that is its own review (source_kind = 'timeline'). Counted at parse time.
 create table src_reviews (
     incident_id varchar not null,
@@ -126,7 +126,7 @@ create table src_pages (
     source_file varchar not null
 );
 
--- Acknowledgements read from Opsgenie alert logs (SPEC §13): used by `pages` for an alert
+-- Acknowledgements read from Opsgenie alert logs (docs/importers.md): used by `pages` for an alert
 -- whose own report has no ackTime.
 create table src_page_acks (
     page_id varchar not null,
@@ -298,7 +298,7 @@ comment on column country_holidays.name is 'The holiday''s name, as the holidays
 -- The report time of the stored views. Readers shadow it with a TEMP table holding --as-of.
 create view params as select now() as as_of;
 
--- Column comments of the public tables (SPEC §5: every column says what it is, with units).
+-- Column comments of the public tables (docs/warehouse.md: every column says what it is, with units).
 comment on column warehouse_meta.key is 'Fact name: schema_version, package_version, created_at, views_version (digest of the installed views and macros).';
 comment on column warehouse_meta.value is 'Fact value, as text.';
 comment on column ingest_log.run_id is 'Identifier of one ingest run (all files of a batch share it).';

@@ -169,8 +169,8 @@ def merge_rows(*parts: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[s
 
 
 def partly_rejected(parsed: Parsed, rejections: list[InputError]) -> Parsed:
-    """Vendor records rejected alone (SPEC §13); a file with nothing else to load is rejected
-    whole, so it keeps the rows of its last good version."""
+    """Vendor records rejected alone (docs/importers.md); a file with nothing else to load is
+    rejected whole, so it keeps the rows of its last good version."""
     if rejections and parsed.count == 0:
         exc = rejections[0] if len(rejections) == 1 else InputErrors(rejections)
         exc.warnings = list(parsed.warnings)  # said before the rejection: still reported
@@ -184,7 +184,7 @@ def partly_rejected(parsed: Parsed, rejections: list[InputError]) -> Parsed:
 
 @dataclass
 class RecordChecks:
-    """The checks of the tabular inputs (SPEC §12, issue 15), applied to the records a Python
+    """The checks of the tabular inputs (docs/inputs.md, issue 15), applied to the records a Python
     parser made: timestamps in the sane window, shifts that end after they start and are no
     longer than ``[rotations] max_shift_days``. Any problem rejects the file, listing every
     problem with its line (records without a line of their own are line 1). Warnings only: a

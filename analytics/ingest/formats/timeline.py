@@ -32,7 +32,7 @@ def parse(data: bytes, ctx: Context) -> Parsed:
     try:
         scan = reviews.scan_lines(lines, ctx.display)
         impact = reviews.impact_text(scan)
-    except Exception as exc:  # the review part (SPEC §14) must never cost the incident its load
+    except Exception as exc:  # the review part (docs/inputs.md) never costs the incident its load
         failure = exc
     doc = parse_decoded(
         body,

@@ -4,7 +4,7 @@
 -- depends: stg_people, policy, stg_review_lines, macros.sql
 -- grain: none
 --
--- Possible blame in review documents (SPEC §14): one row per match in the root-cause and
+-- Possible blame in review documents (docs/metrics.md): one row per match in the root-cause and
 -- improvement lines of stg_review_lines. A person matches by the first token of their
 -- people.csv name when it has at least 3 letters, else by the whole name (a whole-name match
 -- always contains its first token, so each mention counts once), whole-word and

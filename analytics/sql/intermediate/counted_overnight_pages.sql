@@ -4,7 +4,7 @@
 -- depends: pages, page_keys, policy, pay_rates, macros.sql, intermediate/page_local_time.sql
 -- grain: page_id
 --
--- counted_overnight_pages(from_at, to_at): the pages that earn comp time (SPEC §7, §11), sent
+-- counted_overnight_pages(from_at, to_at): the pages that earn comp time (docs/payroll.md, docs/metrics.md), sent
 -- in [from_at, to_at) (TIMESTAMPTZ; NULL = unbounded on that side). The one body of the rule:
 -- pay/overnight_pages.sql (payroll) selects it for a pay period, marts/comp_time_ledger.sql
 -- with NULL bounds; pay/overnight_pages.sql documents the grain and columns. A page is counted

@@ -16,7 +16,7 @@
 -- The columns not documented above pass on from stg_incidents, whose docs they keep.
 with
 
--- vendor records named by a timeline document: they attach to it (SPEC §13)
+-- vendor records named by a timeline document: they attach to it (docs/importers.md)
 links as (
     select incident_id as document_id, 'pagerduty' as source_kind, linked_pagerduty_id as vendor_id,
     from stg_incidents
@@ -75,7 +75,7 @@ attached as (
     where r.rank_in_id = 1
 ),
 
--- PUBLISHED: of a review document wins over the timeline's POSTMORTEM: (SPEC §14)
+-- PUBLISHED: of a review document wins over the timeline's POSTMORTEM: (docs/metrics.md)
 reviews as (
     select incident_id, min(published_at) as published_at,
     from stg_reviews

@@ -4,7 +4,7 @@
 -- depends: rotation_pieces
 -- grain: team, start_at
 --
--- oncall_shifts: the resolved primary on-call of each team (SPEC §3.3, §5, §11).
+-- oncall_shifts: the resolved primary on-call of each team (docs/inputs.md, docs/warehouse.md).
 -- Grain: one row per team and maximal interval [start_at, end_at) (UTC, end excluded) during
 -- which one engineer is on call; is_override says whether an override row put them there.
 -- Invariants: intervals of one team never overlap; end_at > start_at; two rows of one team that

@@ -4,7 +4,7 @@
 -- depends: stg_rotations, rotation_pieces
 -- grain: team, kind, start_at
 --
--- rotation_findings: data-quality findings on rotations, reported, never fatal (SPEC §3.3, §5).
+-- rotation_findings: data-quality findings on rotations, reported, never fatal (docs/inputs.md, docs/warehouse.md).
 -- Grain: one row per team, kind and maximal interval [start_at, end_at) (UTC, end excluded).
 -- kind = 'gap': nobody on call, inside the team's span [first start, last end); source_file is
 -- the file of the row that ends the gap.

@@ -44,7 +44,7 @@ durations as (
         seconds_between(incidents.started_at, incidents.detected_at) as ttd_s,
         seconds_between(incidents.detected_at, incidents.acknowledged_at) as tta_s,
         -- a status-page incident resolved at the instant it started was recorded after the
-        -- fact: left out of MTTM and MTTR (SPEC §3.7), counted as zero_duration instead
+        -- fact: left out of MTTM and MTTR (docs/importers.md), counted as zero_duration instead
         case
             when
                 not incidents.is_zero_duration
@@ -104,7 +104,7 @@ status_updates as (
     where kind = 'status_update'
 ),
 
--- a page's escalated_at counts for its own incident only (SPEC §11)
+-- a page's escalated_at counts for its own incident only (docs/metrics.md)
 escalation_events as (
     select
         incident_id,

@@ -89,7 +89,7 @@ responses as (
             when 3 then policy_numbers.response_sev3_business_hours * 3600
         end as response_target_s,
         case
-            -- Opsgenie incidents record no acknowledgement (SPEC §13): response n/a
+            -- Opsgenie incidents record no acknowledgement (docs/importers.md): response n/a
             when facts.detected_at is null or facts.source_kind = 'opsgenie' then null
             -- SEV-3: business seconds of [detected_at, acknowledged_at or as_of)
             when facts.severity = 3 then greatest(

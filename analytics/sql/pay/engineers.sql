@@ -11,7 +11,7 @@
 --   name_key: lower(trim(name))
 --   engineer: as spelled in people.csv; else as first written in the pay inputs
 --   employee_id: from people.csv; NULL when missing there (the line is kept, with a warning)
---   team: people.csv team; else the team of the earliest shift, SEV-1 or page (SPEC §11)
+--   team: people.csv team; else the team of the earliest shift, SEV-1 or page (docs/payroll.md)
 --   in_people: whether the engineer is in people.csv
 --   timezone: people.csv time zone as written (NULL when missing from people.csv)
 --   timezone_known: whether that time zone is an IANA name DuckDB knows (else UTC is used)

@@ -4,7 +4,7 @@
 -- depends: counted_overnight_pages
 -- grain: page_id
 --
--- Pay overnight pages: the pages that earn comp time in the pay period (SPEC §7, §11).
+-- Pay overnight pages: the pages that earn comp time in the pay period (docs/payroll.md).
 -- Grain: one row per counted page sent in [$period_start, $period_end): sent overnight
 -- ([policy.overnight_start, policy.overnight_end) local time in the recipient's own time zone,
 -- DST-correct through ICU), and, for a page with an incident, the recipient's FIRST overnight

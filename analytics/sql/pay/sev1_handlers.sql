@@ -4,7 +4,7 @@
 -- depends: incidents, oncall_shifts, pay_rates, macros.sql
 -- grain: incident_id
 --
--- Pay SEV-1 handlers: who is paid the SEV-1 bonus of each incident (SPEC §7, §11).
+-- Pay SEV-1 handlers: who is paid the SEV-1 bonus of each incident (docs/payroll.md).
 -- Grain: one row per SEV-1 incident with detected_at in [$period_start, $period_end), plus one
 -- row per SEV-1 without detected_at whose started_at is in the period (never paid; reported).
 -- The handler is the ACKNOWLEDGED person, else the team's on-call at detected_at.
@@ -36,7 +36,7 @@ sev1 as (
     cross join period
     where
         i.severity = 1
-        -- a status page's own incident never earns a SEV-1 bonus by itself (SPEC §13)
+        -- a status page's own incident never earns a SEV-1 bonus by itself (docs/importers.md)
         and i.source_kind <> 'statuspage'
         and (
             (i.detected_at >= period.period_start and i.detected_at < period.period_end)

@@ -4,7 +4,7 @@
 -- depends: oncall_shifts, pay_rates
 -- grain: none
 --
--- Pay shift pieces: the on-call time behind each payroll line's stipend (SPEC §7, §11).
+-- Pay shift pieces: the on-call time behind each payroll line's stipend (docs/payroll.md).
 -- Grain: one row per engineer, merged on-call interval and pay rate, clipped to the pay period
 -- [$period_start, $period_end) (UTC instants). An engineer on call for two teams at the same
 -- instant has one merged interval for that time (paid once); a rate change inside an interval
@@ -12,7 +12,7 @@
 --   name_key: lower(trim(engineer)), the key payroll lines are made of
 --   engineer: the engineer as spelled in the rotation (people.csv spelling where known)
 --   teams: comma-separated teams whose shifts make up the interval (usually one)
---   first_team: the team of the interval's earliest shift (fallback team, SPEC §11)
+--   first_team: the team of the interval's earliest shift (fallback team, docs/payroll.md)
 --   start_at: start of the piece, UTC, included
 --   end_at: end of the piece, UTC, excluded
 --   duration_us: end_at - start_at in microseconds (exact)
