@@ -93,14 +93,7 @@ def holiday_rows(code: str, first_year: int, last_year: int) -> list[tuple[str, 
     return [(code.strip().upper(), day, name) for day, name in sorted(calendar.items())]
 
 
-def _install_staging(con: duckdb.DuckDBPyConnection) -> None:
-    """The staging views (and the scalar macros they use) on ``con``, ahead of
-    :func:`analytics.db.install_views`: the holidays are written before it, as the facts it
-    stores read them, and the queries here read staging views. The staging layer reads base
-    tables and the macros only (docs/design.md), so it can be built this early; install_views
-    builds it again with everything else."""
-    sqlgraph.install(con, ("macro",), under="macros.sql")
-    sqlgraph.install(con, ("view",), under="staging/")
+_CODES, _YEARS = "queries/countries_codes.sql", "queries/countries_years.sql"
 
 
 def write_country_holidays(con: duckdb.DuckDBPyConnection) -> int:
@@ -110,11 +103,13 @@ def write_country_holidays(con: duckdb.DuckDBPyConnection) -> int:
     is written when there are none. Returns the number of rows written.
     """
     con.execute("delete from country_holidays")
-    _install_staging(con)
-    codes = [r[0] for r in con.execute(sql_text("queries/countries_codes.sql")).fetchall()]
+    # The holidays are written before install_views (the facts it stores read them), so the
+    # views these queries read are built first; install_views builds them again with the rest.
+    sqlgraph.install_upstream_of(con, _CODES, _YEARS)
+    codes = [r[0] for r in con.execute(sql_text(_CODES)).fetchall()]
     if not codes:
         return 0
-    [(first_year, last_year)] = con.execute(sql_text("queries/countries_years.sql")).fetchall()
+    [(first_year, last_year)] = con.execute(sql_text(_YEARS)).fetchall()
     if first_year is None:
         return 0
     rows = [

@@ -357,6 +357,24 @@ def install(
     chosen = {m.name for m in g.models.values() if m.kind in wanted and m.path.startswith(under)}
     if upstream:
         chosen |= _upstream(g, chosen, ("view", "macro"))
+    return _build(con, g, chosen, params)
+
+
+def install_upstream_of(con: duckdb.DuckDBPyConnection, *paths: str) -> list[Model]:
+    """Build the views and macros that the files ``paths`` (under analytics/sql, e.g. a query
+    run at ingest before the warehouse's views are installed) read, directly or through each
+    other, in order; nothing else. Returns the models built."""
+    g = graph()
+    return _build(con, g, _upstream(g, [g.by_path(p).name for p in paths], ("view", "macro")))
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    g: Graph,
+    chosen: set[str],
+    params: Mapping[str, Any] | None = None,
+) -> list[Model]:
+    """Build the models named ``chosen``, in the graph's order."""
     built = [m for m in g.ordered() if m.name in chosen]
     for model in built:
         used = {k: params[k] for k in model.params} if params else {}

@@ -120,6 +120,21 @@ def test_install_upstream_builds_first_the_views_the_chosen_models_read():
     assert con.execute("select x from a_top").fetchall() == [(7,)]
 
 
+def test_install_upstream_of_builds_what_a_query_reads_and_nothing_else():
+    # countries' queries run at ingest before install_views: only their upstream is built
+    from analytics import db
+
+    con = duckdb.connect()
+    db.create_schema(con)
+    built = {m.name for m in sqlgraph.install_upstream_of(con, "queries/countries_codes.sql")}
+    assert "stg_people" in built and "incident_metrics" not in built
+    views = {
+        r[0] for r in con.sql("select view_name from duckdb_views() where not internal").fetchall()
+    }
+    assert "stg_people" in views and "incident_metrics" not in views and "pages" not in views
+    assert con.execute(db.sql_text("queries/countries_codes.sql")).fetchall() == []
+
+
 def test_the_package_graph_declares_every_file():
     g = sqlgraph.graph()
     # the folder is the layer; pay/ holds payroll's per-period intermediate TEMP tables,
