@@ -6,7 +6,7 @@ with the same kernel:
 1. the floor: papermill executing an empty one-cell notebook (kernel start, one round trip,
    shutdown), the least any papermill report can cost;
 2. the weekly report (validation, papermill, the notebook's imports, queries and bootstrap,
-   seven SVG charts, nbconvert, atomic writes).
+   eight SVG charts, nbconvert, atomic writes).
 
 Both are measured warm (in this process: ``papermill.execute_notebook`` against
 ``analytics.reports.weekly_report``, papermill already imported) and cold (a fresh process
