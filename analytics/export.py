@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from analytics.db import sql_text
 from analytics.ingest.tabular import quote_path
 
 if TYPE_CHECKING:
@@ -57,8 +56,13 @@ def _by(table: str, column: str) -> ExportSpec:
 
 
 def _by_incident(table: str) -> ExportSpec:
-    """A table partitioned by its incident's month: its query file (sql/queries/export_*.sql)."""
-    return ExportSpec(table, sql_text(f"queries/export_{table}.sql"))
+    """A table partitioned by the month its incident started (the earliest version's start)."""
+    return ExportSpec(
+        table,
+        f"select t.*, strftime(i.started_at, '%Y-%m') as __month from {table} as t "
+        "left join (select incident_id, min(started_at) as started_at from incidents "
+        "group by incident_id) as i using (incident_id)",
+    )
 
 
 # The public tables and views of docs/warehouse.md, in the order they are exported.
