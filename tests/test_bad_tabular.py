@@ -38,6 +38,18 @@ EXPECTED = {
     # DuckDB's sniffer fails on a quote never closed and names no line: the opening line
     "pages-unclosed-quote.csv": "3: cannot read as pages: a quoted value opens on this line "
     'and is never closed (a missing ")',
+    # a quote left open in the header: the header is DuckDB's to read and the reader's own
+    # error names the line (read in Python, the rest of the file became one column name and
+    # nothing loaded, exit 0; a later closing quote gave a three-line message)
+    "pages-header-unclosed-quote.csv": "1: cannot read as pages: a quoted value opens on this "
+    'line and is never closed (a missing ")',
+    "pages-header-quote-closed-later.csv": "3: cannot read as pages: bad quoting (',' expected "
+    """after '"'); write a quote inside a value as \"\"""",
+    # a blank first line: the sniffer takes the next line for the header, and says what it
+    # found (was DuckDB's "read_csv requires at least a single column as input!")
+    "pages-header-blank-line.csv": "1: missing required column(s) page_id, sent_at, recipient, "
+    "team; the header must name at least page_id, sent_at, recipient, team (found: p1, "
+    "2026-11-03T14:05:00Z, Alice, payments)",
     "rotations-end-before-start.csv": "2: end is not after start",
     "rotations-bad-override.csv": "2: override 'maybe' is not true/false",
     "rotations-no-engineer.csv": "2: engineer is empty (required)",
@@ -171,3 +183,19 @@ def test_more_values_beside_other_bad_rows_and_a_line_break_in_a_cell(tmp_path):
         f"8: {WIDE.format(n=5)}",
     ]
     assert [(r[0], r[3]) for r in loaded] == [("p1", 2), ("p4", 6), ("p5", 7)]
+
+
+def test_header_names_equal_but_for_case_load(tmp_path):
+    """DuckDB's column names are case-insensitive: ``team,Team`` gave its binder error
+    "Duplicate named argument" for the whole file; the file loads, as it always did."""
+    folder = tmp_path / "raw" / "pages"
+    folder.mkdir(parents=True)
+    (folder / "p.csv").write_text(
+        "page_id,sent_at,recipient,team,Team\np1,2026-11-03T14:05:00Z,Alice,payments,x\n"
+    )
+    db = tmp_path / "w.duckdb"
+    result = run_cli("ingest", str(tmp_path / "raw"), "--db", str(db), "--quiet")
+    assert result.returncode == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select page_id, team from pages").fetchall() == [("p1", "payments")]
+    con.close()

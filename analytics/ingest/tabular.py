@@ -195,14 +195,23 @@ def _reader_sql(
 
 def _csv_header(path: Path) -> list[str] | None:
     """The column names of a CSV file's header (its first record), as DuckDB names them: an
-    empty name is ``column<i>``, a repeated one gets ``_1``, ``_2``. None when the start of
-    the file is not text (then DuckDB's sniffer reads the header, and says what is wrong)."""
+    empty name is ``column<i>``, a repeated one gets ``_1``, ``_2``.
+
+    None when the header is not one plain line of text: not text, empty, a quote left open
+    (the record runs past line 1), or two names equal but for case (DuckDB's column names
+    are case-insensitive). DuckDB's sniffer then reads the header, and the reader's own
+    errors say what is wrong, at the line where it is."""
     with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
         try:
-            header = next(csv.reader(fh), [])
+            header = next(reader, [])
         except (csv.Error, UnicodeDecodeError):
             return None
-    if any("\x00" in name for name in header):
+        if reader.line_num != 1:
+            return None
+    if not header or any("\x00" in name for name in header):
+        return None
+    if len({name.lower() for name in header}) < len(set(header)):
         return None
     names: list[str] = []
     for i, name in enumerate(header):
