@@ -162,13 +162,20 @@ def test_the_save_hook_strips_a_shipped_notebook_and_leaves_a_scratch_one():
     assert text["content"] == "select 1"
 
 
-def test_lab_installs_the_save_hook_and_makes_scratch(exec_args):
+def test_lab_installs_the_save_hook_and_makes_scratch(exec_args, tmp_path, monkeypatch):
+    # a checkout of its own, so the scratch folder is made by this run (the real one may
+    # exist from an earlier run)
+    import analytics.config
+
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(analytics.config, "repo_root", lambda: tmp_path)
     assert run_cli("lab").returncode == 0
     assert (
         "--ContentsManager.pre_save_hook=analytics.lab_hooks.strip_shipped_notebook"
         in (exec_args["args"])
     )
-    assert (ROOT / "notebooks" / "scratch").is_dir()
+    assert f"--ServerApp.root_dir={tmp_path / 'notebooks'}" in exec_args["args"]
+    assert (tmp_path / "notebooks" / "scratch").is_dir()
     assert "notebooks/scratch/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
