@@ -15,10 +15,12 @@ cell spans lines; for JSON and Parquet, the record's 1-based position.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -440,10 +442,15 @@ def _mark_lines(con: duckdb.DuckDBPyConnection, table: str, lines: list[int], wh
     )
 
 
+def _key_expr(key: str, *, lower: bool) -> str:
+    """The key as rows are compared on it: lower-cased for people's names."""
+    return f"lower({_q(key)})" if lower else _q(key)
+
+
 def _repeated_keys(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower: bool) -> None:
     """Mark each row whose key repeats an earlier row's (``__first`` = that row's rowid)."""
     # Repeated keys: a grouped pass finds them (much cheaper than a window over all rows).
-    key_expr = f"lower({_q(key)})" if lower else _q(key)
+    key_expr = _key_expr(key, lower=lower)
     con.execute(
         f"""
         update {table} as t
@@ -477,9 +484,7 @@ def _stage_typed(
     read stopped at a bad row before the end of the file.
     """
     reader = _typed_reader_sql(names, kinds).replace("$path", quote_path(literal_glob(path)))
-    con.execute("drop table if exists __csv_rejects")
-    con.execute("drop table if exists __csv_scans")
-    try:
+    with _rejects_tables(con):
         try:
             _check(con, spec, by_lower, reader, 2, typed=True)
         except duckdb.Error:
@@ -488,9 +493,6 @@ def _stage_typed(
             "select line_byte_position, bool_or(error_type = 'TOO MANY COLUMNS') "
             "from __csv_rejects group by 1 order by 1"
         ).fetchall()
-    finally:
-        con.execute("drop table if exists __csv_rejects")
-        con.execute("drop table if exists __csv_scans")
     if rejects:
         con.execute("drop table __checked")  # not held while the file is read again
         return False, _lines_at(path, [pos for pos, too_many in rejects if too_many])
@@ -505,7 +507,7 @@ def _has_repeats(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower:
     of DuckDB's grouping of 10 M keys); a collision only sends the file to the exact pass."""
     import numpy as np
 
-    key_expr = f"lower({_q(key)})" if lower else _q(key)
+    key_expr = _key_expr(key, lower=lower)
     hashes = np.sort(
         con.sql(f"select hash({key_expr}) from {table} where {_q(key)} is not null")
         .to_arrow_table()
@@ -538,9 +540,7 @@ def _wide_records(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
     (empty values at the end do not count): DuckDB's strict reader, every value as text."""
     reader = _typed_reader_sql(names, [None] * len(names))
     reader = reader.replace("$path", quote_path(literal_glob(path)))
-    con.execute("drop table if exists __csv_rejects")
-    con.execute("drop table if exists __csv_scans")
-    try:
+    with _rejects_tables(con):
         try:
             con.execute(f"select count(*) from ({reader})").fetchall()
         except duckdb.Error:
@@ -552,10 +552,20 @@ def _wide_records(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) 
                 "where error_type = 'TOO MANY COLUMNS' order by 1"
             ).fetchall()
         ]
-    finally:
-        con.execute("drop table if exists __csv_rejects")
-        con.execute("drop table if exists __csv_scans")
     return _lines_at(path, positions)
+
+
+@contextlib.contextmanager
+def _rejects_tables(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Empty ``__csv_rejects``/``__csv_scans`` (where a ``store_rejects`` read writes) for one
+    strict read, dropped again after it."""
+    for table in ("__csv_rejects", "__csv_scans"):
+        con.execute(f"drop table if exists {table}")
+    try:
+        yield
+    finally:
+        for table in ("__csv_rejects", "__csv_scans"):
+            con.execute(f"drop table if exists {table}")
 
 
 def _check(
