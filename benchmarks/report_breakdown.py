@@ -86,7 +86,9 @@ def noted_notebook(folder: Path, log: Path, profile: Path | None) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", required=True, help="a warehouse (a copy: reads take a lock)")
+    parser.add_argument(
+        "--db", type=Path, required=True, help="a warehouse (a copy: reads take a lock)"
+    )
     parser.add_argument("--week", default="2026-W44")
     parser.add_argument("--as-of", default="2026-11-02T00:00:00Z")
     parser.add_argument("--profile", type=Path, help="folder for kernel.prof and parent.prof")
@@ -98,7 +100,7 @@ def main() -> None:
             args.profile.mkdir(parents=True, exist_ok=True)
         notebook = noted_notebook(folder, log, args.profile)
         parent_prof = str(args.profile / "parent.prof") if args.profile else ""
-        command = [sys.executable, "-c", _PARENT, str(log), str(notebook), str(args.db)]
+        command = [sys.executable, "-c", _PARENT, str(log), str(notebook), str(args.db.resolve())]
         command += [args.week, args.as_of, str(folder / "reports"), parent_prof]
         proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         _, status, usage = os.wait4(proc.pid, 0)
