@@ -97,6 +97,7 @@ def main() -> None:
         folder = Path(tmp)
         log = folder / "notes.txt"
         if args.profile:
+            args.profile = args.profile.resolve()  # the kernel runs elsewhere
             args.profile.mkdir(parents=True, exist_ok=True)
         notebook = noted_notebook(folder, log, args.profile)
         parent_prof = str(args.profile / "parent.prof") if args.profile else ""
