@@ -64,6 +64,10 @@ _COMMON_SHORT_WORDS = frozenset(
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # @handle: not part of an e-mail (no word character before the @); a final "." is punctuation
 _HANDLE_RE = re.compile(r"(?<![\w@])@\w(?:[\w.-]*\w)?")
+# Word sets compiled one pattern each (a few ms) before a scrubber compiles all its words
+_MAX_PATTERNS = 16
+# A run of word characters of an ASCII text (where \w is [A-Za-z0-9_])
+_ASCII_RUN_RE = re.compile(r"\w+", re.ASCII)
 
 
 def _fold_char(char: str) -> str:
@@ -153,26 +157,75 @@ class Scrubber:
 
     def __init__(self, names: Iterable[str]) -> None:
         any_case, as_spelled = name_words(names)
-        branches = []
-        if any_case:
-            branches.append("(?i:" + _trie_pattern(any_case) + ")")
-        if as_spelled:
-            short = sorted(as_spelled, key=lambda w: (-len(w), w))
-            branches.append("|".join(re.escape(w) for w in short))
-        self._re = re.compile(r"(?<!\w)(?:" + "|".join(branches) + r")(?!\w)") if branches else None
+        # The pattern of every word costs ~0.15 s to compile for a few thousand people, and
+        # most texts name nobody. So each text gets the pattern of the words it could hold
+        # (:meth:`_candidates`); the full one only for a text that is not ASCII once folded.
+        self._as_spelled = sorted(as_spelled)
+        self._by_run: dict[str, list[str]] = {}
+        self._always: list[str] = []
+        for word in sorted(any_case):
+            run = _ASCII_RUN_RE.match(word) if word.isascii() else None
+            if run is None:
+                self._always.append(word)
+            else:
+                self._by_run.setdefault(run.group().lower(), []).append(word)
+        self._all = (frozenset(any_case), frozenset(as_spelled))
+        self._patterns: dict[tuple[frozenset[str], frozenset[str]], re.Pattern | None] = {}
+
+    def _candidates(self, folded: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The words that can match in ``folded`` (a superset: leaving out a word that matches
+        nowhere in the text changes no match of the alternation).
+
+        A word of two letters or fewer is matched as spelled: it must appear as it is. An
+        any-case word starts after a character that is not a word character, so its first run
+        of word characters is a whole run of the text, equal but for case: on an ASCII text,
+        where case is ASCII case, only words whose first run is among the text's can match.
+        Any other text (and any word that is not ASCII, or starts with no word character)
+        keeps them all.
+        """
+        short = frozenset(w for w in self._as_spelled if w in folded)
+        if not folded.isascii():
+            return self._all[0], short
+        words = set(self._always)
+        for run in _ASCII_RUN_RE.findall(folded):
+            words.update(self._by_run.get(run.lower(), ()))
+        return frozenset(words), short
+
+    def _pattern(self, words: tuple[frozenset[str], frozenset[str]]) -> re.Pattern | None:
+        """The compiled alternation of ``(any_case, as_spelled)`` words, or None for none.
+
+        After :data:`_MAX_PATTERNS` word sets (texts naming many different people), every
+        further text gets the pattern of all the words: at most what one pattern cost before.
+        """
+        if words not in self._patterns and len(self._patterns) >= _MAX_PATTERNS:
+            words = self._all
+        if words not in self._patterns:
+            any_case, as_spelled = words
+            branches = []
+            if any_case:
+                branches.append("(?i:" + _trie_pattern(any_case) + ")")
+            if as_spelled:
+                short = sorted(as_spelled, key=lambda w: (-len(w), w))
+                branches.append("|".join(re.escape(w) for w in short))
+            self._patterns[words] = (
+                re.compile(r"(?<!\w)(?:" + "|".join(branches) + r")(?!\w)") if branches else None
+            )
+        return self._patterns[words]
 
     def text(self, value: Any) -> Any:
         """``value`` scrubbed when it is a string; anything else unchanged."""
         if not isinstance(value, str):
             return value
         value = _HANDLE_RE.sub(PERSON, _EMAIL_RE.sub(PERSON, value))
-        if self._re is None:
-            return value
         if value.isascii():
-            return self._re.sub(PERSON, value)
+            pattern = self._pattern(self._candidates(value))
+            return value if pattern is None else pattern.sub(PERSON, value)
         folded, where = _fold_with_map(value)
+        pattern = self._pattern(self._candidates(folded))
+        if pattern is None:
+            return value
         pieces, last = [], 0
-        for match in self._re.finditer(folded):
+        for match in pattern.finditer(folded):
             begin, end = where[match.start()], where[match.end()]
             pieces += [value[last:begin], PERSON]
             last = end

@@ -102,6 +102,7 @@ def bootstrap_many(
     confidence: float = DEFAULT_CONFIDENCE,
     seed: int = 0,
     workers: int = 1,
+    means: bool = True,
 ) -> list[BootstrapResult]:
     """:func:`bootstrap` of each sample, the same results, with the draws shared.
 
@@ -119,6 +120,10 @@ def bootstrap_many(
         workers: Threads (numpy releases the GIL while it draws and gathers). Samples of one
             size go to the same thread, so the draws are still shared; the results do not
             depend on ``workers``.
+        means: False: the mean's intervals are left NaN (the point mean is still given), for
+            callers that show the median's only (the weekly trend). The mean's resamples are
+            still drawn, only not gathered, so the median's intervals, drawn after them from
+            the same generator, are the very same floats.
     """
     import numpy as np
 
@@ -127,7 +132,7 @@ def bootstrap_many(
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
     if workers > 1 and len(samples) > 1:
-        return _bootstrap_threads(samples, resamples, confidence, seed, workers)
+        return _bootstrap_threads(samples, resamples, confidence, seed, workers, means)
     tail = (1 - confidence) / 2
     probs = [tail, 1 - tail]
     nan = math.nan
@@ -143,17 +148,17 @@ def bootstrap_many(
             results[k] = BootstrapResult(n, float(x.mean()), float(np.median(x)), v, v, v, v)
         elif _draws_counts(x):
             rng = np.random.default_rng(seed)
-            means = _resampled_means([x], resamples, rng)[0]
+            resampled = _resampled_means([x], resamples, rng, gather=means)[0]
             lower, upper = _median_ranks(n, resamples, rng)
-            results[k] = _results(x[None, :], means[None, :], lower, upper, probs)[0]
+            results[k] = _results(x[None, :], resampled[None, :], lower, upper, probs)[0]
         else:
             shared.setdefault(n, []).append((k, x))
     for n, group in shared.items():
         rng = np.random.default_rng(seed)
         xs = np.stack([x for _, x in group])
-        means = np.stack(_resampled_means(list(xs), resamples, rng))
+        resampled = np.stack(_resampled_means(list(xs), resamples, rng, gather=means))
         lower, upper = _median_ranks(n, resamples, rng)
-        for (k, _), result in zip(group, _results(xs, means, lower, upper, probs), strict=True):
+        for (k, _), result in zip(group, _results(xs, resampled, lower, upper, probs), strict=True):
             results[k] = result
     return results  # type: ignore[return-value]
 
@@ -164,6 +169,7 @@ def _bootstrap_threads(
     confidence: float,
     seed: int,
     workers: int,
+    means: bool = True,
 ) -> list[BootstrapResult]:
     """:func:`bootstrap_many` on ``workers`` threads, one size's samples per thread."""
     from concurrent.futures import ThreadPoolExecutor
@@ -185,7 +191,11 @@ def _bootstrap_threads(
 
     def run(ks: list[int]) -> list[BootstrapResult]:
         return bootstrap_many(
-            [arrays[k] for k in ks], resamples=resamples, confidence=confidence, seed=seed
+            [arrays[k] for k in ks],
+            resamples=resamples,
+            confidence=confidence,
+            seed=seed,
+            means=means,
         )
 
     results: list[BootstrapResult | None] = [None] * len(arrays)
@@ -235,7 +245,10 @@ def _results(
     medians = xs[:, lower] if upper is None else (xs[:, lower] + xs[:, upper]) / 2
     # Sorted first: np.quantile then selects from sorted rows, which is much cheaper than its
     # own partition at several ranks (measured ~3x on 2,000 resamples); the values are the same.
-    mean_lo, mean_hi = np.quantile(np.sort(means, axis=1), probs, axis=1)
+    if np.isnan(means).all():  # not gathered (bootstrap_many(means=False))
+        mean_lo = mean_hi = np.full(xs.shape[0], math.nan)
+    else:
+        mean_lo, mean_hi = np.quantile(np.sort(means, axis=1), probs, axis=1)
     median_lo, median_hi = np.quantile(np.sort(medians, axis=1), probs, axis=1)
     return [
         BootstrapResult(
@@ -252,16 +265,21 @@ def _results(
 
 
 def _resampled_means(
-    xs: list[np.ndarray], resamples: int, rng: np.random.Generator
+    xs: list[np.ndarray], resamples: int, rng: np.random.Generator, *, gather: bool = True
 ) -> list[np.ndarray]:
     """Means of ``resamples`` resamples of each sorted sample in ``xs`` (all of one size).
 
     One sample whose values repeat a lot is drawn as multinomial counts of its distinct
-    values; otherwise every sample is gathered through the same index matrices.
+    values; otherwise every sample is gathered through the same index matrices. ``gather``
+    False: the same draws, in the same chunks (so ``rng`` ends in the same state), and NaN
+    means.
     """
     import numpy as np
 
     n = xs[0].size
+    if not gather:
+        _draw_means(xs, resamples, rng)
+        return [np.full(resamples, math.nan) for _ in xs]
     if len(xs) == 1 and _draws_counts(xs[0]):
         # A resample is fully described by how often it takes each distinct value:
         # Multinomial(n, frequencies), drawn as resamples x distinct counts.
@@ -301,6 +319,26 @@ def _resampled_means(
                 np.take(x, part, out=values)
                 values.mean(axis=1, out=means[first + top : first + top + len(part)])
     return all_means
+
+
+def _draw_means(xs: list[np.ndarray], resamples: int, rng: np.random.Generator) -> None:
+    """Make the draws :func:`_resampled_means` makes for ``xs``, in the same calls, and
+    nothing else: the generator ends in the same state."""
+    import numpy as np
+
+    n = xs[0].size
+    if len(xs) == 1 and _draws_counts(xs[0]):
+        x = xs[0]
+        starts = np.concatenate([[0], np.flatnonzero(np.diff(x)) + 1])
+        frequencies = np.diff(np.append(starts, n)) / n
+        rows = max(1, _BLOCK_ELEMENTS // starts.size)
+        for first in range(0, resamples, rows):
+            rng.multinomial(n, frequencies, size=min(resamples, first + rows) - first)
+        return
+    dtype = np.uint16 if n <= _SMALL_N else np.int64
+    rows = max(1, _CHUNK_ELEMENTS // n)
+    for first in range(0, resamples, rows):
+        rng.integers(0, n, size=(min(resamples, first + rows) - first, n), dtype=dtype)
 
 
 def _sums_exact(xs: list[np.ndarray]) -> bool:

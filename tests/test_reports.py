@@ -7,6 +7,7 @@ by reading the rows: week 2026-W44 is Mon 26 Oct – Sun 1 Nov 2026.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from analytics import db, reports, weekly
 from analytics import weekly_html as weekly_view  # "weekly_html" is the rendered-report fixture
 from analytics.errors import AnalyticsError, UsageError
 from analytics.policy import DEFAULT_POLICY
-from tests.conftest import week_run, weekly_report
+from tests.conftest import ROOT, week_run, weekly_report
 
 AS_OF = "2026-11-02T00:00:00Z"
 WEEK = "2026-W44"
@@ -987,3 +988,104 @@ def test_the_kernel_is_stopped_after_a_report_that_succeeds_or_fails(cell, tmp_p
     (km,) = started
     assert not km.has_kernel
     assert not Path(km.connection_file).exists()
+
+
+def _processes_marked(marker: str) -> list[int]:
+    """PIDs of live processes (zombies aside) whose environment holds ``marker``."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if marker.encode() in environ.split(b"\0") and state != "Z":
+            pids.append(int(proc.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_a_cell_failing_while_charts_are_drawn_leaves_no_process_and_no_traceback(
+    warehouse, tmp_path
+):
+    # The weekly report's kernel starts the chart helper (charts.setup) and hands it two
+    # charts; then a cell fails, so charts.finish() never runs. The command must end with one
+    # line naming the error, leave no process of its own behind (kernel, helper) and not hang.
+    import sys
+    import uuid
+
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    # in the report kernel only: the trend's cell fails (after the severity and MTTx charts)
+    (hook / "sitecustomize.py").write_text(
+        "import sys\n"
+        "if any('ipykernel' in a for a in sys.orig_argv):\n"
+        "    from analytics import weekly_html\n"
+        "    def _fail(data):\n"
+        "        raise RuntimeError('the trend cell failed')\n"
+        "    weekly_html.show_trend = _fail\n"
+    )
+    marker = f"IA_TEST_PROCESS={uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        marker.split("=")[0]: marker.split("=")[1],
+        "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]),
+    }
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "analytics", "report", "weekly", "--week", WEEK]
+    command += ["--as-of", AS_OF, "--db", str(warehouse), "--out", str(out)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "incident-analytics: report notebook failed: RuntimeError: the trend cell failed"
+    )
+    failed = out / "weekly" / WEEK / "allhands.failed.ipynb"
+    assert f"(executed notebook: {failed})" in line
+    assert failed.exists() and not failed.with_name("allhands.html").exists()
+    assert _processes_marked(marker) == []
+
+
+def test_the_report_kernels_exit_keeps_every_output_of_the_last_cells(tmp_path):
+    # The report kernel ends with os._exit (no teardown): whatever its last cells printed,
+    # showed or returned (output buffered on stdout without a newline, stderr, a display, a
+    # large output, the cell's value) must be in the notebook and the page all the same.
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    big = "y" * 300_000
+    nb = new_notebook(
+        cells=[
+            new_code_cell('x: str = "a"  # a value', metadata={"tags": ["parameters"]}),
+            new_code_cell("print('first cell')"),
+            new_code_cell(
+                "import sys\n"
+                "from IPython.display import HTML, display\n"
+                "display(HTML('<b>shown last</b>'))\n"
+                f"print('y' * {len(big)})\n"
+                "sys.stderr.write('said on stderr')\n"
+                "sys.stdout.write('written without a newline, ' + x)\n"
+                "6 * 7"
+            ),
+        ]
+    )
+    source = tmp_path / "last.ipynb"
+    nbformat.write(nb, source)
+    html = reports.run_report(str(source), {"x": "zz"}, tmp_path / "out" / "last.html")
+    executed = nbformat.read(html.with_suffix(".ipynb"), as_version=4)
+    outputs = executed.cells[-1].outputs
+    stdout = "".join(o.text for o in outputs if o.get("name") == "stdout")
+    assert stdout == big + "\nwritten without a newline, zz"
+    assert "".join(o.text for o in outputs if o.get("name") == "stderr") == "said on stderr"
+    shown = [o.data for o in outputs if o.output_type == "display_data"]
+    assert shown == [
+        {"text/html": "<b>shown last</b>", "text/plain": "<IPython.core.display.HTML object>"}
+    ]
+    assert [o.data["text/plain"] for o in outputs if o.output_type == "execute_result"] == ["42"]
+    text = html.read_text("utf-8")
+    for expected in ("first cell", big, "written without a newline, zz", "said on stderr"):
+        assert expected in text
+    assert "<b>shown last</b>" in text and ">42<" in text

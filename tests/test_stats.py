@@ -102,6 +102,33 @@ def test_bootstrap_many_shares_draws_but_equals_one_call_per_sample(monkeypatch)
     assert products and set(products) == {4}  # the whole seconds, and only them
 
 
+def test_without_the_means_the_median_intervals_are_the_same_floats():
+    # bootstrap_many(means=False) (the weekly trend) still draws the mean's resamples, in the
+    # same calls, only does not gather them: every median interval is the one bootstrap()
+    # gives, through each path of the mean's draws, and the mean's intervals are NaN
+    rng = np.random.default_rng(12)
+    samples = [
+        rng.lognormal(7, 1.2, 133),  # gathered
+        *[np.round(rng.lognormal(7, 1.2, 150)) for _ in range(3)],  # one matrix product
+        60.0 * np.round(rng.lognormal(2.5, 1.0, 3000)),  # multinomial counts
+        rng.lognormal(7, 1.2, 5000),  # 64-bit indices
+        rng.lognormal(7, 1.2, 1200),  # a chunk of fewer rows than the resamples
+        [7.0, 7.0],
+        [3.0],
+        [],
+    ]
+    for workers in (1, 2):
+        results = bootstrap_many(samples, seed=3, workers=workers, means=False)
+        for x, result in zip(samples, results, strict=True):
+            single = bootstrap(x, seed=3)
+            np.testing.assert_array_equal(  # NaN for the empty sample in both
+                [result.n, result.mean, result.median, result.median_lo, result.median_hi],
+                [single.n, single.mean, single.median, single.median_lo, single.median_hi],
+            )
+            if single.n > 1 and single.mean_lo != single.mean_hi:
+                assert math.isnan(result.mean_lo) and math.isnan(result.mean_hi)
+
+
 def test_interval_values_are_pinned():
     # The values main gave before the bootstrap got cheaper (the gather, the product of the
     # counts, the multinomial counts): a change that alters any of them alters the intervals
