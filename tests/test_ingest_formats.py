@@ -104,6 +104,77 @@ def test_documents_parsed_by_the_worker_pool_load_as_in_one_process(tmp_path, mo
     assert all(len(f.sha256) == 64 for f in pooled.files)
 
 
+def test_documents_parsed_ahead_while_other_files_are_read_load_as_in_one_process(
+    tmp_path, monkeypatch
+):
+    # The pool starts before the tracker export is read and keeps at most 2 chunks ahead:
+    # 5 one-document chunks, so chunks are submitted as earlier ones are taken. Every
+    # document's rows arrive, in order, and the tracker's rows load as in one process.
+    from analytics.db import open_file
+    from analytics.ingest import run, staging
+    from analytics.policy import DEFAULT_POLICY
+    from tests.test_ingest import doc
+
+    raw = tmp_path / "raw"
+    (raw / "timelines").mkdir(parents=True)
+    (raw / "action_items").mkdir()
+    for i in range(5):
+        (raw / "timelines" / f"inc-{i}.md").write_text(doc(iid=f"INC-{i}", title=f"Outage {i}"))
+    (raw / "action_items" / "jira.csv").write_text("Issue key,Summary\nOPS-1,Fix it\n")
+
+    def rows(db: Path) -> list:
+        con = open_file(db, read_only=True, wait=1)
+        try:
+            return con.execute(
+                "select incident_id, title, parse_filename(source_file) from src_incidents "
+                "union all select incident_id, text, parse_filename(source_file) "
+                "from src_timeline_events union all select ticket, summary, "
+                "parse_filename(source_file) from src_tracker_items order by all"
+            ).fetchall()
+        finally:
+            con.close()
+
+    serial = run.ingest([raw], db=tmp_path / "one.duckdb", policy=DEFAULT_POLICY)
+    monkeypatch.setattr(staging, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(staging, "CHUNK_DOCS", 1)
+    monkeypatch.setattr(staging, "AHEAD_CHUNKS", 2)
+    pooled = run.ingest([raw], db=tmp_path / "pool.duckdb", policy=DEFAULT_POLICY)
+    assert rows(tmp_path / "pool.duckdb") == rows(tmp_path / "one.duckdb")
+    assert {r[0] for r in rows(tmp_path / "pool.duckdb")} >= {f"INC-{i}" for i in range(5)}
+    assert "OPS-1" in {r[0] for r in rows(tmp_path / "pool.duckdb")}
+    assert [(f.status, f.sha256) for f in pooled.files] == [
+        (f.status, f.sha256) for f in serial.files
+    ]
+
+
+def test_document_workers_stop_when_the_batch_fails_while_they_parse(tmp_path, monkeypatch):
+    # The workers parse while the other files are read: a failure there (an interrupt)
+    # shuts them down; none is left parsing on.
+    import multiprocessing
+    from datetime import UTC, datetime
+
+    from analytics import db as dbmod
+    from analytics.ingest import run, staging
+    from analytics.policy import DEFAULT_POLICY
+    from tests.test_ingest import doc
+
+    monkeypatch.setattr(staging, "PARALLEL_MIN_DOCS", 2)
+    monkeypatch.setattr(staging, "CHUNK_DOCS", 1)
+    jobs = []
+    for i in range(4):
+        path = tmp_path / f"inc-{i}.md"
+        path.write_text(doc(iid=f"INC-{i}"))
+        jobs.append((str(path), path.name, "timeline", True))
+    con = dbmod.memory_connection()
+    dbmod.create_schema(con)
+    schemas = staging.arrow_schemas(con, run.ALL_SRC_TABLES)
+    common = staging.Common(DEFAULT_POLICY, None, datetime.now(UTC), None, schemas)
+    with pytest.raises(KeyboardInterrupt), staging.document_parser(jobs, common):
+        assert len(multiprocessing.active_children()) == 2
+        raise KeyboardInterrupt
+    assert multiprocessing.active_children() == []
+
+
 def test_a_vendor_file_rejected_whole_keeps_the_warnings_said_before(tmp_path, monkeypatch):
     # Every incident of the file rejected alone (nothing else to load): the file is rejected
     # whole, and the parser's warning about it is still reported, as before the registry.
