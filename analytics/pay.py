@@ -994,7 +994,7 @@ def period_coverage(
         message = f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})"
         found.append(CoverageFinding("blocker", "rotations", None, p0, p1, message))
 
-    rows = coverage.read_coverage(con)
+    rows = coverage.read_coverage(con, loads=False)  # no load times: a payroll never shows them
     spans = {c.team: c for c in rows if c.source == "rotations" and c.provided}
     declared_starts = dict(rules.coverage_team_starts)
     declared_ends = dict(rules.coverage_team_ends)
