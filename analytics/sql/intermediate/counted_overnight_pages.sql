@@ -34,7 +34,7 @@ period_pages as (
         p.page_id,
         p.sent_at,
         p.recipient,
-        lower(trim(p.recipient)) as name_key,
+        p.recipient_key as name_key,
         p.team,
         nullif(trim(p.incident_id), '') as incident_id,
     from pages_sent as p

@@ -13,6 +13,7 @@
 -- month's pages.
 --   recipient: who was paged
 --   incident_id: the incident the page belongs to (NULL for noise; a linked document's id)
+--   recipient_key: lower(trim(recipient)), matched with people.name_key: the same for the file's spelling and people.csv's
 -- The columns not documented above pass on from stg_pages, whose docs they keep: the
 -- acknowledgement as the file has it (acknowledged_at, acknowledged_by, acknowledged_by_key).
 with source as (
@@ -44,6 +45,7 @@ final as (
         s.team,
         s.service,
         coalesce(pl.document_id, s.incident_id) as incident_id,
+        s.recipient_key,
         s.acknowledged_at,
         s.acknowledged_by,
         s.acknowledged_by_key,
