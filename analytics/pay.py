@@ -103,6 +103,7 @@ EXPLAIN_COLUMNS: tuple[str, ...] = (
 )
 
 _CENT = Decimal("0.01")
+_MICRO = Decimal("0.000001")  # a shift piece's amount in the explanation file
 _US_PER_HOUR = 3_600_000_000
 _US_PER_WEEK = 168 * _US_PER_HOUR
 _PAY_DIR = DEFAULT_REPORTS / "payroll"
@@ -535,7 +536,8 @@ def _pay_shifts(tally: dict[str, _Tally], pieces: list[dict[str, Any]]) -> None:
     for p in pieces:
         t = tally[p["name_key"]]
         weekly = _decimal(p["weekly_stipend_usd"])
-        exact = Fraction(weekly) * p["duration_us"] / _US_PER_WEEK
+        num, den = weekly.as_integer_ratio()  # one Fraction, not three (Fraction(Decimal) is slow)
+        exact = Fraction(num * p["duration_us"], den * _US_PER_WEEK)
         t.us += p["duration_us"]
         t.stipend += exact
         t.explain.append(
@@ -548,7 +550,7 @@ def _pay_shifts(tally: dict[str, _Tally], pieces: list[dict[str, Any]]) -> None:
                 "seconds": _seconds(p["duration_us"]),
                 "rate_effective_from": p["rate_effective_from"].astimezone(UTC).date().isoformat(),
                 "rate": _money(weekly),
-                "amount_usd": format(_round_half_up(exact, Decimal("0.000001")), "f"),
+                "amount_usd": format(_round_half_up(exact, _MICRO), "f"),
                 "comp_time_hours": "",
                 "detail": "weekly stipend x seconds / 604800",
             }
