@@ -569,7 +569,7 @@ def payroll(
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     kind = "" if result.final else " (provisional)"
-    ctx.say(f"payroll{kind} {result.status}: {result.csv_path}")
+    ctx.say(f"payroll{kind} {result.status}: {result.csv_path.resolve()}")  # as report says it
 
 
 @main.command()

@@ -101,13 +101,24 @@ class Shortfall:
         return f"{self.source} ({self.team})" if self.team else self.source
 
 
-def read_coverage(con: duckdb.DuckDBPyConnection) -> list[Coverage]:
-    """Every row of the ``data_coverage`` view."""
-    rows = con.execute(
-        "select source, team, first_at, last_at, covered_until, rows, last_ingested_at "
-        "from data_coverage order by source, team"
-    ).fetchall()
-    return [Coverage(*row) for row in rows]
+def read_coverage(con: duckdb.DuckDBPyConnection, *, loads: bool = True) -> list[Coverage]:
+    """Every row of the ``data_coverage`` view.
+
+    With ``loads=False`` the rows of ``coverage_spans`` instead, ``last_ingested_at`` left
+    ``None``: the same spans without the load times, most of the view's cost (every loaded
+    file's time from ``ingest_log``), for a caller that never shows them (payroll).
+    """
+    if loads:
+        sql = (
+            "select source, team, first_at, last_at, covered_until, rows, last_ingested_at "
+            "from data_coverage order by source, team"
+        )
+    else:
+        sql = (
+            "select source, team, first_at, last_at, covered_until, rows, "
+            "null::timestamptz as last_ingested_at from coverage_spans order by source, team"
+        )
+    return [Coverage(*row) for row in con.execute(sql).fetchall()]
 
 
 def not_provided(coverage: list[Coverage]) -> list[str]:

@@ -24,7 +24,6 @@ import hashlib
 import io
 import itertools
 import json
-import math
 import operator
 import os
 import secrets
@@ -104,6 +103,7 @@ EXPLAIN_COLUMNS: tuple[str, ...] = (
 )
 
 _CENT = Decimal("0.01")
+_MICRO = Decimal("0.000001")  # a shift piece's amount in the explanation file
 _US_PER_HOUR = 3_600_000_000
 _US_PER_WEEK = 168 * _US_PER_HOUR
 _PAY_DIR = DEFAULT_REPORTS / "payroll"
@@ -274,12 +274,17 @@ def _instant(day: date) -> datetime:
 # --- computing ----------------------------------------------------------------------------------
 
 
-def _round_half_up(value: Fraction, unit: Decimal = _CENT) -> Decimal:
-    """``value`` (>= 0 or not) rounded half-up (away from zero at .5) to ``unit``."""
-    scaled = value / Fraction(unit)
-    sign = -1 if scaled < 0 else 1
-    whole = math.floor(abs(scaled) + Fraction(1, 2))
-    return (Decimal(sign * whole) * unit).quantize(unit)
+def _round_half_up(value: Fraction | Decimal, unit: Decimal = _CENT) -> Decimal:
+    """``value`` (>= 0 or not) rounded half-up (away from zero at .5) to ``unit``, exactly.
+
+    In integers (``value / unit = n / d``): a payroll rounds thousands of values, and Fraction
+    arithmetic (or a Decimal turned into a Fraction) costs tens of microseconds each.
+    """
+    p, q = value.as_integer_ratio()
+    a, b = unit.as_integer_ratio()
+    n, d = p * b, q * a  # d > 0
+    whole = (2 * abs(n) + d) // (2 * d)  # floor(|n| / d + 1/2)
+    return (Decimal(whole if n >= 0 else -whole) * unit).quantize(unit)
 
 
 def _decimal(value: Any) -> Decimal:
@@ -313,7 +318,7 @@ def _money(value: Decimal) -> str:
 
 def format_hours(value: Decimal) -> str:
     """Hours with up to two decimals: ``168``, ``5.5``, ``12.25`` (half-up at the cent)."""
-    text = format(_round_half_up(Fraction(value)), "f")
+    text = format(_round_half_up(value), "f")
     return text.rstrip("0").rstrip(".")
 
 
@@ -531,7 +536,8 @@ def _pay_shifts(tally: dict[str, _Tally], pieces: list[dict[str, Any]]) -> None:
     for p in pieces:
         t = tally[p["name_key"]]
         weekly = _decimal(p["weekly_stipend_usd"])
-        exact = Fraction(weekly) * p["duration_us"] / _US_PER_WEEK
+        num, den = weekly.as_integer_ratio()  # one Fraction, not three (Fraction(Decimal) is slow)
+        exact = Fraction(num * p["duration_us"], den * _US_PER_WEEK)
         t.us += p["duration_us"]
         t.stipend += exact
         t.explain.append(
@@ -544,7 +550,7 @@ def _pay_shifts(tally: dict[str, _Tally], pieces: list[dict[str, Any]]) -> None:
                 "seconds": _seconds(p["duration_us"]),
                 "rate_effective_from": p["rate_effective_from"].astimezone(UTC).date().isoformat(),
                 "rate": _money(weekly),
-                "amount_usd": format(_round_half_up(exact, Decimal("0.000001")), "f"),
+                "amount_usd": format(_round_half_up(exact, _MICRO), "f"),
                 "comp_time_hours": "",
                 "detail": "weekly stipend x seconds / 604800",
             }
@@ -645,7 +651,7 @@ def _payroll_lines(
             sev1_incidents=t.sev1,
             sev1_bonus_usd=bonus,
             overnight_pages=t.pages,
-            comp_time_hours=_round_half_up(Fraction(t.comp)),
+            comp_time_hours=_round_half_up(t.comp),
             total_pay_usd=stipend + bonus,
         )
         paid.append((line, t))
@@ -994,7 +1000,7 @@ def period_coverage(
         message = f"rotations: no on-call shift in {period} at all ({_ts(p0)} to {_ts(p1)})"
         found.append(CoverageFinding("blocker", "rotations", None, p0, p1, message))
 
-    rows = coverage.read_coverage(con)
+    rows = coverage.read_coverage(con, loads=False)  # no load times: a payroll never shows them
     spans = {c.team: c for c in rows if c.source == "rotations" and c.provided}
     declared_starts = dict(rules.coverage_team_starts)
     declared_ends = dict(rules.coverage_team_ends)

@@ -2,7 +2,7 @@
 
 Runs the phases of the `payroll` command in one fresh process, in the order the command runs
 them, and prints wall and CPU seconds of each: imports, opening the warehouse, the coverage
-check (the ``data_coverage`` view, the rotation gaps), the payroll itself (its SQL and the
+check (``coverage_spans``, the rotation gaps), the payroll itself (its SQL and the
 Python that pays the lines), rendering the two CSV files. Recording a final export in
 ``payroll_exports`` (a read-write open and one insert) is not included. ``--profile`` adds the
 heaviest functions of ``compute_payroll`` under cProfile.
@@ -39,12 +39,12 @@ def main() -> None:
     opened = reader(opts.db)  # kept: the connection closes with it
     con = opened.__enter__()
     lap("open the warehouse (read-only, schema and views checked)")
-    rows = coverage.read_coverage(con)
-    lap("coverage: the data_coverage view, read once")
+    rows = coverage.read_coverage(con, loads=False)
+    lap("coverage: coverage_spans (data_coverage without load times), read once")
     coverage.shortfalls(con, pay._instant(start), pay._instant(end), rows=rows)
     lap("coverage: shortfalls (the rotation gaps of every team, one query)")
     pay.period_coverage(con, start, end)
-    lap("coverage: period_coverage as the command runs it (view read again)")
+    lap("coverage: period_coverage as the command runs it (spans read again)")
     if opts.profile:
         import cProfile
         import pstats

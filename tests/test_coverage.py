@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import duckdb
@@ -179,6 +180,16 @@ def test_sample_warehouse_coverage(sample_warehouse):
             ("rotations", "platform", ts("2026-11-02 00:00")),
             ("rotations", "search", ts("2026-11-02 00:00")),
         }
+
+
+def test_coverage_without_loads_is_data_coverage_but_for_the_load_times(sample_warehouse):
+    # payroll reads coverage_spans (no ingest_log join); its rows must be data_coverage's
+    with duckdb.connect(str(sample_warehouse), read_only=True) as con:
+        full = coverage.read_coverage(con)
+        spans = coverage.read_coverage(con, loads=False)
+    assert any(c.last_ingested_at is not None for c in full)
+    assert all(c.last_ingested_at is None for c in spans)
+    assert spans == [dataclasses.replace(c, last_ingested_at=None) for c in full]
 
 
 def test_comp_time_taken_is_an_event_source_dated_by_taken_on():

@@ -61,6 +61,13 @@ def test_october_exports_final_and_byte_identical_to_before(db, tmp_path):
     assert recorded(db) == 1
 
 
+def test_the_written_path_is_printed_absolute_as_report_prints_its(db, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = payroll(db, "--period", "2026-10", "--out", "oct.csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"payroll written: {(tmp_path / 'oct.csv').resolve()}\n"
+
+
 def test_november_is_refused_one_line_per_team_and_source(db, tmp_path):
     out = tmp_path / "nov.csv"
     result = payroll(db, "--period", "2026-11", "--out", str(out))

@@ -1,7 +1,7 @@
 -- model: counted_overnight_pages
 -- kind: macro
 -- layer: intermediate
--- depends: pages, page_keys, policy, pay_rates, macros.sql, intermediate/page_local_time.sql
+-- depends: pages_sent, page_keys, policy, pay_rates, macros.sql, intermediate/page_local_time.sql
 -- grain: page_id
 --
 -- counted_overnight_pages(from_at, to_at): the pages that earn comp time (docs/payroll.md, docs/metrics.md), sent
@@ -14,7 +14,8 @@
 -- The bounds are compared with sent_at directly (not through a joined CTE), so a constant
 -- period becomes a filter of the scan of src_pages; the overnight window is read once (a
 -- cross join), not once per row; the pages without an incident count each and skip the
--- window; the look-back reads only pages with an incident (page_keys).
+-- window; the look-back reads only pages with an incident (page_keys). The period's pages are
+-- read from pages_sent: `pages` without the acknowledgement, which nothing here needs.
 create or replace macro counted_overnight_pages(from_at, to_at) as table
 
 with
@@ -33,10 +34,10 @@ period_pages as (
         p.page_id,
         p.sent_at,
         p.recipient,
-        lower(trim(p.recipient)) as name_key,
+        p.recipient_key as name_key,
         p.team,
         nullif(trim(p.incident_id), '') as incident_id,
-    from pages as p
+    from pages_sent as p
     where
         p.sent_at >= coalesce(from_at::timestamptz, '-infinity'::timestamptz)
         and p.sent_at < coalesce(to_at::timestamptz, 'infinity'::timestamptz)
