@@ -12,7 +12,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from analytics.ingest import tabular
 from analytics.ingest.formats import ALL_SRC_TABLES, BY_KIND
 from analytics.ingest.report import MAX_LOGGED_ERRORS, FileResult, IngestReport, display_path
 from analytics.ingest.staging import Staging, arrow_schemas
@@ -33,30 +32,6 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, files: list[str], tables=AL
             f"delete from {table} where source_file in (select source_file from __delete_files)"
         )
     con.execute("drop table __delete_files")  # a failed delete rolls it back with the rest
-
-
-def pages_repeated(con: duckdb.DuckDBPyConnection, files: list[str], *, alone: bool) -> bool:
-    """Whether a page_id of the rows ``files`` just loaded into ``src_pages`` repeats among
-    them or is in another file's rows (:meth:`run._Batch.load_directly`: then the files are
-    staged, which rejects each such row at its line). ``alone``: ``src_pages`` holds no other
-    file's rows (a first ingest), so neither a filter nor the join is needed."""
-    if alone:
-        return tabular.hashes_repeat(con, "select hash(page_id) from src_pages")
-    con.execute(
-        "create or replace temp table __direct_files as select unnest($files) as source_file",
-        {"files": files},
-    )
-    mine = "source_file in (select source_file from __direct_files)"
-    try:
-        if tabular.hashes_repeat(con, f"select hash(page_id) from src_pages where {mine}"):
-            return True
-        (elsewhere,) = con.execute(
-            "select exists (select 1 from src_pages as n join src_pages as o using (page_id) "
-            f"where n.{mine} and not o.{mine})"
-        ).fetchone()
-        return elsewhere
-    finally:
-        con.execute("drop table __direct_files")
 
 
 _PERSON_FACTS = ("employee_id", "team", "timezone", "email", "country")

@@ -10,13 +10,10 @@ The two phases:
 1. **Parse, outside the lock** (:meth:`_Batch.parse`): each file's format comes from the
    registry (:mod:`analytics.ingest.formats`); tabular files are read and checked by DuckDB
    into TEMP tables, the documents are parsed in worker processes, the other formats in
-   Python; every row ends in a TEMP staging table of an in-memory DuckDB, except those of a
-   pages CSV file, whose header alone is checked here.
+   Python; every row ends in a TEMP staging table of an in-memory DuckDB.
 2. **Load, inside one transaction** on the attached warehouse (:meth:`_Batch.load`): the
-   pages CSV files read straight into ``src_pages`` (:meth:`_Batch.load_directly`; any bad
-   row rolls back, stages them and loads again), the checks across files
-   (:mod:`analytics.ingest.checks`), each loaded file's rows replaced, then the post-load
-   steps (:func:`_after_load`: derived rotations, policy, views, log).
+   checks across files (:mod:`analytics.ingest.checks`), each loaded file's rows replaced,
+   then the post-load steps (:func:`_after_load`: derived rotations, policy, views, log).
 """
 
 from __future__ import annotations
@@ -135,7 +132,6 @@ def ingest(
 
     if dry_run:
         batch = new_batch()
-        batch.stage_all = True  # no warehouse to read pages into: every file is staged
         con = dbmod.memory_connection()
         try:
             dbmod.create_schema(con)
@@ -206,31 +202,18 @@ def _stored_state(db: Path, wait: float) -> tuple[dict[str, str], str | None]:
 def _load(con, batch: _Batch, *, prune: bool, paths: list[Path], before_commit) -> None:
     """Phase 2: one transaction on the attached warehouse."""
     # Parsing and staging only created TEMP tables (never the file), and any DuckDB error
-    # inside a transaction aborts all of it: so they ran before BEGIN. The one read inside
-    # it, of the pages CSV files (_Batch.load_directly), ends the transaction when a file has
-    # a bad row: it is rolled back, those files are staged, and the load runs again (once:
-    # then nothing is read directly).
-    while True:
-        con.execute("begin transaction")
-        try:
-            batch.load(con, prune=prune, paths=paths)
-            if before_commit is not None:
-                before_commit()
-            con.execute("commit")
-            return
-        except _Restage:
+    # inside a transaction aborts all of it: so they ran before BEGIN.
+    con.execute("begin transaction")
+    try:
+        batch.load(con, prune=prune, paths=paths)
+        if before_commit is not None:
+            before_commit()
+        con.execute("commit")
+    except BaseException:
+        # A failed COMMIT has already ended the transaction: then there is nothing to undo.
+        with contextlib.suppress(duckdb.Error):
             con.execute("rollback")
-            batch.stage_direct(con)
-        except BaseException:
-            # A failed COMMIT has already ended the transaction: then nothing is left to undo.
-            with contextlib.suppress(duckdb.Error):
-                con.execute("rollback")
-            raise
-
-
-class _Restage(Exception):
-    """A pages CSV file read straight into the warehouse has a bad row, a page_id it repeats
-    or another file has: the files must be staged, which names each such row at its line."""
+        raise
 
 
 @dataclass
@@ -244,10 +227,6 @@ class _Batch:
     report: IngestReport = field(default_factory=IngestReport)
     staging: Staging | None = None
     ids_by_file: dict[str, list[str]] = field(default_factory=dict)
-    # Pages CSV files whose rows are read straight into the warehouse in the load, not staged
-    # (:meth:`load_directly`); ``stage_all``: none is (a dry run has no warehouse).
-    direct: list[FileResult] = field(default_factory=list)
-    stage_all: bool = False
 
     def parse(self, con, *, previous: dict[str, str], prev_policy: str | None) -> None:
         """Phase 1, outside the transaction: read, parse and stage every changed file."""
@@ -279,10 +258,6 @@ class _Batch:
             with document_parser(self._document_jobs(documents), self._common()) as parsed:
                 read([res for res in self.results if not _is_document(res)], hasher)
                 self._parse_documents(documents, parsed)
-        if any(r.kind == "pages" and r.note for r in self.results if r.status == "loaded"):
-            # A pages file that must be staged (JSON, Parquet, a header DuckDB reads): then
-            # all are, so that each page_id another file repeats is rejected in file order.
-            self.stage_direct(con)
         # Everything into staging now, outside the transaction: a row DuckDB cannot store
         # (a number too large, a NULL where none is allowed) rejects its file here.
         self._rejected_at_staging(self.staging.stage())
@@ -307,8 +282,6 @@ class _Batch:
             return
         fmt = BY_KIND[res.kind]
         if fmt.spec is not None and str(res.path) not in previous:
-            if self._direct(con, res):
-                return
             # Never loaded, so staged whatever its digest: DuckDB reads the file while a
             # thread hashes it (both release the GIL; hashing a GB takes ~0.7 s).
             digest = hasher.submit(readers.file_sha256, res.path)
@@ -345,8 +318,7 @@ class _Batch:
             return
         try:
             if fmt.spec is not None:
-                if not self._direct(con, res):
-                    _stage_tabular(con, res)
+                _stage_tabular(con, res)
             elif fmt.document:
                 readers.check_size(res.path, res.display, res.kind, fmt.max_bytes)
                 documents.append(res)  # read by the parsing worker
@@ -363,74 +335,6 @@ class _Batch:
         except InputError as exc:
             res.warnings.extend(getattr(exc, "warnings", ()))
             _reject(res, exc)
-
-    def _direct(self, con, res: FileResult) -> bool:
-        """Whether a tabular file's rows are read straight into the warehouse in the load
-        (:meth:`load_directly`): a pages CSV file with a plain header, which is checked here.
-        A file whose header is unusable is rejected here, as staging would."""
-        if res.kind != "pages" or self.stage_all:
-            return False
-        try:
-            if not tabular.loads_directly(con, SPECS[res.kind], res.path, res.display):
-                return False
-        except OSError:
-            return False  # staging says why, as for any file
-        except InputError as exc:
-            with contextlib.suppress(OSError):  # logged with its digest, as any rejection
-                res.sha256 = res.sha256 or readers.file_sha256(res.path)
-            _reject(res, exc)
-            return True
-        res.status = "loaded"
-        self.direct.append(res)
-        return True
-
-    def load_directly(self, con) -> None:
-        """Read the pages CSV files straight into ``src_pages``, inside the transaction.
-
-        Staging 10 M pages outside the transaction and copying them in wrote every row twice:
-        2.2 times a bare ``read_csv`` into a table. This reads each file once, by the same
-        strict, typed read and checks as staging (a new file's digest is taken by a thread
-        meanwhile). A file that fails (a bad row, a record DuckDB leaves out, a page_id
-        repeated or already in another file) raises :class:`_Restage`.
-        """
-        loaded = [str(r.path) for r in self.results if r.status == "loaded"]
-        checks.delete_file_rows(con, loaded, ("src_pages",))
-        (others,) = con.execute("select count(*) from src_pages").fetchone()
-        with ThreadPoolExecutor(max_workers=1) as hasher:
-            for res in self.direct:
-                digest = None if res.sha256 else hasher.submit(readers.file_sha256, res.path)
-                try:
-                    rows = tabular.load_directly(
-                        con, SPECS[res.kind], res.path, res.display,
-                        into="src_pages", source_file=str(res.path),
-                    )  # fmt: skip
-                    if digest is not None:
-                        res.sha256 = digest.result()
-                except (duckdb.Error, InputError, OSError) as exc:
-                    raise _Restage(res.display) from exc
-                if rows is None:
-                    raise _Restage(res.display)
-                res.rows = rows
-        if checks.pages_repeated(con, [str(r.path) for r in self.direct], alone=not others):
-            raise _Restage("a page_id repeated")
-
-    def stage_direct(self, con) -> None:
-        """Stage the files :meth:`load_directly` would read, as any tabular file: each bad row
-        is then rejected at its line, and the file's good rows load."""
-        direct, self.direct = self.direct, []
-        for res in direct:
-            res.status, res.rows, res.rejected, res.note = "pending", 0, 0, ""
-            try:
-                _stage_tabular(con, res)
-            except InputError as exc:
-                _reject(res, exc)
-            except Exception as exc:  # one file's failure is its rejection
-                self._internal_error(res, exc)
-            try:
-                res.sha256 = res.sha256 or readers.file_sha256(res.path)
-            except OSError as exc:
-                res.errors.clear()  # DuckDB's message for the same failure
-                _unreadable(res, exc)
 
     def _common(self) -> Common:
         """What every document of the batch is parsed with."""
@@ -551,20 +455,13 @@ class _Batch:
         """Phase 2, inside the transaction: check across files, replace rows, then the
         post-load steps."""
         report, results = self.report, self.results
-        if self.direct:  # first: a bad file ends the transaction before anything else ran
-            self.load_directly(con)
         checks.check_incident_ids(con, results, self.ids_by_file, self.staging, report)
         # Replace the rows of every file that (re)loaded. A rejected file keeps the rows of
         # its last good version, so a typo in an edit never makes an incident vanish.
-        checks.delete_file_rows(
-            con,
-            [str(r.path) for r in results if r.status == "loaded"],
-            [t for t in ALL_SRC_TABLES if not (self.direct and t == "src_pages")],
-        )
+        checks.delete_file_rows(con, [str(r.path) for r in results if r.status == "loaded"])
         tabular_loaded = [r for r in results if r.status == "loaded" and r.kind in SPECS]
         for res in tabular_loaded:
-            if res not in self.direct:
-                _insert_tabular(con, res)
+            _insert_tabular(con, res)
         checks.check_people(con, results)
         counts = self.staging.flush()
         checks.warn_unlinked(con, results)

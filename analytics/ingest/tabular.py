@@ -8,8 +8,6 @@ still load. No Python loop touches the rows.
 A CSV file is read first strictly, its timestamps typed by DuckDB's reader: a record with
 more values than the header has columns is left out and named. Only a file with another bad
 record or cell is read again with every column as text, for each bad row's exact reason.
-A pages CSV file is read by that strict read straight into the warehouse
-(:func:`load_directly`), and staged only when it fails.
 
 Line numbers: for CSV, the physical line (header = line 1), which holds while no quoted
 cell spans lines; for JSON and Parquet, the record's 1-based position.
@@ -344,27 +342,23 @@ def stage(
     return _stage(con, spec, path, display)
 
 
-@dataclass(frozen=True)
-class _Header:
-    """What a file's header says: the names DuckDB reads (``raw``), by their lower-cased
-    form, each one's column kind in the spec, and the CSV header's names as read in Python
-    (None for JSON/Parquet, or when DuckDB's sniffer must read the header)."""
+def _stage(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
+) -> tuple[str, list[str]]:
+    """Read and check one file; return (TEMP staging table, rejection lines).
 
-    names: list[str] | None
-    raw: list[str]
-    by_lower: dict[str, str]
-    kinds: list[str | None]
-
-
-def _header(con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str) -> _Header:
-    """Read a file's header (no rows) and check it names the spec's required columns.
+    The staging table has the spec's columns (cast, cleaned), ``__reason`` (NULL for a good
+    row; :func:`good_rows` selects those, with ``line_no``) and ``__off`` (rowid to line).
+    Columns ``start``/``end``/``override`` of rotations are renamed ``start_at``/``end_at``/
+    ``is_override``.
 
     Raises:
         InputError: The whole file is unusable (unreadable, empty, missing required columns).
     """
     if path.stat().st_size == 0:
         raise InputError(display, 1, "file is empty")
-    names = _csv_header(path) if path.suffix.lower() == ".csv" else None
+    csv_file = path.suffix.lower() == ".csv"
+    names = _csv_header(path) if csv_file else None
     try:
         reader, _ = _reader_sql(path, names=names)
         reader = reader.replace("$path", quote_path(literal_glob(path)))
@@ -381,81 +375,9 @@ def _header(con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display
             f"{', '.join(c.name for c in spec.columns if c.required)} (found: "
             f"{', '.join(raw_cols) or 'nothing'})",
         )
+
     spec_kind = {c.name: c.kind for c in spec.columns}
     kinds = [spec_kind.get(c.strip().lower()) for c in raw_cols]
-    return _Header(names, raw_cols, by_lower, kinds)
-
-
-def loads_directly(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
-) -> bool:
-    """Whether a file can be loaded by :func:`load_directly`: a CSV file whose header is one
-    plain line. Checks the header as :func:`stage` does.
-
-    Raises:
-        InputError: The whole file is unusable (unreadable, empty, missing required columns).
-    """
-    return path.suffix.lower() == ".csv" and _header(con, spec, path, display).names is not None
-
-
-def load_directly(
-    con: duckdb.DuckDBPyConnection,
-    spec: TableSpec,
-    path: Path,
-    display: str,
-    *,
-    into: str,
-    source_file: str,
-) -> int | None:
-    """Read a CSV file straight into the table ``into`` (the warehouse's, inside the load's
-    transaction): the strict, typed read of :func:`stage`, each row's ``line_no`` its record's
-    number + 1 (the header is line 1), ``source_file`` given. Return the rows inserted.
-
-    Nothing here says *which* row is bad: the caller stages a file that fails (:func:`stage`
-    names each bad row at its line). None: DuckDB left a record out (too many or too few
-    values, a timestamp it cannot read); the rows inserted before it stay, for the caller to
-    roll back.
-
-    Raises:
-        duckdb.Error: A row failed a check (the first stops the read), or the file could not
-            be read. DuckDB has then aborted the caller's transaction.
-        InputError: The whole file is unusable (as :func:`stage`).
-    """
-    head = _header(con, spec, path, display)
-    if head.names is None:
-        return None
-    reader = _typed_reader_sql(head.names, head.kinds).replace(
-        "$path", quote_path(literal_glob(path))
-    )
-    select, params = _checked_select(
-        con, spec, head.by_lower, f"{reader} with ordinality", 2, typed=True, keep="ordinality"
-    )
-    with _rejects_tables(con):
-        (inserted,) = con.execute(
-            f"insert into {into} by name select * exclude (ordinality), "
-            f"ordinality + 1 as line_no, $source_file as source_file from ({select})",
-            {**params, "source_file": source_file},
-        ).fetchone()
-        (left_out,) = con.execute("select count(*) from __csv_rejects").fetchone()
-    return None if left_out else inserted
-
-
-def _stage(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, path: Path, display: str
-) -> tuple[str, list[str]]:
-    """Read and check one file; return (TEMP staging table, rejection lines).
-
-    The staging table has the spec's columns (cast, cleaned), ``__reason`` (NULL for a good
-    row; :func:`good_rows` selects those, with ``line_no``) and ``__off`` (rowid to line).
-    Columns ``start``/``end``/``override`` of rotations are renamed ``start_at``/``end_at``/
-    ``is_override``.
-
-    Raises:
-        InputError: The whole file is unusable (unreadable, empty, missing required columns).
-    """
-    csv_file = path.suffix.lower() == ".csv"
-    head = _header(con, spec, path, display)
-    names, raw_cols, by_lower, kinds = head.names, head.raw, head.by_lower, head.kinds
     table = f"__checked_{spec.kind}_{abs(hash(display)) % 10**8}"
     key = spec.key or ("engineer" if spec.kind == "people" else None)
     # CSV: first a strict, typed read, which stops at the first bad row: for a file without
@@ -581,20 +503,17 @@ def _stage_typed(
 
 
 def _has_repeats(con: duckdb.DuckDBPyConnection, table: str, key: str, *, lower: bool) -> bool:
-    """Whether a key repeats in a staged table (:func:`hashes_repeat`)."""
-    key_expr = _key_expr(key, lower=lower)
-    return hashes_repeat(con, f"select hash({key_expr}) from {table} where {_q(key)} is not null")
-
-
-def hashes_repeat(con: duckdb.DuckDBPyConnection, select: str) -> bool:
-    """Whether a value of ``select`` (one column of 64-bit hashes) repeats: sorted by numpy,
-    a fraction of DuckDB's grouping of 10 M keys. A collision only sends the file to the
-    exact pass."""
+    """Whether a key repeats in a staged table: its 64-bit hashes sorted by numpy (a fraction
+    of DuckDB's grouping of 10 M keys); a collision only sends the file to the exact pass."""
     import numpy as np
 
-    # fetchnumpy: pyarrow's own to_numpy would import pandas (0.3-0.5 s) for one column
-    (hashes,) = con.execute(select).fetchnumpy().values()
-    hashes = np.sort(hashes)
+    key_expr = _key_expr(key, lower=lower)
+    hashes = np.sort(
+        con.sql(f"select hash({key_expr}) from {table} where {_q(key)} is not null")
+        .to_arrow_table()
+        .column(0)
+        .to_numpy()
+    )
     return bool((hashes[1:] == hashes[:-1]).any())
 
 
@@ -666,22 +585,6 @@ def _check(
     the spec's columns only: the first row that fails a check stops the query (an error);
     else every column is text (or a JSON/Parquet type) and is cast here.
     """
-    select, params = _checked_select(con, spec, by_lower, reader, line_offset, typed=typed)
-    con.execute(f"create or replace temp table __checked as {select}", params)
-
-
-def _checked_select(
-    con: duckdb.DuckDBPyConnection,
-    spec: TableSpec,
-    by_lower: dict[str, str],
-    reader: str,
-    line_offset: int,
-    *,
-    typed: bool = False,
-    keep: str | None = None,
-) -> tuple[str, dict]:
-    """The SELECT of :func:`_check` and its bound values; ``keep``: a column of ``reader``
-    passed through as it is (the record number of :func:`load_directly`)."""
     out_name = {"start": "start_at", "end": "end_at", "override": "is_override"}
     # Each present column is cast once, in an inner SELECT (``__r<i>`` its text, ``__v<i>`` its
     # value); the checks below compare those instead of casting again in every branch.
@@ -783,9 +686,6 @@ def _checked_select(
             f"' is not accepted: {countries.ACCEPTED_FORM}'"
         )
     reason = "case " + " ".join(checks) + " end" if checks else "null"
-    if keep is not None:
-        inner.append(_q(keep))
-        selects.append(_q(keep))
     casts = ", ".join(inner) or "null as __none"
     # The batch's limits as bound values (constants to the query; a scalar subquery of
     # __ingest_limits in every branch cost ~1 s of 10 M rows)
@@ -794,14 +694,17 @@ def _checked_select(
     used = set(re.findall(r"\$(\w+)", reason))
     params = {n: v for n, v in zip(names, limits, strict=True) if n in used}
     if typed:
-        return (
-            f"select {', '.join(selects)} from (select {casts} from ({reader})) "
+        con.execute(
+            f"create or replace temp table __checked as select {', '.join(selects)} "
+            f"from (select {casts} from ({reader})) "
             f"where case when ({reason}) is null then true else error('a bad row') end",
             params,
         )
-    return (
-        f"select {', '.join(selects)}, {reason} as __reason, null::bigint as __first, "
-        f"{int(line_offset)} as __off from (select {casts} from ({reader}))",
+        return
+    con.execute(
+        f"create or replace temp table __checked as select {', '.join(selects)}, "
+        f"{reason} as __reason, null::bigint as __first, {int(line_offset)} as __off "
+        f"from (select {casts} from ({reader}))",
         params,
     )
 
