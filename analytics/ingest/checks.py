@@ -10,11 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from analytics.ingest.formats import ALL_SRC_TABLES, BY_KIND
 from analytics.ingest.report import MAX_LOGGED_ERRORS, FileResult, IngestReport, display_path
-from analytics.ingest.staging import Staging, arrow_schemas
+from analytics.ingest.staging import Staging
 
 
 def delete_file_rows(con: duckdb.DuckDBPyConnection, files: list[str], tables=ALL_SRC_TABLES):
@@ -286,16 +285,10 @@ def log(con, report: IngestReport, now: datetime) -> None:
             )
         )
     if rows:
-        # One Arrow table of the columns (staging already builds its rows so): 100,050 rows
-        # bound as nine lists and zipped by unnest took ~0.9 s of CPU under the lock.
-        schema = arrow_schemas(con, ["ingest_log"])["ingest_log"]
-        columns = zip(*rows, strict=True)
-        logged = pa.Table.from_arrays(
-            [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)],
-            schema=schema,
+        # Columns bound as lists and zipped by unnest: one statement, no pandas/Arrow import.
+        columns = list(zip(*rows, strict=True))
+        con.execute(
+            "insert into ingest_log select unnest($1), unnest($2), unnest($3), unnest($4), "
+            "unnest($5), unnest($6), unnest($7), unnest($8), unnest($9)",
+            [list(c) for c in columns],
         )
-        con.register("__ingest_log", logged)
-        try:
-            con.execute("insert into ingest_log by name select * from __ingest_log")
-        finally:
-            con.unregister("__ingest_log")
