@@ -59,6 +59,23 @@ def test_metrics_csv_imports_neither_pandas_nor_pyarrow(sample_warehouse):
         assert result.stdout.startswith("severity,incidents,")
 
 
+def test_a_pages_ingest_does_not_import_pandas(tmp_path):
+    # pyarrow's to_numpy imported pandas (0.3-0.5 s) for the repeated-key hashes of a CSV
+    folder = tmp_path / "raw" / "pages"
+    folder.mkdir(parents=True)
+    (folder / "pages.csv").write_text(
+        "page_id,sent_at,recipient,team\np1,2026-11-03T14:05:00Z,Alice,payments\n"
+    )
+    code = (
+        "import sys; from analytics.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print([m for m in ('pandas',) if m in sys.modules], file=sys.stderr)"
+    )
+    args = ["ingest", str(tmp_path / "raw"), "--db", str(tmp_path / "w.duckdb"), "--quiet"]
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+
+
 def test_version():
     result = run_cli("--version")
     assert result.returncode == 0
