@@ -632,8 +632,8 @@ def _payroll_lines(
 ) -> tuple[list[PayrollLine], _ExplainRows]:
     """One line per engineer with any on-call time, SEV-1 or page (rounded once, half-up),
     sorted by team then engineer, with the explanation rows named after it in the same order;
-    missing people data becomes a warning."""
-    paid: list[tuple[PayrollLine, _Tally]] = []
+    missing people data becomes a warning, in the same order."""
+    paid: list[tuple[PayrollLine, _Tally, dict[str, Any]]] = []
     for key, e in engineers.items():
         t = tally[key]
         if t.us == 0 and t.sev1 == 0 and t.pages == 0:
@@ -654,16 +654,16 @@ def _payroll_lines(
             comp_time_hours=_round_half_up(t.comp),
             total_pay_usd=stipend + bonus,
         )
-        paid.append((line, t))
-        warnings.extend(_people_warnings(line, e))
+        paid.append((line, t, e))
     paid.sort(key=lambda x: _sort_key(x[0].team, x[0].engineer))
     explain: list[tuple[str, ...] | str] = []
-    for line, t in paid:
+    for line, t, e in paid:  # the warnings in the lines' order, not the SQL's grouping's
+        warnings.extend(_people_warnings(line, e))
         who = (line.engineer, line.employee_id, line.team)
         own = sorted(t.explain, key=_explain_key)
         explain.extend((*who, *(row[c] for c in _EXPLAIN_OWN)) for row in own)
         explain.extend(t.page_rows)
-    return [line for line, _ in paid], _ExplainRows(explain)
+    return [line for line, _, _ in paid], _ExplainRows(explain)
 
 
 def _people_warnings(line: PayrollLine, engineer: dict[str, Any]) -> list[str]:

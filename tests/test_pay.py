@@ -413,3 +413,29 @@ def test_adjacent_periods_add_up(shifts, split_day):
         # paid once: nobody has more hours than the period holds
         hours = (payroll.period_end_exclusive - payroll.period_start).days * 24
         assert all(x.oncall_hours <= hours for x in payroll.lines)
+
+
+def test_people_warnings_follow_the_lines_order_not_the_engineers_grouping():
+    """The engineers come from a GROUP BY without ORDER BY: the manifest's warnings were in
+    that order, which DuckDB's threads may change from one run to the next."""
+    from datetime import date
+    from fractions import Fraction
+
+    from analytics.pay import _payroll_lines, _Tally
+
+    def engineer(name: str, team: str) -> dict:
+        return {
+            "employee_id": None,
+            "engineer": name,
+            "team": team,
+            "in_people": False,
+            "timezone_known": True,
+            "timezone": "UTC",
+        }
+
+    engineers = {k: engineer(k, team) for k, team in [("zoe", "b"), ("ann", "b"), ("bob", "a")]}
+    tally = {k: _Tally(us=3_600_000_000, stipend=Fraction(10)) for k in engineers}
+    warnings: list[str] = []
+    lines, _ = _payroll_lines(date(2026, 10, 1), date(2026, 10, 31), engineers, tally, warnings)
+    assert [line.engineer for line in lines] == ["bob", "ann", "zoe"]
+    assert [w.split(" ")[0] for w in warnings] == ["bob", "ann", "zoe"]
