@@ -8,7 +8,7 @@ improvement of a given size is to show at all with this many incidents.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -271,15 +271,11 @@ def _resampled_means(
 
     One sample whose values repeat a lot is drawn as multinomial counts of its distinct
     values; otherwise every sample is gathered through the same index matrices. ``gather``
-    False: the same draws, in the same chunks (so ``rng`` ends in the same state), and NaN
-    means.
+    False: the same draws (so ``rng`` ends in the same state), nothing gathered, NaN means.
     """
     import numpy as np
 
     n = xs[0].size
-    if not gather:
-        _draw_means(xs, resamples, rng)
-        return [np.full(resamples, math.nan) for _ in xs]
     if len(xs) == 1 and _draws_counts(xs[0]):
         # A resample is fully described by how often it takes each distinct value:
         # Multinomial(n, frequencies), drawn as resamples x distinct counts.
@@ -287,13 +283,17 @@ def _resampled_means(
         starts = np.concatenate([[0], np.flatnonzero(np.diff(x)) + 1])
         distinct = x[starts]
         frequencies = np.diff(np.append(starts, n)) / n
-        means = np.empty(resamples)
         # the same stream of counts in blocks of any size (numpy draws resample by resample)
         rows = max(1, _BLOCK_ELEMENTS // distinct.size)
+        chunks = (
+            (first, last, rng.multinomial(n, frequencies, size=last - first))
+            for first, last in _chunks(resamples, rows)
+        )
+        if not gather:
+            return _drawn_only(chunks, xs, resamples)
+        means = np.empty(resamples)
         exact = _sums_exact(xs)
-        for first in range(0, resamples, rows):
-            last = min(resamples, first + rows)
-            counts = rng.multinomial(n, frequencies, size=last - first)
+        for first, last, counts in chunks:
             if exact:  # the same sums, on this thread
                 means[first:last] = _serial_product(counts, distinct) / n
             else:
@@ -302,15 +302,18 @@ def _resampled_means(
     # 16-bit indices are drawn and gathered about twice as fast for small samples (measured:
     # n = 133, 400, 1,000); from a few thousand on there is no difference.
     dtype = np.uint16 if n <= _SMALL_N else np.int64
-    rows = max(1, _CHUNK_ELEMENTS // n)
+    chunks = (
+        (first, last, rng.integers(0, n, size=(last - first, n), dtype=dtype))
+        for first, last in _chunks(resamples, max(1, _CHUNK_ELEMENTS // n))
+    )
+    if not gather:
+        return _drawn_only(chunks, xs, resamples)
     if len(xs) >= _PRODUCT_MIN_SAMPLES and _sums_exact(xs):
-        return _resampled_means_by_product(xs, resamples, rng, dtype, rows)
+        return _resampled_means_by_product(xs, resamples, chunks)
     all_means = [np.empty(resamples) for _ in xs]
     block = max(1, _BLOCK_ELEMENTS // n)
     gathered = np.empty((min(block, resamples), n))
-    for first in range(0, resamples, rows):
-        last = min(resamples, first + rows)
-        idx = rng.integers(0, n, size=(last - first, n), dtype=dtype)
+    for first, last, idx in chunks:
         # a block of rows at a time into one reused buffer: each row's mean is the same
         for top in range(0, last - first, block):
             part = idx[top : top + block]
@@ -321,24 +324,20 @@ def _resampled_means(
     return all_means
 
 
-def _draw_means(xs: list[np.ndarray], resamples: int, rng: np.random.Generator) -> None:
-    """Make the draws :func:`_resampled_means` makes for ``xs``, in the same calls, and
-    nothing else: the generator ends in the same state."""
+def _chunks(resamples: int, rows: int) -> Iterator[tuple[int, int]]:
+    """``(first, last)`` of each chunk of ``rows`` resamples: the draws are made chunk by
+    chunk, so the chunks decide the generator's state after them."""
+    for first in range(0, resamples, rows):
+        yield first, min(resamples, first + rows)
+
+
+def _drawn_only(chunks: Iterator, xs: list[np.ndarray], resamples: int) -> list[np.ndarray]:
+    """Make the draws of ``chunks`` and nothing else: NaN means for each sample."""
     import numpy as np
 
-    n = xs[0].size
-    if len(xs) == 1 and _draws_counts(xs[0]):
-        x = xs[0]
-        starts = np.concatenate([[0], np.flatnonzero(np.diff(x)) + 1])
-        frequencies = np.diff(np.append(starts, n)) / n
-        rows = max(1, _BLOCK_ELEMENTS // starts.size)
-        for first in range(0, resamples, rows):
-            rng.multinomial(n, frequencies, size=min(resamples, first + rows) - first)
-        return
-    dtype = np.uint16 if n <= _SMALL_N else np.int64
-    rows = max(1, _CHUNK_ELEMENTS // n)
-    for first in range(0, resamples, rows):
-        rng.integers(0, n, size=(min(resamples, first + rows) - first, n), dtype=dtype)
+    for _ in chunks:
+        pass
+    return [np.full(resamples, math.nan) for _ in xs]
 
 
 def _sums_exact(xs: list[np.ndarray]) -> bool:
@@ -357,15 +356,11 @@ def _sums_exact(xs: list[np.ndarray]) -> bool:
 
 
 def _resampled_means_by_product(
-    xs: list[np.ndarray],
-    resamples: int,
-    rng: np.random.Generator,
-    dtype: type,
-    rows: int,
+    xs: list[np.ndarray], resamples: int, chunks: Iterator[tuple[int, int, np.ndarray]]
 ) -> list[np.ndarray]:
     """:func:`_resampled_means` of several samples of one size through one matrix product.
 
-    The same index matrices as the gather, chunk for chunk (so the same draws), turned into
+    The gather's index matrices (``chunks``: first, last, indices), turned into
     counts of each index per resample; the resampled sums of every sample are then ``counts @
     values`` at once. The sums are exact (:func:`_sums_exact`), so each mean is the very float
     the gather gives: only the cost changes, from one gather per sample to one bincount per
@@ -382,9 +377,7 @@ def _resampled_means_by_product(
     offsets = np.arange(block)[:, None] * n  # each resample its own n bins
     flat = np.empty((block, n), dtype=np.int64)
     counts = np.empty((block, n))
-    for first in range(0, resamples, rows):
-        last = min(resamples, first + rows)
-        idx = rng.integers(0, n, size=(last - first, n), dtype=dtype)
+    for first, last, idx in chunks:
         for top in range(0, last - first, block):
             part = idx[top : top + block]
             size = len(part) * n
