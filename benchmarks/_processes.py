@@ -33,10 +33,24 @@ duckdb.connect(sys.argv[1], read_only=True).execute("select 1").fetchall()
 
 def timed(args: list[str], stdout: Path | None = None, ok: tuple[int, ...] = (0,)):
     """Run a process; return (wall seconds, peak resident MB of it and its reaped children)."""
+    wall, _, peak = timed_tree(args, stdout=stdout, ok=ok)
+    return wall, peak
+
+
+def timed_tree(
+    args: list[str],
+    *,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    stdout: Path | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> tuple[float, float, float]:
+    """Run a process; return (wall seconds, CPU seconds, peak resident MB) of it and the
+    children it reaped (a report's kernel and chart helper)."""
     out = stdout.open("wb") if stdout else subprocess.DEVNULL
     try:
         started = time.perf_counter()
-        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=out, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - started
     finally:
@@ -46,7 +60,7 @@ def timed(args: list[str], stdout: Path | None = None, ok: tuple[int, ...] = (0,
     if code not in ok:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"failed ({code}): {' '.join(args)}\n{err[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def cli(*args: str) -> list[str]:

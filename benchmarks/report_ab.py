@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,29 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from _processes import timed_tree  # noqa: E402
 from run_all import AS_OF, PAPERMILL_FLOOR, WEEK  # noqa: E402
-
-
-def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
-    """(wall s, CPU s of the process tree, peak RSS MB) of one process, which must succeed."""
-    import time
-
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(args)}\n{err[-2000:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def report(checkout: Path, db: Path, out: Path) -> tuple[float, float, float]:
     command = [sys.executable, "-m", "analytics", "report", "weekly", "--week", WEEK]
     command += ["--as-of", AS_OF, "--db", str(db), "--out", str(out), "-q"]
-    return timed(command, checkout, {**os.environ, "PYTHONPATH": str(checkout)})
+    return timed_tree(command, cwd=checkout, env={**os.environ, "PYTHONPATH": str(checkout)})
 
 
 def main() -> None:
@@ -70,7 +54,7 @@ def main() -> None:
             order = ["floor", "base", "this"] if k % 2 == 0 else ["this", "base", "floor"]
             for what in order:
                 if what == "floor":
-                    run = timed(floor, ROOT, dict(os.environ))
+                    run = timed_tree(floor)
                 elif what == "base":
                     run = report(args.base.resolve(), args.base_db.resolve(), folder / "base")
                 else:
