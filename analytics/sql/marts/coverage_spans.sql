@@ -98,6 +98,15 @@ no_rotations as (
     where not exists (select 1 from shifts)
 ),
 
+-- the three have the same columns, in the same order
+spans as (
+    select * from event_sources
+    union all
+    select * from rotation_teams
+    union all
+    select * from no_rotations
+),
+
 final as (
     select
         source,
@@ -106,25 +115,7 @@ final as (
         last_at,
         covered_until,
         cast(rows as bigint) as rows,
-    from event_sources
-    union all
-    select
-        source,
-        team,
-        first_at,
-        last_at,
-        covered_until,
-        cast(rows as bigint) as rows,
-    from rotation_teams
-    union all
-    select
-        source,
-        team,
-        first_at,
-        last_at,
-        covered_until,
-        cast(rows as bigint) as rows,
-    from no_rotations
+    from spans
 )
 
 select * from final
